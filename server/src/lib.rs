@@ -1,0 +1,14 @@
+//! The Virtio Privacy server: the consent ledger and its API, and the static widget, admin and
+//! demo pages, on actix-web with an embedded SQLite database.
+//!
+//! Architecture invariant: this is the only crate that knows SQL; handlers reach the database
+//! only through [`storage::Storage`].
+
+pub mod problem;
+pub mod routes;
+pub mod settings;
+pub mod startup;
+pub mod storage;
+
+pub use settings::Settings;
+pub use startup::Application;

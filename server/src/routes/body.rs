@@ -1,0 +1,80 @@
+//! Reading JSON request bodies: JSON only, a size limit, and errors that name the failing field.
+
+use actix_web::{HttpRequest, web};
+use privacy_shared::problem::{FieldError, ProblemKind};
+use serde::de::DeserializeOwned;
+
+use crate::problem::ApiError;
+
+/// The largest JSON body any endpoint takes.
+pub const MAX_BODY_BYTES: usize = 16 * 1024;
+
+/// Reads the body as `T`, refusing anything but `application/json` of at most [`MAX_BODY_BYTES`].
+pub async fn json<T: DeserializeOwned>(
+    request: &HttpRequest,
+    mut payload: web::Payload,
+) -> Result<T, ApiError> {
+    use futures_util::StreamExt as _;
+    let content_type = request
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let essence = content_type.split(';').next().unwrap_or("").trim();
+    if !essence.eq_ignore_ascii_case("application/json") {
+        return Err(ApiError::detail(
+            ProblemKind::UnsupportedMediaType,
+            format!(
+                "got content type `{}`",
+                content_type.chars().take(60).collect::<String>()
+            ),
+        ));
+    }
+    let too_large = || {
+        ApiError::detail(
+            ProblemKind::PayloadTooLarge,
+            format!("the limit is {MAX_BODY_BYTES} bytes"),
+        )
+    };
+    let declared = request
+        .headers()
+        .get(actix_web::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
+        return Err(too_large());
+    }
+    let mut bytes = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| ApiError::detail(ProblemKind::InvalidJson, e.to_string()))?;
+        if bytes.len() + chunk.len() > MAX_BODY_BYTES {
+            return Err(too_large());
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    let text = std::str::from_utf8(&bytes)
+        .map_err(|_| ApiError::detail(ProblemKind::InvalidJson, "the body is not valid UTF-8"))?;
+    let deserializer = &mut serde_json::Deserializer::from_str(text);
+    serde_path_to_error::deserialize(deserializer).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        if !inner.is_data() {
+            return ApiError::detail(ProblemKind::InvalidJson, inner.to_string());
+        }
+        let message = inner.to_string();
+        let missing = message
+            .strip_prefix("missing field `")
+            .and_then(|rest| rest.split('`').next());
+        let field = match (path.as_str(), missing) {
+            (".", Some(name)) => name.to_owned(),
+            (_, Some(name)) => format!("{path}.{name}"),
+            _ => path,
+        };
+        let code = if missing.is_some() {
+            "missing_field"
+        } else {
+            "invalid_value"
+        };
+        ApiError::fields(vec![FieldError::new(field, code, message)])
+    })
+}

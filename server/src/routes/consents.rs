@@ -1,0 +1,112 @@
+//! The consent ledger's API: record an event, read a receipt, read a subject's history.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use privacy_shared::consent::SubjectConsent;
+use privacy_shared::cookie::MAX_AGE_SECONDS;
+use privacy_shared::problem::ProblemKind;
+use privacy_shared::{RecordConsent, SubjectId};
+use std::sync::Arc;
+use time::{Duration, OffsetDateTime};
+use uuid::Uuid;
+
+use super::body;
+use crate::problem::ApiError;
+use crate::storage::{NewConsentEvent, Storage};
+
+/// `POST /api/v1/consents`: 201 with the receipt once durable; 200 with the first receipt when
+/// the idempotency key was seen before.
+#[tracing::instrument(skip_all)]
+pub async fn record(
+    request: HttpRequest,
+    payload: web::Payload,
+    storage: web::Data<Arc<dyn Storage>>,
+) -> Result<HttpResponse, ApiError> {
+    let body: RecordConsent = body::json(&request, payload).await?;
+    body.validate().map_err(ApiError::fields)?;
+    let header = |name: &str| request.headers().get(name).and_then(|v| v.to_str().ok());
+    let recorded_at = OffsetDateTime::now_utc();
+    let event = NewConsentEvent {
+        event_id: Uuid::new_v4(),
+        idempotency_key: body.idempotency_key,
+        site: body.site,
+        subject: body.subject,
+        recorded_at,
+        kind: body.kind,
+        source: body.source,
+        choices: body.choices,
+        policy_version: body.policy_version,
+        language: body.language,
+        user_agent_family: user_agent_family(header("user-agent").unwrap_or("")).to_owned(),
+        gpc: body.gpc || header("sec-gpc") == Some("1"),
+        expires_at: recorded_at + Duration::seconds(MAX_AGE_SECONDS),
+    };
+    let recorded = storage.record_consent(event).await?;
+    let mut response = if recorded.created {
+        HttpResponse::Created()
+    } else {
+        HttpResponse::Ok()
+    };
+    Ok(response.json(recorded.receipt))
+}
+
+/// `GET /api/v1/consents/{event_id}/receipt`.
+pub async fn receipt(
+    path: web::Path<String>,
+    storage: web::Data<Arc<dyn Storage>>,
+) -> Result<HttpResponse, ApiError> {
+    let event_id = Uuid::try_parse(&path)
+        .map_err(|_| ApiError::detail(ProblemKind::InvalidPath, "the event id is not a UUID"))?;
+    match storage.consent_receipt(event_id).await? {
+        Some(receipt) => Ok(HttpResponse::Ok().json(receipt)),
+        None => Err(ApiError::new(ProblemKind::NotFound)),
+    }
+}
+
+/// `GET /api/v1/subjects/{subject}/consent`: the latest state and the history of one subject.
+pub async fn subject(
+    path: web::Path<String>,
+    storage: web::Data<Arc<dyn Storage>>,
+) -> Result<HttpResponse, ApiError> {
+    let subject: SubjectId = path.parse().map_err(|_| {
+        ApiError::detail(
+            ProblemKind::InvalidPath,
+            "the subject id is not a random UUID",
+        )
+    })?;
+    let history = storage.subject_history(subject).await?;
+    let latest = history.last().cloned();
+    Ok(HttpResponse::Ok().json(SubjectConsent {
+        subject,
+        latest,
+        history,
+    }))
+}
+
+/// The browser family named in a User-Agent, the only part of it the ledger keeps.
+fn user_agent_family(user_agent: &str) -> &'static str {
+    const FAMILIES: [(&str, &str); 6] = [
+        ("Edg/", "edge"),
+        ("OPR/", "opera"),
+        ("Firefox/", "firefox"),
+        ("Chrome/", "chrome"),
+        ("Safari/", "safari"),
+        ("curl/", "curl"),
+    ];
+    FAMILIES
+        .iter()
+        .find(|(marker, _)| user_agent.contains(marker))
+        .map_or("other", |(_, family)| family)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::user_agent_family;
+
+    #[test]
+    fn user_agents_reduce_to_their_family() {
+        let chrome = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0 Safari/537.36";
+        assert_eq!(user_agent_family(chrome), "chrome");
+        assert_eq!(user_agent_family("Mozilla/5.0 Firefox/140.0"), "firefox");
+        assert_eq!(user_agent_family(""), "other");
+    }
+}

@@ -1,0 +1,134 @@
+//! Static files: the demo pages from `www/`, and the built widget and admin bundles from the dist
+//! folder, served precompressed (`.br`, `.gz`) where the client accepts it. Content-hashed assets
+//! are immutable; the loader and the pages are revalidated.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use privacy_shared::ProblemKind;
+use std::path::{Component, Path, PathBuf};
+
+use crate::problem::ApiError;
+
+/// Where static files come from.
+#[derive(Debug, Clone)]
+pub struct StaticRoots {
+    /// The demo pages (`www/`), served at `/`.
+    pub www: PathBuf,
+    /// The built bundles (`dist/`), whose `widget/` and `admin/` folders are served at those paths.
+    pub dist: PathBuf,
+}
+
+/// The file under `root` that a URL path names, or `None` for a path that tries to leave it.
+fn resolve(root: &Path, url_path: &str) -> Option<PathBuf> {
+    let mut path = root.to_path_buf();
+    for component in Path::new(url_path.trim_start_matches('/')).components() {
+        match component {
+            Component::Normal(part) => path.push(part),
+            Component::CurDir => {}
+            _ => return None,
+        }
+    }
+    if path.is_dir() {
+        path.push("index.html");
+    }
+    Some(path)
+}
+
+fn content_type(path: &Path) -> &'static str {
+    match path.extension().and_then(|e| e.to_str()).unwrap_or("") {
+        "html" => "text/html; charset=utf-8",
+        "js" | "mjs" => "text/javascript; charset=utf-8",
+        "wasm" => "application/wasm",
+        "css" => "text/css; charset=utf-8",
+        "json" => "application/json",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "ico" => "image/x-icon",
+        "txt" | "md" => "text/plain; charset=utf-8",
+        _ => "application/octet-stream",
+    }
+}
+
+fn cache_control(url_path: &str) -> &'static str {
+    if url_path.contains("/assets/") {
+        "public, max-age=31536000, immutable"
+    } else if url_path.ends_with("/loader.js") {
+        "public, max-age=300"
+    } else {
+        "no-cache"
+    }
+}
+
+/// Answers a GET or HEAD for a static file.
+pub async fn serve(request: &HttpRequest, roots: &StaticRoots) -> Result<HttpResponse, ApiError> {
+    if !matches!(
+        *request.method(),
+        actix_web::http::Method::GET | actix_web::http::Method::HEAD
+    ) {
+        return Err(ApiError::new(ProblemKind::MethodNotAllowed));
+    }
+    let url_path = request.path();
+    let file = if url_path.starts_with("/widget/") || url_path.starts_with("/admin/") {
+        resolve(&roots.dist, url_path)
+    } else {
+        resolve(&roots.www, url_path)
+    };
+    let Some(file) = file.filter(|f| f.is_file()) else {
+        return Ok(HttpResponse::NotFound()
+            .content_type("text/plain; charset=utf-8")
+            .body("Not found"));
+    };
+    let accepts = request
+        .headers()
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let encoded = [("br", "br"), ("gzip", "gz")]
+        .into_iter()
+        .find_map(|(encoding, ext)| {
+            let mut name = file.clone().into_os_string();
+            name.push(format!(".{ext}"));
+            let candidate = PathBuf::from(name);
+            (accepts.contains(encoding) && candidate.is_file()).then_some((encoding, candidate))
+        });
+    let (encoding, path) = match encoded {
+        Some((encoding, path)) => (Some(encoding), path),
+        None => (None, file.clone()),
+    };
+    let bytes = web::block(move || std::fs::read(path))
+        .await
+        .map_err(|_| ApiError::new(ProblemKind::Internal))?
+        .map_err(|_| ApiError::new(ProblemKind::Internal))?;
+    let mut response = HttpResponse::Ok();
+    response
+        .content_type(content_type(&file))
+        .insert_header((header::CACHE_CONTROL, cache_control(url_path)))
+        .insert_header((header::VARY, "Accept-Encoding"));
+    if let Some(encoding) = encoding {
+        response.insert_header((header::CONTENT_ENCODING, encoding));
+    }
+    Ok(response.body(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_cannot_leave_their_root() {
+        let root = Path::new("/srv/www");
+        assert_eq!(
+            resolve(root, "/a/b.js"),
+            Some(PathBuf::from("/srv/www/a/b.js"))
+        );
+        assert_eq!(resolve(root, "/../etc/passwd"), None);
+        assert_eq!(resolve(root, "/a/../../x"), None);
+    }
+
+    #[test]
+    fn hashed_assets_are_immutable_and_the_loader_is_short_lived() {
+        assert!(cache_control("/widget/v1/assets/widget-abc.wasm").contains("immutable"));
+        assert_eq!(cache_control("/widget/v1/loader.js"), "public, max-age=300");
+        assert_eq!(cache_control("/index.html"), "no-cache");
+    }
+}

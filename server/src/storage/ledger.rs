@@ -1,0 +1,106 @@
+//! The consent ledger's rules that do not depend on a backend: what an event holds and how it is
+//! hashed into the chain.
+
+use privacy_shared::{
+    ConsentChoices, ConsentKind, ConsentReceipt, ConsentSource, Language, SiteId, SubjectId,
+};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// The `prev_hash` of the first event.
+pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// A validated consent event as the server is about to store it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewConsentEvent {
+    pub event_id: Uuid,
+    pub idempotency_key: Uuid,
+    pub site: SiteId,
+    pub subject: SubjectId,
+    pub recorded_at: OffsetDateTime,
+    pub kind: ConsentKind,
+    pub source: ConsentSource,
+    pub choices: ConsentChoices,
+    pub policy_version: String,
+    pub language: Language,
+    pub user_agent_family: String,
+    pub gpc: bool,
+    pub expires_at: OffsetDateTime,
+}
+
+/// The canonical form of an event that its hash covers: fixed field order, sorted choices,
+/// RFC 3339 times in UTC.
+#[derive(Serialize)]
+struct Canonical<'a> {
+    event_id: &'a Uuid,
+    idempotency_key: &'a Uuid,
+    site: &'a str,
+    subject: &'a SubjectId,
+    #[serde(with = "time::serde::rfc3339")]
+    recorded_at: OffsetDateTime,
+    kind: ConsentKind,
+    source: ConsentSource,
+    choices: &'a ConsentChoices,
+    policy_version: &'a str,
+    language: Language,
+    user_agent_family: &'a str,
+    gpc: bool,
+    #[serde(with = "time::serde::rfc3339")]
+    expires_at: OffsetDateTime,
+}
+
+impl NewConsentEvent {
+    /// The chain hash: SHA-256 over the previous hash, a newline and the canonical JSON.
+    pub fn chain_hash(&self, prev_hash: &str) -> String {
+        let canonical = Canonical {
+            event_id: &self.event_id,
+            idempotency_key: &self.idempotency_key,
+            site: self.site.as_str(),
+            subject: &self.subject,
+            recorded_at: self.recorded_at,
+            kind: self.kind,
+            source: self.source,
+            choices: &self.choices,
+            policy_version: &self.policy_version,
+            language: self.language,
+            user_agent_family: &self.user_agent_family,
+            gpc: self.gpc,
+            expires_at: self.expires_at,
+        };
+        let json = serde_json::to_vec(&canonical).expect("the canonical event always serialises");
+        let mut hasher = Sha256::new();
+        hasher.update(prev_hash.as_bytes());
+        hasher.update(b"\n");
+        hasher.update(&json);
+        hex::encode(hasher.finalize())
+    }
+
+    /// Whether a retry carries the same content as the event first stored under its key.
+    pub fn same_request_as(&self, stored: &ConsentReceipt) -> bool {
+        self.site == stored.site
+            && self.subject == stored.subject
+            && self.kind == stored.kind
+            && self.choices == stored.choices
+            && self.policy_version == stored.policy_version
+    }
+
+    pub fn receipt(&self, prev_hash: String, hash: String) -> ConsentReceipt {
+        ConsentReceipt {
+            event_id: self.event_id,
+            recorded_at: self.recorded_at,
+            site: self.site,
+            subject: self.subject,
+            kind: self.kind,
+            source: self.source,
+            choices: self.choices.clone(),
+            policy_version: self.policy_version.clone(),
+            language: self.language,
+            gpc: self.gpc,
+            expires_at: self.expires_at,
+            prev_hash,
+            hash,
+        }
+    }
+}

@@ -1,0 +1,118 @@
+//! Storage behind one trait, one implementation per backend, chosen by the database URL. Handlers
+//! see only [`Storage`]; SQL lives in the backend modules.
+
+mod ledger;
+mod sqlite;
+
+use async_trait::async_trait;
+use privacy_shared::api::Recorded;
+use privacy_shared::{ConsentReceipt, SubjectId};
+use std::path::PathBuf;
+use std::sync::Arc;
+use uuid::Uuid;
+
+pub use ledger::NewConsentEvent;
+pub use sqlite::SqliteStorage;
+
+/// What can go wrong below the handlers.
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    /// The same idempotency key came back with a different event.
+    #[error("the idempotency key was already used for a different event")]
+    IdempotencyConflict,
+    /// The database failed or is gone; nothing was written.
+    #[error("database failure: {0}")]
+    Database(String),
+}
+
+impl From<rusqlite::Error> for StorageError {
+    fn from(e: rusqlite::Error) -> Self {
+        Self::Database(e.to_string())
+    }
+}
+
+/// Everything the server keeps.
+#[async_trait]
+pub trait Storage: Send + Sync {
+    /// Appends a consent event to the ledger and answers once it is durable. A reused idempotency
+    /// key with the same content returns the first receipt and writes nothing.
+    async fn record_consent(&self, event: NewConsentEvent) -> Result<Recorded, StorageError>;
+
+    async fn consent_receipt(&self, event_id: Uuid)
+    -> Result<Option<ConsentReceipt>, StorageError>;
+
+    /// Every event of `subject`, oldest first.
+    async fn subject_history(
+        &self,
+        subject: SubjectId,
+    ) -> Result<Vec<ConsentReceipt>, StorageError>;
+
+    /// Proves the database answers.
+    async fn ping(&self) -> Result<(), StorageError>;
+}
+
+/// Where the data lives, read from a URL such as `sqlite://data/privacy.db`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    Sqlite(PathBuf),
+}
+
+/// The database URL is not one this server can use.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DatabaseUrlError {
+    #[error("PostgreSQL is not supported by this build yet; use sqlite://PATH")]
+    PostgresNotYet,
+    #[error("unsupported database URL `{0}`: expected sqlite://PATH")]
+    Unsupported(String),
+}
+
+impl std::str::FromStr for DatabaseUrl {
+    type Err = DatabaseUrlError;
+
+    fn from_str(url: &str) -> Result<Self, Self::Err> {
+        if let Some(path) = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+        {
+            if !path.is_empty() {
+                return Ok(Self::Sqlite(PathBuf::from(path)));
+            }
+        }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Err(DatabaseUrlError::PostgresNotYet);
+        }
+        Err(DatabaseUrlError::Unsupported(
+            url.chars().take(40).collect(),
+        ))
+    }
+}
+
+/// Opens (creating and migrating where needed) the database at `url`.
+pub fn open(url: &DatabaseUrl) -> anyhow::Result<Arc<dyn Storage>> {
+    match url {
+        DatabaseUrl::Sqlite(path) => Ok(Arc::new(SqliteStorage::open(path)?)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_urls_name_their_backend() {
+        assert_eq!(
+            "sqlite://data/x.db".parse(),
+            Ok(DatabaseUrl::Sqlite("data/x.db".into()))
+        );
+        assert_eq!(
+            "sqlite:/tmp/x.db".parse(),
+            Ok(DatabaseUrl::Sqlite("/tmp/x.db".into()))
+        );
+        assert_eq!(
+            "postgres://db/x".parse::<DatabaseUrl>(),
+            Err(DatabaseUrlError::PostgresNotYet)
+        );
+        assert!("mysql://x".parse::<DatabaseUrl>().is_err());
+        assert!("sqlite://".parse::<DatabaseUrl>().is_err());
+    }
+}

@@ -1,0 +1,288 @@
+//! The embedded SQLite backend. One writer thread owns the write connection and commits whatever
+//! arrived while the previous commit ran as one transaction (group commit), so every answered
+//! write is durable (WAL, `synchronous=FULL`) without one fsync per request. Reads use their own
+//! connection.
+
+use async_trait::async_trait;
+use privacy_shared::api::Recorded;
+use privacy_shared::{ConsentReceipt, SubjectId};
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use std::path::Path;
+use std::sync::{Arc, Mutex, mpsc};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+use tokio::sync::oneshot;
+use uuid::Uuid;
+
+use super::ledger::{GENESIS_HASH, NewConsentEvent};
+use super::{Storage, StorageError};
+
+/// The migrations, in order; `PRAGMA user_version` counts how many have run.
+const MIGRATIONS: &[&str] = &[include_str!(
+    "../../migrations/sqlite/0001_consent_ledger.sql"
+)];
+
+/// The most writes one transaction commits.
+const MAX_BATCH: usize = 1024;
+
+type Reply = oneshot::Sender<Result<Recorded, StorageError>>;
+
+pub struct SqliteStorage {
+    writer: mpsc::Sender<(NewConsentEvent, Reply)>,
+    reader: Arc<Mutex<Connection>>,
+}
+
+fn connect(path: &Path) -> Result<Connection, StorageError> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
+    )?;
+    Ok(conn)
+}
+
+fn migrate(conn: &mut Connection) -> Result<(), StorageError> {
+    let done: usize = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    for (index, sql) in MIGRATIONS.iter().enumerate().skip(done) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.execute_batch(&format!("PRAGMA user_version = {}", index + 1))?;
+        tx.commit()?;
+        tracing::info!(migration = index + 1, "applied SQLite migration");
+    }
+    Ok(())
+}
+
+impl SqliteStorage {
+    /// Opens the database file, creating it and its folder, and runs pending migrations.
+    pub fn open(path: &Path) -> Result<Self, StorageError> {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|e| {
+                StorageError::Database(format!("cannot create {}: {e}", parent.display()))
+            })?;
+        }
+        let mut write_conn = connect(path)?;
+        migrate(&mut write_conn)?;
+        let reader = connect(path)?;
+        let (writer, jobs) = mpsc::channel();
+        std::thread::Builder::new()
+            .name("sqlite-writer".into())
+            .spawn(move || run_writer(write_conn, jobs))
+            .map_err(|e| StorageError::Database(format!("cannot start the writer thread: {e}")))?;
+        Ok(Self {
+            writer,
+            reader: Arc::new(Mutex::new(reader)),
+        })
+    }
+
+    async fn read<T: Send + 'static>(
+        &self,
+        query: impl FnOnce(&Connection) -> Result<T, StorageError> + Send + 'static,
+    ) -> Result<T, StorageError> {
+        let reader = Arc::clone(&self.reader);
+        tokio::task::spawn_blocking(move || {
+            let conn = reader
+                .lock()
+                .map_err(|_| StorageError::Database("reader lock poisoned".into()))?;
+            query(&conn)
+        })
+        .await
+        .map_err(|e| StorageError::Database(e.to_string()))?
+    }
+}
+
+#[async_trait]
+impl Storage for SqliteStorage {
+    #[tracing::instrument(skip_all, fields(site = %event.site, kind = event.kind.as_str()))]
+    async fn record_consent(&self, event: NewConsentEvent) -> Result<Recorded, StorageError> {
+        let (reply, answer) = oneshot::channel();
+        self.writer
+            .send((event, reply))
+            .map_err(|_| StorageError::Database("the writer has stopped".into()))?;
+        answer
+            .await
+            .map_err(|_| StorageError::Database("the writer has stopped".into()))?
+    }
+
+    async fn consent_receipt(
+        &self,
+        event_id: Uuid,
+    ) -> Result<Option<ConsentReceipt>, StorageError> {
+        self.read(move |conn| {
+            let sql = format!("SELECT {COLUMNS} FROM consent_events WHERE event_id = ?1");
+            Ok(conn
+                .query_row(&sql, [event_id.to_string()], receipt_from_row)
+                .optional()?)
+        })
+        .await
+    }
+
+    async fn subject_history(
+        &self,
+        subject: SubjectId,
+    ) -> Result<Vec<ConsentReceipt>, StorageError> {
+        self.read(move |conn| {
+            let sql =
+                format!("SELECT {COLUMNS} FROM consent_events WHERE subject_id = ?1 ORDER BY seq");
+            let mut statement = conn.prepare(&sql)?;
+            let rows = statement.query_map([subject.to_string()], receipt_from_row)?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+        .await
+    }
+
+    async fn ping(&self) -> Result<(), StorageError> {
+        self.read(|conn| Ok(conn.query_row("SELECT count(*) FROM consent_events", [], |_| Ok(()))?))
+            .await
+    }
+}
+
+const COLUMNS: &str = "event_id, recorded_at, site, subject_id, kind, source, choices, policy_version, \
+                       language, gpc, expires_at, prev_hash, hash";
+
+fn receipt_from_row(row: &Row<'_>) -> rusqlite::Result<ConsentReceipt> {
+    fn bad(index: usize, e: impl std::error::Error + Send + Sync + 'static) -> rusqlite::Error {
+        rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, Box::new(e))
+    }
+    fn typed<T: serde::de::DeserializeOwned>(row: &Row<'_>, index: usize) -> rusqlite::Result<T> {
+        let text = serde_json::Value::String(row.get(index)?);
+        serde_json::from_value(text).map_err(|e| bad(index, e))
+    }
+    let text = |index: usize| row.get::<_, String>(index);
+    let time =
+        |index: usize| OffsetDateTime::parse(&text(index)?, &Rfc3339).map_err(|e| bad(index, e));
+    Ok(ConsentReceipt {
+        event_id: Uuid::parse_str(&text(0)?).map_err(|e| bad(0, e))?,
+        recorded_at: time(1)?,
+        site: typed(row, 2)?,
+        subject: text(3)?.parse().map_err(|e| bad(3, e))?,
+        kind: typed(row, 4)?,
+        source: typed(row, 5)?,
+        choices: serde_json::from_str(&text(6)?).map_err(|e| bad(6, e))?,
+        policy_version: text(7)?,
+        language: typed(row, 8)?,
+        gpc: row.get(9)?,
+        expires_at: time(10)?,
+        prev_hash: text(11)?,
+        hash: text(12)?,
+    })
+}
+
+fn rfc3339(t: OffsetDateTime) -> String {
+    t.format(&Rfc3339).unwrap_or_default()
+}
+
+fn last_hash(conn: &Connection) -> Result<String, StorageError> {
+    let hash = conn
+        .query_row(
+            "SELECT hash FROM consent_events ORDER BY seq DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(hash.unwrap_or_else(|| GENESIS_HASH.to_owned()))
+}
+
+/// Stores one event inside the open transaction, or finds the first event of its idempotency key.
+fn append(
+    conn: &Connection,
+    event: &NewConsentEvent,
+    prev_hash: &str,
+) -> Result<Recorded, StorageError> {
+    let sql = format!("SELECT {COLUMNS} FROM consent_events WHERE idempotency_key = ?1");
+    let key = event.idempotency_key.to_string();
+    if let Some(first) = conn.query_row(&sql, [&key], receipt_from_row).optional()? {
+        return if event.same_request_as(&first) {
+            Ok(Recorded {
+                receipt: first,
+                created: false,
+            })
+        } else {
+            Err(StorageError::IdempotencyConflict)
+        };
+    }
+    let hash = event.chain_hash(prev_hash);
+    let choices =
+        serde_json::to_string(&event.choices).map_err(|e| StorageError::Database(e.to_string()))?;
+    conn.execute(
+        "INSERT INTO consent_events (event_id, idempotency_key, site, subject_id, recorded_at, kind, source, \
+         choices, policy_version, language, user_agent_family, gpc, expires_at, prev_hash, hash) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+        params![
+            event.event_id.to_string(),
+            key,
+            event.site.as_str(),
+            event.subject.to_string(),
+            rfc3339(event.recorded_at),
+            event.kind.as_str(),
+            event.source.as_str(),
+            choices,
+            event.policy_version,
+            event.language.as_str(),
+            event.user_agent_family,
+            event.gpc,
+            rfc3339(event.expires_at),
+            prev_hash,
+            hash,
+        ],
+    )?;
+    Ok(Recorded {
+        receipt: event.receipt(prev_hash.to_owned(), hash),
+        created: true,
+    })
+}
+
+fn run_writer(mut conn: Connection, jobs: mpsc::Receiver<(NewConsentEvent, Reply)>) {
+    while let Ok(first) = jobs.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match jobs.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let results = commit_batch(&mut conn, &batch);
+        for ((_, reply), result) in batch.into_iter().zip(results) {
+            // A caller that gave up waiting no longer needs its answer; its write stands.
+            let _ = reply.send(result);
+        }
+    }
+}
+
+/// Appends every event of the batch in one transaction. Each event has its own savepoint, so a
+/// refused event leaves the others standing; if the commit fails, every event gets the error.
+fn commit_batch(
+    conn: &mut Connection,
+    batch: &[(NewConsentEvent, Reply)],
+) -> Vec<Result<Recorded, StorageError>> {
+    let attempt =
+        |conn: &mut Connection| -> Result<Vec<Result<Recorded, StorageError>>, StorageError> {
+            let tx = conn.transaction()?;
+            let mut prev_hash = last_hash(&tx)?;
+            let mut results = Vec::with_capacity(batch.len());
+            for (event, _) in batch {
+                tx.execute_batch("SAVEPOINT event")?;
+                let result = append(&tx, event, &prev_hash);
+                match &result {
+                    Ok(recorded) if recorded.created => {
+                        tx.execute_batch("RELEASE event")?;
+                        prev_hash = recorded.receipt.hash.clone();
+                    }
+                    _ => tx.execute_batch("ROLLBACK TO event; RELEASE event")?,
+                }
+                results.push(result);
+            }
+            tx.commit()?;
+            Ok(results)
+        };
+    match attempt(conn) {
+        Ok(results) => results,
+        Err(e) => {
+            tracing::error!(error = %e, "a consent batch could not be committed");
+            batch
+                .iter()
+                .map(|_| Err(StorageError::Database(e.to_string())))
+                .collect()
+        }
+    }
+}

@@ -1,0 +1,320 @@
+//! Consent as it travels between widget, server and proof (PRODUCT.md §5.5, §6.2): the subject, the
+//! kind of event, the control that produced it, the choices and the receipt.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::problem::FieldError;
+use crate::{Language, PurposeId, SiteId, policy};
+
+/// A random, pseudonymous id for one browser's consent (a UUID v4). It names no person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "Uuid", into = "Uuid")]
+pub struct SubjectId(Uuid);
+
+/// The id was not a random (version 4) UUID.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("a subject id must be a random (version 4) UUID")]
+pub struct InvalidSubjectId;
+
+impl SubjectId {
+    /// Builds a subject id from 16 random bytes (the caller's CSPRNG: `crypto.getRandomValues` in
+    /// the browser, the OS generator on the server).
+    pub fn from_random_bytes(bytes: [u8; 16]) -> Self {
+        Self(uuid::Builder::from_random_bytes(bytes).into_uuid())
+    }
+
+    pub fn as_uuid(self) -> Uuid {
+        self.0
+    }
+}
+
+impl TryFrom<Uuid> for SubjectId {
+    type Error = InvalidSubjectId;
+
+    fn try_from(id: Uuid) -> Result<Self, Self::Error> {
+        if id.get_version_num() == 4 {
+            Ok(Self(id))
+        } else {
+            Err(InvalidSubjectId)
+        }
+    }
+}
+
+impl From<SubjectId> for Uuid {
+    fn from(id: SubjectId) -> Self {
+        id.0
+    }
+}
+
+impl FromStr for SubjectId {
+    type Err = InvalidSubjectId;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Uuid::try_parse(s).map_err(|_| InvalidSubjectId)?.try_into()
+    }
+}
+
+impl fmt::Display for SubjectId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// What a consent event did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConsentKind {
+    AcceptAll,
+    RejectAll,
+    Custom,
+    Withdraw,
+    Gpc,
+    Expired,
+}
+
+impl ConsentKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::AcceptAll => "accept_all",
+            Self::RejectAll => "reject_all",
+            Self::Custom => "custom",
+            Self::Withdraw => "withdraw",
+            Self::Gpc => "gpc",
+            Self::Expired => "expired",
+        }
+    }
+}
+
+/// The control a consent event came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ConsentSource {
+    Banner,
+    Preferences,
+    Api,
+    InterfaceSettings,
+    Gpc,
+}
+
+impl ConsentSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Banner => "banner",
+            Self::Preferences => "preferences",
+            Self::Api => "api",
+            Self::InterfaceSettings => "interface-settings",
+            Self::Gpc => "gpc",
+        }
+    }
+}
+
+/// The state of each purpose: `true` is consent given.
+pub type ConsentChoices = BTreeMap<PurposeId, bool>;
+
+/// Choices with every purpose of `site` granted (`true`) or every optional one refused (`false`).
+pub fn uniform_choices(site: SiteId, granted: bool) -> ConsentChoices {
+    site.site()
+        .purposes
+        .iter()
+        .map(|&p| (p, granted || p.is_locked()))
+        .collect()
+}
+
+/// The body of `POST /api/v1/consents`: one change of a subject's consent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordConsent {
+    /// Chosen by the client; a retry with the same key returns the first receipt.
+    pub idempotency_key: Uuid,
+    pub site: SiteId,
+    pub subject: SubjectId,
+    pub kind: ConsentKind,
+    pub source: ConsentSource,
+    /// The state of every purpose the site shows.
+    pub choices: ConsentChoices,
+    pub policy_version: String,
+    pub language: Language,
+    /// Whether the browser sent a Global Privacy Control signal.
+    #[serde(default)]
+    pub gpc: bool,
+}
+
+impl RecordConsent {
+    /// Checks what types alone cannot: the choices name exactly the purposes the site shows,
+    /// `necessary` is on, the kind agrees with the choices and the policy version is published.
+    /// The widget runs this before sending and the server before storing.
+    pub fn validate(&self) -> Result<(), Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let site = self.site;
+        for (&purpose, &granted) in &self.choices {
+            if !site.shows(purpose) {
+                errors.push(FieldError::new(
+                    format!("choices.{purpose}"),
+                    "purpose_not_on_site",
+                    format!("site `{site}` does not show purpose `{purpose}`"),
+                ));
+            } else if purpose.is_locked() && !granted {
+                errors.push(FieldError::new(
+                    format!("choices.{purpose}"),
+                    "necessary_is_locked",
+                    "necessary processing cannot be refused",
+                ));
+            }
+        }
+        for &purpose in site.site().purposes {
+            if !self.choices.contains_key(&purpose) {
+                errors.push(FieldError::new(
+                    format!("choices.{purpose}"),
+                    "missing_purpose",
+                    format!("the state of purpose `{purpose}` is missing"),
+                ));
+            }
+        }
+        let optional = || self.choices.iter().filter(|(p, _)| !p.is_locked());
+        let consistent = match self.kind {
+            ConsentKind::AcceptAll => optional().all(|(_, &on)| on),
+            ConsentKind::RejectAll | ConsentKind::Withdraw | ConsentKind::Expired => {
+                optional().all(|(_, &on)| !on)
+            }
+            ConsentKind::Custom | ConsentKind::Gpc => true,
+        };
+        if !consistent {
+            errors.push(FieldError::new(
+                "kind",
+                "kind_contradicts_choices",
+                format!("kind `{}` contradicts the choices", self.kind.as_str()),
+            ));
+        }
+        if !policy::is_known_version(&self.policy_version) {
+            errors.push(FieldError::new(
+                "policy_version",
+                "unknown_policy_version",
+                "no policy with this version was published",
+            ));
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+/// Proof of one recorded consent event, as the server stored it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConsentReceipt {
+    pub event_id: Uuid,
+    #[serde(with = "time::serde::rfc3339")]
+    pub recorded_at: OffsetDateTime,
+    pub site: SiteId,
+    pub subject: SubjectId,
+    pub kind: ConsentKind,
+    pub source: ConsentSource,
+    pub choices: ConsentChoices,
+    pub policy_version: String,
+    pub language: Language,
+    pub gpc: bool,
+    /// After this moment the choice is stale and the person is asked again.
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: OffsetDateTime,
+    /// The hash of the ledger event before this one (hex SHA-256; zeros for the first event).
+    pub prev_hash: String,
+    /// The hash of this event, chaining it to `prev_hash` (hex SHA-256).
+    pub hash: String,
+}
+
+/// The answer of `GET /api/v1/subjects/{subject}/consent`: the latest state and every event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SubjectConsent {
+    pub subject: SubjectId,
+    pub latest: Option<ConsentReceipt>,
+    /// Every event of this subject, oldest first.
+    pub history: Vec<ConsentReceipt>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(kind: ConsentKind, choices: ConsentChoices) -> RecordConsent {
+        RecordConsent {
+            idempotency_key: Uuid::from_u128(1),
+            site: "virtio-nl".parse().unwrap(),
+            subject: SubjectId::from_random_bytes([7; 16]),
+            kind,
+            source: ConsentSource::Banner,
+            choices,
+            policy_version: policy::CURRENT_VERSION.into(),
+            language: Language::Nl,
+            gpc: false,
+        }
+    }
+
+    fn codes(result: Result<(), Vec<FieldError>>) -> Vec<String> {
+        result
+            .err()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|e| e.code)
+            .collect()
+    }
+
+    #[test]
+    fn uniform_choices_pass_validation() {
+        let site = "virtio-nl".parse().unwrap();
+        assert_eq!(
+            body(ConsentKind::AcceptAll, uniform_choices(site, true)).validate(),
+            Ok(())
+        );
+        assert_eq!(
+            body(ConsentKind::RejectAll, uniform_choices(site, false)).validate(),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn purposes_of_another_site_missing_purposes_and_refused_necessary_are_named() {
+        let site = "virtio-nl".parse().unwrap();
+        let mut choices = uniform_choices(site, false);
+        choices.insert(PurposeId::Newsletter, false);
+        choices.insert(PurposeId::Necessary, false);
+        choices.remove(&PurposeId::Analytics);
+        assert_eq!(
+            codes(body(ConsentKind::Custom, choices).validate()),
+            [
+                "necessary_is_locked",
+                "purpose_not_on_site",
+                "missing_purpose"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_kind_that_contradicts_the_choices_is_refused() {
+        let site = "virtio-nl".parse().unwrap();
+        let mut wrong = body(ConsentKind::RejectAll, uniform_choices(site, true));
+        assert_eq!(codes(wrong.validate()), ["kind_contradicts_choices"]);
+        wrong.policy_version = "1999-01-01".into();
+        assert_eq!(
+            codes(wrong.validate()),
+            ["kind_contradicts_choices", "unknown_policy_version"]
+        );
+    }
+
+    #[test]
+    fn subject_ids_must_be_random_uuids() {
+        assert!(
+            "00000000-0000-1000-8000-000000000000"
+                .parse::<SubjectId>()
+                .is_err()
+        );
+        let id = SubjectId::from_random_bytes([0xab; 16]);
+        assert_eq!(id.to_string().parse::<SubjectId>(), Ok(id));
+        assert!(serde_json::from_str::<SubjectId>("\"not-a-uuid\"").is_err());
+    }
+}

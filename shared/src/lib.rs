@@ -1,0 +1,23 @@
+//! Everything the widget, the admin console, the server and the tests must agree on: the purposes
+//! and sites, the consent wire types and their validation, the consent cookie, the problem+json
+//! error body and one HTTP client for the API.
+//!
+//! Architecture invariant: this crate knows nothing of actix-web, SQL, tokio or the DOM. It builds
+//! for `wasm32-unknown-unknown` (HTTP through gloo-net) and natively (HTTP through reqwest).
+
+pub mod api;
+pub mod consent;
+pub mod cookie;
+pub mod language;
+pub mod policy;
+pub mod problem;
+pub mod purpose;
+pub mod site;
+
+pub use consent::{
+    ConsentChoices, ConsentKind, ConsentReceipt, ConsentSource, RecordConsent, SubjectId,
+};
+pub use language::Language;
+pub use problem::{FieldError, Problem, ProblemKind};
+pub use purpose::PurposeId;
+pub use site::{Site, SiteId};

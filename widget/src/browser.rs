@@ -1,0 +1,107 @@
+//! The few browser facilities the widget needs, behind plain functions: the shadow-root mount,
+//! the consent cookie, randomness, the clock and the page's language.
+
+use privacy_shared::cookie::{self, ConsentCookie};
+use privacy_shared::{Language, SubjectId};
+use wasm_bindgen::{JsCast, JsError, JsValue};
+use web_sys::{Document, Element, HtmlDocument, ShadowRootInit, ShadowRootMode};
+
+fn document() -> Option<Document> {
+    web_sys::window()?.document()
+}
+
+fn js_error(value: JsValue) -> JsError {
+    JsError::new(&value.as_string().unwrap_or_else(|| format!("{value:?}")))
+}
+
+/// Creates the widget's host element at the end of `<body>`, with an open shadow root holding the
+/// stylesheet and the element yew renders into. Host page styles cannot reach inside.
+pub fn mount_in_shadow_root(stylesheet: &str) -> Result<Element, JsError> {
+    let document = document().ok_or_else(|| JsError::new("no document"))?;
+    let body = document
+        .body()
+        .ok_or_else(|| JsError::new("the page has no <body>"))?;
+    let host = document.create_element("div").map_err(js_error)?;
+    host.set_id("virtio-privacy");
+    let shadow = host
+        .attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))
+        .map_err(js_error)?;
+    let link = document.create_element("link").map_err(js_error)?;
+    link.set_attribute("rel", "stylesheet").map_err(js_error)?;
+    link.set_attribute("href", stylesheet).map_err(js_error)?;
+    shadow.append_child(&link).map_err(js_error)?;
+    let mount = document.create_element("div").map_err(js_error)?;
+    mount.set_class_name("vp-root");
+    shadow.append_child(&mount).map_err(js_error)?;
+    body.append_child(&host).map_err(js_error)?;
+    Ok(mount)
+}
+
+/// The interface language: `data-lang`, else the page's `lang`, else the browser's languages,
+/// else Dutch.
+pub fn language(data_lang: &str) -> Language {
+    let page_lang = document()
+        .and_then(|d| d.document_element())
+        .and_then(|e| e.get_attribute("lang"))
+        .unwrap_or_default();
+    let browser: Vec<String> = web_sys::window()
+        .map(|w| {
+            w.navigator()
+                .languages()
+                .iter()
+                .filter_map(|l| l.as_string())
+                .collect()
+        })
+        .unwrap_or_default();
+    crate::preferred_language(data_lang, &page_lang, &browser)
+}
+
+/// Now, in whole seconds since the Unix epoch.
+pub fn now_seconds() -> i64 {
+    (js_sys::Date::now() / 1000.0) as i64
+}
+
+/// 16 bytes from the browser's CSPRNG.
+fn random_bytes() -> [u8; 16] {
+    let mut bytes = [0u8; 16];
+    if let Some(crypto) = web_sys::window().and_then(|w| w.crypto().ok()) {
+        // Without a CSPRNG the ids below would not be random; every supported browser has one.
+        let _ = crypto.get_random_values_with_u8_array(&mut bytes);
+    }
+    bytes
+}
+
+pub fn new_subject_id() -> SubjectId {
+    SubjectId::from_random_bytes(random_bytes())
+}
+
+pub fn new_idempotency_key() -> uuid::Uuid {
+    uuid::Builder::from_random_bytes(random_bytes()).into_uuid()
+}
+
+fn html_document() -> Option<HtmlDocument> {
+    document()?.dyn_into::<HtmlDocument>().ok()
+}
+
+/// The stored consent, if the cookie is present and readable. A damaged cookie counts as none.
+pub fn read_consent_cookie() -> Option<ConsentCookie> {
+    let header = html_document()?.cookie().ok()?;
+    ConsentCookie::from_cookie_header(&header)?.ok()
+}
+
+/// Stores the choice in the first-party cookie for 12 months.
+pub fn write_consent_cookie(consent: &ConsentCookie) {
+    let secure = web_sys::window()
+        .and_then(|w| w.location().protocol().ok())
+        .is_some_and(|p| p == "https:");
+    let value = format!(
+        "{}={}; Path=/; Max-Age={}; SameSite=Lax{}",
+        cookie::NAME,
+        consent.encode(),
+        cookie::MAX_AGE_SECONDS,
+        if secure { "; Secure" } else { "" }
+    );
+    if let Some(document) = html_document() {
+        let _ = document.set_cookie(&value);
+    }
+}

@@ -1,0 +1,179 @@
+//! `cargo xtask build`: compiles the widget and the admin console to WebAssembly, generates their
+//! bindings, shrinks them with `wasm-opt -Oz`, and writes content-hashed, precompressed assets to
+//! `dist/`. The widget's stable entry `dist/widget/v1/loader.js` names the hashed files.
+
+use anyhow::{Context as _, Result};
+use sha2::{Digest, Sha256};
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::{cargo, run_command, tools};
+
+/// Features rustc enables for wasm32 today; wasm-opt must accept them.
+const WASM_FEATURES: &[&str] = &[
+    "--enable-bulk-memory",
+    "--enable-mutable-globals",
+    "--enable-nontrapping-float-to-int",
+    "--enable-sign-ext",
+    "--enable-reference-types",
+    "--enable-multivalue",
+];
+
+/// One file written to `dist/`, with its sizes.
+pub struct Asset {
+    pub path: PathBuf,
+    pub bytes: usize,
+    pub brotli_bytes: usize,
+}
+
+/// Builds both bundles into `root/dist` and returns what was written.
+pub fn bundles(root: &Path) -> Result<Vec<Asset>> {
+    let bindgen = tools::wasm_bindgen(root)?.join("wasm-bindgen");
+    let wasm_opt = tools::wasm_opt(root)?;
+    run_command(Command::new(cargo()).args([
+        "build",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--profile",
+        "wasm-release",
+        "--package",
+        "privacy-widget",
+        "--package",
+        "privacy-admin",
+    ]))?;
+    let dist = root.join("dist");
+    for folder in ["widget", "admin"] {
+        let path = dist.join(folder);
+        if path.exists() {
+            std::fs::remove_dir_all(&path)
+                .with_context(|| format!("clearing {}", path.display()))?;
+        }
+    }
+    let mut assets = Vec::new();
+
+    let widget = bindgen_and_optimise(root, "privacy_widget", &bindgen, &wasm_opt)?;
+    let widget_assets = dist.join("widget/v1/assets");
+    let module = write_hashed(&widget_assets, "widget", "js", &widget.js, &mut assets)?;
+    let wasm = write_hashed(&widget_assets, "widget", "wasm", &widget.wasm, &mut assets)?;
+    let css = std::fs::read(root.join("widget/style.css"))?;
+    let css = write_hashed(&widget_assets, "widget", "css", &css, &mut assets)?;
+    let loader = std::fs::read_to_string(root.join("widget/loader.js"))?
+        .replace("__VP_MODULE__", &module)
+        .replace("__VP_WASM__", &wasm)
+        .replace("__VP_CSS__", &css);
+    write_asset(
+        &dist.join("widget/v1/loader.js"),
+        loader.as_bytes(),
+        &mut assets,
+    )?;
+
+    let admin = bindgen_and_optimise(root, "privacy_admin", &bindgen, &wasm_opt)?;
+    let admin_assets = dist.join("admin/assets");
+    let module = write_hashed(&admin_assets, "admin", "js", &admin.js, &mut assets)?;
+    let wasm = write_hashed(&admin_assets, "admin", "wasm", &admin.wasm, &mut assets)?;
+    let boot = std::fs::read_to_string(root.join("admin/boot.js"))?
+        .replace("__ADMIN_MODULE__", &module)
+        .replace("__ADMIN_WASM__", &wasm);
+    let boot = write_hashed(&admin_assets, "boot", "js", boot.as_bytes(), &mut assets)?;
+    let page =
+        std::fs::read_to_string(root.join("admin/index.html"))?.replace("__ADMIN_BOOT__", &boot);
+    write_asset(&dist.join("admin/index.html"), page.as_bytes(), &mut assets)?;
+
+    println!("{:<48} {:>10} {:>10}", "dist/", "bytes", "brotli");
+    for asset in &assets {
+        let shown = asset.path.strip_prefix(&dist).unwrap_or(&asset.path);
+        println!(
+            "{:<48} {:>10} {:>10}",
+            shown.display(),
+            asset.bytes,
+            asset.brotli_bytes
+        );
+    }
+    Ok(assets)
+}
+
+struct Bindgen {
+    js: Vec<u8>,
+    wasm: Vec<u8>,
+}
+
+fn bindgen_and_optimise(
+    root: &Path,
+    crate_name: &str,
+    bindgen: &Path,
+    wasm_opt: &Path,
+) -> Result<Bindgen> {
+    let input = root.join(format!(
+        "target/wasm32-unknown-unknown/wasm-release/{crate_name}.wasm"
+    ));
+    let out = root.join("target/wasm-bindgen").join(crate_name);
+    run_command(
+        Command::new(bindgen)
+            .args(["--target", "web", "--no-typescript", "--out-dir"])
+            .arg(&out)
+            .arg(&input),
+    )?;
+    let bound = out.join(format!("{crate_name}_bg.wasm"));
+    let optimised = out.join(format!("{crate_name}_bg.opt.wasm"));
+    run_command(
+        Command::new(wasm_opt)
+            .arg("-Oz")
+            .args(WASM_FEATURES)
+            .arg(&bound)
+            .arg("-o")
+            .arg(&optimised),
+    )?;
+    Ok(Bindgen {
+        js: std::fs::read(out.join(format!("{crate_name}.js")))?,
+        wasm: std::fs::read(&optimised)?,
+    })
+}
+
+/// Writes `bytes` as `<stem>-<hash>.<ext>` and returns that file name.
+fn write_hashed(
+    dir: &Path,
+    stem: &str,
+    ext: &str,
+    bytes: &[u8],
+    assets: &mut Vec<Asset>,
+) -> Result<String> {
+    let hash = hex::encode(Sha256::digest(bytes));
+    let name = format!("{stem}-{}.{ext}", &hash[..16]);
+    write_asset(&dir.join(&name), bytes, assets)?;
+    Ok(name)
+}
+
+/// Writes a file with its `.br` and `.gz` siblings.
+fn write_asset(path: &Path, bytes: &[u8], assets: &mut Vec<Asset>) -> Result<()> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    std::fs::write(path, bytes).with_context(|| format!("writing {}", path.display()))?;
+    let mut brotli = Vec::new();
+    {
+        let params = brotli::enc::BrotliEncoderParams {
+            quality: 11,
+            lgwin: 22,
+            ..Default::default()
+        };
+        brotli::BrotliCompress(&mut &bytes[..], &mut brotli, &params)?;
+    }
+    std::fs::write(sibling(path, "br"), &brotli)?;
+    let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gzip.write_all(bytes)?;
+    std::fs::write(sibling(path, "gz"), gzip.finish()?)?;
+    assets.push(Asset {
+        path: path.to_path_buf(),
+        bytes: bytes.len(),
+        brotli_bytes: brotli.len(),
+    });
+    Ok(())
+}
+
+fn sibling(path: &Path, ext: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".");
+    name.push(ext);
+    PathBuf::from(name)
+}

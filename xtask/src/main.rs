@@ -1,0 +1,86 @@
+//! Project automation, reached as `cargo xtask <command>` (matklad's cargo-xtask pattern):
+//! `build` the WebAssembly bundles, `serve` the product locally, `test` everything.
+
+mod build;
+
+mod tools;
+
+use anyhow::{Context as _, Result, bail};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const USAGE: &str = "usage: cargo xtask <command>
+
+commands:
+  build   build the widget and admin bundles into dist/
+  serve   build, then serve everything at http://127.0.0.1:8080 (SQLite at ./data/privacy.db)
+  test    formatting, lints, architecture checks, native, WebAssembly and browser tests";
+
+fn main() {
+    if let Err(error) = run() {
+        eprintln!("error: {error:#}");
+        std::process::exit(1);
+    }
+}
+
+fn run() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let root = workspace_root();
+    std::env::set_current_dir(&root).context("entering the workspace root")?;
+    match args.first().map(String::as_str) {
+        Some("build") => build::bundles(&root).map(|_| ()),
+        Some("serve") => serve(&root),
+
+        Some("help" | "--help" | "-h") | None => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        Some(other) => bail!("unknown command `{other}`\n\n{USAGE}"),
+    }
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+fn serve(root: &Path) -> Result<()> {
+    build::bundles(root)?;
+    println!("starting the server at http://127.0.0.1:8080 (Ctrl-C stops it)");
+    run_command(Command::new(cargo()).args([
+        "run",
+        "--quiet",
+        "--package",
+        "privacy-server",
+        "--",
+        "serve",
+        "--bind",
+        "127.0.0.1:8080",
+        "--database",
+        "sqlite://data/privacy.db",
+        "--www",
+        "www",
+        "--dist",
+        "dist",
+    ]))
+}
+
+/// The cargo that runs this xtask, so the pinned toolchain is used throughout.
+fn cargo() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
+}
+
+/// Runs a command, echoing it, and fails if it fails.
+fn run_command(command: &mut Command) -> Result<()> {
+    let shown = format!("{command:?}").replace('"', "");
+    println!("$ {shown}");
+    let status = command
+        .status()
+        .with_context(|| format!("starting `{shown}`"))?;
+    if !status.success() {
+        bail!("`{shown}` failed ({status})");
+    }
+    Ok(())
+}
