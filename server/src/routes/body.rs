@@ -65,9 +65,16 @@ pub async fn json<T: DeserializeOwned>(
         let missing = message
             .strip_prefix("missing field `")
             .and_then(|rest| rest.split('`').next());
-        let field = match (path.as_str(), missing) {
-            (".", Some(name)) => name.to_owned(),
-            (_, Some(name)) => format!("{path}.{name}"),
+        // An unknown map key (such as a purpose) is reported at `parent.?`; name the key instead.
+        let unknown_key = path.strip_suffix(".?").zip(
+            message
+                .strip_prefix("unknown variant `")
+                .and_then(|rest| rest.split('`').next()),
+        );
+        let field = match (path.as_str(), missing, unknown_key) {
+            (".", Some(name), _) => name.to_owned(),
+            (_, Some(name), _) => format!("{path}.{name}"),
+            (_, None, Some((parent, key))) => format!("{parent}.{key}"),
             _ => path,
         };
         let code = if missing.is_some() {

@@ -1,0 +1,160 @@
+use privacy_shared::ConsentKind;
+use privacy_shared::problem::ProblemKind;
+
+use crate::helpers::{consent_body, expect_problem, spawn_app};
+
+#[tokio::test]
+async fn a_consent_is_recorded_once_and_read_back_with_its_receipt() {
+    let app = spawn_app().await;
+    let body = consent_body(ConsentKind::AcceptAll);
+    let recorded = app.api.record_consent(&body).await.expect("recorded");
+    assert!(recorded.created);
+    let receipt = recorded.receipt;
+    assert_eq!(
+        (receipt.subject, receipt.kind, &receipt.choices),
+        (body.subject, body.kind, &body.choices)
+    );
+    assert_eq!(
+        app.api.consent_receipt(receipt.event_id).await.unwrap(),
+        receipt
+    );
+    let subject = app.api.subject_consent(body.subject).await.unwrap();
+    assert_eq!(subject.history, vec![receipt.clone()]);
+    assert_eq!(subject.latest, Some(receipt));
+    assert_eq!(app.count_events(), 1);
+}
+
+#[tokio::test]
+async fn a_retry_with_the_same_idempotency_key_returns_the_first_receipt_and_writes_nothing() {
+    let app = spawn_app().await;
+    let body = consent_body(ConsentKind::RejectAll);
+    let first = app.api.record_consent(&body).await.unwrap();
+    let retry = app.api.record_consent(&body).await.unwrap();
+    assert!(first.created && !retry.created);
+    assert_eq!(first.receipt, retry.receipt);
+    assert_eq!(app.count_events(), 1);
+}
+
+#[tokio::test]
+async fn a_reused_idempotency_key_with_other_choices_is_refused() {
+    let app = spawn_app().await;
+    let body = consent_body(ConsentKind::RejectAll);
+    app.api.record_consent(&body).await.unwrap();
+    let mut other = consent_body(ConsentKind::AcceptAll);
+    other.idempotency_key = body.idempotency_key;
+    let response = app
+        .post_consent_json(&serde_json::to_value(&other).unwrap())
+        .await;
+    let problem = expect_problem(response, 422).await;
+    assert_eq!(problem.errors[0].code, "idempotency_key_reused");
+    assert_eq!(app.count_events(), 1);
+}
+
+#[tokio::test]
+async fn events_are_chained_each_to_the_hash_of_the_one_before() {
+    let app = spawn_app().await;
+    let first = app
+        .api
+        .record_consent(&consent_body(ConsentKind::AcceptAll))
+        .await
+        .unwrap()
+        .receipt;
+    let second = app
+        .api
+        .record_consent(&consent_body(ConsentKind::RejectAll))
+        .await
+        .unwrap()
+        .receipt;
+    assert_eq!(first.prev_hash, "0".repeat(64));
+    assert_eq!(second.prev_hash, first.hash);
+    assert_ne!(second.hash, first.hash);
+}
+
+#[tokio::test]
+async fn concurrent_writes_are_all_durable_and_form_one_chain() {
+    let app = spawn_app().await;
+    let writes = (0..40).map(|_| {
+        let api = app.api.clone();
+        async move {
+            api.record_consent(&consent_body(ConsentKind::AcceptAll))
+                .await
+        }
+    });
+    let results = futures_join_all(writes).await;
+    let mut receipts: Vec<_> = results.into_iter().map(|r| r.unwrap().receipt).collect();
+    assert_eq!(app.count_events(), 40);
+    // Sorted along the chain, each event names its predecessor.
+    let mut expected_prev = "0".repeat(64);
+    while !receipts.is_empty() {
+        let index = receipts
+            .iter()
+            .position(|r| r.prev_hash == expected_prev)
+            .expect("an unbroken chain");
+        expected_prev = receipts.swap_remove(index).hash;
+    }
+}
+
+async fn futures_join_all<F: std::future::Future>(
+    futures: impl Iterator<Item = F>,
+) -> Vec<F::Output>
+where
+    F: Send + 'static,
+    F::Output: Send + 'static,
+{
+    let handles: Vec<_> = futures.map(tokio::spawn).collect();
+    let mut out = Vec::new();
+    for handle in handles {
+        out.push(handle.await.unwrap());
+    }
+    out
+}
+
+#[tokio::test]
+async fn receipts_of_unknown_or_malformed_event_ids_are_problems() {
+    let app = spawn_app().await;
+    let unknown = reqwest::get(format!(
+        "{}/api/v1/consents/{}/receipt",
+        app.address,
+        uuid::Uuid::new_v4()
+    ))
+    .await
+    .unwrap();
+    assert_eq!(
+        expect_problem(unknown, 404).await.kind(),
+        Some(ProblemKind::NotFound)
+    );
+    let malformed = reqwest::get(format!(
+        "{}/api/v1/consents/not-a-uuid/receipt",
+        app.address
+    ))
+    .await
+    .unwrap();
+    assert_eq!(
+        expect_problem(malformed, 400).await.kind(),
+        Some(ProblemKind::InvalidPath)
+    );
+    let subject = reqwest::get(format!("{}/api/v1/subjects/123/consent", app.address))
+        .await
+        .unwrap();
+    assert_eq!(
+        expect_problem(subject, 400).await.kind(),
+        Some(ProblemKind::InvalidPath)
+    );
+}
+
+#[tokio::test]
+async fn the_sec_gpc_header_is_recorded_with_the_event() {
+    let app = spawn_app().await;
+    let body = consent_body(ConsentKind::RejectAll);
+    let response = app
+        .http
+        .post(format!("{}/api/v1/consents", app.address))
+        .header("sec-gpc", "1")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let receipt: privacy_shared::ConsentReceipt = response.json().await.unwrap();
+    assert!(receipt.gpc);
+}

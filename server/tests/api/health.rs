@@ -1,0 +1,39 @@
+use crate::helpers::spawn_app;
+
+#[tokio::test]
+async fn health_reports_the_database_reachable() {
+    let app = spawn_app().await;
+    let health = app.api.health().await.expect("healthy");
+    assert_eq!(
+        (health.status.as_str(), health.database.as_str()),
+        ("ok", "ok")
+    );
+}
+
+#[tokio::test]
+async fn gpc_well_known_file_says_the_signal_is_honoured() {
+    let app = spawn_app().await;
+    let body: serde_json::Value = reqwest::get(format!("{}/.well-known/gpc.json", app.address))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body["gpc"], true);
+}
+
+#[tokio::test]
+async fn pages_carry_a_strict_content_security_policy() {
+    let app = spawn_app().await;
+    let response = reqwest::get(format!("{}/", app.address)).await.unwrap();
+    assert_eq!(response.status(), 200);
+    let csp = response.headers()["content-security-policy"]
+        .to_str()
+        .unwrap();
+    assert!(
+        csp.contains("script-src 'self' 'wasm-unsafe-eval'"),
+        "{csp}"
+    );
+    assert!(!csp.contains("unsafe-inline"), "{csp}");
+    assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+}

@@ -1,0 +1,193 @@
+//! The first layer on the demo virtio.nl page: shown on a first visit, equal buttons, one recorded
+//! event per click, gone after a reload.
+
+use privacy_shared::cookie::ConsentCookie;
+use privacy_shared::{ConsentKind, PurposeId};
+
+use crate::helpers::{Browser, TestServer};
+
+/// The consent cookie as the page sees it.
+const COOKIE_SCRIPT: &str =
+    "return document.cookie.split('; ').find(c => c.startsWith('vp_consent=')) || null;";
+
+/// Computed size, font and colours of the two first-layer buttons.
+const BUTTON_STYLES: &str = "
+    const root = document.querySelector('#virtio-privacy').shadowRoot;
+    return ['accept-all', 'reject-all'].map(hook => {
+        const button = root.querySelector(`[data-vp=${hook}]`);
+        const style = getComputedStyle(button);
+        const rect = button.getBoundingClientRect();
+        return { width: Math.round(rect.width), height: Math.round(rect.height), fontSize: style.fontSize,
+                 fontWeight: style.fontWeight, fontFamily: style.fontFamily, color: style.color,
+                 background: style.backgroundColor, border: style.borderTopColor, text: button.textContent.trim() };
+    });";
+
+async fn stored_cookie(browser: &Browser) -> ConsentCookie {
+    let value = browser
+        .wait_for_script(COOKIE_SCRIPT, |v| v.is_string())
+        .await;
+    let pair = value.as_str().unwrap().to_owned();
+    ConsentCookie::from_cookie_header(&pair)
+        .unwrap()
+        .expect("a readable consent cookie")
+}
+
+#[tokio::test]
+async fn a_first_visit_shows_the_banner_and_accepting_records_exactly_one_event() {
+    let server = TestServer::start().await;
+    let browser = Browser::start(1280, 900).await;
+    browser.client.goto(&server.address).await.unwrap();
+
+    let banner = browser.widget_element("[data-vp=banner]").await;
+    assert!(
+        banner.text().await.unwrap().contains("Virtio ICT B.V."),
+        "the banner names the controller"
+    );
+    let shot = browser.screenshot("banner-first-visit").await;
+    assert!(std::fs::metadata(shot).unwrap().len() > 0);
+
+    let styles = browser.client.execute(BUTTON_STYLES, vec![]).await.unwrap();
+    let (accept, reject) = (&styles[0], &styles[1]);
+    assert_eq!(
+        (accept["text"].as_str(), reject["text"].as_str()),
+        (Some("Alles accepteren"), Some("Alles weigeren"))
+    );
+    for property in [
+        "width",
+        "height",
+        "fontSize",
+        "fontWeight",
+        "fontFamily",
+        "color",
+        "background",
+        "border",
+    ] {
+        assert_eq!(
+            accept[property], reject[property],
+            "accept and reject differ in {property}: {styles}"
+        );
+    }
+    assert_ne!(
+        accept["fontSize"], "30px",
+        "the host page's button styles reached into the widget"
+    );
+    assert_eq!(
+        server.count_events(),
+        0,
+        "showing the banner records nothing"
+    );
+
+    browser
+        .widget_element("[data-vp=accept-all]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let cookie = stored_cookie(&browser).await;
+    assert!(cookie.allows(PurposeId::Analytics) && cookie.allows(PurposeId::Advertising));
+    let status = browser.widget_element("[data-vp=status]").await;
+    browser
+        .wait_for_script(
+            "return document.querySelector('#virtio-privacy').shadowRoot.querySelector('[data-vp=status]').textContent;",
+            |v| v == "Je keuze is opgeslagen.",
+        )
+        .await;
+    assert_eq!(
+        status.attr("role").await.unwrap().as_deref(),
+        Some("status")
+    );
+
+    let recorded = server.api.subject_consent(cookie.subject).await.unwrap();
+    assert_eq!(recorded.history.len(), 1);
+    let event = &recorded.history[0];
+    assert_eq!(
+        (event.kind, event.site.as_str()),
+        (ConsentKind::AcceptAll, "virtio-nl")
+    );
+    assert_eq!(event.choices, cookie.choices);
+    assert_eq!(
+        server.api.consent_receipt(event.event_id).await.unwrap(),
+        *event
+    );
+    assert_eq!(
+        server.count_events(),
+        1,
+        "exactly one row in the SQLite file"
+    );
+
+    browser.client.refresh().await.unwrap();
+    browser.widget_element("[data-vp=settings]").await;
+    assert!(
+        browser
+            .try_widget_element("[data-vp=banner]")
+            .await
+            .is_none(),
+        "the banner came back after a reload"
+    );
+    assert_eq!(server.count_events(), 1, "a reload records nothing");
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn rejecting_all_records_a_reject_event_with_every_optional_purpose_off() {
+    let server = TestServer::start().await;
+    let browser = Browser::start(1280, 900).await;
+    browser.client.goto(&server.address).await.unwrap();
+    browser
+        .widget_element("[data-vp=reject-all]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let cookie = stored_cookie(&browser).await;
+    assert!(cookie.allows(PurposeId::Necessary));
+    assert!(
+        cookie.choices.iter().all(|(p, &on)| on == p.is_locked()),
+        "{:?}",
+        cookie.choices
+    );
+
+    let started = std::time::Instant::now();
+    let history = loop {
+        let history = server
+            .api
+            .subject_consent(cookie.subject)
+            .await
+            .unwrap()
+            .history;
+        if !history.is_empty() || started.elapsed().as_secs() > 15 {
+            break history;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    };
+    assert_eq!(history.len(), 1);
+    assert_eq!(history[0].kind, ConsentKind::RejectAll);
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn the_banner_is_readable_at_320_pixels_wide() {
+    let server = TestServer::start().await;
+    let browser = Browser::start(320, 640).await;
+    browser.client.goto(&server.address).await.unwrap();
+    browser.widget_element("[data-vp=banner]").await;
+    browser.screenshot("banner-320px").await;
+    let fits = browser
+        .client
+        .execute(
+            "const root = document.querySelector('#virtio-privacy').shadowRoot;
+             const banner = root.querySelector('[data-vp=banner]').getBoundingClientRect();
+             const buttons = [...root.querySelectorAll('[data-vp=banner] button')].map(b => b.getBoundingClientRect());
+             return banner.left >= 0 && banner.right <= window.innerWidth
+                 && buttons.every(b => b.left >= banner.left && b.right <= banner.right && b.height >= 24 && b.width >= 24);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        fits,
+        serde_json::Value::Bool(true),
+        "the banner or its buttons overflow at 320 px"
+    );
+    browser.close().await;
+}

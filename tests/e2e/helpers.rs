@@ -1,0 +1,194 @@
+//! The real parts every browser test needs: a server with a fresh database, and a fresh Chromium
+//! profile driven through WebDriver.
+
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use privacy_server::storage::DatabaseUrl;
+use privacy_server::{Application, Settings};
+use privacy_shared::api::ApiClient;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// How long a test waits for something the page is about to show.
+const PATIENCE: Duration = Duration::from_secs(15);
+
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The real server on a free port with a fresh SQLite file, serving `www/` and the built `dist/`.
+pub struct TestServer {
+    pub address: String,
+    pub api: ApiClient,
+    pub database: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl TestServer {
+    pub async fn start() -> Self {
+        let root = workspace_root();
+        let loader = root.join("dist/widget/v1/loader.js");
+        assert!(
+            loader.is_file(),
+            "{} is missing: run `cargo xtask build` (or `cargo xtask test`)",
+            loader.display()
+        );
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let database = dir.path().join("privacy.db");
+        let settings = Settings {
+            bind: "127.0.0.1:0".parse().unwrap(),
+            database: DatabaseUrl::Sqlite(database.clone()),
+            www_dir: root.join("www"),
+            dist_dir: root.join("dist"),
+            workers: Some(2),
+        };
+        let app = Application::build(settings).expect("the server starts");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        tokio::spawn(app.run_until_stopped());
+        Self {
+            api: ApiClient::new(address.clone()),
+            address,
+            database,
+            _dir: dir,
+        }
+    }
+
+    /// Counts the ledger's rows by reading the database file itself.
+    pub fn count_events(&self) -> i64 {
+        let conn = rusqlite::Connection::open(&self.database).unwrap();
+        conn.query_row("SELECT count(*) FROM consent_events", [], |r| r.get(0))
+            .unwrap()
+    }
+}
+
+/// A fresh headless Chromium profile, driven by its own chromedriver.
+pub struct Browser {
+    pub client: Client,
+    driver: Child,
+    _profile: tempfile::TempDir,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+impl Browser {
+    pub async fn start(width: u32, height: u32) -> Self {
+        let chromedriver =
+            std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
+        let port = free_port();
+        let driver = Command::new(&chromedriver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!(
+                    "cannot start {chromedriver} ({e}): apt-get install chromium chromium-driver"
+                )
+            });
+        let profile = tempfile::tempdir().unwrap();
+        let capabilities = serde_json::json!({
+            "goog:chromeOptions": {
+                "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
+                "args": [
+                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                    "--no-first-run", format!("--window-size={width},{height}"),
+                    format!("--user-data-dir={}", profile.path().display()),
+                ]
+            }
+        });
+        let serde_json::Value::Object(capabilities) = capabilities else {
+            unreachable!()
+        };
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        let started = Instant::now();
+        let client = loop {
+            match ClientBuilder::new(connector.clone())
+                .capabilities(capabilities.clone())
+                .connect(&format!("http://127.0.0.1:{port}"))
+                .await
+            {
+                Ok(client) => break client,
+                Err(e) if started.elapsed() > PATIENCE => panic!("chromedriver did not start: {e}"),
+                Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+            }
+        };
+        Self {
+            client,
+            driver,
+            _profile: profile,
+        }
+    }
+
+    /// The widget's shadow-root element matching `css`, waiting for it to appear.
+    pub async fn widget_element(&self, css: &str) -> Element {
+        let started = Instant::now();
+        loop {
+            if let Some(element) = self.try_widget_element(css).await {
+                return element;
+            }
+            assert!(
+                started.elapsed() < PATIENCE,
+                "the widget never showed `{css}`"
+            );
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+
+    /// The widget's shadow-root element matching `css`, if it is there now.
+    pub async fn try_widget_element(&self, css: &str) -> Option<Element> {
+        let host = self
+            .client
+            .find(Locator::Css("#virtio-privacy"))
+            .await
+            .ok()?;
+        let shadow = host.shadow_root().await.ok()?;
+        shadow.find(Locator::Css(css)).await.ok()
+    }
+
+    /// Waits until `condition` holds on the result of `script`.
+    pub async fn wait_for_script(
+        &self,
+        script: &str,
+        condition: impl Fn(&serde_json::Value) -> bool,
+    ) -> serde_json::Value {
+        let started = Instant::now();
+        loop {
+            let value = self
+                .client
+                .execute(script, vec![])
+                .await
+                .expect("the script runs");
+            if condition(&value) {
+                return value;
+            }
+            assert!(
+                started.elapsed() < PATIENCE,
+                "`{script}` never met the condition; last value {value}"
+            );
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+
+    /// Saves a screenshot under `target/e2e/`.
+    pub async fn screenshot(&self, name: &str) -> PathBuf {
+        let dir = workspace_root().join("target/e2e");
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(format!("{name}.png"));
+        std::fs::write(&path, self.client.screenshot().await.unwrap()).unwrap();
+        path
+    }
+
+    pub async fn close(mut self) {
+        let _ = self.client.clone().close().await;
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
