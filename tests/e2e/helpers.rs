@@ -104,9 +104,15 @@ impl Browser {
                 ]
             }
         });
-        let serde_json::Value::Object(capabilities) = capabilities else {
-            unreachable!()
+        let serde_json::Value::Object(mut capabilities) = capabilities else {
+            unreachable!("a JSON object literal")
         };
+        if width < 500 {
+            // Headless windows are at least 500 px wide; narrower viewports are emulated, as on a phone.
+            capabilities["goog:chromeOptions"]["mobileEmulation"] = serde_json::json!({
+                "deviceMetrics": { "width": width, "height": height, "pixelRatio": 1.0 }
+            });
+        }
         let connector = hyper_util::client::legacy::connect::HttpConnector::new();
         let started = Instant::now();
         let client = loop {
