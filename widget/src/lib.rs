@@ -6,10 +6,10 @@
 //! the shared API client.
 #![cfg(target_arch = "wasm32")]
 
-mod app;
+pub mod app;
 mod browser;
-mod components;
-mod i18n;
+pub mod components;
+pub mod i18n;
 
 use privacy_shared::{Language, SiteId};
 use wasm_bindgen::prelude::*;

@@ -1,0 +1,55 @@
+//! Rules that must give the same answer in the browser (wasm32) and on the server (native): the
+//! same test runs on both targets and compares with stored values.
+
+use privacy_shared::consent::uniform_choices;
+use privacy_shared::cookie::ConsentCookie;
+use privacy_shared::{ConsentKind, ConsentSource, Language, RecordConsent, SubjectId, policy};
+
+#[cfg(target_arch = "wasm32")]
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
+
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+fn the_cookie_encoding_is_the_same_on_every_target() {
+    let cookie = ConsentCookie {
+        subject: SubjectId::from_random_bytes([0x5a; 16]),
+        policy_version: policy::CURRENT_VERSION.into(),
+        given_at: 1_732_579_200,
+        choices: uniform_choices("interface".parse().unwrap(), false),
+    };
+    let value = cookie.encode();
+    assert_eq!(
+        value,
+        "1.5a5a5a5a-5a5a-4a5a-9a5a-5a5a5a5a5a5a.2024-11-26.1732579200.10--0000"
+    );
+    assert_eq!(ConsentCookie::parse(&value), Ok(cookie));
+}
+
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+fn the_widget_and_the_server_validate_a_consent_body_alike() {
+    let site = "virtio-nl".parse().unwrap();
+    let body = RecordConsent {
+        idempotency_key: uuid::Uuid::from_u128(42),
+        site,
+        subject: SubjectId::from_random_bytes([1; 16]),
+        kind: ConsentKind::AcceptAll,
+        source: ConsentSource::Banner,
+        choices: uniform_choices(site, false),
+        policy_version: policy::CURRENT_VERSION.into(),
+        language: Language::Nl,
+        gpc: false,
+    };
+    let codes: Vec<String> = body
+        .validate()
+        .unwrap_err()
+        .into_iter()
+        .map(|e| e.code)
+        .collect();
+    assert_eq!(codes, ["kind_contradicts_choices"]);
+    let json = serde_json::to_string(&body).unwrap();
+    assert_eq!(
+        json,
+        r#"{"idempotency_key":"00000000-0000-0000-0000-00000000002a","site":"virtio-nl","subject":"01010101-0101-4101-8101-010101010101","kind":"accept_all","source":"banner","choices":{"necessary":true,"analytics":false,"advertising":false,"recaptcha":false,"feedback":false},"policy_version":"2024-11-26","language":"nl","gpc":false}"#
+    );
+}
