@@ -2,12 +2,9 @@
 //! one async function per endpoint for callers. The transport is gloo-net in the browser and
 //! reqwest natively; everything above the transport is the same code on both.
 
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
-use crate::consent::SubjectConsent;
-use crate::{ConsentReceipt, Problem, RecordConsent, SubjectId};
+use crate::{ConsentReceipt, Problem};
 
 /// Paths of the API, with `{name}` placeholders as actix-web writes them.
 pub mod paths {
@@ -57,30 +54,34 @@ impl ApiError {
     }
 }
 
+#[cfg(any(target_arch = "wasm32", feature = "native-client"))]
 #[derive(Debug, Clone, Copy)]
 enum Method {
     Get,
     Post,
 }
 
+#[cfg(any(target_arch = "wasm32", feature = "native-client"))]
 struct RawResponse {
     status: u16,
     body: String,
 }
 
+#[cfg(any(target_arch = "wasm32", feature = "native-client"))]
 /// A client of one privacy server, e.g. `ApiClient::new("http://127.0.0.1:8080")`.
 #[derive(Debug, Clone)]
 pub struct ApiClient {
     base: String,
-    #[cfg(not(target_arch = "wasm32"))]
+    #[cfg(all(not(target_arch = "wasm32"), feature = "native-client"))]
     http: reqwest::Client,
 }
 
+#[cfg(any(target_arch = "wasm32", feature = "native-client"))]
 impl ApiClient {
     pub fn new(base: impl Into<String>) -> Self {
         Self {
             base: base.into().trim_end_matches('/').to_owned(),
-            #[cfg(not(target_arch = "wasm32"))]
+            #[cfg(all(not(target_arch = "wasm32"), feature = "native-client"))]
             http: reqwest::Client::new(),
         }
     }
@@ -97,7 +98,7 @@ impl ApiClient {
     }
 
     /// `POST /api/v1/consents`: records one event, or returns the first receipt for a reused key.
-    pub async fn record_consent(&self, body: &RecordConsent) -> Result<Recorded, ApiError> {
+    pub async fn record_consent(&self, body: &crate::RecordConsent) -> Result<Recorded, ApiError> {
         let json = serde_json::to_string(body).map_err(|e| ApiError::Network(e.to_string()))?;
         let response = self
             .send(Method::Post, paths::CONSENTS.to_owned(), Some(json))
@@ -108,18 +109,21 @@ impl ApiClient {
     }
 
     /// `GET /api/v1/consents/{event_id}/receipt`.
-    pub async fn consent_receipt(&self, event_id: Uuid) -> Result<ConsentReceipt, ApiError> {
+    pub async fn consent_receipt(&self, event_id: uuid::Uuid) -> Result<ConsentReceipt, ApiError> {
         let path = paths::CONSENT_RECEIPT.replace("{event_id}", &event_id.to_string());
         decode(self.send(Method::Get, path, None).await?, &[200])
     }
 
     /// `GET /api/v1/subjects/{subject}/consent`: the latest state and every event of a subject.
-    pub async fn subject_consent(&self, subject: SubjectId) -> Result<SubjectConsent, ApiError> {
+    pub async fn subject_consent(
+        &self,
+        subject: crate::SubjectId,
+    ) -> Result<crate::consent::SubjectConsent, ApiError> {
         let path = paths::SUBJECT_CONSENT.replace("{subject}", &subject.to_string());
         decode(self.send(Method::Get, path, None).await?, &[200])
     }
 
-    #[cfg(not(target_arch = "wasm32"))]
+    #[cfg(all(not(target_arch = "wasm32"), feature = "native-client"))]
     async fn send(
         &self,
         method: Method,
@@ -181,7 +185,11 @@ impl ApiClient {
     }
 }
 
-fn decode<T: DeserializeOwned>(response: RawResponse, expected: &[u16]) -> Result<T, ApiError> {
+#[cfg(any(target_arch = "wasm32", feature = "native-client"))]
+fn decode<T: serde::de::DeserializeOwned>(
+    response: RawResponse,
+    expected: &[u16],
+) -> Result<T, ApiError> {
     let unexpected = |detail: String| ApiError::Unexpected {
         status: response.status,
         detail,

@@ -3,7 +3,8 @@
 //! error body and one HTTP client for the API.
 //!
 //! Architecture invariant: this crate knows nothing of actix-web, SQL, tokio or the DOM. It builds
-//! for `wasm32-unknown-unknown` (HTTP through gloo-net) and natively (HTTP through reqwest).
+//! for `wasm32-unknown-unknown` (HTTP through gloo-net) and natively (HTTP through reqwest, behind
+//! the `native-client` feature).
 
 pub mod api;
 pub mod consent;

@@ -2,6 +2,7 @@
 //! `build` the WebAssembly bundles, `serve` the product locally, `test` everything.
 
 mod build;
+mod test;
 
 mod tools;
 
@@ -30,6 +31,7 @@ fn run() -> Result<()> {
     match args.first().map(String::as_str) {
         Some("build") => build::bundles(&root).map(|_| ()),
         Some("serve") => serve(&root),
+        Some("test") => test::all(&root),
 
         Some("help" | "--help" | "-h") | None => {
             println!("{USAGE}");

@@ -1,1 +1,131 @@
+//! `cargo xtask test`: every check, cheapest first, so a mistake fails fast.
+//!
+//! In order: formatting; clippy, natively and for wasm32; architecture invariants; the browser and
+//! the bundles the browser tests load; native tests (unit, API and browser end-to-end);
+//! WebAssembly tests in headless Chromium.
 
+use anyhow::{Result, bail};
+use std::path::Path;
+use std::process::Command;
+use std::time::Instant;
+
+use crate::{build, cargo, run_command, tools};
+
+const WASM_CRATES: [&str; 3] = ["privacy-shared", "privacy-widget", "privacy-admin"];
+
+pub fn all(root: &Path) -> Result<()> {
+    let started = Instant::now();
+    let step = |name: &str| println!("\n==> {name} ({}s)", started.elapsed().as_secs());
+
+    step("formatting");
+    run_command(Command::new(cargo()).args(["fmt", "--all", "--check"]))?;
+
+    step("clippy (native)");
+    run_command(Command::new(cargo()).args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+    step("clippy (wasm32)");
+    let mut wasm_clippy = Command::new(cargo());
+    wasm_clippy.args([
+        "clippy",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--all-targets",
+    ]);
+    for krate in WASM_CRATES {
+        wasm_clippy.args(["--package", krate]);
+    }
+    run_command(wasm_clippy.args(["--", "-D", "warnings"]))?;
+
+    step("architecture invariants");
+    architecture_invariants()?;
+
+    step("browser and bundles");
+    let chromedriver = tools::chromedriver()?;
+    let bin = tools::wasm_bindgen(root)?;
+    build::bundles(root)?;
+
+    step("native tests (unit, API, browser end-to-end)");
+    run_command(
+        Command::new(cargo())
+            .args(["test", "--workspace", "--exclude", "xtask"])
+            .env("CHROMEDRIVER", &chromedriver),
+    )?;
+
+    step("WebAssembly tests in headless Chromium");
+    let mut wasm_tests = Command::new(cargo());
+    wasm_tests.args([
+        "test",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--lib",
+        "--tests",
+    ]);
+    for krate in ["privacy-shared", "privacy-widget"] {
+        wasm_tests.args(["--package", krate]);
+    }
+    run_command(
+        wasm_tests
+            .env(
+                "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
+                bin.join("wasm-bindgen-test-runner"),
+            )
+            .env("CHROMEDRIVER", &chromedriver)
+            .env(
+                "WASM_BINDGEN_TEST_WEBDRIVER_JSON",
+                root.join("webdriver.json"),
+            ),
+    )?;
+
+    println!("\nall checks passed in {}s", started.elapsed().as_secs());
+    Ok(())
+}
+
+/// What each crate must not know (ARCHITECTURE.md): `cargo tree -i` must find no path from the
+/// crate to the forbidden dependency.
+fn architecture_invariants() -> Result<()> {
+    let forbidden: [(&str, Option<&str>, &str); 7] = [
+        ("privacy-shared", None, "actix-web"),
+        ("privacy-shared", None, "tokio"),
+        ("privacy-shared", None, "rusqlite"),
+        ("privacy-shared", None, "web-sys"),
+        ("privacy-shared", Some("wasm32-unknown-unknown"), "reqwest"),
+        ("privacy-widget", Some("wasm32-unknown-unknown"), "rusqlite"),
+        ("privacy-widget", Some("wasm32-unknown-unknown"), "reqwest"),
+    ];
+    for (krate, target, dependency) in forbidden {
+        let mut tree = Command::new(cargo());
+        tree.args([
+            "tree",
+            "--quiet",
+            "--edges",
+            "normal",
+            "--package",
+            krate,
+            "--invert",
+            dependency,
+        ]);
+        if let Some(target) = target {
+            tree.args(["--target", target]);
+        }
+        let output = tree.output()?;
+        let paths = String::from_utf8_lossy(&output.stdout);
+        let errors = String::from_utf8_lossy(&output.stderr);
+        // `cargo tree -i` fails with "did not match any packages" when nothing depends on it.
+        let absent = if output.status.success() {
+            paths.trim().is_empty()
+        } else {
+            errors.contains("did not match")
+        };
+        if !absent {
+            bail!("{krate} must not depend on {dependency}:\n{paths}{errors}");
+        }
+        println!("ok: {krate} does not depend on {dependency}");
+    }
+    Ok(())
+}

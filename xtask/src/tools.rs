@@ -26,15 +26,13 @@ fn output_of(command: &mut Command) -> Option<String> {
 /// The `wasm-bindgen` version that `Cargo.lock` pins.
 fn locked_wasm_bindgen_version(root: &Path) -> Result<String> {
     let lock = std::fs::read_to_string(root.join("Cargo.lock")).context("reading Cargo.lock")?;
-    let mut lines = lock.lines();
-    while let Some(line) = lines.next() {
-        if line == "name = \"wasm-bindgen\"" {
-            if let Some(version) = lines.next().and_then(|l| l.strip_prefix("version = \"")) {
-                return Ok(version.trim_end_matches('"').to_owned());
-            }
-        }
-    }
-    bail!("Cargo.lock pins no wasm-bindgen version")
+    let lines: Vec<&str> = lock.lines().collect();
+    lines
+        .windows(2)
+        .find(|pair| pair[0] == "name = \"wasm-bindgen\"")
+        .and_then(|pair| pair[1].strip_prefix("version = \""))
+        .map(|version| version.trim_end_matches('"').to_owned())
+        .context("Cargo.lock pins no wasm-bindgen version")
 }
 
 /// `.tools/bin`, holding `wasm-bindgen` and `wasm-bindgen-test-runner` at the locked version.

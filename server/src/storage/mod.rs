@@ -70,13 +70,11 @@ impl std::str::FromStr for DatabaseUrl {
     type Err = DatabaseUrlError;
 
     fn from_str(url: &str) -> Result<Self, Self::Err> {
-        if let Some(path) = url
+        let sqlite = url
             .strip_prefix("sqlite://")
-            .or_else(|| url.strip_prefix("sqlite:"))
-        {
-            if !path.is_empty() {
-                return Ok(Self::Sqlite(PathBuf::from(path)));
-            }
+            .or_else(|| url.strip_prefix("sqlite:"));
+        if let Some(path) = sqlite.filter(|p| !p.is_empty()) {
+            return Ok(Self::Sqlite(PathBuf::from(path)));
         }
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             return Err(DatabaseUrlError::PostgresNotYet);

@@ -80,7 +80,7 @@ async fn concurrent_writes_are_all_durable_and_form_one_chain() {
                 .await
         }
     });
-    let results = futures_join_all(writes).await;
+    let results = spawn_all(writes).await;
     let mut receipts: Vec<_> = results.into_iter().map(|r| r.unwrap().receipt).collect();
     assert_eq!(app.count_events(), 40);
     // Sorted along the chain, each event names its predecessor.
@@ -94,11 +94,10 @@ async fn concurrent_writes_are_all_durable_and_form_one_chain() {
     }
 }
 
-async fn futures_join_all<F: std::future::Future>(
-    futures: impl Iterator<Item = F>,
-) -> Vec<F::Output>
+/// Runs every future on its own task at once and collects the outputs in order.
+async fn spawn_all<F>(futures: impl Iterator<Item = F>) -> Vec<F::Output>
 where
-    F: Send + 'static,
+    F: std::future::Future + Send + 'static,
     F::Output: Send + 'static,
 {
     let handles: Vec<_> = futures.map(tokio::spawn).collect();
