@@ -53,3 +53,22 @@ fn the_widget_and_the_server_validate_a_consent_body_alike() {
         r#"{"idempotency_key":"00000000-0000-0000-0000-00000000002a","site":"virtio-nl","subject":"01010101-0101-4101-8101-010101010101","kind":"accept_all","source":"banner","choices":{"necessary":true,"analytics":false,"advertising":false,"recaptcha":false,"feedback":false},"policy_version":"2024-11-26","language":"nl","gpc":false}"#
     );
 }
+
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+fn the_notice_hash_is_the_same_on_every_target() {
+    let hash = |language| {
+        policy::document(policy::CURRENT_VERSION, language)
+            .unwrap()
+            .unwrap()
+            .notice_hash()
+    };
+    assert_eq!(
+        hash(Language::Nl),
+        "b39845d6a387e33a50f07b87c3dc8cfe2fd35ff4c7e43403b8ca4058cb837a1a"
+    );
+    assert_eq!(
+        hash(Language::En),
+        "ec1ce0c7e87cc2527ab5ed7f6c7438798cbea2f53f34da426d2d9991484c3cda"
+    );
+}
