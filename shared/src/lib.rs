@@ -9,11 +9,14 @@
 pub mod api;
 pub mod consent;
 pub mod cookie;
+pub mod facts;
 pub mod language;
 pub mod policy;
 pub mod problem;
 pub mod purpose;
+pub mod rights;
 pub mod site;
+pub mod validate;
 
 pub use consent::{
     ConsentChoices, ConsentKind, ConsentReceipt, ConsentSource, RecordConsent, SubjectId,

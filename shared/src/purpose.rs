@@ -6,6 +6,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use crate::Language;
+use crate::facts::Text;
 
 /// A purpose of processing that has its own toggle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -80,6 +81,124 @@ impl PurposeId {
     }
 }
 
+impl PurposeId {
+    /// What the purpose is for, as the preferences dialog explains it.
+    pub fn description(self) -> Text {
+        match self {
+            Self::Necessary => Text {
+                nl: "Nodig om de website en je account te laten werken en te beveiligen, en om je cookiekeuze te onthouden. Deze kun je niet uitzetten.",
+                en: "Needed to make the website and your account work and stay secure, and to remember your cookie choice. These cannot be switched off.",
+            },
+            Self::Analytics => Text {
+                nl: "Meten hoe de website wordt gebruikt, zodat we pagina's kunnen verbeteren.",
+                en: "Measuring how the website is used, so that we can improve pages.",
+            },
+            Self::Advertising => Text {
+                nl: "Advertenties op Google en Facebook afstemmen op je interesses.",
+                en: "Tailoring advertisements on Google and Facebook to your interests.",
+            },
+            Self::Recaptcha => Text {
+                nl: "Onderscheiden of een formulier door een mens of een robot wordt ingevuld; daarbij gaan je IP-adres en andere gegevens naar Google. Formulieren werken ook zonder.",
+                en: "Telling whether a form is filled in by a person or a robot; your IP address and other data go to Google. Forms also work without it.",
+            },
+            Self::Feedback => Text {
+                nl: "Onderzoeksbureaus vragen je naar je tevredenheid over onze diensten.",
+                en: "Research agencies ask about your satisfaction with our services.",
+            },
+            Self::Offers => Text {
+                nl: "Aanbiedingen die passen bij je gegevens, en het delen van je gegevens binnen de groep in de EU voor marketing.",
+                en: "Offers that fit your data, and sharing your data within the group in the EU for marketing.",
+            },
+            Self::Newsletter => Text {
+                nl: "Nieuwsbrieven over nieuwe ontwikkelingen bij virtio.nl.",
+                en: "Newsletters about new developments at virtio.nl.",
+            },
+            Self::CrashReports => Text {
+                nl: "Gegevens over crashes van de interface app, alleen om de app te verbeteren en nooit voor commerciële doeleinden.",
+                en: "Data about crashes of the interface app, only to improve the app and never for commercial purposes.",
+            },
+        }
+    }
+
+    /// Who processes the data for this purpose.
+    pub fn processors(self) -> &'static [&'static str] {
+        match self {
+            Self::Necessary | Self::Newsletter | Self::CrashReports => &["Virtio ICT B.V."],
+            Self::Analytics => &["Google (Google Analytics)"],
+            Self::Advertising => &["Google", "Meta (Facebook)"],
+            Self::Recaptcha => &["Google (reCAPTCHA)"],
+            Self::Feedback => &["Onderzoeksbureaus / research agencies"],
+            Self::Offers => &[
+                "Virtio ICT B.V.",
+                "Groepsmaatschappijen in de EU / group companies in the EU",
+            ],
+        }
+    }
+
+    /// How long the data are kept, where the policy or the cookies' own lifetimes say so.
+    pub fn retention(self) -> Option<Text> {
+        match self {
+            Self::Necessary => Some(Text {
+                nl: "Je cookiekeuze: 12 maanden",
+                en: "Your cookie choice: 12 months",
+            }),
+            Self::Analytics => Some(Text {
+                nl: "_ga: 2 jaar; _gid: 24 uur",
+                en: "_ga: 2 years; _gid: 24 hours",
+            }),
+            Self::Advertising => Some(Text {
+                nl: "_gcl_au en _fbp: 90 dagen",
+                en: "_gcl_au and _fbp: 90 days",
+            }),
+            Self::Recaptcha => Some(Text {
+                nl: "_GRECAPTCHA: 6 maanden",
+                en: "_GRECAPTCHA: 6 months",
+            }),
+            Self::Newsletter => Some(Text {
+                nl: "Tot je je afmeldt",
+                en: "Until you unsubscribe",
+            }),
+            Self::CrashReports => Some(Text {
+                nl: "3 maanden",
+                en: "3 months",
+            }),
+            Self::Feedback | Self::Offers => None,
+        }
+    }
+
+    /// Names of the cookies set for this purpose, deleted on withdrawal; a trailing `*` matches any
+    /// suffix.
+    pub fn cookies(self) -> &'static [&'static str] {
+        match self {
+            Self::Necessary => &["vp_consent"],
+            Self::Analytics => &["_ga", "_ga_*", "_gid", "_gat*"],
+            Self::Advertising => &["_gcl_*", "_fbp", "_fbc"],
+            Self::Recaptcha => &["_GRECAPTCHA"],
+            Self::Feedback | Self::Offers | Self::Newsletter | Self::CrashReports => &[],
+        }
+    }
+
+    /// Whether a cookie called `name` belongs to this purpose.
+    pub fn owns_cookie(self, name: &str) -> bool {
+        self.cookies()
+            .iter()
+            .any(|pattern| match pattern.strip_suffix('*') {
+                Some(prefix) => name.starts_with(prefix),
+                None => name == *pattern,
+            })
+    }
+
+    /// The Google Consent Mode v2 signals this purpose grants.
+    pub fn consent_mode_signals(self) -> &'static [&'static str] {
+        match self {
+            Self::Necessary => &["functionality_storage", "security_storage"],
+            Self::Analytics => &["analytics_storage"],
+            Self::Advertising => &["ad_storage", "ad_user_data", "ad_personalization"],
+            _ => &[],
+        }
+    }
+}
+
 impl fmt::Display for PurposeId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -114,5 +233,36 @@ mod tests {
             assert_eq!(json, format!("\"{}\"", purpose.as_str()));
         }
         assert!("marketing".parse::<PurposeId>().is_err());
+    }
+
+    #[test]
+    fn withdrawal_deletes_the_analytics_cookies_and_only_those() {
+        for name in ["_ga", "_ga_ABC123", "_gid", "_gat_UA-1"] {
+            assert!(PurposeId::Analytics.owns_cookie(name), "{name}");
+        }
+        for name in ["_gaz", "ga", "_fbp", "vp_consent"] {
+            assert!(!PurposeId::Analytics.owns_cookie(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn consent_mode_covers_the_four_v2_storage_signals_once() {
+        let mut signals: Vec<&str> = PurposeId::ALL
+            .iter()
+            .flat_map(|p| p.consent_mode_signals())
+            .copied()
+            .collect();
+        signals.sort();
+        let before = signals.len();
+        signals.dedup();
+        assert_eq!(before, signals.len(), "a signal belongs to one purpose");
+        for signal in [
+            "ad_storage",
+            "ad_user_data",
+            "ad_personalization",
+            "analytics_storage",
+        ] {
+            assert!(signals.contains(&signal), "{signal}");
+        }
     }
 }
