@@ -7,7 +7,7 @@ use actix_web::{App, HttpServer, web};
 use std::net::TcpListener;
 use std::sync::Arc;
 
-use crate::routes::{self, StaticRoots};
+use crate::routes::{self, PolicyCatalog, StaticRoots};
 use crate::settings::Settings;
 use crate::storage::{self, Storage};
 
@@ -32,7 +32,8 @@ impl Application {
             www: settings.www_dir.clone(),
             dist: settings.dist_dir.clone(),
         };
-        let server = run(listener, storage, roots, settings.workers)?;
+        let catalog = PolicyCatalog::load()?;
+        let server = run(listener, storage, catalog, roots, settings.workers)?;
         Ok(Self { port, server })
     }
 
@@ -53,10 +54,12 @@ impl Application {
 fn run(
     listener: TcpListener,
     storage: Arc<dyn Storage>,
+    catalog: PolicyCatalog,
     roots: StaticRoots,
     workers: Option<usize>,
 ) -> std::io::Result<Server> {
     let storage = web::Data::new(storage);
+    let catalog = web::Data::new(catalog);
     let roots = web::Data::new(roots);
     let mut server = HttpServer::new(move || {
         App::new()
@@ -68,6 +71,7 @@ fn run(
                     .add(("Cross-Origin-Opener-Policy", "same-origin")),
             )
             .app_data(storage.clone())
+            .app_data(catalog.clone())
             .app_data(roots.clone())
             .configure(routes::configure)
     })

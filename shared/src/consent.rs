@@ -139,6 +139,8 @@ pub struct RecordConsent {
     pub choices: ConsentChoices,
     pub policy_version: String,
     pub language: Language,
+    /// The notice hash of the policy text the person was shown (`policy_version` in `language`).
+    pub notice_hash: String,
     /// Whether the browser sent a Global Privacy Control signal.
     #[serde(default)]
     pub gpc: bool,
@@ -196,6 +198,14 @@ impl RecordConsent {
                 "unknown_policy_version",
                 "no policy with this version was published",
             ));
+        } else if policy::notice_hash(&self.policy_version, self.language)
+            != Some(self.notice_hash.as_str())
+        {
+            errors.push(FieldError::new(
+                "notice_hash",
+                "unknown_notice_hash",
+                "the notice hash is not that of the policy version in this language",
+            ));
         }
         if errors.is_empty() {
             Ok(())
@@ -218,6 +228,7 @@ pub struct ConsentReceipt {
     pub choices: ConsentChoices,
     pub policy_version: String,
     pub language: Language,
+    pub notice_hash: String,
     pub gpc: bool,
     /// After this moment the choice is stale and the person is asked again.
     #[serde(with = "time::serde::rfc3339")]
@@ -251,6 +262,9 @@ mod tests {
             choices,
             policy_version: policy::CURRENT_VERSION.into(),
             language: Language::Nl,
+            notice_hash: policy::notice_hash(policy::CURRENT_VERSION, Language::Nl)
+                .unwrap()
+                .into(),
             gpc: false,
         }
     }
@@ -299,6 +313,11 @@ mod tests {
         let site = "virtio-nl".parse().unwrap();
         let mut wrong = body(ConsentKind::RejectAll, uniform_choices(site, true));
         assert_eq!(codes(wrong.validate()), ["kind_contradicts_choices"]);
+        wrong.language = Language::En;
+        assert_eq!(
+            codes(wrong.validate()),
+            ["kind_contradicts_choices", "unknown_notice_hash"]
+        );
         wrong.policy_version = "1999-01-01".into();
         assert_eq!(
             codes(wrong.validate()),

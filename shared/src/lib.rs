@@ -17,6 +17,7 @@ pub mod purpose;
 pub mod rights;
 pub mod site;
 pub mod validate;
+pub mod wire;
 
 pub use consent::{
     ConsentChoices, ConsentKind, ConsentReceipt, ConsentSource, RecordConsent, SubjectId,
@@ -25,3 +26,4 @@ pub use language::Language;
 pub use problem::{FieldError, Problem, ProblemKind};
 pub use purpose::PurposeId;
 pub use site::{Site, SiteId};
+pub use validate::{CustomerNumber, EmailAddress};

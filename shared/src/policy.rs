@@ -48,6 +48,24 @@ pub fn document(version: &str, language: Language) -> Option<Result<PolicyDocume
         .map(|(_, _, source)| PolicyDocument::parse(source))
 }
 
+/// The notice hash of `version` in `language`, computed once per process.
+pub fn notice_hash(version: &str, language: Language) -> Option<&'static str> {
+    static HASHES: std::sync::OnceLock<Vec<(&'static str, Language, String)>> =
+        std::sync::OnceLock::new();
+    let hashes = HASHES.get_or_init(|| {
+        SOURCES
+            .iter()
+            .filter_map(|(v, l, source)| {
+                Some((*v, *l, PolicyDocument::parse(source).ok()?.notice_hash()))
+            })
+            .collect()
+    });
+    hashes
+        .iter()
+        .find(|(v, l, _)| *v == version && *l == language)
+        .map(|(_, _, hash)| hash.as_str())
+}
+
 /// One version of the policy in one language.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PolicyDocument {

@@ -22,6 +22,8 @@ pub enum ProblemKind {
     PayloadTooLarge,
     /// A path parameter is malformed.
     InvalidPath,
+    /// A query parameter is malformed.
+    InvalidQuery,
     NotFound,
     MethodNotAllowed,
     /// Something failed on the server; nothing was recorded.
@@ -31,12 +33,13 @@ pub enum ProblemKind {
 }
 
 impl ProblemKind {
-    pub const ALL: [ProblemKind; 9] = [
+    pub const ALL: [ProblemKind; 10] = [
         Self::InvalidJson,
         Self::ValidationFailed,
         Self::UnsupportedMediaType,
         Self::PayloadTooLarge,
         Self::InvalidPath,
+        Self::InvalidQuery,
         Self::NotFound,
         Self::MethodNotAllowed,
         Self::Internal,
@@ -50,6 +53,7 @@ impl ProblemKind {
             Self::UnsupportedMediaType => "unsupported-media-type",
             Self::PayloadTooLarge => "payload-too-large",
             Self::InvalidPath => "invalid-path",
+            Self::InvalidQuery => "invalid-query",
             Self::NotFound => "not-found",
             Self::MethodNotAllowed => "method-not-allowed",
             Self::Internal => "internal",
@@ -59,7 +63,7 @@ impl ProblemKind {
 
     pub fn status(self) -> u16 {
         match self {
-            Self::InvalidJson | Self::InvalidPath => 400,
+            Self::InvalidJson | Self::InvalidPath | Self::InvalidQuery => 400,
             Self::ValidationFailed => 422,
             Self::UnsupportedMediaType => 415,
             Self::PayloadTooLarge => 413,
@@ -77,6 +81,7 @@ impl ProblemKind {
             Self::UnsupportedMediaType => "The request body must be application/json",
             Self::PayloadTooLarge => "The request body is too large",
             Self::InvalidPath => "A part of the path is malformed",
+            Self::InvalidQuery => "A query parameter is malformed",
             Self::NotFound => "Nothing exists at this address",
             Self::MethodNotAllowed => "This method is not allowed here",
             Self::Internal => "The server failed; nothing was recorded",

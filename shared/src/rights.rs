@@ -324,7 +324,8 @@ mod tests {
     fn every_transition_is_allowed_or_refused_as_the_status_machine_says() {
         use RequestStatus::*;
         type Step = fn(RequestStatus) -> Result<RequestStatus, TransitionError>;
-        let steps: [(&str, Step, &[(RequestStatus, RequestStatus)]); 6] = [
+        type Allowed = &'static [(RequestStatus, RequestStatus)];
+        let steps: [(&str, Step, Allowed); 6] = [
             (
                 "verify",
                 RequestStatus::verify,

@@ -38,6 +38,9 @@ fn the_widget_and_the_server_validate_a_consent_body_alike() {
         choices: uniform_choices(site, false),
         policy_version: policy::CURRENT_VERSION.into(),
         language: Language::Nl,
+        notice_hash: policy::notice_hash(policy::CURRENT_VERSION, Language::Nl)
+            .unwrap()
+            .into(),
         gpc: false,
     };
     let codes: Vec<String> = body
@@ -50,7 +53,7 @@ fn the_widget_and_the_server_validate_a_consent_body_alike() {
     let json = serde_json::to_string(&body).unwrap();
     assert_eq!(
         json,
-        r#"{"idempotency_key":"00000000-0000-0000-0000-00000000002a","site":"virtio-nl","subject":"01010101-0101-4101-8101-010101010101","kind":"accept_all","source":"banner","choices":{"necessary":true,"analytics":false,"advertising":false,"recaptcha":false,"feedback":false},"policy_version":"2024-11-26","language":"nl","gpc":false}"#
+        r#"{"idempotency_key":"00000000-0000-0000-0000-00000000002a","site":"virtio-nl","subject":"01010101-0101-4101-8101-010101010101","kind":"accept_all","source":"banner","choices":{"necessary":true,"analytics":false,"advertising":false,"recaptcha":false,"feedback":false},"policy_version":"2024-11-26","language":"nl","notice_hash":"b39845d6a387e33a50f07b87c3dc8cfe2fd35ff4c7e43403b8ca4058cb837a1a","gpc":false}"#
     );
 }
 

@@ -16,7 +16,11 @@ fn current(language: Language) -> PolicyDocument {
 /// The words of a text, with Markdown markup and our anchor markers taken out.
 fn words(text: &str) -> Vec<String> {
     text.split_whitespace()
-        .filter(|w| !w.chars().all(|c| c == '#') && !(w.starts_with("[#") && w.ends_with(']')))
+        .filter(|w| {
+            let heading_marker = w.chars().all(|c| c == '#');
+            let anchor_marker = w.starts_with("[#") && w.ends_with(']');
+            !heading_marker && !anchor_marker
+        })
         .map(|w| w.replace("**", ""))
         .filter(|w| !w.is_empty())
         .collect()

@@ -106,6 +106,14 @@ async fn a_first_visit_shows_the_banner_and_accepting_records_exactly_one_event(
     );
     assert_eq!(event.choices, cookie.choices);
     assert_eq!(
+        Some(event.notice_hash.as_str()),
+        privacy_shared::policy::notice_hash(
+            privacy_shared::policy::CURRENT_VERSION,
+            privacy_shared::Language::Nl
+        ),
+        "the event names the Dutch notice the banner showed"
+    );
+    assert_eq!(
         server.api.consent_receipt(event.event_id).await.unwrap(),
         *event
     );

@@ -36,10 +36,13 @@ pub struct WidgetState {
     pub consent: Option<ConsentCookie>,
     pub banner_open: bool,
     pub save: SaveState,
+    /// The notice hash of the policy shown on this site, from the site configuration.
+    pub notice_hash: Option<String>,
 }
 
 pub enum Action {
     Reopen,
+    NoticeHash(String),
     Decided(ConsentCookie),
     SaveFinished(Result<(), ApiError>),
 }
@@ -51,6 +54,7 @@ impl Reducible for WidgetState {
         let mut next = (*self).clone();
         match action {
             Action::Reopen => next.banner_open = true,
+            Action::NoticeHash(hash) => next.notice_hash = Some(hash),
             Action::Decided(consent) => {
                 next.consent = Some(consent);
                 next.banner_open = false;
@@ -84,12 +88,31 @@ pub fn App(props: &AppProps) -> Html {
             .is_some_and(|c| c.is_current_for(site, browser::now_seconds())),
         consent: props.initial.clone(),
         save: SaveState::Idle,
+        notice_hash: None,
     });
+    let client = use_memo(props.api_base.clone(), |base| ApiClient::new(base.clone()));
+
+    // While the banner asks, fetch the notice hash the choice will be recorded against, so a
+    // click does not wait for it. The banner itself never waits for the network.
+    {
+        let state = state.clone();
+        let client = client.clone();
+        let language = props.language;
+        use_effect_with(state.banner_open, move |&open| {
+            if open && state.notice_hash.is_none() {
+                wasm_bindgen_futures::spawn_local(async move {
+                    if let Ok(config) = client.site_config(site, language).await {
+                        state.dispatch(Action::NoticeHash(config.notice_hash));
+                    }
+                });
+            }
+        });
+    }
 
     let ondecide = {
         let state = state.clone();
         let language = props.language;
-        let client = ApiClient::new(props.api_base.clone());
+        let client = client.clone();
         Callback::from(move |granted: bool| {
             let previous = state.consent.clone();
             let consent = ConsentCookie {
@@ -102,7 +125,7 @@ pub fn App(props: &AppProps) -> Html {
             };
             // The choice applies at once, before the server has answered.
             browser::write_consent_cookie(&consent);
-            let body = RecordConsent {
+            let mut body = RecordConsent {
                 idempotency_key: browser::new_idempotency_key(),
                 site,
                 subject: consent.subject,
@@ -111,14 +134,20 @@ pub fn App(props: &AppProps) -> Html {
                 choices: consent.choices.clone(),
                 policy_version: consent.policy_version.clone(),
                 language,
+                notice_hash: state.notice_hash.clone().unwrap_or_default(),
                 gpc: false,
             };
             state.dispatch(Action::Decided(consent));
             let state = state.clone();
             let client = client.clone();
             wasm_bindgen_futures::spawn_local(async move {
-                let result = client.record_consent(&body).await.map(|_| ());
-                state.dispatch(Action::SaveFinished(result));
+                let result = async {
+                    if body.notice_hash.is_empty() {
+                        body.notice_hash = client.site_config(site, language).await?.notice_hash;
+                    }
+                    client.record_consent(&body).await
+                };
+                state.dispatch(Action::SaveFinished(result.await.map(|_| ())));
             });
         })
     };

@@ -11,6 +11,7 @@ CREATE TABLE consent_events (
     choices           TEXT    NOT NULL,
     policy_version    TEXT    NOT NULL,
     language          TEXT    NOT NULL,
+    notice_hash       TEXT    NOT NULL,
     user_agent_family TEXT    NOT NULL,
     gpc               INTEGER NOT NULL,
     expires_at        TEXT    NOT NULL,

@@ -36,6 +36,7 @@ pub async fn record(
         choices: body.choices,
         policy_version: body.policy_version,
         language: body.language,
+        notice_hash: body.notice_hash,
         user_agent_family: user_agent_family(header("user-agent").unwrap_or("")).to_owned(),
         gpc: body.gpc || header("sec-gpc") == Some("1"),
         expires_at: recorded_at + Duration::seconds(MAX_AGE_SECONDS),

@@ -1,7 +1,7 @@
 //! Liveness and the Global Privacy Control well-known file.
 
 use actix_web::{HttpResponse, web};
-use privacy_shared::api::Health;
+use privacy_shared::wire::Health;
 use std::sync::Arc;
 
 use crate::problem::ApiError;

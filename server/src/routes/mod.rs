@@ -3,22 +3,27 @@
 mod body;
 mod consents;
 mod health;
+mod policy;
 mod static_files;
 
 use actix_web::{HttpRequest, web};
 use privacy_shared::ProblemKind;
-use privacy_shared::api::paths;
+use privacy_shared::api::{Endpoint, endpoints};
 
 use crate::problem::ApiError;
 
+pub use policy::PolicyCatalog;
 pub use static_files::StaticRoots;
 
 /// Registers the API, the well-known files and the static pages.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(api(paths::HEALTH).route(web::get().to(health::health)))
-        .service(api(paths::CONSENTS).route(web::post().to(consents::record)))
-        .service(api(paths::CONSENT_RECEIPT).route(web::get().to(consents::receipt)))
-        .service(api(paths::SUBJECT_CONSENT).route(web::get().to(consents::subject)))
+    cfg.service(api(endpoints::Health::PATH).route(web::get().to(health::health)))
+        .service(api(endpoints::SiteConfig::PATH).route(web::get().to(policy::site_config)))
+        .service(api(endpoints::Policy::PATH).route(web::get().to(policy::document)))
+        .service(api(endpoints::PolicyVersions::PATH).route(web::get().to(policy::versions)))
+        .service(api(endpoints::RecordConsent::PATH).route(web::post().to(consents::record)))
+        .service(api(endpoints::ConsentReceipt::PATH).route(web::get().to(consents::receipt)))
+        .service(api(endpoints::SubjectConsent::PATH).route(web::get().to(consents::subject)))
         .service(web::resource("/.well-known/gpc.json").route(web::get().to(health::gpc)))
         .default_service(web::to(fallback));
 }

@@ -25,6 +25,7 @@ pub struct NewConsentEvent {
     pub choices: ConsentChoices,
     pub policy_version: String,
     pub language: Language,
+    pub notice_hash: String,
     pub user_agent_family: String,
     pub gpc: bool,
     pub expires_at: OffsetDateTime,
@@ -45,6 +46,7 @@ struct Canonical<'a> {
     choices: &'a ConsentChoices,
     policy_version: &'a str,
     language: Language,
+    notice_hash: &'a str,
     user_agent_family: &'a str,
     gpc: bool,
     #[serde(with = "time::serde::rfc3339")]
@@ -65,6 +67,7 @@ impl NewConsentEvent {
             choices: &self.choices,
             policy_version: &self.policy_version,
             language: self.language,
+            notice_hash: &self.notice_hash,
             user_agent_family: &self.user_agent_family,
             gpc: self.gpc,
             expires_at: self.expires_at,
@@ -84,6 +87,7 @@ impl NewConsentEvent {
             && self.kind == stored.kind
             && self.choices == stored.choices
             && self.policy_version == stored.policy_version
+            && self.notice_hash == stored.notice_hash
     }
 
     pub fn receipt(&self, prev_hash: String, hash: String) -> ConsentReceipt {
@@ -97,6 +101,7 @@ impl NewConsentEvent {
             choices: self.choices.clone(),
             policy_version: self.policy_version.clone(),
             language: self.language,
+            notice_hash: self.notice_hash.clone(),
             gpc: self.gpc,
             expires_at: self.expires_at,
             prev_hash,

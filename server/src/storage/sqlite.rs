@@ -138,7 +138,7 @@ impl Storage for SqliteStorage {
 }
 
 const COLUMNS: &str = "event_id, recorded_at, site, subject_id, kind, source, choices, policy_version, \
-                       language, gpc, expires_at, prev_hash, hash";
+                       language, notice_hash, gpc, expires_at, prev_hash, hash";
 
 fn receipt_from_row(row: &Row<'_>) -> rusqlite::Result<ConsentReceipt> {
     fn bad(index: usize, e: impl std::error::Error + Send + Sync + 'static) -> rusqlite::Error {
@@ -161,10 +161,11 @@ fn receipt_from_row(row: &Row<'_>) -> rusqlite::Result<ConsentReceipt> {
         choices: serde_json::from_str(&text(6)?).map_err(|e| bad(6, e))?,
         policy_version: text(7)?,
         language: typed(row, 8)?,
-        gpc: row.get(9)?,
-        expires_at: time(10)?,
-        prev_hash: text(11)?,
-        hash: text(12)?,
+        notice_hash: text(9)?,
+        gpc: row.get(10)?,
+        expires_at: time(11)?,
+        prev_hash: text(12)?,
+        hash: text(13)?,
     })
 }
 
@@ -206,8 +207,8 @@ fn append(
         serde_json::to_string(&event.choices).map_err(|e| StorageError::Database(e.to_string()))?;
     conn.execute(
         "INSERT INTO consent_events (event_id, idempotency_key, site, subject_id, recorded_at, kind, source, \
-         choices, policy_version, language, user_agent_family, gpc, expires_at, prev_hash, hash) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+         choices, policy_version, language, notice_hash, user_agent_family, gpc, expires_at, prev_hash, hash) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
         params![
             event.event_id.to_string(),
             key,
@@ -219,6 +220,7 @@ fn append(
             choices,
             event.policy_version,
             event.language.as_str(),
+            event.notice_hash,
             event.user_agent_family,
             event.gpc,
             rfc3339(event.expires_at),

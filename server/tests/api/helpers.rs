@@ -54,6 +54,9 @@ pub fn consent_body(kind: ConsentKind) -> RecordConsent {
         choices: uniform_choices(site, kind == ConsentKind::AcceptAll),
         policy_version: policy::CURRENT_VERSION.into(),
         language: Language::Nl,
+        notice_hash: policy::notice_hash(policy::CURRENT_VERSION, Language::Nl)
+            .unwrap()
+            .into(),
         gpc: false,
     }
 }

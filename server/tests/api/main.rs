@@ -5,3 +5,4 @@ mod consents;
 mod errors;
 mod health;
 mod helpers;
+mod policy;

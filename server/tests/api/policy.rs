@@ -1,0 +1,122 @@
+use privacy_shared::policy::{self, CURRENT_VERSION};
+use privacy_shared::problem::ProblemKind;
+use privacy_shared::{ConsentKind, Language, PurposeId};
+
+use crate::helpers::{consent_body, expect_problem, spawn_app};
+
+#[tokio::test]
+async fn the_site_config_lists_the_sites_purposes_in_the_language_asked() {
+    let app = spawn_app().await;
+    let config = app
+        .api
+        .site_config("virtio-nl".parse().unwrap(), Language::En)
+        .await
+        .unwrap();
+    let ids: Vec<PurposeId> = config.purposes.iter().map(|p| p.id).collect();
+    use PurposeId::*;
+    assert_eq!(
+        ids,
+        [Necessary, Analytics, Advertising, Recaptcha, Feedback]
+    );
+    assert!(config.purposes[0].locked && config.purposes[1..].iter().all(|p| !p.locked));
+    assert_eq!(config.purposes[1].label, "Statistics (Google Analytics)");
+    assert!(config.purposes[1].cookies.contains(&"_ga".to_owned()));
+    assert_eq!(config.policy_version, CURRENT_VERSION);
+    assert_eq!(
+        Some(config.notice_hash.as_str()),
+        policy::notice_hash(CURRENT_VERSION, Language::En)
+    );
+
+    let interface = app
+        .api
+        .site_config("interface".parse().unwrap(), Language::Nl)
+        .await
+        .unwrap();
+    assert!(
+        interface
+            .purposes
+            .iter()
+            .any(|p| p.id == CrashReports && p.label.starts_with("Crashgegevens"))
+    );
+}
+
+#[tokio::test]
+async fn unknown_sites_and_languages_are_problems() {
+    let app = spawn_app().await;
+    let unknown = reqwest::get(format!("{}/api/v1/sites/evil/config", app.address))
+        .await
+        .unwrap();
+    assert_eq!(
+        expect_problem(unknown, 404).await.kind(),
+        Some(ProblemKind::NotFound)
+    );
+    let bad_lang = reqwest::get(format!(
+        "{}/api/v1/sites/virtio-nl/config?lang=de",
+        app.address
+    ))
+    .await
+    .unwrap();
+    assert_eq!(
+        expect_problem(bad_lang, 400).await.kind(),
+        Some(ProblemKind::InvalidQuery)
+    );
+}
+
+#[tokio::test]
+async fn the_policy_is_served_with_its_notice_hash_as_etag_and_revalidates() {
+    let app = spawn_app().await;
+    let english = app.api.policy(None, Language::En).await.unwrap();
+    assert_eq!(
+        (english.version.as_str(), english.translation_of),
+        (CURRENT_VERSION, Some(Language::Nl))
+    );
+    let url = format!(
+        "{}/api/v1/policy?lang=nl&version={CURRENT_VERSION}",
+        app.address
+    );
+    let response = reqwest::get(&url).await.unwrap();
+    let etag = response.headers()["etag"].to_str().unwrap().to_owned();
+    assert_eq!(
+        etag,
+        format!(
+            "\"{}\"",
+            policy::notice_hash(CURRENT_VERSION, Language::Nl).unwrap()
+        )
+    );
+    let again = reqwest::Client::new()
+        .get(&url)
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 304);
+
+    let missing = reqwest::get(format!("{}/api/v1/policy?version=1999-01-01", app.address))
+        .await
+        .unwrap();
+    expect_problem(missing, 404).await;
+}
+
+#[tokio::test]
+async fn the_versions_list_names_each_languages_notice_hash() {
+    let app = spawn_app().await;
+    let versions = app.api.policy_versions().await.unwrap();
+    assert_eq!(versions.len(), 1);
+    assert_eq!(versions[0].version, CURRENT_VERSION);
+    for language in [Language::Nl, Language::En] {
+        assert_eq!(
+            versions[0].notice_hashes.get(&language).map(String::as_str),
+            policy::notice_hash(CURRENT_VERSION, language)
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_consent_naming_another_notice_hash_is_refused() {
+    let app = spawn_app().await;
+    let mut body = serde_json::to_value(consent_body(ConsentKind::RejectAll)).unwrap();
+    body["notice_hash"] = "0".repeat(64).into();
+    let problem = expect_problem(app.post_consent_json(&body).await, 422).await;
+    assert_eq!(problem.errors[0].field, "notice_hash");
+    assert_eq!(app.count_events(), 0);
+}

@@ -1,0 +1,201 @@
+//! Request and response bodies of the endpoints that are neither consent events nor rights
+//! requests: the site configuration, the policy versions, cross-device consent and the admin API.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use time::{Date, OffsetDateTime};
+use uuid::Uuid;
+
+use crate::rights::{HistoryEntry, RequestStatus, RightsRequestKind};
+use crate::validate::{BoundedText, EmailAddress};
+use crate::{
+    ConsentChoices, ConsentKind, ConsentReceipt, ConsentSource, CustomerNumber, Language,
+    PurposeId, SiteId,
+};
+
+/// The answer of `GET /api/v1/health`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Health {
+    pub status: String,
+    pub database: String,
+}
+
+/// One purpose as the widget shows it, in the requested language.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PurposeInfo {
+    pub id: PurposeId,
+    pub label: String,
+    pub description: String,
+    pub processors: Vec<String>,
+    pub retention: Option<String>,
+    pub cookies: Vec<String>,
+    /// `necessary`: shown, always on, cannot be switched off.
+    pub locked: bool,
+}
+
+/// `GET /api/v1/sites/{site}/config?lang=`: what the widget needs to ask for consent on a site.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SiteConfig {
+    pub site: SiteId,
+    pub name: String,
+    pub language: Language,
+    pub policy_version: String,
+    pub notice_hash: String,
+    pub purposes: Vec<PurposeInfo>,
+}
+
+/// One published policy version (`GET /api/v1/policy/versions`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyVersionInfo {
+    pub version: String,
+    pub effective: String,
+    /// The notice hash of each language.
+    pub notice_hashes: BTreeMap<Language, String>,
+}
+
+/// `GET /api/v1/me/consent`: a logged-in customer's latest consent on a site, on any device.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MeConsent {
+    pub customer: CustomerNumber,
+    pub latest: Option<ConsentReceipt>,
+}
+
+/// `PUT /api/v1/me/consent`: a customer's choice, recorded as a ledger event linked to them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PutMeConsent {
+    pub idempotency_key: Uuid,
+    pub site: SiteId,
+    pub kind: ConsentKind,
+    pub source: ConsentSource,
+    pub choices: ConsentChoices,
+    pub policy_version: String,
+    pub language: Language,
+}
+
+/// `POST /api/v1/admin/login`.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdminLogin {
+    pub email: EmailAddress,
+    pub password: String,
+    /// The current 6-digit TOTP code.
+    pub totp: String,
+}
+
+/// Never prints the password or the code.
+impl std::fmt::Debug for AdminLogin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AdminLogin")
+            .field("email", &self.email)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A staff member's role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StaffRole {
+    /// Handles requests: may change them.
+    Officer,
+    /// Reads only.
+    Viewer,
+}
+
+/// The signed-in staff member; the session itself travels in an HttpOnly cookie.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminSession {
+    pub email: EmailAddress,
+    pub role: StaffRole,
+}
+
+/// One line of the request inbox, sorted by days left.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestSummary {
+    pub id: Uuid,
+    pub kind: RightsRequestKind,
+    pub status: RequestStatus,
+    pub site: SiteId,
+    #[serde(with = "time::serde::rfc3339")]
+    pub received_at: OffsetDateTime,
+    pub due_date: Date,
+    /// Negative when overdue.
+    pub days_left: i64,
+    pub overdue: bool,
+}
+
+/// A request as staff see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminRequestDetail {
+    pub summary: RequestSummary,
+    pub email: Option<EmailAddress>,
+    pub customer: Option<CustomerNumber>,
+    pub name: Option<String>,
+    pub details: Option<String>,
+    pub language: Language,
+    pub extension_reason: Option<String>,
+    pub history: Vec<HistoryEntry>,
+}
+
+/// `POST /api/v1/admin/requests/{id}/extend`: once, before the due date, with a reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExtendRequest {
+    pub months: u8,
+    pub reason: BoundedText<2000>,
+}
+
+/// `POST /api/v1/admin/requests/{id}/complete` and `/reply`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnswerRequest {
+    pub message: BoundedText<20000>,
+}
+
+/// `POST /api/v1/admin/requests/{id}/refuse`: the reasons are required.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RefuseRequest {
+    pub reasons: BoundedText<5000>,
+}
+
+/// Consent counts of one site, purpose and day (`GET /api/v1/admin/stats`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsentStatsRow {
+    pub site: SiteId,
+    pub purpose: PurposeId,
+    pub day: Date,
+    pub granted: u64,
+    pub refused: u64,
+}
+
+/// The outcome of recomputing the hash chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LedgerVerification {
+    pub events: u64,
+    /// The first event whose hash does not match, if any.
+    pub first_broken: Option<Uuid>,
+}
+
+/// One entry of the staff audit log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    pub actor: EmailAddress,
+    pub action: String,
+    pub request: Option<Uuid>,
+    pub hash: String,
+}
+
+/// One e-mail in the outbox.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutboxMessage {
+    pub id: Uuid,
+    pub to: EmailAddress,
+    pub subject: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub queued_at: OffsetDateTime,
+    pub sent: bool,
+    pub attempts: u32,
+}
