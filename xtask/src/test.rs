@@ -89,8 +89,9 @@ pub fn all(root: &Path) -> Result<()> {
 /// What each crate must not know (ARCHITECTURE.md): `cargo tree -i` must find no path from the
 /// crate to the forbidden dependency.
 fn architecture_invariants() -> Result<()> {
-    let forbidden: [(&str, Option<&str>, &str); 7] = [
+    let forbidden: [(&str, Option<&str>, &str); 8] = [
         ("privacy-shared", None, "actix-web"),
+        ("privacy-shared", None, "sqlx"),
         ("privacy-shared", None, "tokio"),
         ("privacy-shared", None, "rusqlite"),
         ("privacy-shared", None, "web-sys"),
