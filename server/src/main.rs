@@ -45,6 +45,20 @@ enum Command {
         #[command(flatten)]
         database: DatabaseArgs,
     },
+    /// The consent ledger.
+    Ledger {
+        #[command(subcommand)]
+        command: LedgerCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum LedgerCommand {
+    /// Recompute the hash chain; exits with 1 and names the first broken event if it is broken.
+    Verify {
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
 }
 
 fn database_url(args: &DatabaseArgs) -> anyhow::Result<DatabaseUrl> {
@@ -85,6 +99,25 @@ async fn main() -> anyhow::Result<()> {
         Command::Migrate { database } => {
             privacy_server::storage::open(&database_url(&database)?)?;
             println!("the database is migrated");
+        }
+        Command::Ledger {
+            command: LedgerCommand::Verify { database },
+        } => {
+            let storage = privacy_server::storage::open(&database_url(&database)?)?;
+            let verification = storage
+                .verify_ledger()
+                .await
+                .context("reading the ledger")?;
+            match verification.first_broken {
+                None => println!("ledger intact: {} events verified", verification.events),
+                Some(link) => {
+                    println!(
+                        "ledger broken at event #{} ({}): {}",
+                        link.seq, link.event_id, link.reason
+                    );
+                    std::process::exit(1);
+                }
+            }
         }
     }
     Ok(())

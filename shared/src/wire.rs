@@ -172,9 +172,19 @@ pub struct ConsentStatsRow {
 /// The outcome of recomputing the hash chain.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LedgerVerification {
+    /// How many events were checked.
     pub events: u64,
-    /// The first event whose hash does not match, if any.
-    pub first_broken: Option<Uuid>,
+    /// The first event that does not chain to the one before it, if any.
+    pub first_broken: Option<BrokenLink>,
+}
+
+/// Where and why the hash chain breaks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BrokenLink {
+    /// The event's position in the ledger, counting from 1.
+    pub seq: u64,
+    pub event_id: String,
+    pub reason: String,
 }
 
 /// One entry of the staff audit log.

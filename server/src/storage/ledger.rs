@@ -1,6 +1,7 @@
 //! The consent ledger's rules that do not depend on a backend: what an event holds and how it is
 //! hashed into the chain.
 
+use privacy_shared::wire::{BrokenLink, LedgerVerification};
 use privacy_shared::{
     ConsentChoices, ConsentKind, ConsentReceipt, ConsentSource, Language, SiteId, SubjectId,
 };
@@ -90,6 +91,30 @@ impl NewConsentEvent {
             && self.notice_hash == stored.notice_hash
     }
 
+    /// The event as it was stored, rebuilt from its receipt and the fields a receipt leaves out.
+    pub fn from_stored(
+        receipt: ConsentReceipt,
+        idempotency_key: Uuid,
+        user_agent_family: String,
+    ) -> Self {
+        Self {
+            event_id: receipt.event_id,
+            idempotency_key,
+            site: receipt.site,
+            subject: receipt.subject,
+            recorded_at: receipt.recorded_at,
+            kind: receipt.kind,
+            source: receipt.source,
+            choices: receipt.choices,
+            policy_version: receipt.policy_version,
+            language: receipt.language,
+            notice_hash: receipt.notice_hash,
+            user_agent_family,
+            gpc: receipt.gpc,
+            expires_at: receipt.expires_at,
+        }
+    }
+
     pub fn receipt(&self, prev_hash: String, hash: String) -> ConsentReceipt {
         ConsentReceipt {
             event_id: self.event_id,
@@ -107,5 +132,52 @@ impl NewConsentEvent {
             prev_hash,
             hash,
         }
+    }
+}
+
+/// One stored ledger row as the verifier sees it: the rebuilt event with its stored hashes, or why
+/// the row could not even be read back.
+pub struct StoredLink {
+    pub seq: u64,
+    pub event_id: String,
+    pub event: Result<NewConsentEvent, String>,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// Recomputes the chain over `rows` (in ledger order) and names the first link that breaks it:
+/// a row that cannot be read, a `prev_hash` that is not the hash before it, or a `hash` that is
+/// not the hash of the row's own content.
+pub fn verify_chain(rows: impl IntoIterator<Item = StoredLink>) -> LedgerVerification {
+    let mut expected_prev = GENESIS_HASH.to_owned();
+    let mut events = 0;
+    for link in rows {
+        events += 1;
+        let broken = |reason: &str| BrokenLink {
+            seq: link.seq,
+            event_id: link.event_id.clone(),
+            reason: reason.to_owned(),
+        };
+        let failure = match &link.event {
+            Err(e) => Some(broken(&format!("the row cannot be read: {e}"))),
+            Ok(_) if link.prev_hash != expected_prev => {
+                Some(broken("prev_hash is not the hash of the event before it"))
+            }
+            Ok(event) if event.chain_hash(&link.prev_hash) != link.hash => {
+                Some(broken("the content does not match its hash"))
+            }
+            Ok(_) => None,
+        };
+        if let Some(first_broken) = failure {
+            return LedgerVerification {
+                events,
+                first_broken: Some(first_broken),
+            };
+        }
+        expected_prev = link.hash;
+    }
+    LedgerVerification {
+        events,
+        first_broken: None,
     }
 }

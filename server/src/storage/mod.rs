@@ -47,6 +47,10 @@ pub trait Storage: Send + Sync {
         subject: SubjectId,
     ) -> Result<Vec<ConsentReceipt>, StorageError>;
 
+    /// Recomputes the ledger's hash chain from the stored rows.
+    async fn verify_ledger(&self)
+    -> Result<privacy_shared::wire::LedgerVerification, StorageError>;
+
     /// Proves the database answers.
     async fn ping(&self) -> Result<(), StorageError>;
 }

@@ -14,8 +14,9 @@ use time::format_description::well_known::Rfc3339;
 use tokio::sync::oneshot;
 use uuid::Uuid;
 
-use super::ledger::{GENESIS_HASH, NewConsentEvent};
+use super::ledger::{GENESIS_HASH, NewConsentEvent, StoredLink, verify_chain};
 use super::{Storage, StorageError};
+use privacy_shared::wire::LedgerVerification;
 
 /// The migrations, in order; `PRAGMA user_version` counts how many have run.
 const MIGRATIONS: &[&str] = &[include_str!(
@@ -127,6 +128,30 @@ impl Storage for SqliteStorage {
             let mut statement = conn.prepare(&sql)?;
             let rows = statement.query_map([subject.to_string()], receipt_from_row)?;
             Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+        .await
+    }
+
+    async fn verify_ledger(&self) -> Result<LedgerVerification, StorageError> {
+        self.read(|conn| {
+            let sql = format!("SELECT {COLUMNS}, seq, idempotency_key, user_agent_family FROM consent_events ORDER BY seq");
+            let mut statement = conn.prepare(&sql)?;
+            let links = statement.query_map([], |row| {
+                let event = receipt_from_row(row).map_err(|e| e.to_string()).and_then(|receipt| {
+                    let key: String = row.get(15).map_err(|e| e.to_string())?;
+                    let key = Uuid::parse_str(&key).map_err(|e| e.to_string())?;
+                    Ok(NewConsentEvent::from_stored(receipt, key, row.get(16).map_err(|e| e.to_string())?))
+                });
+                Ok(StoredLink {
+                    seq: row.get(14)?,
+                    event_id: row.get::<_, String>(0).unwrap_or_default(),
+                    event,
+                    prev_hash: row.get::<_, String>(12).unwrap_or_default(),
+                    hash: row.get::<_, String>(13).unwrap_or_default(),
+                })
+            })?;
+            let links: Vec<StoredLink> = links.collect::<Result<_, _>>()?;
+            Ok(verify_chain(links))
         })
         .await
     }

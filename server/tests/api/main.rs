@@ -5,4 +5,5 @@ mod consents;
 mod errors;
 mod health;
 mod helpers;
+mod ledger;
 mod policy;

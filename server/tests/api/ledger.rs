@@ -1,0 +1,93 @@
+//! The ledger proves itself: `privacy-server ledger verify` recomputes the chain and names the
+//! first row that was edited behind the server's back.
+
+use privacy_shared::ConsentKind;
+use std::process::Command;
+
+use crate::helpers::{consent_body, spawn_app};
+
+fn verify(database: &std::path::Path) -> (bool, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_privacy-server"))
+        .args(["ledger", "verify", "--database"])
+        .arg(format!("sqlite://{}", database.display()))
+        .env("PRIVACY_LOG", "warn")
+        .output()
+        .expect("the server binary runs");
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn an_untouched_ledger_verifies() {
+    let app = spawn_app().await;
+    for kind in [
+        ConsentKind::AcceptAll,
+        ConsentKind::RejectAll,
+        ConsentKind::AcceptAll,
+    ] {
+        app.api.record_consent(&consent_body(kind)).await.unwrap();
+    }
+    let (ok, output) = verify(&app.database);
+    assert!(ok, "{output}");
+    assert!(output.contains("3 events verified"), "{output}");
+}
+
+#[tokio::test]
+async fn editing_one_row_makes_verify_fail_at_that_row() {
+    let app = spawn_app().await;
+    let mut ids = Vec::new();
+    for kind in [
+        ConsentKind::RejectAll,
+        ConsentKind::RejectAll,
+        ConsentKind::RejectAll,
+    ] {
+        ids.push(
+            app.api
+                .record_consent(&consent_body(kind))
+                .await
+                .unwrap()
+                .receipt
+                .event_id,
+        );
+    }
+    {
+        let conn = rusqlite::Connection::open(&app.database).unwrap();
+        let refused = conn.execute("UPDATE consent_events SET choices = '{}' WHERE seq = 2", []);
+        assert!(refused.is_err(), "the ledger refuses updates");
+        // Someone with the file in hand drops the guard and turns a refusal into consent.
+        conn.execute_batch(
+            "DROP TRIGGER consent_events_no_update;
+             UPDATE consent_events SET choices = replace(choices, 'false', 'true') WHERE seq = 2;",
+        )
+        .unwrap();
+    }
+    let (ok, output) = verify(&app.database);
+    assert!(!ok, "{output}");
+    assert!(
+        output.contains(&format!("event #2 ({})", ids[1])),
+        "{output}"
+    );
+    assert!(output.contains("does not match its hash"), "{output}");
+}
+
+#[tokio::test]
+async fn a_deleted_row_breaks_the_chain_at_the_next_one() {
+    let app = spawn_app().await;
+    for _ in 0..3 {
+        app.api
+            .record_consent(&consent_body(ConsentKind::AcceptAll))
+            .await
+            .unwrap();
+    }
+    rusqlite::Connection::open(&app.database)
+        .unwrap()
+        .execute("DELETE FROM consent_events WHERE seq = 2", [])
+        .unwrap();
+    let (ok, output) = verify(&app.database);
+    assert!(
+        !ok && output.contains("event #3") && output.contains("prev_hash"),
+        "{output}"
+    );
+}
