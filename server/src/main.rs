@@ -2,6 +2,7 @@
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
+use privacy_server::settings::{FileSettings, Secret};
 use privacy_server::storage::DatabaseUrl;
 use privacy_server::{Application, Settings};
 use std::net::SocketAddr;
@@ -16,29 +17,32 @@ struct Cli {
 
 #[derive(clap::Args)]
 struct DatabaseArgs {
-    /// The database: sqlite://PATH (created and migrated on start).
-    #[arg(
-        long,
-        env = "PRIVACY_DATABASE_URL",
-        default_value = "sqlite://data/privacy.db"
-    )]
-    database: String,
+    /// The database: sqlite://PATH, created and migrated on start [default: sqlite://data/privacy.db]
+    #[arg(long, env = "PRIVACY_DATABASE_URL")]
+    database: Option<String>,
+    /// A TOML settings file; flags and environment variables override it.
+    #[arg(long, env = "PRIVACY_CONFIG")]
+    config: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
 enum Command {
     /// Serve the API, the widget and admin bundles and the demo pages.
     Serve {
-        #[arg(long, env = "PRIVACY_BIND", default_value = "127.0.0.1:8080")]
-        bind: SocketAddr,
+        /// The address to listen on [default: 127.0.0.1:8080]
+        #[arg(long, env = "PRIVACY_BIND")]
+        bind: Option<SocketAddr>,
         #[command(flatten)]
         database: DatabaseArgs,
-        /// The demo pages.
-        #[arg(long, env = "PRIVACY_WWW_DIR", default_value = "www")]
-        www: PathBuf,
-        /// The built bundles (`cargo xtask build` writes them).
-        #[arg(long, env = "PRIVACY_DIST_DIR", default_value = "dist")]
-        dist: PathBuf,
+        /// The demo pages [default: www]
+        #[arg(long, env = "PRIVACY_WWW_DIR")]
+        www: Option<PathBuf>,
+        /// The built bundles, written by `cargo xtask build` [default: dist]
+        #[arg(long, env = "PRIVACY_DIST_DIR")]
+        dist: Option<PathBuf>,
+        /// The key the interface app signs identity tokens with.
+        #[arg(long, env = "PRIVACY_IDENTITY_SECRET", hide_env_values = true)]
+        identity_secret: Option<String>,
     },
     /// Create the database if needed and apply pending migrations, then exit.
     Migrate {
@@ -61,10 +65,13 @@ enum LedgerCommand {
     },
 }
 
-fn database_url(args: &DatabaseArgs) -> anyhow::Result<DatabaseUrl> {
-    args.database
-        .parse()
-        .context("reading --database / PRIVACY_DATABASE_URL")
+/// The settings file named by `--config`, and the database URL from the flag, else the file,
+/// else the default.
+fn database_url(args: &DatabaseArgs) -> anyhow::Result<(FileSettings, DatabaseUrl)> {
+    let file = FileSettings::load(args.config.as_deref())?;
+    let url = args.database.clone().or_else(|| file.database.clone());
+    let url = url.as_deref().unwrap_or("sqlite://data/privacy.db");
+    Ok((file, url.parse().context("reading the database URL")?))
 }
 
 #[actix_web::main]
@@ -81,29 +88,37 @@ async fn main() -> anyhow::Result<()> {
             database,
             www,
             dist,
+            identity_secret,
         } => {
+            let (file, database) = database_url(&database)?;
             let settings = Settings {
-                bind,
-                database: database_url(&database)?,
-                www_dir: www,
-                dist_dir: dist,
-                workers: None,
+                bind: bind
+                    .or(file.bind)
+                    .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080))),
+                database,
+                www_dir: www.or(file.www_dir).unwrap_or_else(|| "www".into()),
+                dist_dir: dist.or(file.dist_dir).unwrap_or_else(|| "dist".into()),
+                workers: file.workers,
+                identity_secret: identity_secret.map(Secret::new).or(file.identity.secret),
             };
+            if settings.identity_secret.is_none() {
+                tracing::warn!(
+                    "no identity secret configured: customers' identity tokens will be refused"
+                );
+            }
+            let ip = settings.bind.ip();
             let app = Application::build(settings).context("starting the server")?;
-            tracing::info!(
-                "serving on http://{bind}",
-                bind = SocketAddr::new(bind.ip(), app.port())
-            );
+            tracing::info!("serving on http://{}", SocketAddr::new(ip, app.port()));
             app.run_until_stopped().await?;
         }
         Command::Migrate { database } => {
-            privacy_server::storage::open(&database_url(&database)?)?;
+            privacy_server::storage::open(&database_url(&database)?.1)?;
             println!("the database is migrated");
         }
         Command::Ledger {
             command: LedgerCommand::Verify { database },
         } => {
-            let storage = privacy_server::storage::open(&database_url(&database)?)?;
+            let storage = privacy_server::storage::open(&database_url(&database)?.1)?;
             let verification = storage
                 .verify_ledger()
                 .await

@@ -1,9 +1,34 @@
-//! The server's configuration, from command-line flags and `PRIVACY_*` environment variables.
+//! The server's configuration: built-in defaults, overridden by a TOML file (`--config`), overridden
+//! by `PRIVACY_*` environment variables and command-line flags.
 
+use anyhow::Context as _;
+use serde::Deserialize;
+use std::fmt;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::storage::DatabaseUrl;
+
+/// A secret whose `Debug` prints nothing, so it cannot reach a log.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    pub fn expose(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
 
 /// What `serve` needs to start.
 #[derive(Debug, Clone)]
@@ -14,4 +39,57 @@ pub struct Settings {
     pub dist_dir: PathBuf,
     /// HTTP worker threads; `None` is one per core.
     pub workers: Option<usize>,
+    /// The key identity tokens are signed with; without it, tokens are refused.
+    pub identity_secret: Option<Secret>,
+}
+
+/// The settings file: every key optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileSettings {
+    pub bind: Option<SocketAddr>,
+    pub database: Option<String>,
+    pub www_dir: Option<PathBuf>,
+    pub dist_dir: Option<PathBuf>,
+    pub workers: Option<usize>,
+    #[serde(default)]
+    pub identity: IdentitySettings,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IdentitySettings {
+    pub secret: Option<Secret>,
+}
+
+impl FileSettings {
+    /// Reads the file at `path`, or the empty settings when there is none.
+    pub fn load(path: Option<&Path>) -> anyhow::Result<Self> {
+        let Some(path) = path else {
+            return Ok(Self::default());
+        };
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        toml::from_str(&text).with_context(|| format!("reading {}", path.display()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_dev_settings_file_reads_and_its_secret_never_prints() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/dev.toml");
+        let settings = FileSettings::load(Some(&path)).unwrap();
+        assert_eq!(settings.bind, Some("127.0.0.1:8080".parse().unwrap()));
+        let secret = settings.identity.secret.unwrap();
+        assert!(!secret.expose().is_empty());
+        assert_eq!(format!("{secret:?}"), "Secret(***)");
+    }
+
+    #[test]
+    fn unknown_keys_are_refused() {
+        assert!(toml::from_str::<FileSettings>("bnd = \"x\"").is_err());
+    }
 }

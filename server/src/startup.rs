@@ -7,7 +7,7 @@ use actix_web::{App, HttpServer, web};
 use std::net::TcpListener;
 use std::sync::Arc;
 
-use crate::routes::{self, PolicyCatalog, StaticRoots};
+use crate::routes::{self, IdentityKey, PolicyCatalog, StaticRoots};
 use crate::settings::Settings;
 use crate::storage::{self, Storage};
 
@@ -33,7 +33,15 @@ impl Application {
             dist: settings.dist_dir.clone(),
         };
         let catalog = PolicyCatalog::load()?;
-        let server = run(listener, storage, catalog, roots, settings.workers)?;
+        let identity = IdentityKey(settings.identity_secret.clone());
+        let server = run(
+            listener,
+            storage,
+            catalog,
+            identity,
+            roots,
+            settings.workers,
+        )?;
         Ok(Self { port, server })
     }
 
@@ -55,11 +63,13 @@ fn run(
     listener: TcpListener,
     storage: Arc<dyn Storage>,
     catalog: PolicyCatalog,
+    identity: IdentityKey,
     roots: StaticRoots,
     workers: Option<usize>,
 ) -> std::io::Result<Server> {
     let storage = web::Data::new(storage);
     let catalog = web::Data::new(catalog);
+    let identity = web::Data::new(identity);
     let roots = web::Data::new(roots);
     let mut server = HttpServer::new(move || {
         App::new()
@@ -72,6 +82,7 @@ fn run(
             )
             .app_data(storage.clone())
             .app_data(catalog.clone())
+            .app_data(identity.clone())
             .app_data(roots.clone())
             .configure(routes::configure)
     })

@@ -223,6 +223,8 @@ pub struct ConsentReceipt {
     pub recorded_at: OffsetDateTime,
     pub site: SiteId,
     pub subject: SubjectId,
+    /// The customer, when a valid identity token came with the event.
+    pub customer: Option<crate::CustomerNumber>,
     pub kind: ConsentKind,
     pub source: ConsentSource,
     pub choices: ConsentChoices,

@@ -10,6 +10,7 @@ pub mod api;
 pub mod consent;
 pub mod cookie;
 pub mod facts;
+pub mod identity;
 pub mod language;
 pub mod policy;
 pub mod problem;

@@ -24,6 +24,8 @@ pub enum ProblemKind {
     InvalidPath,
     /// A query parameter is malformed.
     InvalidQuery,
+    /// A token or password is missing, malformed, forged or expired.
+    InvalidCredentials,
     NotFound,
     MethodNotAllowed,
     /// Something failed on the server; nothing was recorded.
@@ -33,13 +35,14 @@ pub enum ProblemKind {
 }
 
 impl ProblemKind {
-    pub const ALL: [ProblemKind; 10] = [
+    pub const ALL: [ProblemKind; 11] = [
         Self::InvalidJson,
         Self::ValidationFailed,
         Self::UnsupportedMediaType,
         Self::PayloadTooLarge,
         Self::InvalidPath,
         Self::InvalidQuery,
+        Self::InvalidCredentials,
         Self::NotFound,
         Self::MethodNotAllowed,
         Self::Internal,
@@ -54,6 +57,7 @@ impl ProblemKind {
             Self::PayloadTooLarge => "payload-too-large",
             Self::InvalidPath => "invalid-path",
             Self::InvalidQuery => "invalid-query",
+            Self::InvalidCredentials => "invalid-credentials",
             Self::NotFound => "not-found",
             Self::MethodNotAllowed => "method-not-allowed",
             Self::Internal => "internal",
@@ -67,6 +71,7 @@ impl ProblemKind {
             Self::ValidationFailed => 422,
             Self::UnsupportedMediaType => 415,
             Self::PayloadTooLarge => 413,
+            Self::InvalidCredentials => 401,
             Self::NotFound => 404,
             Self::MethodNotAllowed => 405,
             Self::Internal => 500,
@@ -82,6 +87,7 @@ impl ProblemKind {
             Self::PayloadTooLarge => "The request body is too large",
             Self::InvalidPath => "A part of the path is malformed",
             Self::InvalidQuery => "A query parameter is malformed",
+            Self::InvalidCredentials => "The credentials are missing, invalid or expired",
             Self::NotFound => "Nothing exists at this address",
             Self::MethodNotAllowed => "This method is not allowed here",
             Self::Internal => "The server failed; nothing was recorded",

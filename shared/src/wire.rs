@@ -71,6 +71,7 @@ pub struct PutMeConsent {
     pub choices: ConsentChoices,
     pub policy_version: String,
     pub language: Language,
+    pub notice_hash: String,
 }
 
 /// `POST /api/v1/admin/login`.

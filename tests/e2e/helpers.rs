@@ -18,6 +18,9 @@ pub fn workspace_root() -> PathBuf {
 }
 
 /// The real server on a free port with a fresh SQLite file, serving `www/` and the built `dist/`.
+/// The identity secret the test servers share with the "interface app" of the tests.
+pub const IDENTITY_SECRET: &str = "test-identity-secret";
+
 pub struct TestServer {
     pub address: String,
     pub api: ApiClient,
@@ -41,6 +44,9 @@ impl TestServer {
             database: DatabaseUrl::Sqlite(database.clone()),
             www_dir: root.join("www"),
             dist_dir: root.join("dist"),
+            identity_secret: Some(privacy_server::settings::Secret::new(
+                crate::helpers::IDENTITY_SECRET,
+            )),
             workers: Some(2),
         };
         let app = Application::build(settings).expect("the server starts");

@@ -58,14 +58,8 @@ fn serve(root: &Path) -> Result<()> {
         "privacy-server",
         "--",
         "serve",
-        "--bind",
-        "127.0.0.1:8080",
-        "--database",
-        "sqlite://data/privacy.db",
-        "--www",
-        "www",
-        "--dist",
-        "dist",
+        "--config",
+        "config/dev.toml",
     ]))
 }
 

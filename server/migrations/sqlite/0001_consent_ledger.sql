@@ -5,6 +5,8 @@ CREATE TABLE consent_events (
     idempotency_key   TEXT    NOT NULL UNIQUE,
     site              TEXT    NOT NULL,
     subject_id        TEXT    NOT NULL,
+    -- Set when a valid identity token came with the event: the customer it belongs to.
+    customer          TEXT,
     recorded_at       TEXT    NOT NULL,
     kind              TEXT    NOT NULL,
     source            TEXT    NOT NULL,
@@ -20,6 +22,7 @@ CREATE TABLE consent_events (
 );
 
 CREATE INDEX consent_events_subject ON consent_events (subject_id, seq);
+CREATE INDEX consent_events_customer ON consent_events (customer, site, seq) WHERE customer IS NOT NULL;
 
 CREATE TRIGGER consent_events_no_update BEFORE UPDATE ON consent_events
 BEGIN

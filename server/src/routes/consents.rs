@@ -4,12 +4,14 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use privacy_shared::consent::SubjectConsent;
 use privacy_shared::cookie::MAX_AGE_SECONDS;
 use privacy_shared::problem::ProblemKind;
-use privacy_shared::{RecordConsent, SubjectId};
+use privacy_shared::wire::{MeConsent, PutMeConsent};
+use privacy_shared::{CustomerNumber, RecordConsent, SiteId, SubjectId};
 use std::sync::Arc;
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
 use super::body;
+use super::identity::IdentityKey;
 use crate::problem::ApiError;
 use crate::storage::{NewConsentEvent, Storage};
 
@@ -20,8 +22,20 @@ pub async fn record(
     request: HttpRequest,
     payload: web::Payload,
     storage: web::Data<Arc<dyn Storage>>,
+    identity: web::Data<IdentityKey>,
 ) -> Result<HttpResponse, ApiError> {
+    let customer = identity.claims(&request)?.map(|claims| claims.customer);
     let body: RecordConsent = body::json(&request, payload).await?;
+    store(&request, body, customer, &storage).await
+}
+
+/// Validates and stores one event: 201 with the receipt, 200 with the first receipt on a retry.
+async fn store(
+    request: &HttpRequest,
+    body: RecordConsent,
+    customer: Option<CustomerNumber>,
+    storage: &Arc<dyn Storage>,
+) -> Result<HttpResponse, ApiError> {
     body.validate().map_err(ApiError::fields)?;
     let header = |name: &str| request.headers().get(name).and_then(|v| v.to_str().ok());
     let recorded_at = OffsetDateTime::now_utc();
@@ -30,6 +44,7 @@ pub async fn record(
         idempotency_key: body.idempotency_key,
         site: body.site,
         subject: body.subject,
+        customer,
         recorded_at,
         kind: body.kind,
         source: body.source,
@@ -48,6 +63,58 @@ pub async fn record(
         HttpResponse::Ok()
     };
     Ok(response.json(recorded.receipt))
+}
+
+#[derive(serde::Deserialize)]
+pub struct MeQuery {
+    site: String,
+}
+
+/// `GET /api/v1/me/consent?site=`: the customer's latest choice on a site, from any device.
+pub async fn me(
+    request: HttpRequest,
+    storage: web::Data<Arc<dyn Storage>>,
+    identity: web::Data<IdentityKey>,
+) -> Result<HttpResponse, ApiError> {
+    let claims = identity.require(&request)?;
+    let query = web::Query::<MeQuery>::from_query(request.query_string())
+        .map_err(|e| ApiError::detail(ProblemKind::InvalidQuery, e.to_string()))?;
+    let site: SiteId = query.site.parse().map_err(|_| {
+        ApiError::detail(ProblemKind::InvalidQuery, "`site` names no configured site")
+    })?;
+    let latest = storage
+        .latest_for_customer(claims.customer.clone(), site)
+        .await?;
+    Ok(HttpResponse::Ok().json(MeConsent {
+        customer: claims.customer,
+        latest,
+    }))
+}
+
+/// `PUT /api/v1/me/consent`: a customer's choice made outside a browser widget (the interface
+/// app's settings), recorded under the customer's own pseudonymous subject.
+#[tracing::instrument(skip_all)]
+pub async fn put_me(
+    request: HttpRequest,
+    payload: web::Payload,
+    storage: web::Data<Arc<dyn Storage>>,
+    identity: web::Data<IdentityKey>,
+) -> Result<HttpResponse, ApiError> {
+    let claims = identity.require(&request)?;
+    let body: PutMeConsent = body::json(&request, payload).await?;
+    let event = RecordConsent {
+        idempotency_key: body.idempotency_key,
+        site: body.site,
+        subject: identity.customer_subject(&claims.customer),
+        kind: body.kind,
+        source: body.source,
+        choices: body.choices,
+        policy_version: body.policy_version,
+        language: body.language,
+        notice_hash: body.notice_hash,
+        gpc: false,
+    };
+    store(&request, event, Some(claims.customer), &storage).await
 }
 
 /// `GET /api/v1/consents/{event_id}/receipt`.

@@ -3,6 +3,7 @@
 mod body;
 mod consents;
 mod health;
+mod identity;
 mod policy;
 mod static_files;
 
@@ -12,6 +13,7 @@ use privacy_shared::api::{Endpoint, endpoints};
 
 use crate::problem::ApiError;
 
+pub use identity::IdentityKey;
 pub use policy::PolicyCatalog;
 pub use static_files::StaticRoots;
 
@@ -24,6 +26,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(api(endpoints::RecordConsent::PATH).route(web::post().to(consents::record)))
         .service(api(endpoints::ConsentReceipt::PATH).route(web::get().to(consents::receipt)))
         .service(api(endpoints::SubjectConsent::PATH).route(web::get().to(consents::subject)))
+        .service(
+            api(endpoints::MeConsent::PATH)
+                .route(web::get().to(consents::me))
+                .route(web::put().to(consents::put_me)),
+        )
         .service(web::resource("/.well-known/gpc.json").route(web::get().to(health::gpc)))
         .default_service(web::to(fallback));
 }

@@ -3,7 +3,8 @@
 
 use privacy_shared::wire::{BrokenLink, LedgerVerification};
 use privacy_shared::{
-    ConsentChoices, ConsentKind, ConsentReceipt, ConsentSource, Language, SiteId, SubjectId,
+    ConsentChoices, ConsentKind, ConsentReceipt, ConsentSource, CustomerNumber, Language, SiteId,
+    SubjectId,
 };
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -20,6 +21,7 @@ pub struct NewConsentEvent {
     pub idempotency_key: Uuid,
     pub site: SiteId,
     pub subject: SubjectId,
+    pub customer: Option<CustomerNumber>,
     pub recorded_at: OffsetDateTime,
     pub kind: ConsentKind,
     pub source: ConsentSource,
@@ -40,6 +42,7 @@ struct Canonical<'a> {
     idempotency_key: &'a Uuid,
     site: &'a str,
     subject: &'a SubjectId,
+    customer: Option<&'a str>,
     #[serde(with = "time::serde::rfc3339")]
     recorded_at: OffsetDateTime,
     kind: ConsentKind,
@@ -62,6 +65,7 @@ impl NewConsentEvent {
             idempotency_key: &self.idempotency_key,
             site: self.site.as_str(),
             subject: &self.subject,
+            customer: self.customer.as_ref().map(AsRef::as_ref),
             recorded_at: self.recorded_at,
             kind: self.kind,
             source: self.source,
@@ -85,6 +89,7 @@ impl NewConsentEvent {
     pub fn same_request_as(&self, stored: &ConsentReceipt) -> bool {
         self.site == stored.site
             && self.subject == stored.subject
+            && self.customer == stored.customer
             && self.kind == stored.kind
             && self.choices == stored.choices
             && self.policy_version == stored.policy_version
@@ -102,6 +107,7 @@ impl NewConsentEvent {
             idempotency_key,
             site: receipt.site,
             subject: receipt.subject,
+            customer: receipt.customer,
             recorded_at: receipt.recorded_at,
             kind: receipt.kind,
             source: receipt.source,
@@ -121,6 +127,7 @@ impl NewConsentEvent {
             recorded_at: self.recorded_at,
             site: self.site,
             subject: self.subject,
+            customer: self.customer.clone(),
             kind: self.kind,
             source: self.source,
             choices: self.choices.clone(),

@@ -47,6 +47,13 @@ pub trait Storage: Send + Sync {
         subject: SubjectId,
     ) -> Result<Vec<ConsentReceipt>, StorageError>;
 
+    /// The latest event of a customer on a site, from any of their devices.
+    async fn latest_for_customer(
+        &self,
+        customer: privacy_shared::CustomerNumber,
+        site: privacy_shared::SiteId,
+    ) -> Result<Option<ConsentReceipt>, StorageError>;
+
     /// Recomputes the ledger's hash chain from the stored rows.
     async fn verify_ledger(&self)
     -> Result<privacy_shared::wire::LedgerVerification, StorageError>;

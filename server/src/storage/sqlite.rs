@@ -5,7 +5,7 @@
 
 use async_trait::async_trait;
 use privacy_shared::api::Recorded;
-use privacy_shared::{ConsentReceipt, SubjectId};
+use privacy_shared::{ConsentReceipt, CustomerNumber, SiteId, SubjectId};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use std::path::Path;
 use std::sync::{Arc, Mutex, mpsc};
@@ -132,22 +132,36 @@ impl Storage for SqliteStorage {
         .await
     }
 
+    async fn latest_for_customer(
+        &self,
+        customer: CustomerNumber,
+        site: SiteId,
+    ) -> Result<Option<ConsentReceipt>, StorageError> {
+        self.read(move |conn| {
+            let sql = format!(
+                "SELECT {COLUMNS} FROM consent_events WHERE customer = ?1 AND site = ?2 ORDER BY seq DESC LIMIT 1"
+            );
+            Ok(conn.query_row(&sql, [customer.as_ref(), site.as_str()], receipt_from_row).optional()?)
+        })
+        .await
+    }
+
     async fn verify_ledger(&self) -> Result<LedgerVerification, StorageError> {
         self.read(|conn| {
             let sql = format!("SELECT {COLUMNS}, seq, idempotency_key, user_agent_family FROM consent_events ORDER BY seq");
             let mut statement = conn.prepare(&sql)?;
             let links = statement.query_map([], |row| {
                 let event = receipt_from_row(row).map_err(|e| e.to_string()).and_then(|receipt| {
-                    let key: String = row.get(15).map_err(|e| e.to_string())?;
+                    let key: String = row.get("idempotency_key").map_err(|e| e.to_string())?;
                     let key = Uuid::parse_str(&key).map_err(|e| e.to_string())?;
-                    Ok(NewConsentEvent::from_stored(receipt, key, row.get(16).map_err(|e| e.to_string())?))
+                    Ok(NewConsentEvent::from_stored(receipt, key, row.get("user_agent_family").map_err(|e| e.to_string())?))
                 });
                 Ok(StoredLink {
-                    seq: row.get(14)?,
-                    event_id: row.get::<_, String>(0).unwrap_or_default(),
+                    seq: row.get("seq")?,
+                    event_id: row.get::<_, String>("event_id").unwrap_or_default(),
                     event,
-                    prev_hash: row.get::<_, String>(12).unwrap_or_default(),
-                    hash: row.get::<_, String>(13).unwrap_or_default(),
+                    prev_hash: row.get::<_, String>("prev_hash").unwrap_or_default(),
+                    hash: row.get::<_, String>("hash").unwrap_or_default(),
                 })
             })?;
             let links: Vec<StoredLink> = links.collect::<Result<_, _>>()?;
@@ -163,34 +177,48 @@ impl Storage for SqliteStorage {
 }
 
 const COLUMNS: &str = "event_id, recorded_at, site, subject_id, kind, source, choices, policy_version, \
-                       language, notice_hash, gpc, expires_at, prev_hash, hash";
+                       language, notice_hash, gpc, expires_at, prev_hash, hash, customer";
 
 fn receipt_from_row(row: &Row<'_>) -> rusqlite::Result<ConsentReceipt> {
-    fn bad(index: usize, e: impl std::error::Error + Send + Sync + 'static) -> rusqlite::Error {
-        rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, Box::new(e))
+    /// A stored value that no longer parses: the column holds something the server never wrote.
+    fn bad(column: &str, e: impl std::fmt::Display) -> rusqlite::Error {
+        rusqlite::Error::InvalidColumnType(0, format!("{column}: {e}"), rusqlite::types::Type::Text)
     }
-    fn typed<T: serde::de::DeserializeOwned>(row: &Row<'_>, index: usize) -> rusqlite::Result<T> {
-        let text = serde_json::Value::String(row.get(index)?);
-        serde_json::from_value(text).map_err(|e| bad(index, e))
+    fn text(row: &Row<'_>, column: &str) -> rusqlite::Result<String> {
+        row.get(column)
     }
-    let text = |index: usize| row.get::<_, String>(index);
-    let time =
-        |index: usize| OffsetDateTime::parse(&text(index)?, &Rfc3339).map_err(|e| bad(index, e));
+    fn parsed<T: std::str::FromStr<Err: std::fmt::Display>>(
+        row: &Row<'_>,
+        column: &str,
+    ) -> rusqlite::Result<T> {
+        text(row, column)?.parse().map_err(|e| bad(column, e))
+    }
+    fn typed<T: serde::de::DeserializeOwned>(row: &Row<'_>, column: &str) -> rusqlite::Result<T> {
+        serde_json::from_value(serde_json::Value::String(text(row, column)?))
+            .map_err(|e| bad(column, e))
+    }
+    let time = |column: &str| {
+        OffsetDateTime::parse(&text(row, column)?, &Rfc3339).map_err(|e| bad(column, e))
+    };
     Ok(ConsentReceipt {
-        event_id: Uuid::parse_str(&text(0)?).map_err(|e| bad(0, e))?,
-        recorded_at: time(1)?,
-        site: typed(row, 2)?,
-        subject: text(3)?.parse().map_err(|e| bad(3, e))?,
-        kind: typed(row, 4)?,
-        source: typed(row, 5)?,
-        choices: serde_json::from_str(&text(6)?).map_err(|e| bad(6, e))?,
-        policy_version: text(7)?,
-        language: typed(row, 8)?,
-        notice_hash: text(9)?,
-        gpc: row.get(10)?,
-        expires_at: time(11)?,
-        prev_hash: text(12)?,
-        hash: text(13)?,
+        event_id: parsed(row, "event_id")?,
+        recorded_at: time("recorded_at")?,
+        site: typed(row, "site")?,
+        subject: parsed(row, "subject_id")?,
+        customer: row
+            .get::<_, Option<String>>("customer")?
+            .map(|c| CustomerNumber::parse(&c).map_err(|e| bad("customer", e)))
+            .transpose()?,
+        kind: typed(row, "kind")?,
+        source: typed(row, "source")?,
+        choices: serde_json::from_str(&text(row, "choices")?).map_err(|e| bad("choices", e))?,
+        policy_version: text(row, "policy_version")?,
+        language: typed(row, "language")?,
+        notice_hash: text(row, "notice_hash")?,
+        gpc: row.get("gpc")?,
+        expires_at: time("expires_at")?,
+        prev_hash: text(row, "prev_hash")?,
+        hash: text(row, "hash")?,
     })
 }
 
@@ -231,14 +259,15 @@ fn append(
     let choices =
         serde_json::to_string(&event.choices).map_err(|e| StorageError::Database(e.to_string()))?;
     conn.execute(
-        "INSERT INTO consent_events (event_id, idempotency_key, site, subject_id, recorded_at, kind, source, \
+        "INSERT INTO consent_events (event_id, idempotency_key, site, subject_id, customer, recorded_at, kind, source, \
          choices, policy_version, language, notice_hash, user_agent_family, gpc, expires_at, prev_hash, hash) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
         params![
             event.event_id.to_string(),
             key,
             event.site.as_str(),
             event.subject.to_string(),
+            event.customer.as_ref().map(|c| c.as_ref().to_owned()),
             rfc3339(event.recorded_at),
             event.kind.as_str(),
             event.source.as_str(),

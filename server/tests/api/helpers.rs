@@ -11,6 +11,9 @@ use privacy_shared::{
 use std::path::PathBuf;
 use uuid::Uuid;
 
+/// The identity secret the test servers share with the "interface app" of the tests.
+pub const IDENTITY_SECRET: &str = "test-identity-secret";
+
 pub struct TestApp {
     pub address: String,
     pub api: ApiClient,
@@ -28,6 +31,9 @@ pub async fn spawn_app() -> TestApp {
         database: DatabaseUrl::Sqlite(database.clone()),
         www_dir: root.join("www"),
         dist_dir: root.join("dist"),
+        identity_secret: Some(privacy_server::settings::Secret::new(
+            crate::helpers::IDENTITY_SECRET,
+        )),
         workers: Some(1),
     };
     let app = Application::build(settings).expect("the server starts");

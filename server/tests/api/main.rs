@@ -5,5 +5,6 @@ mod consents;
 mod errors;
 mod health;
 mod helpers;
+mod identity;
 mod ledger;
 mod policy;

@@ -1,0 +1,71 @@
+//! Customers' identity tokens: read from `Authorization: Bearer`, checked against the secret the
+//! interface app signs with. A token that is present but not valid is refused, never ignored.
+
+use actix_web::HttpRequest;
+use hmac::{Hmac, Mac};
+use privacy_shared::identity::{self, IdentityClaims};
+use privacy_shared::problem::ProblemKind;
+use privacy_shared::{CustomerNumber, SubjectId};
+use sha2::Sha256;
+
+use crate::problem::ApiError;
+use crate::settings::Secret;
+
+/// The key identity tokens are checked with; `None` refuses every token.
+pub struct IdentityKey(pub Option<Secret>);
+
+impl IdentityKey {
+    /// The claims of the request's bearer token: `None` without a token, an error for a token
+    /// that is malformed, forged or expired.
+    pub fn claims(&self, request: &HttpRequest) -> Result<Option<IdentityClaims>, ApiError> {
+        let Some(header) = request
+            .headers()
+            .get(actix_web::http::header::AUTHORIZATION)
+        else {
+            return Ok(None);
+        };
+        let token = header
+            .to_str()
+            .ok()
+            .and_then(|h| h.strip_prefix("Bearer "))
+            .ok_or_else(|| {
+                ApiError::detail(
+                    ProblemKind::InvalidCredentials,
+                    "expected `Authorization: Bearer <token>`",
+                )
+            })?;
+        let secret = self.0.as_ref().ok_or_else(|| {
+            ApiError::detail(
+                ProblemKind::InvalidCredentials,
+                "this server is not configured to accept identity tokens",
+            )
+        })?;
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        identity::verify(token, secret.expose(), now)
+            .map(Some)
+            .map_err(|e| ApiError::detail(ProblemKind::InvalidCredentials, e.to_string()))
+    }
+
+    /// Like [`Self::claims`], but a token is required.
+    pub fn require(&self, request: &HttpRequest) -> Result<IdentityClaims, ApiError> {
+        self.claims(request)?.ok_or_else(|| {
+            ApiError::detail(
+                ProblemKind::InvalidCredentials,
+                "an identity token is required",
+            )
+        })
+    }
+
+    /// The pseudonymous subject id of a customer's server-side choices: stable, and without the
+    /// secret not linkable to the customer number.
+    pub fn customer_subject(&self, customer: &CustomerNumber) -> SubjectId {
+        let key = self.0.as_ref().map_or(&[][..], Secret::expose);
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).unwrap_or_else(|_| unreachable!());
+        mac.update(b"subject:");
+        mac.update(customer.as_ref().as_bytes());
+        let digest = mac.finalize().into_bytes();
+        let mut bytes = [0u8; 16];
+        bytes.copy_from_slice(&digest[..16]);
+        SubjectId::from_random_bytes(bytes)
+    }
+}
