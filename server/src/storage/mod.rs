@@ -15,7 +15,7 @@ pub use ledger::NewConsentEvent;
 pub use sqlite::SqliteStorage;
 
 /// What can go wrong below the handlers.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StorageError {
     /// The same idempotency key came back with a different event.
     #[error("the idempotency key was already used for a different event")]

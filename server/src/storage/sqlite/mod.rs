@@ -11,25 +11,22 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, mpsc};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
-use tokio::sync::oneshot;
 use uuid::Uuid;
+
+mod writer;
 
 use super::ledger::{GENESIS_HASH, NewConsentEvent, StoredLink, verify_chain};
 use super::{Storage, StorageError};
 use privacy_shared::wire::LedgerVerification;
 
 /// The migrations, in order; `PRAGMA user_version` counts how many have run.
-const MIGRATIONS: &[&str] = &[include_str!(
-    "../../migrations/sqlite/0001_consent_ledger.sql"
-)];
-
-/// The most writes one transaction commits.
-const MAX_BATCH: usize = 1024;
-
-type Reply = oneshot::Sender<Result<Recorded, StorageError>>;
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../../migrations/sqlite/0001_consent_ledger.sql"),
+    include_str!("../../../migrations/sqlite/0002_rights_requests.sql"),
+];
 
 pub struct SqliteStorage {
-    writer: mpsc::Sender<(NewConsentEvent, Reply)>,
+    writer: mpsc::Sender<Box<dyn writer::Job>>,
     reader: Arc<Mutex<Connection>>,
 }
 
@@ -68,12 +65,24 @@ impl SqliteStorage {
         let (writer, jobs) = mpsc::channel();
         std::thread::Builder::new()
             .name("sqlite-writer".into())
-            .spawn(move || run_writer(write_conn, jobs))
+            .spawn(move || writer::run(write_conn, jobs))
             .map_err(|e| StorageError::Database(format!("cannot start the writer thread: {e}")))?;
         Ok(Self {
             writer,
             reader: Arc::new(Mutex::new(reader)),
         })
+    }
+
+    /// Runs `work` on the writer thread inside the next group commit and answers once it is
+    /// durable (or failed).
+    async fn write<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Connection) -> Result<T, StorageError> + Send + 'static,
+    ) -> Result<T, StorageError> {
+        let (job, answer) = writer::ClosureJob::new(work);
+        let stopped = || StorageError::Database("the writer has stopped".into());
+        self.writer.send(Box::new(job)).map_err(|_| stopped())?;
+        answer.await.map_err(|_| stopped())?
     }
 
     async fn read<T: Send + 'static>(
@@ -96,13 +105,7 @@ impl SqliteStorage {
 impl Storage for SqliteStorage {
     #[tracing::instrument(skip_all, fields(site = %event.site, kind = event.kind.as_str()))]
     async fn record_consent(&self, event: NewConsentEvent) -> Result<Recorded, StorageError> {
-        let (reply, answer) = oneshot::channel();
-        self.writer
-            .send((event, reply))
-            .map_err(|_| StorageError::Database("the writer has stopped".into()))?;
-        answer
-            .await
-            .map_err(|_| StorageError::Database("the writer has stopped".into()))?
+        self.write(move |conn| append(conn, &event)).await
     }
 
     async fn consent_receipt(
@@ -238,11 +241,7 @@ fn last_hash(conn: &Connection) -> Result<String, StorageError> {
 }
 
 /// Stores one event inside the open transaction, or finds the first event of its idempotency key.
-fn append(
-    conn: &Connection,
-    event: &NewConsentEvent,
-    prev_hash: &str,
-) -> Result<Recorded, StorageError> {
+fn append(conn: &Connection, event: &NewConsentEvent) -> Result<Recorded, StorageError> {
     let sql = format!("SELECT {COLUMNS} FROM consent_events WHERE idempotency_key = ?1");
     let key = event.idempotency_key.to_string();
     if let Some(first) = conn.query_row(&sql, [&key], receipt_from_row).optional()? {
@@ -255,7 +254,8 @@ fn append(
             Err(StorageError::IdempotencyConflict)
         };
     }
-    let hash = event.chain_hash(prev_hash);
+    let prev_hash = last_hash(conn)?;
+    let hash = event.chain_hash(&prev_hash);
     let choices =
         serde_json::to_string(&event.choices).map_err(|e| StorageError::Database(e.to_string()))?;
     conn.execute(
@@ -278,67 +278,12 @@ fn append(
             event.user_agent_family,
             event.gpc,
             rfc3339(event.expires_at),
-            prev_hash,
-            hash,
+            &prev_hash,
+            &hash,
         ],
     )?;
     Ok(Recorded {
-        receipt: event.receipt(prev_hash.to_owned(), hash),
+        receipt: event.receipt(prev_hash, hash.clone()),
         created: true,
     })
-}
-
-fn run_writer(mut conn: Connection, jobs: mpsc::Receiver<(NewConsentEvent, Reply)>) {
-    while let Ok(first) = jobs.recv() {
-        let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
-            match jobs.try_recv() {
-                Ok(job) => batch.push(job),
-                Err(_) => break,
-            }
-        }
-        let results = commit_batch(&mut conn, &batch);
-        for ((_, reply), result) in batch.into_iter().zip(results) {
-            // A caller that gave up waiting no longer needs its answer; its write stands.
-            let _ = reply.send(result);
-        }
-    }
-}
-
-/// Appends every event of the batch in one transaction. Each event has its own savepoint, so a
-/// refused event leaves the others standing; if the commit fails, every event gets the error.
-fn commit_batch(
-    conn: &mut Connection,
-    batch: &[(NewConsentEvent, Reply)],
-) -> Vec<Result<Recorded, StorageError>> {
-    let attempt =
-        |conn: &mut Connection| -> Result<Vec<Result<Recorded, StorageError>>, StorageError> {
-            let tx = conn.transaction()?;
-            let mut prev_hash = last_hash(&tx)?;
-            let mut results = Vec::with_capacity(batch.len());
-            for (event, _) in batch {
-                tx.execute_batch("SAVEPOINT event")?;
-                let result = append(&tx, event, &prev_hash);
-                match &result {
-                    Ok(recorded) if recorded.created => {
-                        tx.execute_batch("RELEASE event")?;
-                        prev_hash = recorded.receipt.hash.clone();
-                    }
-                    _ => tx.execute_batch("ROLLBACK TO event; RELEASE event")?,
-                }
-                results.push(result);
-            }
-            tx.commit()?;
-            Ok(results)
-        };
-    match attempt(conn) {
-        Ok(results) => results,
-        Err(e) => {
-            tracing::error!(error = %e, "a consent batch could not be committed");
-            batch
-                .iter()
-                .map(|_| Err(StorageError::Database(e.to_string())))
-                .collect()
-        }
-    }
 }
