@@ -5,6 +5,7 @@
 //! only through [`storage::Storage`].
 
 pub mod problem;
+pub mod requests;
 pub mod routes;
 pub mod settings;
 pub mod startup;

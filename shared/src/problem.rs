@@ -28,6 +28,10 @@ pub enum ProblemKind {
     InvalidCredentials,
     NotFound,
     MethodNotAllowed,
+    /// The resource is not in a state that allows this action.
+    Conflict,
+    /// Too many wrong codes: the request cannot be verified any more.
+    VerificationLocked,
     /// Something failed on the server; nothing was recorded.
     Internal,
     /// The database could not be reached or is shutting down; retry later.
@@ -35,7 +39,7 @@ pub enum ProblemKind {
 }
 
 impl ProblemKind {
-    pub const ALL: [ProblemKind; 11] = [
+    pub const ALL: [ProblemKind; 13] = [
         Self::InvalidJson,
         Self::ValidationFailed,
         Self::UnsupportedMediaType,
@@ -45,6 +49,8 @@ impl ProblemKind {
         Self::InvalidCredentials,
         Self::NotFound,
         Self::MethodNotAllowed,
+        Self::Conflict,
+        Self::VerificationLocked,
         Self::Internal,
         Self::Unavailable,
     ];
@@ -60,6 +66,8 @@ impl ProblemKind {
             Self::InvalidCredentials => "invalid-credentials",
             Self::NotFound => "not-found",
             Self::MethodNotAllowed => "method-not-allowed",
+            Self::Conflict => "conflict",
+            Self::VerificationLocked => "verification-locked",
             Self::Internal => "internal",
             Self::Unavailable => "unavailable",
         }
@@ -74,6 +82,8 @@ impl ProblemKind {
             Self::InvalidCredentials => 401,
             Self::NotFound => 404,
             Self::MethodNotAllowed => 405,
+            Self::Conflict => 409,
+            Self::VerificationLocked => 403,
             Self::Internal => 500,
             Self::Unavailable => 503,
         }
@@ -90,6 +100,8 @@ impl ProblemKind {
             Self::InvalidCredentials => "The credentials are missing, invalid or expired",
             Self::NotFound => "Nothing exists at this address",
             Self::MethodNotAllowed => "This method is not allowed here",
+            Self::Conflict => "The resource's current state does not allow this",
+            Self::VerificationLocked => "Too many wrong codes: file the request again",
             Self::Internal => "The server failed; nothing was recorded",
             Self::Unavailable => "The service is unavailable; try again later",
         }

@@ -5,6 +5,7 @@ mod consents;
 mod health;
 mod identity;
 mod policy;
+mod requests;
 mod static_files;
 
 use actix_web::{HttpRequest, web};
@@ -31,6 +32,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::get().to(consents::me))
                 .route(web::put().to(consents::put_me)),
         )
+        .service(api(endpoints::CreateRequest::PATH).route(web::post().to(requests::create)))
+        .service(api(endpoints::RequestStatus::PATH).route(web::get().to(requests::status)))
+        .service(api(endpoints::VerifyRequest::PATH).route(web::post().to(requests::verify)))
         .service(web::resource("/.well-known/gpc.json").route(web::get().to(health::gpc)))
         .default_service(web::to(fallback));
 }

@@ -58,8 +58,43 @@ pub trait Storage: Send + Sync {
     async fn verify_ledger(&self)
     -> Result<privacy_shared::wire::LedgerVerification, StorageError>;
 
+    /// Stores a new rights request with its first history entry and, for a visitor, the e-mail
+    /// with the code, in one transaction.
+    async fn create_request(
+        &self,
+        request: crate::requests::NewRightsRequest,
+        email: Option<crate::requests::Email>,
+    ) -> Result<(), StorageError>;
+
+    /// A request with its history.
+    async fn request(
+        &self,
+        id: Uuid,
+    ) -> Result<Option<crate::requests::StoredRequest>, StorageError>;
+
+    /// Checks an e-mail code; a wrong one is counted durably, a right one verifies the request.
+    async fn check_request_code(
+        &self,
+        id: Uuid,
+        code: privacy_shared::validate::VerificationCode,
+        now: time::OffsetDateTime,
+    ) -> Result<crate::requests::CodeCheck, StorageError>;
+
+    /// Every e-mail in the outbox, oldest first.
+    async fn outbox(&self) -> Result<Vec<OutboxRow>, StorageError>;
+
     /// Proves the database answers.
     async fn ping(&self) -> Result<(), StorageError>;
+}
+
+/// One e-mail of the outbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxRow {
+    pub to: String,
+    pub subject: String,
+    pub body: String,
+    pub request: Option<Uuid>,
+    pub sent: bool,
 }
 
 /// Where the data lives, read from a URL such as `sqlite://data/privacy.db`.

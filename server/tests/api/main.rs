@@ -8,3 +8,4 @@ mod helpers;
 mod identity;
 mod ledger;
 mod policy;
+mod requests;

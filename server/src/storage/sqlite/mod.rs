@@ -13,10 +13,13 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use uuid::Uuid;
 
+mod requests;
 mod writer;
 
 use super::ledger::{GENESIS_HASH, NewConsentEvent, StoredLink, verify_chain};
-use super::{Storage, StorageError};
+use super::{OutboxRow, Storage, StorageError};
+use crate::requests::{CodeCheck, Email, NewRightsRequest, StoredRequest};
+use privacy_shared::validate::VerificationCode;
 use privacy_shared::wire::LedgerVerification;
 
 /// The migrations, in order; `PRAGMA user_version` counts how many have run.
@@ -173,6 +176,33 @@ impl Storage for SqliteStorage {
         .await
     }
 
+    async fn create_request(
+        &self,
+        request: NewRightsRequest,
+        email: Option<Email>,
+    ) -> Result<(), StorageError> {
+        self.write(move |conn| requests::create(conn, &request, email.as_ref()))
+            .await
+    }
+
+    async fn request(&self, id: Uuid) -> Result<Option<StoredRequest>, StorageError> {
+        self.read(move |conn| requests::find(conn, id)).await
+    }
+
+    async fn check_request_code(
+        &self,
+        id: Uuid,
+        code: VerificationCode,
+        now: OffsetDateTime,
+    ) -> Result<CodeCheck, StorageError> {
+        self.write(move |conn| requests::check_code(conn, id, &code, now))
+            .await
+    }
+
+    async fn outbox(&self) -> Result<Vec<OutboxRow>, StorageError> {
+        self.read(requests::outbox).await
+    }
+
     async fn ping(&self) -> Result<(), StorageError> {
         self.read(|conn| Ok(conn.query_row("SELECT count(*) FROM consent_events", [], |_| Ok(()))?))
             .await
@@ -182,24 +212,29 @@ impl Storage for SqliteStorage {
 const COLUMNS: &str = "event_id, recorded_at, site, subject_id, kind, source, choices, policy_version, \
                        language, notice_hash, gpc, expires_at, prev_hash, hash, customer";
 
+/// A stored value that no longer parses: the column holds something the server never wrote.
+fn bad(column: &str, e: impl std::fmt::Display) -> rusqlite::Error {
+    rusqlite::Error::InvalidColumnType(0, format!("{column}: {e}"), rusqlite::types::Type::Text)
+}
+
+fn text(row: &Row<'_>, column: &str) -> rusqlite::Result<String> {
+    row.get(column)
+}
+
+fn parsed<T: std::str::FromStr<Err: std::fmt::Display>>(
+    row: &Row<'_>,
+    column: &str,
+) -> rusqlite::Result<T> {
+    text(row, column)?.parse().map_err(|e| bad(column, e))
+}
+
+/// A column holding one of the shared enums, stored as its serde name.
+fn typed<T: serde::de::DeserializeOwned>(row: &Row<'_>, column: &str) -> rusqlite::Result<T> {
+    serde_json::from_value(serde_json::Value::String(text(row, column)?))
+        .map_err(|e| bad(column, e))
+}
+
 fn receipt_from_row(row: &Row<'_>) -> rusqlite::Result<ConsentReceipt> {
-    /// A stored value that no longer parses: the column holds something the server never wrote.
-    fn bad(column: &str, e: impl std::fmt::Display) -> rusqlite::Error {
-        rusqlite::Error::InvalidColumnType(0, format!("{column}: {e}"), rusqlite::types::Type::Text)
-    }
-    fn text(row: &Row<'_>, column: &str) -> rusqlite::Result<String> {
-        row.get(column)
-    }
-    fn parsed<T: std::str::FromStr<Err: std::fmt::Display>>(
-        row: &Row<'_>,
-        column: &str,
-    ) -> rusqlite::Result<T> {
-        text(row, column)?.parse().map_err(|e| bad(column, e))
-    }
-    fn typed<T: serde::de::DeserializeOwned>(row: &Row<'_>, column: &str) -> rusqlite::Result<T> {
-        serde_json::from_value(serde_json::Value::String(text(row, column)?))
-            .map_err(|e| bad(column, e))
-    }
     let time = |column: &str| {
         OffsetDateTime::parse(&text(row, column)?, &Rfc3339).map_err(|e| bad(column, e))
     };

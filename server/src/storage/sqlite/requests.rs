@@ -1,0 +1,230 @@
+//! Rights requests, their history and the outbox in SQLite.
+
+use privacy_shared::rights::{HistoryEntry, RequestStatus};
+use privacy_shared::validate::VerificationCode;
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use time::format_description::well_known::Rfc3339;
+use time::{Date, OffsetDateTime};
+use uuid::Uuid;
+
+use super::{bad, rfc3339, text, typed};
+use crate::requests::{self, CodeCheck, Email, MAX_CODE_ATTEMPTS, NewRightsRequest, StoredRequest};
+use crate::storage::{OutboxRow, StorageError};
+
+fn history_entry(
+    conn: &Connection,
+    request: Uuid,
+    at: OffsetDateTime,
+    status: RequestStatus,
+    actor: &str,
+    note: Option<&str>,
+) -> Result<(), StorageError> {
+    conn.execute(
+        "INSERT INTO request_history (request_id, at, status, actor, note) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![request.to_string(), rfc3339(at), status.as_str(), actor, note],
+    )?;
+    Ok(())
+}
+
+pub fn queue_email(
+    conn: &Connection,
+    email: &Email,
+    request: Option<Uuid>,
+    at: OffsetDateTime,
+) -> Result<(), StorageError> {
+    conn.execute(
+        "INSERT INTO outbox (id, to_address, subject, body, queued_at, request_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            Uuid::new_v4().to_string(),
+            email.to.as_ref(),
+            email.subject,
+            email.body,
+            rfc3339(at),
+            request.map(|r| r.to_string())
+        ],
+    )?;
+    Ok(())
+}
+
+pub fn create(
+    conn: &Connection,
+    request: &NewRightsRequest,
+    email: Option<&Email>,
+) -> Result<(), StorageError> {
+    let (code_hash, code_expires) = match &request.code {
+        Some((hash, expires)) => (Some(hash.as_str()), Some(rfc3339(*expires))),
+        None => (None, None),
+    };
+    conn.execute(
+        "INSERT INTO rights_requests (id, site, kind, status, language, email, customer, name, details, \
+         status_token_hash, received_at, due_date, code_hash, code_expires_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+        params![
+            request.id.to_string(),
+            request.site.as_str(),
+            request.kind.as_str(),
+            request.status.as_str(),
+            request.language.as_str(),
+            request.email.as_ref().map(|e| e.as_ref().to_owned()),
+            request.customer.as_ref().map(|c| c.as_ref().to_owned()),
+            request.name,
+            request.details,
+            request.status_token_hash,
+            rfc3339(request.received_at),
+            request.due_date.to_string(),
+            code_hash,
+            code_expires,
+        ],
+    )?;
+    history_entry(
+        conn,
+        request.id,
+        request.received_at,
+        RequestStatus::AwaitingVerification,
+        "requester",
+        None,
+    )?;
+    if let Some(verifier) = request.verified_by {
+        history_entry(
+            conn,
+            request.id,
+            request.received_at,
+            request.status,
+            "system",
+            Some(verifier),
+        )?;
+    }
+    if let Some(email) = email {
+        queue_email(conn, email, Some(request.id), request.received_at)?;
+    }
+    Ok(())
+}
+
+fn request_from_row(row: &Row<'_>) -> rusqlite::Result<StoredRequest> {
+    let optional = |column: &str| row.get::<_, Option<String>>(column);
+    Ok(StoredRequest {
+        id: text(row, "id")?.parse().map_err(|e| bad("id", e))?,
+        site: typed(row, "site")?,
+        kind: typed(row, "kind")?,
+        status: typed(row, "status")?,
+        language: typed(row, "language")?,
+        email: optional("email")?
+            .map(|e| privacy_shared::EmailAddress::parse(&e).map_err(|e| bad("email", e)))
+            .transpose()?,
+        customer: optional("customer")?
+            .map(|c| privacy_shared::CustomerNumber::parse(&c).map_err(|e| bad("customer", e)))
+            .transpose()?,
+        status_token_hash: text(row, "status_token_hash")?,
+        received_at: OffsetDateTime::parse(&text(row, "received_at")?, &Rfc3339)
+            .map_err(|e| bad("received_at", e))?,
+        due_date: Date::parse(
+            &text(row, "due_date")?,
+            &time::format_description::well_known::Iso8601::DATE,
+        )
+        .map_err(|e| bad("due_date", e))?,
+        extension_reason: optional("extension_reason")?,
+        answer: optional("answer")?,
+        refusal_reasons: optional("refusal_reasons")?,
+        history: Vec::new(),
+    })
+}
+
+pub fn find(conn: &Connection, id: Uuid) -> Result<Option<StoredRequest>, StorageError> {
+    let Some(mut request) = conn
+        .query_row(
+            "SELECT * FROM rights_requests WHERE id = ?1",
+            [id.to_string()],
+            request_from_row,
+        )
+        .optional()?
+    else {
+        return Ok(None);
+    };
+    let mut statement = conn.prepare(
+        "SELECT at, status, note FROM request_history WHERE request_id = ?1 ORDER BY seq",
+    )?;
+    let history = statement.query_map([id.to_string()], |row| {
+        Ok(HistoryEntry {
+            at: OffsetDateTime::parse(&text(row, "at")?, &Rfc3339).map_err(|e| bad("at", e))?,
+            status: typed(row, "status")?,
+            note: row.get("note")?,
+        })
+    })?;
+    request.history = history.collect::<Result<_, _>>()?;
+    Ok(Some(request))
+}
+
+/// Checks a code inside the writer's transaction, so a wrong attempt is counted durably.
+pub fn check_code(
+    conn: &Connection,
+    id: Uuid,
+    code: &VerificationCode,
+    now: OffsetDateTime,
+) -> Result<CodeCheck, StorageError> {
+    let row = conn
+        .query_row(
+            "SELECT status, code_hash, code_expires_at, code_attempts FROM rights_requests WHERE id = ?1",
+            [id.to_string()],
+            |row| {
+                Ok((
+                    typed::<RequestStatus>(row, "status")?,
+                    row.get::<_, Option<String>>("code_hash")?,
+                    row.get::<_, Option<String>>("code_expires_at")?,
+                    row.get::<_, u32>("code_attempts")?,
+                ))
+            },
+        )
+        .optional()?;
+    let Some((status, hash, expires, attempts)) = row else {
+        return Ok(CodeCheck::NotFound);
+    };
+    if status != RequestStatus::AwaitingVerification {
+        return Ok(CodeCheck::NotAwaitingVerification(status));
+    }
+    if attempts >= MAX_CODE_ATTEMPTS {
+        return Ok(CodeCheck::Locked);
+    }
+    let expired = expires
+        .and_then(|e| OffsetDateTime::parse(&e, &Rfc3339).ok())
+        .is_none_or(|expires| now > expires);
+    if expired {
+        return Ok(CodeCheck::Expired);
+    }
+    if hash.as_deref() != Some(requests::code_hash(id, code.as_ref()).as_str()) {
+        conn.execute(
+            "UPDATE rights_requests SET code_attempts = code_attempts + 1 WHERE id = ?1",
+            [id.to_string()],
+        )?;
+        return Ok(CodeCheck::Wrong {
+            attempts_left: MAX_CODE_ATTEMPTS - attempts - 1,
+        });
+    }
+    let verified = status
+        .verify()
+        .map_err(|e| StorageError::Database(e.to_string()))?;
+    conn.execute(
+        "UPDATE rights_requests SET status = ?2, code_hash = NULL, code_expires_at = NULL WHERE id = ?1",
+        params![id.to_string(), verified.as_str()],
+    )?;
+    history_entry(conn, id, now, verified, "requester", Some("e-mail code"))?;
+    let request =
+        find(conn, id)?.ok_or_else(|| StorageError::Database("the request vanished".into()))?;
+    Ok(CodeCheck::Verified(Box::new(request)))
+}
+
+pub fn outbox(conn: &Connection) -> Result<Vec<OutboxRow>, StorageError> {
+    let mut statement =
+        conn.prepare("SELECT to_address, subject, body, request_id, sent_at FROM outbox ORDER BY queued_at, rowid")?;
+    let rows = statement.query_map([], |row| {
+        Ok(OutboxRow {
+            to: text(row, "to_address")?,
+            subject: text(row, "subject")?,
+            body: text(row, "body")?,
+            request: row
+                .get::<_, Option<String>>("request_id")?
+                .and_then(|r| r.parse().ok()),
+            sent: row.get::<_, Option<String>>("sent_at")?.is_some(),
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
