@@ -49,10 +49,27 @@ enum Command {
         #[command(flatten)]
         database: DatabaseArgs,
     },
+    /// Retention of requests and ledger events.
+    Retention {
+        #[command(subcommand)]
+        command: RetentionCommand,
+    },
     /// The consent ledger.
     Ledger {
         #[command(subcommand)]
         command: LedgerCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum RetentionCommand {
+    /// Delete what its retention period has passed, once, and print how much was deleted.
+    Run {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        /// Act as if it were this moment (RFC 3339), to preview or test a run.
+        #[arg(long)]
+        now: Option<String>,
     },
 }
 
@@ -100,6 +117,7 @@ async fn main() -> anyhow::Result<()> {
                 dist_dir: dist.or(file.dist_dir).unwrap_or_else(|| "dist".into()),
                 workers: file.workers,
                 identity_secret: identity_secret.map(Secret::new).or(file.identity.secret),
+                retention: file.retention,
             };
             if settings.identity_secret.is_none() {
                 tracing::warn!(
@@ -110,6 +128,28 @@ async fn main() -> anyhow::Result<()> {
             let app = Application::build(settings).context("starting the server")?;
             tracing::info!("serving on http://{}", SocketAddr::new(ip, app.port()));
             app.run_until_stopped().await?;
+        }
+        Command::Retention {
+            command: RetentionCommand::Run { database, now },
+        } => {
+            let (file, url) = database_url(&database)?;
+            let now = match now {
+                Some(now) => time::OffsetDateTime::parse(
+                    &now,
+                    &time::format_description::well_known::Rfc3339,
+                )
+                .context("--now must be an RFC 3339 time such as 2026-12-01T00:00:00Z")?,
+                None => time::OffsetDateTime::now_utc(),
+            };
+            let storage = privacy_server::storage::open(&url)?;
+            let report = storage
+                .run_retention(now, file.retention)
+                .await
+                .context("running retention")?;
+            println!(
+                "retention deleted {} unverified requests, {} closed requests, {} ledger events",
+                report.unverified_requests, report.closed_requests, report.consent_events
+            );
         }
         Command::Migrate { database } => {
             privacy_server::storage::open(&database_url(&database)?.1)?;

@@ -7,7 +7,7 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-use crate::storage::DatabaseUrl;
+use crate::storage::{DatabaseUrl, RetentionPeriods};
 
 /// A secret whose `Debug` prints nothing, so it cannot reach a log.
 #[derive(Clone, PartialEq, Eq, Deserialize)]
@@ -41,6 +41,7 @@ pub struct Settings {
     pub workers: Option<usize>,
     /// The key identity tokens are signed with; without it, tokens are refused.
     pub identity_secret: Option<Secret>,
+    pub retention: RetentionPeriods,
 }
 
 /// The settings file: every key optional.
@@ -54,6 +55,8 @@ pub struct FileSettings {
     pub workers: Option<usize>,
     #[serde(default)]
     pub identity: IdentitySettings,
+    #[serde(default)]
+    pub retention: RetentionPeriods,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -26,6 +26,7 @@ pub struct Application {
 impl Application {
     pub fn build(settings: Settings) -> anyhow::Result<Self> {
         let storage = storage::open(&settings.database)?;
+        spawn_daily_retention(Arc::clone(&storage), settings.retention);
         let listener = TcpListener::bind(settings.bind)?;
         let port = listener.local_addr()?.port();
         let roots = StaticRoots {
@@ -57,6 +58,28 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+/// Runs retention once a day for as long as the server runs, logging what it deleted by count.
+fn spawn_daily_retention(storage: Arc<dyn Storage>, periods: crate::storage::RetentionPeriods) {
+    tokio::spawn(async move {
+        let mut interval = tokio::time::interval(std::time::Duration::from_secs(24 * 60 * 60));
+        loop {
+            interval.tick().await;
+            match storage
+                .run_retention(time::OffsetDateTime::now_utc(), periods)
+                .await
+            {
+                Ok(report) => tracing::info!(
+                    unverified_requests = report.unverified_requests,
+                    closed_requests = report.closed_requests,
+                    consent_events = report.consent_events,
+                    "retention ran"
+                ),
+                Err(e) => tracing::error!(error = %e, "retention failed"),
+            }
+        }
+    });
 }
 
 fn run(

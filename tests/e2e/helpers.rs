@@ -47,6 +47,7 @@ impl TestServer {
             identity_secret: Some(privacy_server::settings::Secret::new(
                 crate::helpers::IDENTITY_SECRET,
             )),
+            retention: Default::default(),
             workers: Some(2),
         };
         let app = Application::build(settings).expect("the server starts");

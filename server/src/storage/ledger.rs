@@ -155,8 +155,13 @@ pub struct StoredLink {
 /// Recomputes the chain over `rows` (in ledger order) and names the first link that breaks it:
 /// a row that cannot be read, a `prev_hash` that is not the hash before it, or a `hash` that is
 /// not the hash of the row's own content.
-pub fn verify_chain(rows: impl IntoIterator<Item = StoredLink>) -> LedgerVerification {
-    let mut expected_prev = GENESIS_HASH.to_owned();
+/// The chain starts from `anchor`, the hash of the last event retention deleted, or from the
+/// genesis hash.
+pub fn verify_chain(
+    anchor: Option<String>,
+    rows: impl IntoIterator<Item = StoredLink>,
+) -> LedgerVerification {
+    let mut expected_prev = anchor.unwrap_or_else(|| GENESIS_HASH.to_owned());
     let mut events = 0;
     for link in rows {
         events += 1;

@@ -83,6 +83,13 @@ pub trait Storage: Send + Sync {
     /// Every e-mail in the outbox, oldest first.
     async fn outbox(&self) -> Result<Vec<OutboxRow>, StorageError>;
 
+    /// Deletes what its retention period has passed at `now` and says how much, by kind.
+    async fn run_retention(
+        &self,
+        now: time::OffsetDateTime,
+        periods: RetentionPeriods,
+    ) -> Result<RetentionReport, StorageError>;
+
     /// Proves the database answers.
     async fn ping(&self) -> Result<(), StorageError>;
 }
@@ -95,6 +102,35 @@ pub struct OutboxRow {
     pub body: String,
     pub request: Option<Uuid>,
     pub sent: bool,
+}
+
+/// How long data is kept (PRODUCT.md §6.3 fixes unverified requests at 14 days).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RetentionPeriods {
+    /// Closed requests (completed, refused, withdrawn), counted from their last change.
+    pub closed_request_days: u32,
+    /// Ledger events, counted from when they were recorded.
+    pub consent_event_days: u32,
+}
+
+impl Default for RetentionPeriods {
+    fn default() -> Self {
+        // Proof of consent and of handled requests is kept for the Dutch limitation period of
+        // five years unless configured otherwise.
+        Self {
+            closed_request_days: 5 * 365,
+            consent_event_days: 5 * 365,
+        }
+    }
+}
+
+/// What a retention run deleted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RetentionReport {
+    pub unverified_requests: usize,
+    pub closed_requests: usize,
+    pub consent_events: usize,
 }
 
 /// Where the data lives, read from a URL such as `sqlite://data/privacy.db`.

@@ -34,6 +34,7 @@ pub async fn spawn_app() -> TestApp {
         identity_secret: Some(privacy_server::settings::Secret::new(
             crate::helpers::IDENTITY_SECRET,
         )),
+        retention: Default::default(),
         workers: Some(1),
     };
     let app = Application::build(settings).expect("the server starts");

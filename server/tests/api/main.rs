@@ -9,3 +9,4 @@ mod identity;
 mod ledger;
 mod policy;
 mod requests;
+mod retention;

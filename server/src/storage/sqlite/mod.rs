@@ -14,10 +14,11 @@ use time::format_description::well_known::Rfc3339;
 use uuid::Uuid;
 
 mod requests;
+mod retention;
 mod writer;
 
 use super::ledger::{GENESIS_HASH, NewConsentEvent, StoredLink, verify_chain};
-use super::{OutboxRow, Storage, StorageError};
+use super::{OutboxRow, RetentionPeriods, RetentionReport, Storage, StorageError};
 use crate::requests::{CodeCheck, Email, NewRightsRequest, StoredRequest};
 use privacy_shared::validate::VerificationCode;
 use privacy_shared::wire::LedgerVerification;
@@ -26,6 +27,7 @@ use privacy_shared::wire::LedgerVerification;
 const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/sqlite/0001_consent_ledger.sql"),
     include_str!("../../../migrations/sqlite/0002_rights_requests.sql"),
+    include_str!("../../../migrations/sqlite/0003_ledger_anchor.sql"),
 ];
 
 pub struct SqliteStorage {
@@ -171,7 +173,7 @@ impl Storage for SqliteStorage {
                 })
             })?;
             let links: Vec<StoredLink> = links.collect::<Result<_, _>>()?;
-            Ok(verify_chain(links))
+            Ok(verify_chain(retention::anchor(conn)?, links))
         })
         .await
     }
@@ -201,6 +203,15 @@ impl Storage for SqliteStorage {
 
     async fn outbox(&self) -> Result<Vec<OutboxRow>, StorageError> {
         self.read(requests::outbox).await
+    }
+
+    async fn run_retention(
+        &self,
+        now: OffsetDateTime,
+        periods: RetentionPeriods,
+    ) -> Result<RetentionReport, StorageError> {
+        self.write(move |conn| retention::run(conn, now, &periods))
+            .await
     }
 
     async fn ping(&self) -> Result<(), StorageError> {
@@ -264,6 +275,7 @@ fn rfc3339(t: OffsetDateTime) -> String {
     t.format(&Rfc3339).unwrap_or_default()
 }
 
+/// The hash the next event chains to.
 fn last_hash(conn: &Connection) -> Result<String, StorageError> {
     let hash = conn
         .query_row(
@@ -272,7 +284,11 @@ fn last_hash(conn: &Connection) -> Result<String, StorageError> {
             |r| r.get(0),
         )
         .optional()?;
-    Ok(hash.unwrap_or_else(|| GENESIS_HASH.to_owned()))
+    // With every event deleted by retention, the chain goes on from the last deleted one.
+    match hash {
+        Some(hash) => Ok(hash),
+        None => Ok(retention::anchor(conn)?.unwrap_or_else(|| GENESIS_HASH.to_owned())),
+    }
 }
 
 /// Stores one event inside the open transaction, or finds the first event of its idempotency key.

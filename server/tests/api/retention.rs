@@ -1,0 +1,135 @@
+//! Retention under a simulated clock: `privacy-server retention run --now` deletes exactly what is
+//! due, and the ledger still verifies afterwards.
+
+use privacy_shared::rights::{CreateRightsRequest, RightsRequestKind, VerifyRequest};
+use privacy_shared::validate::VerificationCode;
+use privacy_shared::{ConsentKind, EmailAddress, Language};
+use std::process::Command;
+use time::format_description::well_known::Rfc3339;
+use time::{Duration, OffsetDateTime};
+
+use crate::helpers::{TestApp, consent_body, spawn_app};
+
+fn run(app: &TestApp, args: &[&str], config: &str) -> String {
+    let config_path = app.database.with_file_name("retention.toml");
+    std::fs::write(&config_path, config).unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_privacy-server"))
+        .args(args)
+        .arg("--database")
+        .arg(format!("sqlite://{}", app.database.display()))
+        .arg("--config")
+        .arg(&config_path)
+        .env("PRIVACY_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn in_days(days: i64) -> String {
+    (OffsetDateTime::now_utc() + Duration::days(days))
+        .format(&Rfc3339)
+        .unwrap()
+}
+
+fn count(app: &TestApp, table: &str) -> i64 {
+    rusqlite::Connection::open(&app.database)
+        .unwrap()
+        .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+        .unwrap()
+}
+
+#[tokio::test]
+async fn unverified_requests_go_after_fourteen_days_and_verified_ones_stay() {
+    let app = spawn_app().await;
+    let request = |email: &str| CreateRightsRequest {
+        site: "virtio-nl".parse().unwrap(),
+        kind: RightsRequestKind::Access,
+        language: Language::En,
+        email: Some(EmailAddress::parse(email).unwrap()),
+        name: None,
+        details: None,
+    };
+    app.api
+        .create_request(&request("a@example.nl"), None)
+        .await
+        .unwrap();
+    let verified = app
+        .api
+        .create_request(&request("b@example.nl"), None)
+        .await
+        .unwrap();
+    let body: String = rusqlite::Connection::open(&app.database)
+        .unwrap()
+        .query_row(
+            "SELECT body FROM outbox WHERE to_address = 'b@example.nl'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let code = body.split_once("code is: ").unwrap().1[..6].to_owned();
+    let code = VerifyRequest {
+        code: VerificationCode::parse(&code).unwrap(),
+    };
+    app.api
+        .verify_request(verified.id, &verified.status_token, &code)
+        .await
+        .unwrap();
+
+    let thirteen = run(&app, &["retention", "run", "--now", &in_days(13)], "");
+    assert!(
+        thirteen.contains("deleted 0 unverified requests"),
+        "{thirteen}"
+    );
+    let fifteen = run(&app, &["retention", "run", "--now", &in_days(15)], "");
+    assert!(
+        fifteen.contains("deleted 1 unverified requests, 0 closed requests, 0 ledger events"),
+        "{fifteen}"
+    );
+    assert_eq!(count(&app, "rights_requests"), 1);
+    assert_eq!(
+        count(&app, "outbox"),
+        1,
+        "the unverified request's e-mail went with it"
+    );
+    assert!(
+        app.api
+            .request_status(verified.id, &verified.status_token)
+            .await
+            .is_ok()
+    );
+}
+
+#[tokio::test]
+async fn ledger_events_go_after_their_period_and_the_rest_still_verifies() {
+    let app = spawn_app().await;
+    for _ in 0..3 {
+        app.api
+            .record_consent(&consent_body(ConsentKind::AcceptAll))
+            .await
+            .unwrap();
+    }
+    let config = "[retention]\nconsent_event_days = 30\n";
+    let early = run(&app, &["retention", "run", "--now", &in_days(29)], config);
+    assert!(early.contains("0 ledger events"), "{early}");
+    assert_eq!(count(&app, "consent_events"), 3);
+
+    let later = run(&app, &["retention", "run", "--now", &in_days(31)], config);
+    assert!(later.contains("3 ledger events"), "{later}");
+    assert_eq!(count(&app, "consent_events"), 0);
+    // The chain goes on from the last deleted event.
+    app.api
+        .record_consent(&consent_body(ConsentKind::RejectAll))
+        .await
+        .unwrap();
+    let verify = run(&app, &["ledger", "verify"], config);
+    assert!(
+        verify.contains("ledger intact: 1 events verified"),
+        "{verify}"
+    );
+}
