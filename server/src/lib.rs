@@ -8,6 +8,7 @@ pub mod problem;
 pub mod requests;
 pub mod routes;
 pub mod settings;
+pub mod staff;
 pub mod startup;
 pub mod storage;
 

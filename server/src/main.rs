@@ -3,8 +3,10 @@
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use privacy_server::settings::{FileSettings, Secret};
+use privacy_server::staff;
 use privacy_server::storage::DatabaseUrl;
 use privacy_server::{Application, Settings};
+use privacy_shared::wire::StaffRole;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -49,6 +51,11 @@ enum Command {
         #[command(flatten)]
         database: DatabaseArgs,
     },
+    /// Staff accounts of the admin console.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
     /// Retention of requests and ledger events.
     Retention {
         #[command(subcommand)]
@@ -60,6 +67,29 @@ enum Command {
         command: LedgerCommand,
     },
 }
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create a staff account. The password comes from PRIVACY_ADMIN_PASSWORD or the first line
+    /// of standard input; the TOTP secret is printed once, for the person's authenticator app.
+    Create {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        #[arg(long)]
+        email: String,
+        #[arg(long, value_enum)]
+        role: Role,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Role {
+    Officer,
+    Viewer,
+}
+
+/// The shortest staff password accepted.
+const MIN_PASSWORD_CHARS: usize = 12;
 
 #[derive(Subcommand)]
 enum RetentionCommand {
@@ -150,6 +180,49 @@ async fn main() -> anyhow::Result<()> {
                 "retention deleted {} unverified requests, {} closed requests, {} ledger events",
                 report.unverified_requests, report.closed_requests, report.consent_events
             );
+        }
+        Command::Admin {
+            command:
+                AdminCommand::Create {
+                    database,
+                    email,
+                    role,
+                },
+        } => {
+            let email = privacy_shared::EmailAddress::parse(&email).context("--email")?;
+            let password = match std::env::var("PRIVACY_ADMIN_PASSWORD") {
+                Ok(password) => password,
+                Err(_) => {
+                    eprintln!("password for {email}:");
+                    let mut line = String::new();
+                    std::io::stdin()
+                        .read_line(&mut line)
+                        .context("reading the password")?;
+                    line.trim_end_matches(['\r', '\n']).to_owned()
+                }
+            };
+            if password.chars().count() < MIN_PASSWORD_CHARS {
+                anyhow::bail!("the password must have at least {MIN_PASSWORD_CHARS} characters");
+            }
+            let storage = privacy_server::storage::open(&database_url(&database)?.1)?;
+            let secret = staff::new_totp_secret()?;
+            let role = match role {
+                Role::Officer => StaffRole::Officer,
+                Role::Viewer => StaffRole::Viewer,
+            };
+            storage
+                .create_staff(
+                    email.clone(),
+                    staff::hash_password(&password)?,
+                    secret.clone(),
+                    role,
+                )
+                .await?;
+            println!(
+                "created {email}; add this TOTP secret to an authenticator app now, it is not shown again:"
+            );
+            println!("totp secret: {secret}");
+            println!("{}", staff::otpauth_uri(email.as_ref(), &secret));
         }
         Command::Migrate { database } => {
             privacy_server::storage::open(&database_url(&database)?.1)?;

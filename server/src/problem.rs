@@ -60,6 +60,7 @@ impl From<StorageError> for ApiError {
                     "this idempotency key was already used for a different event",
                 )]),
             ),
+            StorageError::Conflict(message) => Self::detail(ProblemKind::Conflict, message),
             StorageError::Database(message) => {
                 tracing::error!(%message, "storage failure");
                 Self::new(ProblemKind::Unavailable)

@@ -195,3 +195,211 @@ mod tests {
         assert_eq!(status_token_hash(&a), hash);
     }
 }
+
+/// What staff do to a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RequestAction {
+    Extend { months: u8, reason: String },
+    Complete { message: String },
+    Refuse { reasons: String },
+    Reply { message: String },
+}
+
+impl RequestAction {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Extend { .. } => "extend",
+            Self::Complete { .. } => "complete",
+            Self::Refuse { .. } => "refuse",
+            Self::Reply { .. } => "reply",
+        }
+    }
+}
+
+/// Why staff cannot do that now.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ActionRefused {
+    #[error(transparent)]
+    Transition(#[from] privacy_shared::rights::TransitionError),
+    #[error(transparent)]
+    Extension(#[from] privacy_shared::rights::ExtensionError),
+}
+
+/// A request changed by an action, the history note to record and the e-mail to send.
+pub struct Change {
+    pub request: StoredRequest,
+    pub note: Option<String>,
+    pub email: Option<Email>,
+}
+
+/// Applies `action` to `request` on `today`: the status machine and the deadline rules decide,
+/// and the requester is told by e-mail of every change.
+pub fn plan(
+    mut request: StoredRequest,
+    action: &RequestAction,
+    today: Date,
+) -> Result<Change, ActionRefused> {
+    let nl = request.language == Language::Nl;
+    let number = request.id;
+    let (subject, body, note) = match action {
+        RequestAction::Extend { months, reason } => {
+            let due = privacy_shared::rights::extended_due_date(request.due_date, *months, today)?;
+            request.status = request.status.extend()?;
+            request.due_date = due;
+            request.extension_reason = Some(reason.clone());
+            if nl {
+                (
+                    "We hebben meer tijd nodig voor je privacyverzoek".to_owned(),
+                    format!(
+                        "We verlengen de termijn van je verzoek {number} tot {due}.\n\nReden: {reason}"
+                    ),
+                    Some(reason.clone()),
+                )
+            } else {
+                (
+                    "We need more time for your privacy request".to_owned(),
+                    format!(
+                        "We are extending the deadline of your request {number} to {due}.\n\nReason: {reason}"
+                    ),
+                    Some(reason.clone()),
+                )
+            }
+        }
+        RequestAction::Complete { message } => {
+            request.status = request.status.complete()?;
+            request.answer = Some(message.clone());
+            let subject = if nl {
+                "Je privacyverzoek is afgehandeld"
+            } else {
+                "Your privacy request has been handled"
+            };
+            (subject.to_owned(), message.clone(), None)
+        }
+        RequestAction::Refuse { reasons } => {
+            request.status = request.status.refuse()?;
+            request.refusal_reasons = Some(reasons.clone());
+            if nl {
+                (
+                    "Je privacyverzoek is afgewezen".to_owned(),
+                    format!(
+                        "We kunnen je verzoek {number} niet inwilligen.\n\nReden: {reasons}\n\nJe hebt het recht een klacht \
+                         in te dienen bij de {COMPLAINT_AUTHORITY}."
+                    ),
+                    Some(reasons.clone()),
+                )
+            } else {
+                (
+                    "Your privacy request has been refused".to_owned(),
+                    format!(
+                        "We cannot grant your request {number}.\n\nReason: {reasons}\n\nYou have the right to lodge a \
+                         complaint with the {COMPLAINT_AUTHORITY}."
+                    ),
+                    Some(reasons.clone()),
+                )
+            }
+        }
+        RequestAction::Reply { message } => {
+            if request.status == RequestStatus::Open {
+                request.status = request.status.start()?;
+            } else if request.status.is_closed()
+                || request.status == RequestStatus::AwaitingVerification
+            {
+                return Err(privacy_shared::rights::TransitionError {
+                    from: request.status,
+                    action: "answered",
+                }
+                .into());
+            }
+            let subject = if nl {
+                "Bericht over je privacyverzoek"
+            } else {
+                "A message about your privacy request"
+            };
+            (subject.to_owned(), message.clone(), Some(message.clone()))
+        }
+    };
+    let email = request.email.clone().map(|to| Email { to, subject, body });
+    Ok(Change {
+        request,
+        note,
+        email,
+    })
+}
+
+#[cfg(test)]
+mod action_tests {
+    use super::*;
+    use time::macros::{date, datetime};
+
+    fn open_request() -> StoredRequest {
+        StoredRequest {
+            id: Uuid::from_u128(7),
+            site: "virtio-nl".parse().unwrap(),
+            kind: RightsRequestKind::Access,
+            status: RequestStatus::Open,
+            language: Language::En,
+            email: Some(EmailAddress::parse("a@example.nl").unwrap()),
+            customer: None,
+            status_token_hash: String::new(),
+            received_at: datetime!(2024-01-31 10:00 UTC),
+            due_date: date!(2024 - 02 - 29),
+            extension_reason: None,
+            answer: None,
+            refusal_reasons: None,
+            history: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn one_extension_before_the_due_date_tells_the_requester_the_reason() {
+        let extend = RequestAction::Extend {
+            months: 2,
+            reason: "many systems".into(),
+        };
+        let change = plan(open_request(), &extend, date!(2024 - 02 - 10)).unwrap();
+        assert_eq!(
+            (change.request.status, change.request.due_date),
+            (RequestStatus::Extended, date!(2024 - 04 - 29))
+        );
+        assert!(change.email.unwrap().body.contains("many systems"));
+        assert!(
+            plan(change.request, &extend, date!(2024 - 02 - 11)).is_err(),
+            "only one extension"
+        );
+        assert!(
+            plan(open_request(), &extend, date!(2024 - 03 - 01)).is_err(),
+            "not after the due date"
+        );
+    }
+
+    #[test]
+    fn a_refusal_names_the_complaint_route() {
+        let change = plan(
+            open_request(),
+            &RequestAction::Refuse {
+                reasons: "manifestly unfounded".into(),
+            },
+            date!(2024 - 02 - 01),
+        )
+        .unwrap();
+        assert_eq!(change.request.status, RequestStatus::Refused);
+        assert!(
+            change
+                .email
+                .unwrap()
+                .body
+                .contains("Autoriteit Persoonsgegevens")
+        );
+        let closed = change.request;
+        assert!(
+            plan(
+                closed,
+                &RequestAction::Reply {
+                    message: "hi".into()
+                },
+                date!(2024 - 02 - 01)
+            )
+            .is_err()
+        );
+    }
+}

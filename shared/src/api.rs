@@ -100,7 +100,7 @@ endpoints! {
     /// Recomputes the ledger's hash chain.
     AdminLedgerVerify: Get "/api/v1/admin/ledger/verify", () => crate::wire::LedgerVerification;
     /// The staff audit log.
-    AdminAudit: Get "/api/v1/admin/audit", () => Vec<crate::wire::AuditEntry>;
+    AdminAudit: Get "/api/v1/admin/audit", () => crate::wire::AuditLog;
     /// The e-mail outbox.
     AdminOutbox: Get "/api/v1/admin/outbox", () => Vec<crate::wire::OutboxMessage>;
 }

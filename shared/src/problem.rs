@@ -26,6 +26,8 @@ pub enum ProblemKind {
     InvalidQuery,
     /// A token or password is missing, malformed, forged or expired.
     InvalidCredentials,
+    /// The caller is known but may not do this.
+    Forbidden,
     NotFound,
     MethodNotAllowed,
     /// The resource is not in a state that allows this action.
@@ -39,7 +41,7 @@ pub enum ProblemKind {
 }
 
 impl ProblemKind {
-    pub const ALL: [ProblemKind; 13] = [
+    pub const ALL: [ProblemKind; 14] = [
         Self::InvalidJson,
         Self::ValidationFailed,
         Self::UnsupportedMediaType,
@@ -47,6 +49,7 @@ impl ProblemKind {
         Self::InvalidPath,
         Self::InvalidQuery,
         Self::InvalidCredentials,
+        Self::Forbidden,
         Self::NotFound,
         Self::MethodNotAllowed,
         Self::Conflict,
@@ -64,6 +67,7 @@ impl ProblemKind {
             Self::InvalidPath => "invalid-path",
             Self::InvalidQuery => "invalid-query",
             Self::InvalidCredentials => "invalid-credentials",
+            Self::Forbidden => "forbidden",
             Self::NotFound => "not-found",
             Self::MethodNotAllowed => "method-not-allowed",
             Self::Conflict => "conflict",
@@ -80,6 +84,7 @@ impl ProblemKind {
             Self::UnsupportedMediaType => 415,
             Self::PayloadTooLarge => 413,
             Self::InvalidCredentials => 401,
+            Self::Forbidden => 403,
             Self::NotFound => 404,
             Self::MethodNotAllowed => 405,
             Self::Conflict => 409,
@@ -98,6 +103,7 @@ impl ProblemKind {
             Self::InvalidPath => "A part of the path is malformed",
             Self::InvalidQuery => "A query parameter is malformed",
             Self::InvalidCredentials => "The credentials are missing, invalid or expired",
+            Self::Forbidden => "You may not do this",
             Self::NotFound => "Nothing exists at this address",
             Self::MethodNotAllowed => "This method is not allowed here",
             Self::Conflict => "The resource's current state does not allow this",

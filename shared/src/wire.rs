@@ -199,12 +199,22 @@ pub struct AuditEntry {
     pub hash: String,
 }
 
+/// The audit log (`GET /api/v1/admin/audit`): the newest entries, and where the chain breaks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditLog {
+    pub entries: Vec<AuditEntry>,
+    /// The position of the first entry that does not chain to the one before it, if any.
+    pub first_broken: Option<u64>,
+}
+
 /// One e-mail in the outbox.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OutboxMessage {
     pub id: Uuid,
     pub to: EmailAddress,
     pub subject: String,
+    pub body: String,
+    pub request: Option<Uuid>,
     #[serde(with = "time::serde::rfc3339")]
     pub queued_at: OffsetDateTime,
     pub sent: bool,

@@ -1,5 +1,6 @@
 //! Every route of the server, built by [`configure`] for `main` and the tests alike.
 
+mod admin;
 mod body;
 mod consents;
 mod health;
@@ -35,6 +36,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(api(endpoints::CreateRequest::PATH).route(web::post().to(requests::create)))
         .service(api(endpoints::RequestStatus::PATH).route(web::get().to(requests::status)))
         .service(api(endpoints::VerifyRequest::PATH).route(web::post().to(requests::verify)))
+        .service(api(endpoints::AdminLogin::PATH).route(web::post().to(admin::login)))
+        .service(api(endpoints::AdminRequests::PATH).route(web::get().to(admin::inbox)))
+        .service(api(endpoints::AdminRequest::PATH).route(web::get().to(admin::show)))
+        .service(api(endpoints::AdminExtend::PATH).route(web::post().to(admin::extend)))
+        .service(api(endpoints::AdminComplete::PATH).route(web::post().to(admin::complete)))
+        .service(api(endpoints::AdminRefuse::PATH).route(web::post().to(admin::refuse)))
+        .service(api(endpoints::AdminReply::PATH).route(web::post().to(admin::reply)))
+        .service(api(endpoints::AdminStats::PATH).route(web::get().to(admin::stats)))
+        .service(api(endpoints::AdminLedgerVerify::PATH).route(web::get().to(admin::verify_ledger)))
+        .service(api(endpoints::AdminAudit::PATH).route(web::get().to(admin::audit)))
+        .service(api(endpoints::AdminOutbox::PATH).route(web::get().to(admin::outbox)))
         .service(web::resource("/.well-known/gpc.json").route(web::get().to(health::gpc)))
         .default_service(web::to(fallback));
 }

@@ -20,6 +20,9 @@ pub enum StorageError {
     /// The same idempotency key came back with a different event.
     #[error("the idempotency key was already used for a different event")]
     IdempotencyConflict,
+    /// The write contradicts what is stored (such as an account that exists).
+    #[error("{0}")]
+    Conflict(String),
     /// The database failed or is gone; nothing was written.
     #[error("database failure: {0}")]
     Database(String),
@@ -90,18 +93,106 @@ pub trait Storage: Send + Sync {
         periods: RetentionPeriods,
     ) -> Result<RetentionReport, StorageError>;
 
+    /// Creates a staff account; an existing address is a conflict.
+    async fn create_staff(
+        &self,
+        email: privacy_shared::EmailAddress,
+        password_hash: String,
+        totp_secret: String,
+        role: privacy_shared::wire::StaffRole,
+    ) -> Result<(), StorageError>;
+
+    async fn staff(&self, email: String) -> Result<Option<StaffRecord>, StorageError>;
+
+    /// Marks a TOTP step as used; `false` if it (or a later one) was used before.
+    async fn accept_totp_step(&self, email: String, step: i64) -> Result<bool, StorageError>;
+
+    /// Stores a session (by the hash of its token) and audits the login.
+    async fn create_session(
+        &self,
+        token_hash: String,
+        email: privacy_shared::EmailAddress,
+        now: time::OffsetDateTime,
+        expires: time::OffsetDateTime,
+    ) -> Result<(), StorageError>;
+
+    /// The staff member a live session belongs to.
+    async fn session(
+        &self,
+        token_hash: String,
+        now: time::OffsetDateTime,
+    ) -> Result<
+        Option<(
+            privacy_shared::EmailAddress,
+            privacy_shared::wire::StaffRole,
+        )>,
+        StorageError,
+    >;
+
+    /// Appends to the hash-chained audit log.
+    async fn audit(
+        &self,
+        actor: privacy_shared::EmailAddress,
+        action: &'static str,
+        request: Option<Uuid>,
+        detail: Option<String>,
+    ) -> Result<(), StorageError>;
+
+    /// The newest `limit` audit entries, and the position of the first broken link, if any.
+    async fn audit_log(
+        &self,
+        limit: u32,
+    ) -> Result<(Vec<privacy_shared::wire::AuditEntry>, Option<u64>), StorageError>;
+
+    /// Verified requests, open ones by days left first.
+    async fn inbox(
+        &self,
+        today: time::Date,
+    ) -> Result<Vec<privacy_shared::wire::RequestSummary>, StorageError>;
+
+    /// Applies a staff action with its history, e-mail and audit entries in one transaction.
+    /// `None` when there is no such request.
+    async fn act_on_request(
+        &self,
+        id: Uuid,
+        actor: privacy_shared::EmailAddress,
+        action: crate::requests::RequestAction,
+        now: time::OffsetDateTime,
+    ) -> Result<
+        Option<Result<crate::requests::StoredRequest, crate::requests::ActionRefused>>,
+        StorageError,
+    >;
+
+    /// Granted and refused counts per site, purpose and day.
+    async fn consent_stats(
+        &self,
+    ) -> Result<Vec<privacy_shared::wire::ConsentStatsRow>, StorageError>;
+
     /// Proves the database answers.
     async fn ping(&self) -> Result<(), StorageError>;
+}
+
+/// A staff account as stored.
+#[derive(Debug, Clone)]
+pub struct StaffRecord {
+    pub email: privacy_shared::EmailAddress,
+    pub password_hash: String,
+    pub totp_secret: String,
+    pub role: privacy_shared::wire::StaffRole,
+    pub last_totp_step: i64,
 }
 
 /// One e-mail of the outbox.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutboxRow {
+    pub id: Uuid,
     pub to: String,
     pub subject: String,
     pub body: String,
     pub request: Option<Uuid>,
+    pub queued_at: time::OffsetDateTime,
     pub sent: bool,
+    pub attempts: u32,
 }
 
 /// How long data is kept (PRODUCT.md §6.3 fixes unverified requests at 14 days).

@@ -1,6 +1,7 @@
 //! The server's API tests: one binary, each module one area, every test against a real server on
 //! a free port with a fresh SQLite file.
 
+mod admin;
 mod consents;
 mod errors;
 mod health;

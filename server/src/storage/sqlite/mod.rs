@@ -15,19 +15,24 @@ use uuid::Uuid;
 
 mod requests;
 mod retention;
+mod staff;
 mod writer;
 
 use super::ledger::{GENESIS_HASH, NewConsentEvent, StoredLink, verify_chain};
-use super::{OutboxRow, RetentionPeriods, RetentionReport, Storage, StorageError};
+use super::{OutboxRow, RetentionPeriods, RetentionReport, StaffRecord, Storage, StorageError};
+use crate::requests::{ActionRefused, RequestAction};
 use crate::requests::{CodeCheck, Email, NewRightsRequest, StoredRequest};
+use privacy_shared::EmailAddress;
 use privacy_shared::validate::VerificationCode;
 use privacy_shared::wire::LedgerVerification;
+use privacy_shared::wire::{AuditEntry, ConsentStatsRow, RequestSummary, StaffRole};
 
 /// The migrations, in order; `PRAGMA user_version` counts how many have run.
 const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/sqlite/0001_consent_ledger.sql"),
     include_str!("../../../migrations/sqlite/0002_rights_requests.sql"),
     include_str!("../../../migrations/sqlite/0003_ledger_anchor.sql"),
+    include_str!("../../../migrations/sqlite/0004_staff.sql"),
 ];
 
 pub struct SqliteStorage {
@@ -212,6 +217,96 @@ impl Storage for SqliteStorage {
     ) -> Result<RetentionReport, StorageError> {
         self.write(move |conn| retention::run(conn, now, &periods))
             .await
+    }
+
+    async fn create_staff(
+        &self,
+        email: EmailAddress,
+        password_hash: String,
+        totp_secret: String,
+        role: StaffRole,
+    ) -> Result<(), StorageError> {
+        let now = OffsetDateTime::now_utc();
+        self.write(move |conn| {
+            staff::create_staff(conn, &email, &password_hash, &totp_secret, role, now)
+        })
+        .await
+    }
+
+    async fn staff(&self, email: String) -> Result<Option<StaffRecord>, StorageError> {
+        self.read(move |conn| staff::staff(conn, &email)).await
+    }
+
+    async fn accept_totp_step(&self, email: String, step: i64) -> Result<bool, StorageError> {
+        self.write(move |conn| staff::accept_totp_step(conn, &email, step))
+            .await
+    }
+
+    async fn create_session(
+        &self,
+        token_hash: String,
+        email: EmailAddress,
+        now: OffsetDateTime,
+        expires: OffsetDateTime,
+    ) -> Result<(), StorageError> {
+        self.write(move |conn| {
+            staff::create_session(conn, &token_hash, email.as_ref(), now, expires)?;
+            staff::audit(conn, email.as_ref(), "login", None, None, now)
+        })
+        .await
+    }
+
+    async fn session(
+        &self,
+        token_hash: String,
+        now: OffsetDateTime,
+    ) -> Result<Option<(EmailAddress, StaffRole)>, StorageError> {
+        self.read(move |conn| staff::session(conn, &token_hash, now))
+            .await
+    }
+
+    async fn audit(
+        &self,
+        actor: EmailAddress,
+        action: &'static str,
+        request: Option<Uuid>,
+        detail: Option<String>,
+    ) -> Result<(), StorageError> {
+        let now = OffsetDateTime::now_utc();
+        self.write(move |conn| {
+            staff::audit(
+                conn,
+                actor.as_ref(),
+                action,
+                request,
+                detail.as_deref(),
+                now,
+            )
+        })
+        .await
+    }
+
+    async fn audit_log(&self, limit: u32) -> Result<(Vec<AuditEntry>, Option<u64>), StorageError> {
+        self.read(move |conn| staff::audit_log(conn, limit)).await
+    }
+
+    async fn inbox(&self, today: time::Date) -> Result<Vec<RequestSummary>, StorageError> {
+        self.read(move |conn| staff::inbox(conn, today)).await
+    }
+
+    async fn act_on_request(
+        &self,
+        id: Uuid,
+        actor: EmailAddress,
+        action: RequestAction,
+        now: OffsetDateTime,
+    ) -> Result<Option<Result<StoredRequest, ActionRefused>>, StorageError> {
+        self.write(move |conn| staff::act(conn, id, &actor, &action, now))
+            .await
+    }
+
+    async fn consent_stats(&self) -> Result<Vec<ConsentStatsRow>, StorageError> {
+        self.read(staff::stats).await
     }
 
     async fn ping(&self) -> Result<(), StorageError> {

@@ -11,7 +11,7 @@ use super::{bad, rfc3339, text, typed};
 use crate::requests::{self, CodeCheck, Email, MAX_CODE_ATTEMPTS, NewRightsRequest, StoredRequest};
 use crate::storage::{OutboxRow, StorageError};
 
-fn history_entry(
+pub fn history_entry(
     conn: &Connection,
     request: Uuid,
     at: OffsetDateTime,
@@ -213,10 +213,13 @@ pub fn check_code(
 }
 
 pub fn outbox(conn: &Connection) -> Result<Vec<OutboxRow>, StorageError> {
-    let mut statement =
-        conn.prepare("SELECT to_address, subject, body, request_id, sent_at FROM outbox ORDER BY queued_at, rowid")?;
+    let mut statement = conn.prepare("SELECT * FROM outbox ORDER BY queued_at, rowid")?;
     let rows = statement.query_map([], |row| {
         Ok(OutboxRow {
+            id: text(row, "id")?.parse().map_err(|e| bad("id", e))?,
+            queued_at: OffsetDateTime::parse(&text(row, "queued_at")?, &Rfc3339)
+                .map_err(|e| bad("queued_at", e))?,
+            attempts: row.get("attempts")?,
             to: text(row, "to_address")?,
             subject: text(row, "subject")?,
             body: text(row, "body")?,

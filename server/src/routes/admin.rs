@@ -1,0 +1,331 @@
+//! The admin API for the privacy officer and support staff: login with password and TOTP, the
+//! request inbox and its actions, statistics, proof and the outbox. Every view, change and
+//! verification by staff goes to the hash-chained audit log. Viewers read; officers act.
+
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::{HttpRequest, HttpResponse, web};
+use privacy_shared::EmailAddress;
+use privacy_shared::problem::ProblemKind;
+use privacy_shared::wire::{
+    AdminLogin, AdminRequestDetail, AdminSession, AnswerRequest, AuditLog, ExtendRequest,
+    OutboxMessage, RefuseRequest, StaffRole,
+};
+use std::sync::Arc;
+use time::{Duration, OffsetDateTime};
+use uuid::Uuid;
+
+use super::body;
+use crate::problem::ApiError;
+use crate::requests::{self, RequestAction, StoredRequest};
+use crate::staff;
+use crate::storage::Storage;
+
+type Store = web::Data<Arc<dyn Storage>>;
+
+fn wrong_login() -> ApiError {
+    ApiError::detail(
+        ProblemKind::InvalidCredentials,
+        "the e-mail address, password or code is wrong",
+    )
+}
+
+/// `POST /api/v1/admin/login`: password and TOTP code; sets the HttpOnly session cookie.
+#[tracing::instrument(skip_all)]
+pub async fn login(
+    request: HttpRequest,
+    payload: web::Payload,
+    storage: Store,
+) -> Result<HttpResponse, ApiError> {
+    same_origin(&request)?;
+    let body: AdminLogin = body::json(&request, payload).await?;
+    let account = storage.staff(body.email.as_ref().to_owned()).await?;
+    // Verify a password even for an unknown address, so both take the same time.
+    let phc = account
+        .as_ref()
+        .map_or(staff::dummy_hash(), |a| a.password_hash.as_str())
+        .to_owned();
+    let password = body.password.clone();
+    let password_ok = web::block(move || staff::verify_password(&password, &phc))
+        .await
+        .map_err(|_| ApiError::new(ProblemKind::Internal))?;
+    let Some(account) = account.filter(|_| password_ok) else {
+        return Err(wrong_login());
+    };
+    let now = OffsetDateTime::now_utc();
+    let step = staff::totp_step(&account.totp_secret, &body.totp, now.unix_timestamp())
+        .ok_or_else(wrong_login)?;
+    if !storage
+        .accept_totp_step(account.email.as_ref().to_owned(), step)
+        .await?
+    {
+        return Err(ApiError::detail(
+            ProblemKind::InvalidCredentials,
+            "this code was used already; wait for the next one",
+        ));
+    }
+    let (token, token_hash) =
+        requests::new_status_token().map_err(|_| ApiError::new(ProblemKind::Internal))?;
+    let expires = now + Duration::hours(staff::SESSION_HOURS);
+    storage
+        .create_session(token_hash, account.email.clone(), now, expires)
+        .await?;
+    let cookie = Cookie::build(staff::SESSION_COOKIE, token)
+        .path("/api/v1/admin")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(request.connection_info().scheme() == "https")
+        .max_age(actix_web::cookie::time::Duration::hours(
+            staff::SESSION_HOURS,
+        ))
+        .finish();
+    Ok(HttpResponse::Ok().cookie(cookie).json(AdminSession {
+        email: account.email,
+        role: account.role,
+    }))
+}
+
+/// Refuses a cross-origin browser request: the `Origin` header, when sent, must be this host.
+fn same_origin(request: &HttpRequest) -> Result<(), ApiError> {
+    let Some(origin) = request.headers().get(actix_web::http::header::ORIGIN) else {
+        return Ok(());
+    };
+    let info = request.connection_info();
+    let own = format!("{}://{}", info.scheme(), info.host());
+    if origin.to_str().ok() == Some(own.as_str()) {
+        Ok(())
+    } else {
+        Err(ApiError::detail(
+            ProblemKind::Forbidden,
+            "cross-origin requests are refused",
+        ))
+    }
+}
+
+/// The signed-in staff member.
+async fn signed_in(
+    request: &HttpRequest,
+    storage: &Store,
+) -> Result<(EmailAddress, StaffRole), ApiError> {
+    let cookie = request
+        .cookie(staff::SESSION_COOKIE)
+        .ok_or_else(|| ApiError::detail(ProblemKind::InvalidCredentials, "sign in first"))?;
+    let token_hash = requests::status_token_hash(cookie.value());
+    storage
+        .session(token_hash, OffsetDateTime::now_utc())
+        .await?
+        .ok_or_else(|| {
+            ApiError::detail(
+                ProblemKind::InvalidCredentials,
+                "the session has expired; sign in again",
+            )
+        })
+}
+
+/// An officer, for actions that change something; writes must come from this origin.
+async fn officer(request: &HttpRequest, storage: &Store) -> Result<EmailAddress, ApiError> {
+    same_origin(request)?;
+    match signed_in(request, storage).await? {
+        (email, StaffRole::Officer) => Ok(email),
+        (_, StaffRole::Viewer) => Err(ApiError::detail(
+            ProblemKind::Forbidden,
+            "viewers cannot change requests",
+        )),
+    }
+}
+
+fn request_id(path: &str) -> Result<Uuid, ApiError> {
+    Uuid::try_parse(path)
+        .map_err(|_| ApiError::detail(ProblemKind::InvalidPath, "the request id is not a UUID"))
+}
+
+fn detail(request: StoredRequest, today: time::Date) -> AdminRequestDetail {
+    let days_left = (request.due_date - today).whole_days();
+    AdminRequestDetail {
+        summary: privacy_shared::wire::RequestSummary {
+            id: request.id,
+            kind: request.kind,
+            status: request.status,
+            site: request.site,
+            received_at: request.received_at,
+            due_date: request.due_date,
+            days_left,
+            overdue: days_left < 0 && !request.status.is_closed(),
+        },
+        email: request.email,
+        customer: request.customer,
+        name: None,
+        details: None,
+        language: request.language,
+        extension_reason: request.extension_reason,
+        history: request.history,
+    }
+}
+
+/// `GET /api/v1/admin/requests`: the inbox, fewest days left first.
+pub async fn inbox(request: HttpRequest, storage: Store) -> Result<HttpResponse, ApiError> {
+    let (actor, _) = signed_in(&request, &storage).await?;
+    let inbox = storage.inbox(OffsetDateTime::now_utc().date()).await?;
+    storage.audit(actor, "view inbox", None, None).await?;
+    Ok(HttpResponse::Ok().json(inbox))
+}
+
+/// `GET /api/v1/admin/requests/{id}`: one request with its history; the view is audited.
+pub async fn show(
+    request: HttpRequest,
+    path: web::Path<String>,
+    storage: Store,
+) -> Result<HttpResponse, ApiError> {
+    let (actor, _) = signed_in(&request, &storage).await?;
+    let id = request_id(&path)?;
+    let stored = storage
+        .request(id)
+        .await?
+        .ok_or_else(|| ApiError::new(ProblemKind::NotFound))?;
+    storage.audit(actor, "view", Some(id), None).await?;
+    Ok(HttpResponse::Ok().json(detail(stored, OffsetDateTime::now_utc().date())))
+}
+
+async fn act(
+    request: HttpRequest,
+    path: &str,
+    storage: Store,
+    action: RequestAction,
+) -> Result<HttpResponse, ApiError> {
+    let actor = officer(&request, &storage).await?;
+    let id = request_id(path)?;
+    let now = OffsetDateTime::now_utc();
+    match storage.act_on_request(id, actor, action, now).await? {
+        None => Err(ApiError::new(ProblemKind::NotFound)),
+        Some(Err(refused)) => Err(ApiError::detail(ProblemKind::Conflict, refused.to_string())),
+        Some(Ok(updated)) => Ok(HttpResponse::Ok().json(detail(updated, now.date()))),
+    }
+}
+
+/// `POST /api/v1/admin/requests/{id}/extend`.
+pub async fn extend(
+    request: HttpRequest,
+    path: web::Path<String>,
+    payload: web::Payload,
+    storage: Store,
+) -> Result<HttpResponse, ApiError> {
+    officer(&request, &storage).await?;
+    let body: ExtendRequest = body::json(&request, payload).await?;
+    act(
+        request,
+        &path,
+        storage,
+        RequestAction::Extend {
+            months: body.months,
+            reason: body.reason.into(),
+        },
+    )
+    .await
+}
+
+/// `POST /api/v1/admin/requests/{id}/complete`.
+pub async fn complete(
+    request: HttpRequest,
+    path: web::Path<String>,
+    payload: web::Payload,
+    storage: Store,
+) -> Result<HttpResponse, ApiError> {
+    officer(&request, &storage).await?;
+    let body: AnswerRequest = body::json(&request, payload).await?;
+    act(
+        request,
+        &path,
+        storage,
+        RequestAction::Complete {
+            message: body.message.into(),
+        },
+    )
+    .await
+}
+
+/// `POST /api/v1/admin/requests/{id}/refuse`.
+pub async fn refuse(
+    request: HttpRequest,
+    path: web::Path<String>,
+    payload: web::Payload,
+    storage: Store,
+) -> Result<HttpResponse, ApiError> {
+    officer(&request, &storage).await?;
+    let body: RefuseRequest = body::json(&request, payload).await?;
+    act(
+        request,
+        &path,
+        storage,
+        RequestAction::Refuse {
+            reasons: body.reasons.into(),
+        },
+    )
+    .await
+}
+
+/// `POST /api/v1/admin/requests/{id}/reply`.
+pub async fn reply(
+    request: HttpRequest,
+    path: web::Path<String>,
+    payload: web::Payload,
+    storage: Store,
+) -> Result<HttpResponse, ApiError> {
+    officer(&request, &storage).await?;
+    let body: AnswerRequest = body::json(&request, payload).await?;
+    act(
+        request,
+        &path,
+        storage,
+        RequestAction::Reply {
+            message: body.message.into(),
+        },
+    )
+    .await
+}
+
+/// `GET /api/v1/admin/stats`.
+pub async fn stats(request: HttpRequest, storage: Store) -> Result<HttpResponse, ApiError> {
+    signed_in(&request, &storage).await?;
+    Ok(HttpResponse::Ok().json(storage.consent_stats().await?))
+}
+
+/// `GET /api/v1/admin/ledger/verify`.
+pub async fn verify_ledger(request: HttpRequest, storage: Store) -> Result<HttpResponse, ApiError> {
+    let (actor, _) = signed_in(&request, &storage).await?;
+    let verification = storage.verify_ledger().await?;
+    storage.audit(actor, "verify ledger", None, None).await?;
+    Ok(HttpResponse::Ok().json(verification))
+}
+
+/// `GET /api/v1/admin/audit`: the newest 500 entries and whether the chain holds.
+pub async fn audit(request: HttpRequest, storage: Store) -> Result<HttpResponse, ApiError> {
+    signed_in(&request, &storage).await?;
+    let (entries, first_broken) = storage.audit_log(500).await?;
+    Ok(HttpResponse::Ok().json(AuditLog {
+        entries,
+        first_broken,
+    }))
+}
+
+/// `GET /api/v1/admin/outbox`.
+pub async fn outbox(request: HttpRequest, storage: Store) -> Result<HttpResponse, ApiError> {
+    let (actor, _) = signed_in(&request, &storage).await?;
+    let messages: Vec<OutboxMessage> = storage
+        .outbox()
+        .await?
+        .into_iter()
+        .filter_map(|row| {
+            Some(OutboxMessage {
+                id: row.id,
+                to: EmailAddress::parse(&row.to).ok()?,
+                subject: row.subject,
+                body: row.body,
+                request: row.request,
+                queued_at: row.queued_at,
+                sent: row.sent,
+                attempts: row.attempts,
+            })
+        })
+        .collect();
+    storage.audit(actor, "view outbox", None, None).await?;
+    Ok(HttpResponse::Ok().json(messages))
+}

@@ -1,0 +1,165 @@
+//! Staff credentials: argon2id passwords and TOTP second factors (RFC 6238), and session tokens.
+//! Backend-free; storage keeps only hashes of passwords and session tokens.
+
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use hmac::{Hmac, Mac};
+use sha1::Sha1;
+
+/// The TOTP time step, in seconds.
+pub const TOTP_STEP: i64 = 30;
+
+/// How long a staff session lasts.
+pub const SESSION_HOURS: i64 = 8;
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "vp_admin";
+
+#[derive(Debug, thiserror::Error)]
+pub enum CredentialError {
+    #[error("cannot draw random bytes: {0}")]
+    Random(String),
+    #[error("cannot hash the password: {0}")]
+    Hash(String),
+}
+
+/// An argon2id PHC string for `password`.
+pub fn hash_password(password: &str) -> Result<String, CredentialError> {
+    let mut salt = [0u8; 16];
+    getrandom::fill(&mut salt).map_err(|e| CredentialError::Random(e.to_string()))?;
+    let salt = SaltString::encode_b64(&salt).map_err(|e| CredentialError::Hash(e.to_string()))?;
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|hash| hash.to_string())
+        .map_err(|e| CredentialError::Hash(e.to_string()))
+}
+
+/// Whether `password` matches the stored PHC string.
+pub fn verify_password(password: &str, phc: &str) -> bool {
+    PasswordHash::new(phc).is_ok_and(|hash| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &hash)
+            .is_ok()
+    })
+}
+
+/// A PHC string that matches no password, verified against when the account does not exist, so
+/// an unknown address takes as long as a wrong password.
+pub fn dummy_hash() -> &'static str {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DUMMY.get_or_init(|| hash_password("no account has this password").unwrap_or_default())
+}
+
+const BASE32: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+
+/// RFC 4648 base32 without padding, as authenticator apps expect.
+pub fn base32_encode(bytes: &[u8]) -> String {
+    let mut out = String::new();
+    for chunk in bytes.chunks(5) {
+        let mut buffer = [0u8; 5];
+        buffer[..chunk.len()].copy_from_slice(chunk);
+        let value = buffer
+            .iter()
+            .fold(0u64, |acc, &b| (acc << 8) | u64::from(b));
+        let chars = (chunk.len() * 8).div_ceil(5);
+        for i in 0..chars {
+            out.push(BASE32[((value >> (35 - i * 5)) & 31) as usize] as char);
+        }
+    }
+    out
+}
+
+pub fn base32_decode(text: &str) -> Option<Vec<u8>> {
+    let mut bits = 0u64;
+    let mut count = 0;
+    let mut out = Vec::new();
+    for c in text.trim_end_matches('=').bytes() {
+        let value = BASE32.iter().position(|&b| b == c.to_ascii_uppercase())? as u64;
+        bits = (bits << 5) | value;
+        count += 5;
+        if count >= 8 {
+            count -= 8;
+            out.push((bits >> count) as u8);
+            bits &= (1 << count) - 1;
+        }
+    }
+    Some(out)
+}
+
+/// A new random TOTP secret, base32.
+pub fn new_totp_secret() -> Result<String, CredentialError> {
+    let mut secret = [0u8; 20];
+    getrandom::fill(&mut secret).map_err(|e| CredentialError::Random(e.to_string()))?;
+    Ok(base32_encode(&secret))
+}
+
+/// The 6-digit code of `secret` at time step `step`.
+pub fn totp_code(secret: &[u8], step: i64) -> String {
+    let mut mac = <Hmac<Sha1> as Mac>::new_from_slice(secret).unwrap_or_else(|_| unreachable!());
+    mac.update(&step.to_be_bytes());
+    let digest = mac.finalize().into_bytes();
+    let offset = (digest[19] & 0x0f) as usize;
+    let value = u32::from_be_bytes([
+        digest[offset] & 0x7f,
+        digest[offset + 1],
+        digest[offset + 2],
+        digest[offset + 3],
+    ]);
+    format!("{:06}", value % 1_000_000)
+}
+
+/// The time step `code` is valid for at `now` (one step of clock drift either way), if any.
+pub fn totp_step(secret_base32: &str, code: &str, now: i64) -> Option<i64> {
+    let secret = base32_decode(secret_base32)?;
+    let current = now.div_euclid(TOTP_STEP);
+    [current, current - 1, current + 1]
+        .into_iter()
+        .find(|&step| totp_code(&secret, step) == code.trim())
+}
+
+/// The `otpauth://` URI authenticator apps read (as a QR code or pasted).
+pub fn otpauth_uri(email: &str, secret_base32: &str) -> String {
+    format!(
+        "otpauth://totp/Virtio%20Privacy:{email}?secret={secret_base32}&issuer=Virtio%20Privacy&digits=6&period=30"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn totp_matches_the_rfc_6238_test_vectors() {
+        // RFC 6238 appendix B, SHA-1, secret "12345678901234567890", last 6 digits.
+        let secret = b"12345678901234567890";
+        for (time, code) in [
+            (59, "287082"),
+            (1_111_111_109, "081804"),
+            (1_234_567_890, "005924"),
+            (2_000_000_000, "279037"),
+        ] {
+            assert_eq!(totp_code(secret, time / TOTP_STEP), code, "T = {time}");
+        }
+    }
+
+    #[test]
+    fn base32_round_trips_and_codes_are_accepted_one_step_either_way() {
+        let secret = b"12345678901234567890";
+        let encoded = base32_encode(secret);
+        assert_eq!(encoded, "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ");
+        assert_eq!(base32_decode(&encoded).unwrap(), secret);
+        let code = totp_code(secret, 1000);
+        assert_eq!(totp_step(&encoded, &code, 1000 * TOTP_STEP + 5), Some(1000));
+        assert_eq!(totp_step(&encoded, &code, 1001 * TOTP_STEP), Some(1000));
+        assert_eq!(totp_step(&encoded, &code, 1003 * TOTP_STEP), None);
+    }
+
+    #[test]
+    fn passwords_verify_only_against_their_own_hash() {
+        let hash = hash_password("correct horse battery staple").unwrap();
+        assert!(hash.starts_with("$argon2id$"));
+        assert!(verify_password("correct horse battery staple", &hash));
+        assert!(!verify_password("Correct horse battery staple", &hash));
+        assert!(!verify_password("anything", dummy_hash()));
+    }
+}

@@ -1,0 +1,319 @@
+//! Staff accounts, sessions, the audit log and the request inbox in SQLite.
+
+use privacy_shared::EmailAddress;
+use privacy_shared::rights::RequestStatus;
+use privacy_shared::wire::{AuditEntry, ConsentStatsRow, RequestSummary, StaffRole};
+use rusqlite::{Connection, OptionalExtension, params};
+use sha2::{Digest, Sha256};
+use time::format_description::well_known::Rfc3339;
+use time::{Date, OffsetDateTime};
+use uuid::Uuid;
+
+use super::requests::{find, history_entry, queue_email};
+use super::{bad, rfc3339, text, typed};
+use crate::requests::{ActionRefused, RequestAction, StoredRequest, plan};
+use crate::storage::{StaffRecord, StorageError};
+
+const AUDIT_GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+pub fn create_staff(
+    conn: &Connection,
+    email: &EmailAddress,
+    password_hash: &str,
+    totp_secret: &str,
+    role: StaffRole,
+    now: OffsetDateTime,
+) -> Result<(), StorageError> {
+    let exists: bool = conn.query_row(
+        "SELECT count(*) > 0 FROM staff WHERE email = ?1",
+        [email.as_ref()],
+        |r| r.get(0),
+    )?;
+    if exists {
+        return Err(StorageError::Conflict(format!(
+            "a staff account for {email} exists"
+        )));
+    }
+    conn.execute(
+        "INSERT INTO staff (email, password_hash, totp_secret, role, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![email.as_ref(), password_hash, totp_secret, role_name(role), rfc3339(now)],
+    )?;
+    Ok(())
+}
+
+fn role_name(role: StaffRole) -> &'static str {
+    match role {
+        StaffRole::Officer => "officer",
+        StaffRole::Viewer => "viewer",
+    }
+}
+
+pub fn staff(conn: &Connection, email: &str) -> Result<Option<StaffRecord>, StorageError> {
+    Ok(conn
+        .query_row(
+            "SELECT email, password_hash, totp_secret, role, last_totp_step FROM staff WHERE email = ?1",
+            [email],
+            |row| {
+                Ok(StaffRecord {
+                    email: EmailAddress::parse(&text(row, "email")?).map_err(|e| bad("email", e))?,
+                    password_hash: text(row, "password_hash")?,
+                    totp_secret: text(row, "totp_secret")?,
+                    role: typed(row, "role")?,
+                    last_totp_step: row.get("last_totp_step")?,
+                })
+            },
+        )
+        .optional()?)
+}
+
+/// Accepts a TOTP step once: a code already used cannot log in again.
+pub fn accept_totp_step(conn: &Connection, email: &str, step: i64) -> Result<bool, StorageError> {
+    let changed = conn.execute(
+        "UPDATE staff SET last_totp_step = ?2 WHERE email = ?1 AND last_totp_step < ?2",
+        params![email, step],
+    )?;
+    Ok(changed == 1)
+}
+
+pub fn create_session(
+    conn: &Connection,
+    token_hash: &str,
+    email: &str,
+    now: OffsetDateTime,
+    expires: OffsetDateTime,
+) -> Result<(), StorageError> {
+    conn.execute(
+        "DELETE FROM staff_sessions WHERE expires_at < ?1",
+        [rfc3339(now)],
+    )?;
+    conn.execute(
+        "INSERT INTO staff_sessions (token_hash, email, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
+        params![token_hash, email, rfc3339(now), rfc3339(expires)],
+    )?;
+    Ok(())
+}
+
+pub fn session(
+    conn: &Connection,
+    token_hash: &str,
+    now: OffsetDateTime,
+) -> Result<Option<(EmailAddress, StaffRole)>, StorageError> {
+    Ok(conn
+        .query_row(
+            "SELECT staff.email, staff.role FROM staff_sessions JOIN staff USING (email) \
+             WHERE token_hash = ?1 AND expires_at > ?2",
+            params![token_hash, rfc3339(now)],
+            |row| {
+                Ok((
+                    EmailAddress::parse(&text(row, "email")?).map_err(|e| bad("email", e))?,
+                    typed(row, "role")?,
+                ))
+            },
+        )
+        .optional()?)
+}
+
+fn audit_hash(
+    prev: &str,
+    at: &str,
+    actor: &str,
+    action: &str,
+    request: Option<&str>,
+    detail: Option<&str>,
+) -> String {
+    let canonical = serde_json::json!({ "at": at, "actor": actor, "action": action, "request": request, "detail": detail });
+    let mut hasher = Sha256::new();
+    hasher.update(prev.as_bytes());
+    hasher.update(b"\n");
+    hasher.update(canonical.to_string().as_bytes());
+    hex::encode(hasher.finalize())
+}
+
+/// Appends to the audit log, chained like the consent ledger.
+pub fn audit(
+    conn: &Connection,
+    actor: &str,
+    action: &str,
+    request: Option<Uuid>,
+    detail: Option<&str>,
+    now: OffsetDateTime,
+) -> Result<(), StorageError> {
+    let prev: String = conn
+        .query_row(
+            "SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?
+        .unwrap_or_else(|| AUDIT_GENESIS.to_owned());
+    let at = rfc3339(now);
+    let request = request.map(|r| r.to_string());
+    let hash = audit_hash(&prev, &at, actor, action, request.as_deref(), detail);
+    conn.execute(
+        "INSERT INTO audit_log (at, actor, action, request_id, detail, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![at, actor, action, request, detail, prev, hash],
+    )?;
+    Ok(())
+}
+
+/// The newest audit entries first, and whether the whole chain still verifies.
+pub fn audit_log(
+    conn: &Connection,
+    limit: u32,
+) -> Result<(Vec<AuditEntry>, Option<u64>), StorageError> {
+    let mut statement = conn.prepare("SELECT seq, at, actor, action, request_id, detail, prev_hash, hash FROM audit_log ORDER BY seq")?;
+    let mut expected = AUDIT_GENESIS.to_owned();
+    let mut first_broken = None;
+    let mut entries = Vec::new();
+    let mut rows = statement.query([])?;
+    while let Some(row) = rows.next()? {
+        let (at, actor, action): (String, String, String) =
+            (row.get("at")?, row.get("actor")?, row.get("action")?);
+        let (request, detail): (Option<String>, Option<String>) =
+            (row.get("request_id")?, row.get("detail")?);
+        let (prev, hash): (String, String) = (row.get("prev_hash")?, row.get("hash")?);
+        let recomputed = audit_hash(
+            &prev,
+            &at,
+            &actor,
+            &action,
+            request.as_deref(),
+            detail.as_deref(),
+        );
+        if first_broken.is_none() && (prev != expected || recomputed != hash) {
+            first_broken = Some(row.get::<_, u64>("seq")?);
+        }
+        expected = hash.clone();
+        if let (Ok(at), Ok(actor)) = (
+            OffsetDateTime::parse(&at, &Rfc3339),
+            EmailAddress::parse(&actor),
+        ) {
+            entries.push(AuditEntry {
+                at,
+                actor,
+                action,
+                request: request.and_then(|r| r.parse().ok()),
+                hash,
+            });
+        }
+    }
+    entries.reverse();
+    entries.truncate(limit as usize);
+    Ok((entries, first_broken))
+}
+
+pub fn inbox(conn: &Connection, today: Date) -> Result<Vec<RequestSummary>, StorageError> {
+    let mut statement = conn.prepare(
+        "SELECT id, kind, status, site, received_at, due_date FROM rights_requests \
+         WHERE status != 'awaiting_verification'",
+    )?;
+    let rows = statement.query_map([], |row| {
+        let due_date = Date::parse(
+            &text(row, "due_date")?,
+            &time::format_description::well_known::Iso8601::DATE,
+        )
+        .map_err(|e| bad("due_date", e))?;
+        let status: RequestStatus = typed(row, "status")?;
+        let days_left = (due_date - today).whole_days();
+        Ok(RequestSummary {
+            id: text(row, "id")?.parse().map_err(|e| bad("id", e))?,
+            kind: typed(row, "kind")?,
+            status,
+            site: typed(row, "site")?,
+            received_at: OffsetDateTime::parse(&text(row, "received_at")?, &Rfc3339)
+                .map_err(|e| bad("received_at", e))?,
+            due_date,
+            days_left,
+            overdue: days_left < 0 && !status.is_closed(),
+        })
+    })?;
+    let mut inbox: Vec<RequestSummary> = rows.collect::<Result<_, _>>()?;
+    // Open requests first, fewest days left first; closed ones after, newest first.
+    inbox.sort_by(|a, b| {
+        (
+            a.status.is_closed(),
+            a.status
+                .is_closed()
+                .then_some(std::cmp::Reverse(a.received_at)),
+            a.days_left,
+        )
+            .cmp(&(
+                b.status.is_closed(),
+                b.status
+                    .is_closed()
+                    .then_some(std::cmp::Reverse(b.received_at)),
+                b.days_left,
+            ))
+    });
+    Ok(inbox)
+}
+
+/// Applies a staff action in one transaction: the change, its history entry, the e-mail to the
+/// requester and the audit entry.
+pub fn act(
+    conn: &Connection,
+    id: Uuid,
+    actor: &EmailAddress,
+    action: &RequestAction,
+    now: OffsetDateTime,
+) -> Result<Option<Result<StoredRequest, ActionRefused>>, StorageError> {
+    let Some(request) = find(conn, id)? else {
+        return Ok(None);
+    };
+    let change = match plan(request, action, now.date()) {
+        Ok(change) => change,
+        Err(refused) => return Ok(Some(Err(refused))),
+    };
+    let r = &change.request;
+    conn.execute(
+        "UPDATE rights_requests SET status = ?2, due_date = ?3, extension_reason = ?4, answer = ?5, refusal_reasons = ?6 \
+         WHERE id = ?1",
+        params![id.to_string(), r.status.as_str(), r.due_date.to_string(), r.extension_reason, r.answer, r.refusal_reasons],
+    )?;
+    history_entry(
+        conn,
+        id,
+        now,
+        r.status,
+        actor.as_ref(),
+        change.note.as_deref(),
+    )?;
+    if let Some(email) = &change.email {
+        queue_email(conn, email, Some(id), now)?;
+    }
+    audit(
+        conn,
+        actor.as_ref(),
+        action.name(),
+        Some(id),
+        change.note.as_deref(),
+        now,
+    )?;
+    let updated =
+        find(conn, id)?.ok_or_else(|| StorageError::Database("the request vanished".into()))?;
+    Ok(Some(Ok(updated)))
+}
+
+/// Granted and refused counts per site, purpose and day, from every event's choices.
+pub fn stats(conn: &Connection) -> Result<Vec<ConsentStatsRow>, StorageError> {
+    let mut statement = conn.prepare(
+        "SELECT site, choice.key AS purpose, substr(recorded_at, 1, 10) AS day, \
+                sum(choice.value = 1) AS granted, sum(choice.value = 0) AS refused \
+         FROM consent_events, json_each(consent_events.choices) AS choice \
+         GROUP BY site, purpose, day ORDER BY day, site, purpose",
+    )?;
+    let rows = statement.query_map([], |row| {
+        Ok(ConsentStatsRow {
+            site: typed(row, "site")?,
+            purpose: typed(row, "purpose")?,
+            day: Date::parse(
+                &text(row, "day")?,
+                &time::format_description::well_known::Iso8601::DATE,
+            )
+            .map_err(|e| bad("day", e))?,
+            granted: row.get("granted")?,
+            refused: row.get("refused")?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}

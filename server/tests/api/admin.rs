@@ -1,0 +1,424 @@
+//! The admin API: password + TOTP login, the inbox and its actions under the deadline rules,
+//! roles, origin checks and the hash-chained audit log.
+
+use privacy_server::staff;
+use privacy_shared::problem::ProblemKind;
+use privacy_shared::rights::{
+    CreateRightsRequest, RequestCreated, RequestStatus, RightsRequestKind, VerifyRequest,
+};
+use privacy_shared::validate::VerificationCode;
+use privacy_shared::wire::{
+    AdminRequestDetail, AuditLog, ConsentStatsRow, LedgerVerification, OutboxMessage,
+    RequestSummary,
+};
+use privacy_shared::{ConsentKind, EmailAddress, Language, PurposeId};
+use std::process::Command;
+
+use crate::helpers::{TestApp, consent_body, expect_problem, spawn_app};
+
+const PASSWORD: &str = "correct horse battery staple";
+
+/// Creates an account with the real command and returns its TOTP secret.
+fn create_account(app: &TestApp, email: &str, role: &str) -> String {
+    let output = Command::new(env!("CARGO_BIN_EXE_privacy-server"))
+        .args([
+            "admin",
+            "create",
+            "--email",
+            email,
+            "--role",
+            role,
+            "--database",
+        ])
+        .arg(format!("sqlite://{}", app.database.display()))
+        .env("PRIVACY_ADMIN_PASSWORD", PASSWORD)
+        .env("PRIVACY_LOG", "warn")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("totp secret: "))
+        .expect("the secret is printed")
+        .to_owned()
+}
+
+fn code_now(secret: &str, offset_steps: i64) -> String {
+    let step = time::OffsetDateTime::now_utc()
+        .unix_timestamp()
+        .div_euclid(staff::TOTP_STEP)
+        + offset_steps;
+    staff::totp_code(&staff::base32_decode(secret).unwrap(), step)
+}
+
+async fn login(app: &TestApp, email: &str, password: &str, code: &str) -> reqwest::Response {
+    app.http
+        .post(format!("{}/api/v1/admin/login", app.address))
+        .json(&serde_json::json!({ "email": email, "password": password, "totp": code }))
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Signs in and returns the session cookie to send back.
+async fn session(app: &TestApp, email: &str, role: &str) -> String {
+    let secret = create_account(app, email, role);
+    let response = login(app, email, PASSWORD, &code_now(&secret, 0)).await;
+    assert_eq!(response.status(), 200);
+    let cookie = response.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    cookie.split(';').next().unwrap().to_owned()
+}
+
+async fn get(app: &TestApp, cookie: &str, path: &str) -> reqwest::Response {
+    app.http
+        .get(format!("{}{path}", app.address))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn post(
+    app: &TestApp,
+    cookie: &str,
+    path: &str,
+    body: serde_json::Value,
+) -> reqwest::Response {
+    app.http
+        .post(format!("{}{path}", app.address))
+        .header("cookie", cookie)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// A visitor's request, verified with the mailed code.
+async fn verified_request(app: &TestApp) -> RequestCreated {
+    let body = CreateRightsRequest {
+        site: "virtio-nl".parse().unwrap(),
+        kind: RightsRequestKind::Access,
+        language: Language::En,
+        email: Some(EmailAddress::parse("visitor@example.nl").unwrap()),
+        name: None,
+        details: None,
+    };
+    let created = app.api.create_request(&body, None).await.unwrap();
+    let mail: String = rusqlite::Connection::open(&app.database)
+        .unwrap()
+        .query_row(
+            "SELECT body FROM outbox ORDER BY rowid DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let code = VerificationCode::parse(&mail.split_once("code is: ").unwrap().1[..6]).unwrap();
+    app.api
+        .verify_request(created.id, &created.status_token, &VerifyRequest { code })
+        .await
+        .unwrap();
+    created
+}
+
+#[tokio::test]
+async fn login_needs_the_password_and_a_fresh_totp_code() {
+    let app = spawn_app().await;
+    let secret = create_account(&app, "officer@virtio.nl", "officer");
+    let wrong_password = login(
+        &app,
+        "officer@virtio.nl",
+        "not the password",
+        &code_now(&secret, 0),
+    )
+    .await;
+    assert_eq!(
+        expect_problem(wrong_password, 401).await.kind(),
+        Some(ProblemKind::InvalidCredentials)
+    );
+    let wrong_code = login(&app, "officer@virtio.nl", PASSWORD, &code_now(&secret, 5)).await;
+    expect_problem(wrong_code, 401).await;
+    let unknown = login(&app, "nobody@virtio.nl", PASSWORD, &code_now(&secret, 0)).await;
+    expect_problem(unknown, 401).await;
+
+    let code = code_now(&secret, 0);
+    let ok = login(&app, "officer@virtio.nl", PASSWORD, &code).await;
+    assert_eq!(ok.status(), 200);
+    let cookie = ok.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+    let replay = login(&app, "officer@virtio.nl", PASSWORD, &code).await;
+    expect_problem(replay, 401).await;
+
+    let anonymous = reqwest::get(format!("{}/api/v1/admin/requests", app.address))
+        .await
+        .unwrap();
+    expect_problem(anonymous, 401).await;
+}
+
+#[tokio::test]
+async fn an_officer_extends_once_with_a_reason_and_completes_and_the_requester_is_told() {
+    let app = spawn_app().await;
+    let cookie = session(&app, "officer@virtio.nl", "officer").await;
+    let created = verified_request(&app).await;
+
+    let inbox: Vec<RequestSummary> = get(&app, &cookie, "/api/v1/admin/requests")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(inbox.len(), 1);
+    assert!(
+        (27..=31).contains(&inbox[0].days_left) && !inbox[0].overdue,
+        "{inbox:?}"
+    );
+
+    let path = format!("/api/v1/admin/requests/{}", created.id);
+    let extended = post(
+        &app,
+        &cookie,
+        &format!("{path}/extend"),
+        serde_json::json!({ "months": 2, "reason": "we hold data in many systems" }),
+    )
+    .await;
+    assert_eq!(extended.status(), 200);
+    let extended: AdminRequestDetail = extended.json().await.unwrap();
+    assert_eq!(extended.summary.status, RequestStatus::Extended);
+    assert_eq!(
+        extended.summary.due_date,
+        privacy_shared::rights::add_months(created.due_date, 2)
+    );
+
+    let again = post(
+        &app,
+        &cookie,
+        &format!("{path}/extend"),
+        serde_json::json!({ "months": 1, "reason": "more" }),
+    )
+    .await;
+    assert_eq!(
+        expect_problem(again, 409).await.kind(),
+        Some(ProblemKind::Conflict)
+    );
+    let too_long = post(
+        &app,
+        &cookie,
+        &format!("{path}/extend"),
+        serde_json::json!({ "months": 3, "reason": "x" }),
+    )
+    .await;
+    expect_problem(too_long, 409).await;
+    let no_reason = post(
+        &app,
+        &cookie,
+        &format!("{path}/extend"),
+        serde_json::json!({ "months": 1, "reason": "  " }),
+    )
+    .await;
+    assert_eq!(
+        expect_problem(no_reason, 422).await.errors[0].field,
+        "reason"
+    );
+
+    let done = post(
+        &app,
+        &cookie,
+        &format!("{path}/complete"),
+        serde_json::json!({ "message": "Attached is all we hold." }),
+    )
+    .await;
+    assert_eq!(done.status(), 200);
+    let view = app
+        .api
+        .request_status(created.id, &created.status_token)
+        .await
+        .unwrap();
+    assert_eq!(view.status, RequestStatus::Completed);
+    assert_eq!(view.answer.as_deref(), Some("Attached is all we hold."));
+    assert_eq!(
+        view.extension_reason.as_deref(),
+        Some("we hold data in many systems")
+    );
+
+    let outbox: Vec<OutboxMessage> = get(&app, &cookie, "/api/v1/admin/outbox")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let subjects: Vec<&str> = outbox.iter().map(|m| m.subject.as_str()).collect();
+    assert_eq!(
+        subjects[1..],
+        [
+            "We need more time for your privacy request",
+            "Your privacy request has been handled"
+        ]
+    );
+    assert!(outbox[1].body.contains("we hold data in many systems"));
+}
+
+#[tokio::test]
+async fn a_refusal_carries_reasons_and_the_complaint_route() {
+    let app = spawn_app().await;
+    let cookie = session(&app, "officer@virtio.nl", "officer").await;
+    let created = verified_request(&app).await;
+    let path = format!("/api/v1/admin/requests/{}/refuse", created.id);
+    let refused = post(
+        &app,
+        &cookie,
+        &path,
+        serde_json::json!({ "reasons": "manifestly unfounded" }),
+    )
+    .await;
+    assert_eq!(refused.status(), 200);
+    let view = app
+        .api
+        .request_status(created.id, &created.status_token)
+        .await
+        .unwrap();
+    assert_eq!(view.status, RequestStatus::Refused);
+    assert_eq!(
+        view.refusal_reasons.as_deref(),
+        Some("manifestly unfounded")
+    );
+    assert!(
+        view.complaint_authority
+            .unwrap()
+            .contains("Autoriteit Persoonsgegevens")
+    );
+}
+
+#[tokio::test]
+async fn a_viewer_reads_but_cannot_change_a_request() {
+    let app = spawn_app().await;
+    let cookie = session(&app, "viewer@virtio.nl", "viewer").await;
+    let created = verified_request(&app).await;
+    let path = format!("/api/v1/admin/requests/{}", created.id);
+    assert_eq!(get(&app, &cookie, &path).await.status(), 200);
+    let change = post(
+        &app,
+        &cookie,
+        &format!("{path}/complete"),
+        serde_json::json!({ "message": "done" }),
+    )
+    .await;
+    assert_eq!(
+        expect_problem(change, 403).await.kind(),
+        Some(ProblemKind::Forbidden)
+    );
+    let view = app
+        .api
+        .request_status(created.id, &created.status_token)
+        .await
+        .unwrap();
+    assert_eq!(view.status, RequestStatus::Open);
+}
+
+#[tokio::test]
+async fn a_write_from_another_origin_is_refused() {
+    let app = spawn_app().await;
+    let cookie = session(&app, "officer@virtio.nl", "officer").await;
+    let created = verified_request(&app).await;
+    let response = app
+        .http
+        .post(format!(
+            "{}/api/v1/admin/requests/{}/complete",
+            app.address, created.id
+        ))
+        .header("cookie", &cookie)
+        .header("origin", "https://evil.example")
+        .json(&serde_json::json!({ "message": "done" }))
+        .send()
+        .await
+        .unwrap();
+    expect_problem(response, 403).await;
+}
+
+#[tokio::test]
+async fn staff_views_and_changes_are_in_a_hash_chained_audit_log() {
+    let app = spawn_app().await;
+    let cookie = session(&app, "officer@virtio.nl", "officer").await;
+    let created = verified_request(&app).await;
+    let path = format!("/api/v1/admin/requests/{}", created.id);
+    get(&app, &cookie, &path).await;
+    post(
+        &app,
+        &cookie,
+        &format!("{path}/reply"),
+        serde_json::json!({ "message": "We are on it." }),
+    )
+    .await;
+
+    let log: AuditLog = get(&app, &cookie, "/api/v1/admin/audit")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let actions: Vec<&str> = log
+        .entries
+        .iter()
+        .rev()
+        .map(|e| e.action.as_str())
+        .collect();
+    assert_eq!(actions, ["login", "view", "reply"]);
+    assert!(
+        log.entries
+            .iter()
+            .all(|e| e.actor.as_ref() == "officer@virtio.nl")
+    );
+    assert_eq!(log.first_broken, None);
+
+    rusqlite::Connection::open(&app.database)
+        .unwrap()
+        .execute_batch("DROP TRIGGER audit_log_no_update; UPDATE audit_log SET actor = 'someone@else.nl' WHERE seq = 2;")
+        .unwrap();
+    let log: AuditLog = get(&app, &cookie, "/api/v1/admin/audit")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(log.first_broken, Some(2));
+}
+
+#[tokio::test]
+async fn statistics_and_ledger_verification_for_staff() {
+    let app = spawn_app().await;
+    let cookie = session(&app, "viewer@virtio.nl", "viewer").await;
+    for kind in [
+        ConsentKind::AcceptAll,
+        ConsentKind::RejectAll,
+        ConsentKind::RejectAll,
+    ] {
+        app.api.record_consent(&consent_body(kind)).await.unwrap();
+    }
+    let stats: Vec<ConsentStatsRow> = get(&app, &cookie, "/api/v1/admin/stats")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let analytics = stats
+        .iter()
+        .find(|r| r.purpose == PurposeId::Analytics)
+        .unwrap();
+    assert_eq!((analytics.granted, analytics.refused), (1, 2));
+    let necessary = stats
+        .iter()
+        .find(|r| r.purpose == PurposeId::Necessary)
+        .unwrap();
+    assert_eq!((necessary.granted, necessary.refused), (3, 0));
+
+    let verification: LedgerVerification = get(&app, &cookie, "/api/v1/admin/ledger/verify")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!((verification.events, verification.first_broken), (3, None));
+}
