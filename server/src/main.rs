@@ -138,6 +138,7 @@ async fn main() -> anyhow::Result<()> {
             identity_secret,
         } => {
             let (file, database) = database_url(&database)?;
+            let allowed_origins = file.allowed_origins()?;
             let settings = Settings {
                 bind: bind
                     .or(file.bind)
@@ -148,6 +149,8 @@ async fn main() -> anyhow::Result<()> {
                 workers: file.workers,
                 identity_secret: identity_secret.map(Secret::new).or(file.identity.secret),
                 retention: file.retention,
+                rate_limits: file.rate_limits,
+                allowed_origins,
             };
             if settings.identity_secret.is_none() {
                 tracing::warn!(

@@ -1,7 +1,6 @@
 //! The server's errors, each written as the shared problem+json body.
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::ContentType;
 use actix_web::{HttpResponse, ResponseError};
 use privacy_shared::problem::{CONTENT_TYPE, FieldError, Problem, ProblemKind};
 use std::fmt;
@@ -10,56 +9,76 @@ use crate::storage::StorageError;
 
 /// An error answered to a client.
 #[derive(Debug)]
-pub struct ApiError(pub Problem);
+pub struct ApiError {
+    pub problem: Problem,
+    /// Seconds until a retry can succeed, sent as `Retry-After`.
+    pub retry_after: Option<u64>,
+}
 
 impl ApiError {
     pub fn new(kind: ProblemKind) -> Self {
-        Self(Problem::new(kind))
+        Problem::new(kind).into()
     }
 
     pub fn detail(kind: ProblemKind, detail: impl Into<String>) -> Self {
-        Self(Problem::new(kind).with_detail(detail))
+        Problem::new(kind).with_detail(detail).into()
     }
 
     pub fn fields(errors: Vec<FieldError>) -> Self {
-        Self(Problem::new(ProblemKind::ValidationFailed).with_errors(errors))
+        Problem::new(ProblemKind::ValidationFailed)
+            .with_errors(errors)
+            .into()
+    }
+
+    pub fn rate_limited(retry_after: std::time::Duration) -> Self {
+        let seconds = retry_after.as_secs().max(1);
+        Self {
+            problem: Problem::new(ProblemKind::RateLimited)
+                .with_detail(format!("try again in {seconds} s")),
+            retry_after: Some(seconds),
+        }
+    }
+}
+
+impl From<Problem> for ApiError {
+    fn from(problem: Problem) -> Self {
+        Self {
+            problem,
+            retry_after: None,
+        }
     }
 }
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} ({})", self.0.title, self.0.type_uri)
+        write!(f, "{} ({})", self.problem.title, self.problem.type_uri)
     }
 }
 
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
-        StatusCode::from_u16(self.0.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+        StatusCode::from_u16(self.problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
     }
 
     fn error_response(&self) -> HttpResponse {
-        let body = serde_json::to_string(&self.0).unwrap_or_default();
-        let content_type: ContentType = ContentType(CONTENT_TYPE.parse().unwrap_or(mime_json()));
-        HttpResponse::build(self.status_code())
-            .insert_header(content_type)
-            .body(body)
+        let body = serde_json::to_string(&self.problem).unwrap_or_default();
+        let mut response = HttpResponse::build(self.status_code());
+        response.insert_header((actix_web::http::header::CONTENT_TYPE, CONTENT_TYPE));
+        if let Some(seconds) = self.retry_after {
+            response.insert_header((actix_web::http::header::RETRY_AFTER, seconds.to_string()));
+        }
+        response.body(body)
     }
-}
-
-fn mime_json() -> actix_web::mime::Mime {
-    actix_web::mime::APPLICATION_JSON
 }
 
 impl From<StorageError> for ApiError {
     fn from(e: StorageError) -> Self {
         match e {
-            StorageError::IdempotencyConflict => Self(
-                Problem::new(ProblemKind::ValidationFailed).with_errors(vec![FieldError::new(
-                    "idempotency_key",
-                    "idempotency_key_reused",
-                    "this idempotency key was already used for a different event",
-                )]),
-            ),
+            StorageError::IdempotencyConflict => Self::fields(vec![FieldError::new(
+                "idempotency_key",
+                "idempotency_key_reused",
+                "this idempotency key was already used for a different event",
+            )]),
             StorageError::Conflict(message) => Self::detail(ProblemKind::Conflict, message),
             StorageError::Database(message) => {
                 tracing::error!(%message, "storage failure");

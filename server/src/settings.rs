@@ -7,7 +7,9 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+use crate::limits::RateLimits;
 use crate::storage::{DatabaseUrl, RetentionPeriods};
+use std::collections::{BTreeMap, HashSet};
 
 /// A secret whose `Debug` prints nothing, so it cannot reach a log.
 #[derive(Clone, PartialEq, Eq, Deserialize)]
@@ -42,6 +44,9 @@ pub struct Settings {
     /// The key identity tokens are signed with; without it, tokens are refused.
     pub identity_secret: Option<Secret>,
     pub retention: RetentionPeriods,
+    pub rate_limits: RateLimits,
+    /// Origins granted CORS on the public API (every configured site's).
+    pub allowed_origins: HashSet<String>,
 }
 
 /// The settings file: every key optional.
@@ -57,6 +62,18 @@ pub struct FileSettings {
     pub identity: IdentitySettings,
     #[serde(default)]
     pub retention: RetentionPeriods,
+    #[serde(default)]
+    pub rate_limits: RateLimits,
+    /// Per site id: the origins whose pages embed the widget and may call the API.
+    #[serde(default)]
+    pub sites: BTreeMap<String, SiteSettings>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiteSettings {
+    #[serde(default)]
+    pub origins: Vec<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -66,6 +83,22 @@ pub struct IdentitySettings {
 }
 
 impl FileSettings {
+    /// Every configured origin; a site id that names no site of the group is an error.
+    pub fn allowed_origins(&self) -> anyhow::Result<HashSet<String>> {
+        let mut origins = HashSet::new();
+        for (site, settings) in &self.sites {
+            site.parse::<privacy_shared::SiteId>()
+                .with_context(|| format!("[sites.{site}]"))?;
+            origins.extend(
+                settings
+                    .origins
+                    .iter()
+                    .map(|o| o.trim_end_matches('/').to_owned()),
+            );
+        }
+        Ok(origins)
+    }
+
     /// Reads the file at `path`, or the empty settings when there is none.
     pub fn load(path: Option<&Path>) -> anyhow::Result<Self> {
         let Some(path) = path else {

@@ -7,7 +7,8 @@ use actix_web::{App, HttpServer, web};
 use std::net::TcpListener;
 use std::sync::Arc;
 
-use crate::routes::{self, IdentityKey, PolicyCatalog, StaticRoots};
+use crate::limits::RateLimiter;
+use crate::routes::{self, AllowedOrigins, IdentityKey, PolicyCatalog, StaticRoots};
 use crate::settings::Settings;
 use crate::storage::{self, Storage};
 
@@ -29,20 +30,18 @@ impl Application {
         spawn_daily_retention(Arc::clone(&storage), settings.retention);
         let listener = TcpListener::bind(settings.bind)?;
         let port = listener.local_addr()?.port();
-        let roots = StaticRoots {
-            www: settings.www_dir.clone(),
-            dist: settings.dist_dir.clone(),
+        let shared = Shared {
+            storage: web::Data::new(storage),
+            catalog: web::Data::new(PolicyCatalog::load()?),
+            identity: web::Data::new(IdentityKey(settings.identity_secret.clone())),
+            limiter: web::Data::new(RateLimiter::new(settings.rate_limits)),
+            origins: web::Data::new(AllowedOrigins(settings.allowed_origins.clone())),
+            roots: web::Data::new(StaticRoots {
+                www: settings.www_dir.clone(),
+                dist: settings.dist_dir.clone(),
+            }),
         };
-        let catalog = PolicyCatalog::load()?;
-        let identity = IdentityKey(settings.identity_secret.clone());
-        let server = run(
-            listener,
-            storage,
-            catalog,
-            identity,
-            roots,
-            settings.workers,
-        )?;
+        let server = run(listener, shared, settings.workers)?;
         Ok(Self { port, server })
     }
 
@@ -82,20 +81,22 @@ fn spawn_daily_retention(storage: Arc<dyn Storage>, periods: crate::storage::Ret
     });
 }
 
-fn run(
-    listener: TcpListener,
-    storage: Arc<dyn Storage>,
-    catalog: PolicyCatalog,
-    identity: IdentityKey,
-    roots: StaticRoots,
-    workers: Option<usize>,
-) -> std::io::Result<Server> {
-    let storage = web::Data::new(storage);
-    let catalog = web::Data::new(catalog);
-    let identity = web::Data::new(identity);
-    let roots = web::Data::new(roots);
+/// What every worker shares.
+#[derive(Clone)]
+struct Shared {
+    storage: web::Data<Arc<dyn Storage>>,
+    catalog: web::Data<PolicyCatalog>,
+    identity: web::Data<IdentityKey>,
+    limiter: web::Data<RateLimiter>,
+    origins: web::Data<AllowedOrigins>,
+    roots: web::Data<StaticRoots>,
+}
+
+fn run(listener: TcpListener, shared: Shared, workers: Option<usize>) -> std::io::Result<Server> {
     let mut server = HttpServer::new(move || {
         App::new()
+            .wrap(actix_web::middleware::from_fn(routes::cors))
+            .wrap(actix_web::middleware::from_fn(routes::hsts))
             .wrap(
                 DefaultHeaders::new()
                     .add(("Content-Security-Policy", CONTENT_SECURITY_POLICY))
@@ -103,10 +104,12 @@ fn run(
                     .add(("Referrer-Policy", "strict-origin-when-cross-origin"))
                     .add(("Cross-Origin-Opener-Policy", "same-origin")),
             )
-            .app_data(storage.clone())
-            .app_data(catalog.clone())
-            .app_data(identity.clone())
-            .app_data(roots.clone())
+            .app_data(shared.storage.clone())
+            .app_data(shared.catalog.clone())
+            .app_data(shared.identity.clone())
+            .app_data(shared.limiter.clone())
+            .app_data(shared.origins.clone())
+            .app_data(shared.roots.clone())
             .configure(routes::configure)
     })
     .listen(listener)?;

@@ -34,6 +34,8 @@ pub enum ProblemKind {
     Conflict,
     /// Too many wrong codes: the request cannot be verified any more.
     VerificationLocked,
+    /// Too many requests from this client; `Retry-After` says when to try again.
+    RateLimited,
     /// Something failed on the server; nothing was recorded.
     Internal,
     /// The database could not be reached or is shutting down; retry later.
@@ -41,7 +43,7 @@ pub enum ProblemKind {
 }
 
 impl ProblemKind {
-    pub const ALL: [ProblemKind; 14] = [
+    pub const ALL: [ProblemKind; 15] = [
         Self::InvalidJson,
         Self::ValidationFailed,
         Self::UnsupportedMediaType,
@@ -54,6 +56,7 @@ impl ProblemKind {
         Self::MethodNotAllowed,
         Self::Conflict,
         Self::VerificationLocked,
+        Self::RateLimited,
         Self::Internal,
         Self::Unavailable,
     ];
@@ -72,6 +75,7 @@ impl ProblemKind {
             Self::MethodNotAllowed => "method-not-allowed",
             Self::Conflict => "conflict",
             Self::VerificationLocked => "verification-locked",
+            Self::RateLimited => "rate-limited",
             Self::Internal => "internal",
             Self::Unavailable => "unavailable",
         }
@@ -89,6 +93,7 @@ impl ProblemKind {
             Self::MethodNotAllowed => 405,
             Self::Conflict => 409,
             Self::VerificationLocked => 403,
+            Self::RateLimited => 429,
             Self::Internal => 500,
             Self::Unavailable => 503,
         }
@@ -108,6 +113,7 @@ impl ProblemKind {
             Self::MethodNotAllowed => "This method is not allowed here",
             Self::Conflict => "The resource's current state does not allow this",
             Self::VerificationLocked => "Too many wrong codes: file the request again",
+            Self::RateLimited => "Too many requests; try again later",
             Self::Internal => "The server failed; nothing was recorded",
             Self::Unavailable => "The service is unavailable; try again later",
         }

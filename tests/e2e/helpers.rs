@@ -48,6 +48,8 @@ impl TestServer {
                 crate::helpers::IDENTITY_SECRET,
             )),
             retention: Default::default(),
+            rate_limits: Default::default(),
+            allowed_origins: ["https://www.virtio.nl".to_owned()].into(),
             workers: Some(2),
         };
         let app = Application::build(settings).expect("the server starts");

@@ -15,6 +15,8 @@ use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
 use super::body;
+use super::guard::rate_limit;
+use crate::limits::Limit;
 use crate::problem::ApiError;
 use crate::requests::{self, RequestAction, StoredRequest};
 use crate::staff;
@@ -37,6 +39,7 @@ pub async fn login(
     storage: Store,
 ) -> Result<HttpResponse, ApiError> {
     same_origin(&request)?;
+    rate_limit(&request, Limit::Login)?;
     let body: AdminLogin = body::json(&request, payload).await?;
     let account = storage.staff(body.email.as_ref().to_owned()).await?;
     // Verify a password even for an unknown address, so both take the same time.

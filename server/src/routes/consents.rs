@@ -11,7 +11,9 @@ use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
 use super::body;
+use super::guard::rate_limit;
 use super::identity::IdentityKey;
+use crate::limits::Limit;
 use crate::problem::ApiError;
 use crate::storage::{NewConsentEvent, Storage};
 
@@ -24,6 +26,7 @@ pub async fn record(
     storage: web::Data<Arc<dyn Storage>>,
     identity: web::Data<IdentityKey>,
 ) -> Result<HttpResponse, ApiError> {
+    rate_limit(&request, Limit::ConsentWrite)?;
     let customer = identity.claims(&request)?.map(|claims| claims.customer);
     let body: RecordConsent = body::json(&request, payload).await?;
     store(&request, body, customer, &storage).await
@@ -100,6 +103,7 @@ pub async fn put_me(
     storage: web::Data<Arc<dyn Storage>>,
     identity: web::Data<IdentityKey>,
 ) -> Result<HttpResponse, ApiError> {
+    rate_limit(&request, Limit::ConsentWrite)?;
     let claims = identity.require(&request)?;
     let body: PutMeConsent = body::json(&request, payload).await?;
     let event = RecordConsent {

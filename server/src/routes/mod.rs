@@ -3,6 +3,7 @@
 mod admin;
 mod body;
 mod consents;
+mod guard;
 mod health;
 mod identity;
 mod policy;
@@ -15,6 +16,7 @@ use privacy_shared::api::{Endpoint, endpoints};
 
 use crate::problem::ApiError;
 
+pub use guard::{AllowedOrigins, cors, hsts};
 pub use identity::IdentityKey;
 pub use policy::PolicyCatalog;
 pub use static_files::StaticRoots;

@@ -12,7 +12,9 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::body;
+use super::guard::rate_limit;
 use super::identity::IdentityKey;
+use crate::limits::Limit;
 use crate::problem::ApiError;
 use crate::requests::{self, CodeCheck, NewRightsRequest, StoredRequest};
 use crate::storage::Storage;
@@ -31,6 +33,7 @@ pub async fn create(
     storage: web::Data<Arc<dyn Storage>>,
     identity: web::Data<IdentityKey>,
 ) -> Result<HttpResponse, ApiError> {
+    rate_limit(&request, Limit::RequestIntake)?;
     let claims = identity.claims(&request)?;
     let body: CreateRightsRequest = body::json(&request, payload).await?;
     let id = Uuid::new_v4();
@@ -142,6 +145,7 @@ pub async fn verify(
     payload: web::Payload,
     storage: web::Data<Arc<dyn Storage>>,
 ) -> Result<HttpResponse, ApiError> {
+    rate_limit(&request, Limit::CodeCheck)?;
     let stored = authorised(&request, &path, &storage).await?;
     let body: VerifyRequest = body::json(&request, payload).await?;
     let code_error = |code: &str, message: String| {

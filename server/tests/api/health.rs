@@ -37,3 +37,22 @@ async fn pages_carry_a_strict_content_security_policy() {
     assert!(!csp.contains("unsafe-inline"), "{csp}");
     assert_eq!(response.headers()["x-content-type-options"], "nosniff");
 }
+
+#[tokio::test]
+async fn hsts_is_sent_only_over_tls() {
+    let app = spawn_app().await;
+    let plain = reqwest::get(format!("{}/", app.address)).await.unwrap();
+    assert!(plain.headers().get("strict-transport-security").is_none());
+    let behind_tls = reqwest::Client::new()
+        .get(format!("{}/", app.address))
+        .header("x-forwarded-proto", "https")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        behind_tls.headers()["strict-transport-security"]
+            .to_str()
+            .unwrap()
+            .starts_with("max-age=")
+    );
+}

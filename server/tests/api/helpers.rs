@@ -35,6 +35,8 @@ pub async fn spawn_app() -> TestApp {
             crate::helpers::IDENTITY_SECRET,
         )),
         retention: Default::default(),
+        rate_limits: Default::default(),
+        allowed_origins: ["https://www.virtio.nl".to_owned()].into(),
         workers: Some(1),
     };
     let app = Application::build(settings).expect("the server starts");

@@ -4,6 +4,7 @@
 mod admin;
 mod consents;
 mod errors;
+mod hardening;
 mod health;
 mod helpers;
 mod identity;
