@@ -5,6 +5,7 @@
 //! only through [`storage::Storage`].
 
 pub mod limits;
+pub mod mail;
 pub mod problem;
 pub mod requests;
 pub mod routes;

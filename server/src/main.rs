@@ -150,6 +150,7 @@ async fn main() -> anyhow::Result<()> {
                 identity_secret: identity_secret.map(Secret::new).or(file.identity.secret),
                 retention: file.retention,
                 rate_limits: file.rate_limits,
+                smtp: file.smtp,
                 allowed_origins,
             };
             if settings.identity_secret.is_none() {

@@ -8,6 +8,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use crate::limits::RateLimits;
+use crate::mail::SmtpSettings;
 use crate::storage::{DatabaseUrl, RetentionPeriods};
 use std::collections::{BTreeMap, HashSet};
 
@@ -45,6 +46,7 @@ pub struct Settings {
     pub identity_secret: Option<Secret>,
     pub retention: RetentionPeriods,
     pub rate_limits: RateLimits,
+    pub smtp: Option<SmtpSettings>,
     /// Origins granted CORS on the public API (every configured site's).
     pub allowed_origins: HashSet<String>,
 }
@@ -64,6 +66,8 @@ pub struct FileSettings {
     pub retention: RetentionPeriods,
     #[serde(default)]
     pub rate_limits: RateLimits,
+    /// Where the outbox is delivered; without it, e-mail waits in the outbox.
+    pub smtp: Option<SmtpSettings>,
     /// Per site id: the origins whose pages embed the widget and may call the API.
     #[serde(default)]
     pub sites: BTreeMap<String, SiteSettings>,

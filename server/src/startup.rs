@@ -28,6 +28,10 @@ impl Application {
     pub fn build(settings: Settings) -> anyhow::Result<Self> {
         let storage = storage::open(&settings.database)?;
         spawn_daily_retention(Arc::clone(&storage), settings.retention);
+        match settings.smtp.clone() {
+            Some(smtp) => crate::mail::spawn_sender(Arc::clone(&storage), smtp),
+            None => tracing::info!("no SMTP relay configured: e-mail stays in the outbox"),
+        }
         let listener = TcpListener::bind(settings.bind)?;
         let port = listener.local_addr()?.port();
         let shared = Shared {

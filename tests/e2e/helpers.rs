@@ -49,6 +49,7 @@ impl TestServer {
             )),
             retention: Default::default(),
             rate_limits: Default::default(),
+            smtp: None,
             allowed_origins: ["https://www.virtio.nl".to_owned()].into(),
             workers: Some(2),
         };

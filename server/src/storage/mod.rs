@@ -168,6 +168,24 @@ pub trait Storage: Send + Sync {
         &self,
     ) -> Result<Vec<privacy_shared::wire::ConsentStatsRow>, StorageError>;
 
+    /// Unsent e-mails whose next attempt is due, with fewer than `max_attempts` failures.
+    async fn due_mail(
+        &self,
+        now: time::OffsetDateTime,
+        max_attempts: u32,
+    ) -> Result<Vec<OutboxRow>, StorageError>;
+
+    /// Marks an e-mail delivered and erases its body, which may hold a verification code.
+    async fn mail_sent(&self, id: Uuid, at: time::OffsetDateTime) -> Result<(), StorageError>;
+
+    /// Counts a failed attempt and schedules the next.
+    async fn mail_failed(
+        &self,
+        id: Uuid,
+        error: String,
+        next_attempt: time::OffsetDateTime,
+    ) -> Result<(), StorageError>;
+
     /// Proves the database answers.
     async fn ping(&self) -> Result<(), StorageError>;
 }

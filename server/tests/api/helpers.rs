@@ -36,6 +36,7 @@ pub async fn spawn_app() -> TestApp {
         )),
         retention: Default::default(),
         rate_limits: Default::default(),
+        smtp: None,
         allowed_origins: ["https://www.virtio.nl".to_owned()].into(),
         workers: Some(1),
     };

@@ -9,6 +9,7 @@ mod health;
 mod helpers;
 mod identity;
 mod ledger;
+mod mail;
 mod policy;
 mod requests;
 mod retention;

@@ -33,6 +33,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/sqlite/0002_rights_requests.sql"),
     include_str!("../../../migrations/sqlite/0003_ledger_anchor.sql"),
     include_str!("../../../migrations/sqlite/0004_staff.sql"),
+    include_str!("../../../migrations/sqlite/0005_outbox_retries.sql"),
 ];
 
 pub struct SqliteStorage {
@@ -307,6 +308,42 @@ impl Storage for SqliteStorage {
 
     async fn consent_stats(&self) -> Result<Vec<ConsentStatsRow>, StorageError> {
         self.read(staff::stats).await
+    }
+
+    async fn due_mail(
+        &self,
+        now: OffsetDateTime,
+        max_attempts: u32,
+    ) -> Result<Vec<OutboxRow>, StorageError> {
+        self.read(move |conn| requests::due_mail(conn, now, max_attempts))
+            .await
+    }
+
+    async fn mail_sent(&self, id: Uuid, at: OffsetDateTime) -> Result<(), StorageError> {
+        self.write(move |conn| {
+            conn.execute(
+                "UPDATE outbox SET sent_at = ?2, body = '', attempts = attempts + 1 WHERE id = ?1",
+                [id.to_string(), rfc3339(at)],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn mail_failed(
+        &self,
+        id: Uuid,
+        error: String,
+        next_attempt: OffsetDateTime,
+    ) -> Result<(), StorageError> {
+        self.write(move |conn| {
+            conn.execute(
+                "UPDATE outbox SET attempts = attempts + 1, last_error = ?2, next_attempt_at = ?3 WHERE id = ?1",
+                [id.to_string(), error, rfc3339(next_attempt)],
+            )?;
+            Ok(())
+        })
+        .await
     }
 
     async fn ping(&self) -> Result<(), StorageError> {

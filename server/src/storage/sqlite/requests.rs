@@ -213,8 +213,30 @@ pub fn check_code(
 }
 
 pub fn outbox(conn: &Connection) -> Result<Vec<OutboxRow>, StorageError> {
-    let mut statement = conn.prepare("SELECT * FROM outbox ORDER BY queued_at, rowid")?;
-    let rows = statement.query_map([], |row| {
+    outbox_where(conn, "1 = 1", rusqlite::params![])
+}
+
+pub fn due_mail(
+    conn: &Connection,
+    now: OffsetDateTime,
+    max_attempts: u32,
+) -> Result<Vec<OutboxRow>, StorageError> {
+    outbox_where(
+        conn,
+        "sent_at IS NULL AND attempts < ?1 AND (next_attempt_at IS NULL OR next_attempt_at <= ?2)",
+        rusqlite::params![max_attempts, rfc3339(now)],
+    )
+}
+
+fn outbox_where(
+    conn: &Connection,
+    condition: &str,
+    params: &[&dyn rusqlite::ToSql],
+) -> Result<Vec<OutboxRow>, StorageError> {
+    let mut statement = conn.prepare(&format!(
+        "SELECT * FROM outbox WHERE {condition} ORDER BY queued_at, rowid"
+    ))?;
+    let rows = statement.query_map(params, |row| {
         Ok(OutboxRow {
             id: text(row, "id")?.parse().map_err(|e| bad("id", e))?,
             queued_at: OffsetDateTime::parse(&text(row, "queued_at")?, &Rfc3339)
