@@ -139,19 +139,22 @@ async fn main() -> anyhow::Result<()> {
         } => {
             let (file, database) = database_url(&database)?;
             let allowed_origins = file.allowed_origins()?;
+            let defaults = Settings::new(SocketAddr::from(([127, 0, 0, 1], 8080)), database);
             let settings = Settings {
-                bind: bind
-                    .or(file.bind)
-                    .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080))),
-                database,
-                www_dir: www.or(file.www_dir).unwrap_or_else(|| "www".into()),
-                dist_dir: dist.or(file.dist_dir).unwrap_or_else(|| "dist".into()),
+                bind: bind.or(file.bind).unwrap_or(defaults.bind),
+                www_dir: www
+                    .or(file.www_dir)
+                    .unwrap_or_else(|| defaults.www_dir.clone()),
+                dist_dir: dist
+                    .or(file.dist_dir)
+                    .unwrap_or_else(|| defaults.dist_dir.clone()),
                 workers: file.workers,
                 identity_secret: identity_secret.map(Secret::new).or(file.identity.secret),
                 retention: file.retention,
                 rate_limits: file.rate_limits,
                 smtp: file.smtp,
                 allowed_origins,
+                ..defaults
             };
             if settings.identity_secret.is_none() {
                 tracing::warn!(

@@ -51,6 +51,25 @@ pub struct Settings {
     pub allowed_origins: HashSet<String>,
 }
 
+impl Settings {
+    /// Settings for a server at `bind` on `database`, everything else at its default: the
+    /// starting point of `serve` and of the tests.
+    pub fn new(bind: SocketAddr, database: DatabaseUrl) -> Self {
+        Self {
+            bind,
+            database,
+            www_dir: "www".into(),
+            dist_dir: "dist".into(),
+            workers: None,
+            identity_secret: None,
+            retention: RetentionPeriods::default(),
+            rate_limits: RateLimits::default(),
+            smtp: None,
+            allowed_origins: HashSet::new(),
+        }
+    }
+}
+
 /// The settings file: every key optional.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -40,18 +40,15 @@ impl TestServer {
         let dir = tempfile::tempdir().expect("a temporary folder");
         let database = dir.path().join("privacy.db");
         let settings = Settings {
-            bind: "127.0.0.1:0".parse().unwrap(),
-            database: DatabaseUrl::Sqlite(database.clone()),
             www_dir: root.join("www"),
             dist_dir: root.join("dist"),
-            identity_secret: Some(privacy_server::settings::Secret::new(
-                crate::helpers::IDENTITY_SECRET,
-            )),
-            retention: Default::default(),
-            rate_limits: Default::default(),
-            smtp: None,
+            identity_secret: Some(privacy_server::settings::Secret::new(IDENTITY_SECRET)),
             allowed_origins: ["https://www.virtio.nl".to_owned()].into(),
             workers: Some(2),
+            ..Settings::new(
+                "127.0.0.1:0".parse().unwrap(),
+                DatabaseUrl::Sqlite(database.clone()),
+            )
         };
         let app = Application::build(settings).expect("the server starts");
         let address = format!("http://127.0.0.1:{}", app.port());

@@ -188,14 +188,17 @@ pub async fn show(
     Ok(HttpResponse::Ok().json(detail(stored, OffsetDateTime::now_utc().date())))
 }
 
-async fn act(
+/// Checks that an officer asks, reads the action's body and applies it.
+async fn act<B: serde::de::DeserializeOwned>(
     request: HttpRequest,
-    path: &str,
+    path: web::Path<String>,
+    payload: web::Payload,
     storage: Store,
-    action: RequestAction,
+    action: fn(B) -> RequestAction,
 ) -> Result<HttpResponse, ApiError> {
     let actor = officer(&request, &storage).await?;
-    let id = request_id(path)?;
+    let id = request_id(&path)?;
+    let action = action(body::json(&request, payload).await?);
     let now = OffsetDateTime::now_utc();
     match storage.act_on_request(id, actor, action, now).await? {
         None => Err(ApiError::new(ProblemKind::NotFound)),
@@ -211,17 +214,12 @@ pub async fn extend(
     payload: web::Payload,
     storage: Store,
 ) -> Result<HttpResponse, ApiError> {
-    officer(&request, &storage).await?;
-    let body: ExtendRequest = body::json(&request, payload).await?;
-    act(
-        request,
-        &path,
-        storage,
+    act(request, path, payload, storage, |body: ExtendRequest| {
         RequestAction::Extend {
             months: body.months,
             reason: body.reason.into(),
-        },
-    )
+        }
+    })
     .await
 }
 
@@ -232,16 +230,11 @@ pub async fn complete(
     payload: web::Payload,
     storage: Store,
 ) -> Result<HttpResponse, ApiError> {
-    officer(&request, &storage).await?;
-    let body: AnswerRequest = body::json(&request, payload).await?;
-    act(
-        request,
-        &path,
-        storage,
+    act(request, path, payload, storage, |body: AnswerRequest| {
         RequestAction::Complete {
             message: body.message.into(),
-        },
-    )
+        }
+    })
     .await
 }
 
@@ -252,16 +245,11 @@ pub async fn refuse(
     payload: web::Payload,
     storage: Store,
 ) -> Result<HttpResponse, ApiError> {
-    officer(&request, &storage).await?;
-    let body: RefuseRequest = body::json(&request, payload).await?;
-    act(
-        request,
-        &path,
-        storage,
+    act(request, path, payload, storage, |body: RefuseRequest| {
         RequestAction::Refuse {
             reasons: body.reasons.into(),
-        },
-    )
+        }
+    })
     .await
 }
 
@@ -272,16 +260,11 @@ pub async fn reply(
     payload: web::Payload,
     storage: Store,
 ) -> Result<HttpResponse, ApiError> {
-    officer(&request, &storage).await?;
-    let body: AnswerRequest = body::json(&request, payload).await?;
-    act(
-        request,
-        &path,
-        storage,
+    act(request, path, payload, storage, |body: AnswerRequest| {
         RequestAction::Reply {
             message: body.message.into(),
-        },
-    )
+        }
+    })
     .await
 }
 
