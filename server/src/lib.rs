@@ -4,6 +4,7 @@
 //! Architecture invariant: this is the only crate that knows SQL; handlers reach the database
 //! only through [`storage::Storage`].
 
+pub mod export;
 pub mod limits;
 pub mod mail;
 pub mod problem;
@@ -13,6 +14,7 @@ pub mod settings;
 pub mod staff;
 pub mod startup;
 pub mod storage;
+pub mod vault;
 
 pub use settings::Settings;
 pub use startup::Application;

@@ -45,6 +45,10 @@ enum Command {
         /// The key the interface app signs identity tokens with.
         #[arg(long, env = "PRIVACY_IDENTITY_SECRET", hide_env_values = true)]
         identity_secret: Option<String>,
+        /// The base64 key (32 bytes) answer attachments are encrypted with [default: a key file
+        /// beside the database, created on first start]
+        #[arg(long, env = "PRIVACY_ATTACHMENT_KEY", hide_env_values = true)]
+        attachment_key: Option<String>,
     },
     /// Create the database if needed and apply pending migrations, then exit.
     Migrate {
@@ -136,6 +140,7 @@ async fn main() -> anyhow::Result<()> {
             www,
             dist,
             identity_secret,
+            attachment_key,
         } => {
             let (file, database) = database_url(&database)?;
             let allowed_origins = file.allowed_origins()?;
@@ -154,6 +159,7 @@ async fn main() -> anyhow::Result<()> {
                 rate_limits: file.rate_limits,
                 smtp: file.smtp,
                 allowed_origins,
+                attachment_key: attachment_key.map(Secret::new).or(file.attachments.key),
                 ..defaults
             };
             if settings.identity_secret.is_none() {

@@ -3,8 +3,10 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use privacy_shared::rights::{HistoryEntry, RequestStatus, RequestView, RightsRequestKind};
-use privacy_shared::{CustomerNumber, EmailAddress, Language, SiteId};
+use privacy_shared::rights::{
+    AttachmentInfo, HistoryEntry, RequestStatus, RequestView, RightsRequestKind,
+};
+use privacy_shared::{CustomerNumber, EmailAddress, Language, SiteId, SubjectId};
 use sha2::{Digest, Sha256};
 use time::{Date, Duration, OffsetDateTime};
 use uuid::Uuid;
@@ -74,6 +76,7 @@ pub struct NewRightsRequest {
     pub customer: Option<CustomerNumber>,
     pub name: Option<String>,
     pub details: Option<String>,
+    pub subject: Option<SubjectId>,
     pub status_token_hash: String,
     pub received_at: OffsetDateTime,
     pub due_date: Date,
@@ -93,6 +96,9 @@ pub struct StoredRequest {
     pub language: Language,
     pub email: Option<EmailAddress>,
     pub customer: Option<CustomerNumber>,
+    pub name: Option<String>,
+    pub details: Option<String>,
+    pub subject: Option<SubjectId>,
     pub status_token_hash: String,
     pub received_at: OffsetDateTime,
     pub due_date: Date,
@@ -100,6 +106,7 @@ pub struct StoredRequest {
     pub answer: Option<String>,
     pub refusal_reasons: Option<String>,
     pub history: Vec<HistoryEntry>,
+    pub attachments: Vec<AttachmentInfo>,
 }
 
 impl StoredRequest {
@@ -117,8 +124,16 @@ impl StoredRequest {
             refusal_reasons: self.refusal_reasons.clone(),
             complaint_authority: (self.status == RequestStatus::Refused)
                 .then(|| COMPLAINT_AUTHORITY.to_owned()),
-            attachments: Vec::new(),
+            attachments: self.attachments.clone(),
         }
+    }
+
+    /// Whether completing it includes the export of what the server holds about the person.
+    pub fn includes_export(&self) -> bool {
+        matches!(
+            self.kind,
+            RightsRequestKind::Access | RightsRequestKind::Portability
+        )
     }
 }
 
@@ -340,6 +355,9 @@ mod action_tests {
             language: Language::En,
             email: Some(EmailAddress::parse("a@example.nl").unwrap()),
             customer: None,
+            name: None,
+            details: None,
+            subject: None,
             status_token_hash: String::new(),
             received_at: datetime!(2024-01-31 10:00 UTC),
             due_date: date!(2024 - 02 - 29),
@@ -347,6 +365,7 @@ mod action_tests {
             answer: None,
             refusal_reasons: None,
             history: Vec::new(),
+            attachments: Vec::new(),
         }
     }
 

@@ -49,6 +49,9 @@ pub struct Settings {
     pub smtp: Option<SmtpSettings>,
     /// Origins granted CORS on the public API (every configured site's).
     pub allowed_origins: HashSet<String>,
+    /// The base64 key (32 bytes) answer attachments are encrypted with; without it, a key file
+    /// beside the SQLite database is created on first start and used.
+    pub attachment_key: Option<Secret>,
 }
 
 impl Settings {
@@ -66,6 +69,7 @@ impl Settings {
             rate_limits: RateLimits::default(),
             smtp: None,
             allowed_origins: HashSet::new(),
+            attachment_key: None,
         }
     }
 }
@@ -81,6 +85,8 @@ pub struct FileSettings {
     pub workers: Option<usize>,
     #[serde(default)]
     pub identity: IdentitySettings,
+    #[serde(default)]
+    pub attachments: AttachmentSettings,
     #[serde(default)]
     pub retention: RetentionPeriods,
     #[serde(default)]
@@ -103,6 +109,13 @@ pub struct SiteSettings {
 #[serde(deny_unknown_fields)]
 pub struct IdentitySettings {
     pub secret: Option<Secret>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AttachmentSettings {
+    /// 32 random bytes, base64 (`openssl rand -base64 32`).
+    pub key: Option<Secret>,
 }
 
 impl FileSettings {

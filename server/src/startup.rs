@@ -10,7 +10,8 @@ use std::sync::Arc;
 use crate::limits::RateLimiter;
 use crate::routes::{self, AllowedOrigins, IdentityKey, PolicyCatalog, StaticRoots};
 use crate::settings::Settings;
-use crate::storage::{self, Storage};
+use crate::storage::{self, DatabaseUrl, Storage};
+use crate::vault::Vault;
 
 /// The Content-Security-Policy of every response: the widget itself runs under it, with only
 /// `'wasm-unsafe-eval'` added for WebAssembly.
@@ -27,6 +28,10 @@ pub struct Application {
 impl Application {
     pub fn build(settings: Settings) -> anyhow::Result<Self> {
         let storage = storage::open(&settings.database)?;
+        let vault = match (&settings.attachment_key, &settings.database) {
+            (Some(key), _) => Vault::from_base64(key.expose())?,
+            (None, DatabaseUrl::Sqlite(path)) => Vault::from_key_file(&path.with_extension("key"))?,
+        };
         spawn_daily_retention(Arc::clone(&storage), settings.retention);
         match settings.smtp.clone() {
             Some(smtp) => crate::mail::spawn_sender(Arc::clone(&storage), smtp),
@@ -39,6 +44,7 @@ impl Application {
             catalog: web::Data::new(PolicyCatalog::load()?),
             identity: web::Data::new(IdentityKey(settings.identity_secret.clone())),
             limiter: web::Data::new(RateLimiter::new(settings.rate_limits)),
+            vault: web::Data::new(vault),
             origins: web::Data::new(AllowedOrigins(settings.allowed_origins.clone())),
             roots: web::Data::new(StaticRoots {
                 www: settings.www_dir.clone(),
@@ -92,6 +98,7 @@ struct Shared {
     catalog: web::Data<PolicyCatalog>,
     identity: web::Data<IdentityKey>,
     limiter: web::Data<RateLimiter>,
+    vault: web::Data<Vault>,
     origins: web::Data<AllowedOrigins>,
     roots: web::Data<StaticRoots>,
 }
@@ -112,6 +119,7 @@ fn run(listener: TcpListener, shared: Shared, workers: Option<usize>) -> std::io
             .app_data(shared.catalog.clone())
             .app_data(shared.identity.clone())
             .app_data(shared.limiter.clone())
+            .app_data(shared.vault.clone())
             .app_data(shared.origins.clone())
             .app_data(shared.roots.clone())
             .configure(routes::configure)

@@ -81,6 +81,8 @@ endpoints! {
     VerifyRequest: Post "/api/v1/requests/{id}/verify", crate::rights::VerifyRequest => crate::rights::RequestView;
     /// The status page of a request (status token).
     RequestStatus: Get "/api/v1/requests/{id}", () => crate::rights::RequestView;
+    /// The answer's files (status token).
+    RequestAnswer: Get "/api/v1/requests/{id}/answer", () => crate::rights::AnswerFiles;
     /// Staff login: password and TOTP; sets the session cookie.
     AdminLogin: Post "/api/v1/admin/login", crate::wire::AdminLogin => crate::wire::AdminSession;
     /// The request inbox, by days left.
@@ -165,7 +167,9 @@ mod client {
     use super::*;
     use crate::consent::{RecordConsent, SubjectConsent};
     use crate::policy::PolicyDocument;
-    use crate::rights::{CreateRightsRequest, RequestCreated, RequestView, VerifyRequest};
+    use crate::rights::{
+        AnswerFiles, CreateRightsRequest, RequestCreated, RequestView, VerifyRequest,
+    };
     use crate::wire::{MeConsent, PolicyVersionInfo, PutMeConsent, SiteConfig};
     use crate::{Language, SiteId, SubjectId};
     use uuid::Uuid;
@@ -383,6 +387,20 @@ mod client {
             let credentials = Credentials::StatusToken(status_token);
             Ok(self
                 .call::<endpoints::RequestStatus>(&[("id", &id)], &[], None, credentials)
+                .await?
+                .1)
+        }
+
+        /// The files of a request's answer.
+        pub async fn request_answer(
+            &self,
+            id: Uuid,
+            status_token: &str,
+        ) -> Result<AnswerFiles, ApiError> {
+            let id = id.to_string();
+            let credentials = Credentials::StatusToken(status_token);
+            Ok(self
+                .call::<endpoints::RequestAnswer>(&[("id", &id)], &[], None, credentials)
                 .await?
                 .1)
         }

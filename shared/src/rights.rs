@@ -216,6 +216,10 @@ pub struct CreateRightsRequest {
     /// What the person wants, in their own words (optional).
     #[serde(default)]
     pub details: Option<BoundedText<5000>>,
+    /// The widget's subject id on this browser, so an access answer can include its consent
+    /// history (optional).
+    #[serde(default)]
+    pub subject: Option<crate::SubjectId>,
 }
 
 /// The answer to a filed request: keep the status token to follow it.
@@ -246,6 +250,28 @@ pub struct HistoryEntry {
     pub note: Option<String>,
 }
 
+/// A file of an answer, without its content.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttachmentInfo {
+    pub name: String,
+    pub content_type: String,
+    pub size: u64,
+}
+
+/// A file of an answer with its content, base64-encoded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AnswerFile {
+    pub name: String,
+    pub content_type: String,
+    pub content_base64: String,
+}
+
+/// `GET /api/v1/requests/{id}/answer`: every file of the answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AnswerFiles {
+    pub files: Vec<AnswerFile>,
+}
+
 /// The status page of one request (`GET /api/v1/requests/{id}`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RequestView {
@@ -263,7 +289,7 @@ pub struct RequestView {
     pub refusal_reasons: Option<String>,
     pub complaint_authority: Option<String>,
     /// Files attached to the answer, downloadable from `/api/v1/requests/{id}/answer`.
-    pub attachments: Vec<String>,
+    pub attachments: Vec<AttachmentInfo>,
 }
 
 #[cfg(test)]

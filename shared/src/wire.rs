@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
-use crate::rights::{HistoryEntry, RequestStatus, RightsRequestKind};
+use crate::rights::{AttachmentInfo, HistoryEntry, RequestStatus, RightsRequestKind};
 use crate::validate::{BoundedText, EmailAddress};
 use crate::{
     ConsentChoices, ConsentKind, ConsentReceipt, ConsentSource, CustomerNumber, Language,
@@ -136,6 +136,8 @@ pub struct AdminRequestDetail {
     pub language: Language,
     pub extension_reason: Option<String>,
     pub history: Vec<HistoryEntry>,
+    /// Files of the answer, the automatic export included.
+    pub attachments: Vec<AttachmentInfo>,
 }
 
 /// `POST /api/v1/admin/requests/{id}/extend`: once, before the due date, with a reason.
@@ -146,11 +148,24 @@ pub struct ExtendRequest {
     pub reason: BoundedText<2000>,
 }
 
-/// `POST /api/v1/admin/requests/{id}/complete` and `/reply`.
+/// `POST /api/v1/admin/requests/{id}/complete` and `/reply`, with files for the requester. Their
+/// content is stored encrypted and served to the requester by `/api/v1/requests/{id}/answer`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AnswerRequest {
     pub message: BoundedText<20000>,
+    #[serde(default)]
+    pub attachments: Vec<NewAttachment>,
+}
+
+/// A file an officer attaches to an answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewAttachment {
+    /// A file name without a path, such as `invoice-records.pdf`.
+    pub name: BoundedText<200>,
+    pub content_type: BoundedText<100>,
+    pub content_base64: String,
 }
 
 /// `POST /api/v1/admin/requests/{id}/refuse`: the reasons are required.

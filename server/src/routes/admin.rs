@@ -4,11 +4,14 @@
 
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::{HttpRequest, HttpResponse, web};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
 use privacy_shared::EmailAddress;
+use privacy_shared::FieldError;
 use privacy_shared::problem::ProblemKind;
 use privacy_shared::wire::{
     AdminLogin, AdminRequestDetail, AdminSession, AnswerRequest, AuditLog, ExtendRequest,
-    OutboxMessage, RefuseRequest, StaffRole,
+    NewAttachment, OutboxMessage, RefuseRequest, StaffRole,
 };
 use std::sync::Arc;
 use time::{Duration, OffsetDateTime};
@@ -16,11 +19,13 @@ use uuid::Uuid;
 
 use super::body;
 use super::guard::rate_limit;
+use crate::export;
 use crate::limits::Limit;
 use crate::problem::ApiError;
 use crate::requests::{self, RequestAction, StoredRequest};
 use crate::staff;
-use crate::storage::Storage;
+use crate::storage::{Storage, StoredAttachment};
+use crate::vault::Vault;
 
 type Store = web::Data<Arc<dyn Storage>>;
 
@@ -156,11 +161,12 @@ fn detail(request: StoredRequest, today: time::Date) -> AdminRequestDetail {
         },
         email: request.email,
         customer: request.customer,
-        name: None,
-        details: None,
+        name: request.name,
+        details: request.details,
         language: request.language,
         extension_reason: request.extension_reason,
         history: request.history,
+        attachments: request.attachments,
     }
 }
 
@@ -188,22 +194,128 @@ pub async fn show(
     Ok(HttpResponse::Ok().json(detail(stored, OffsetDateTime::now_utc().date())))
 }
 
-/// Checks that an officer asks, reads the action's body and applies it.
+/// Checks that an officer asks, reads the action's body and applies it, with the files the
+/// officer attached and, when an access or portability request is completed, the export of what
+/// the server holds about the person, all sealed before they are stored.
 async fn act<B: serde::de::DeserializeOwned>(
     request: HttpRequest,
     path: web::Path<String>,
     payload: web::Payload,
-    storage: Store,
-    action: fn(B) -> RequestAction,
+    (storage, vault): (Store, web::Data<Vault>),
+    action: fn(B) -> (RequestAction, Vec<NewAttachment>),
 ) -> Result<HttpResponse, ApiError> {
     let actor = officer(&request, &storage).await?;
     let id = request_id(&path)?;
-    let action = action(body::json(&request, payload).await?);
+    let (action, attached) =
+        action(body::json_up_to(&request, payload, body::MAX_ANSWER_BODY_BYTES).await?);
     let now = OffsetDateTime::now_utc();
-    match storage.act_on_request(id, actor, action, now).await? {
+    let mut files = attachments(attached)?;
+    if matches!(action, RequestAction::Complete { .. }) {
+        let stored = storage
+            .request(id)
+            .await?
+            .ok_or_else(|| ApiError::new(ProblemKind::NotFound))?;
+        if stored.includes_export() {
+            let person = storage
+                .person_data(
+                    stored.email.clone(),
+                    stored.customer.clone(),
+                    stored.subject,
+                )
+                .await?;
+            files.extend(
+                export::files(&person, stored.language, now)
+                    .into_iter()
+                    .map(|f| {
+                        (
+                            f.name.to_owned(),
+                            f.content_type.to_owned(),
+                            f.content,
+                            true,
+                        )
+                    }),
+            );
+        }
+    }
+    let sealed = files
+        .into_iter()
+        .map(|(name, content_type, content, export)| {
+            let id = Uuid::new_v4();
+            let sealed = vault.seal(id, &content).map_err(|e| {
+                tracing::error!(error = %e, "cannot seal an answer file");
+                ApiError::new(ProblemKind::Internal)
+            })?;
+            Ok(StoredAttachment {
+                id,
+                name,
+                content_type,
+                size: content.len() as u64,
+                export,
+                sealed,
+            })
+        })
+        .collect::<Result<Vec<_>, ApiError>>()?;
+    match storage
+        .act_on_request(id, actor, action, sealed, now)
+        .await?
+    {
         None => Err(ApiError::new(ProblemKind::NotFound)),
         Some(Err(refused)) => Err(ApiError::detail(ProblemKind::Conflict, refused.to_string())),
         Some(Ok(updated)) => Ok(HttpResponse::Ok().json(detail(updated, now.date()))),
+    }
+}
+
+/// The most files one answer may carry.
+const MAX_ATTACHMENTS: usize = 20;
+
+/// The officer's files, decoded and checked: a plain file name, a media type, base64 content.
+fn attachments(
+    attached: Vec<NewAttachment>,
+) -> Result<Vec<(String, String, Vec<u8>, bool)>, ApiError> {
+    if attached.len() > MAX_ATTACHMENTS {
+        return Err(ApiError::fields(vec![FieldError::new(
+            "attachments",
+            "too_many",
+            format!("at most {MAX_ATTACHMENTS} files"),
+        )]));
+    }
+    let mut errors = Vec::new();
+    let mut files = Vec::new();
+    for (i, file) in attached.into_iter().enumerate() {
+        let name = String::from(file.name);
+        let content_type = String::from(file.content_type);
+        if name.is_empty()
+            || name.starts_with('.')
+            || name.contains(['/', '\\'])
+            || name.chars().any(char::is_control)
+        {
+            errors.push(FieldError::new(
+                format!("attachments[{i}].name"),
+                "invalid_value",
+                "a file name without a path",
+            ));
+        }
+        let essence = content_type.split(';').next().unwrap_or("").trim();
+        if essence.split('/').count() != 2 || essence.split('/').any(str::is_empty) {
+            errors.push(FieldError::new(
+                format!("attachments[{i}].content_type"),
+                "invalid_value",
+                "a media type such as application/pdf",
+            ));
+        }
+        match STANDARD.decode(file.content_base64.as_bytes()) {
+            Ok(content) => files.push((name, content_type, content, false)),
+            Err(_) => errors.push(FieldError::new(
+                format!("attachments[{i}].content_base64"),
+                "invalid_value",
+                "the content is not base64",
+            )),
+        }
+    }
+    if errors.is_empty() {
+        Ok(files)
+    } else {
+        Err(ApiError::fields(errors))
     }
 }
 
@@ -212,13 +324,14 @@ pub async fn extend(
     request: HttpRequest,
     path: web::Path<String>,
     payload: web::Payload,
-    storage: Store,
+    keys: (Store, web::Data<Vault>),
 ) -> Result<HttpResponse, ApiError> {
-    act(request, path, payload, storage, |body: ExtendRequest| {
-        RequestAction::Extend {
+    act(request, path, payload, keys, |body: ExtendRequest| {
+        let action = RequestAction::Extend {
             months: body.months,
             reason: body.reason.into(),
-        }
+        };
+        (action, Vec::new())
     })
     .await
 }
@@ -228,12 +341,13 @@ pub async fn complete(
     request: HttpRequest,
     path: web::Path<String>,
     payload: web::Payload,
-    storage: Store,
+    keys: (Store, web::Data<Vault>),
 ) -> Result<HttpResponse, ApiError> {
-    act(request, path, payload, storage, |body: AnswerRequest| {
-        RequestAction::Complete {
+    act(request, path, payload, keys, |body: AnswerRequest| {
+        let action = RequestAction::Complete {
             message: body.message.into(),
-        }
+        };
+        (action, body.attachments)
     })
     .await
 }
@@ -243,12 +357,13 @@ pub async fn refuse(
     request: HttpRequest,
     path: web::Path<String>,
     payload: web::Payload,
-    storage: Store,
+    keys: (Store, web::Data<Vault>),
 ) -> Result<HttpResponse, ApiError> {
-    act(request, path, payload, storage, |body: RefuseRequest| {
-        RequestAction::Refuse {
+    act(request, path, payload, keys, |body: RefuseRequest| {
+        let action = RequestAction::Refuse {
             reasons: body.reasons.into(),
-        }
+        };
+        (action, Vec::new())
     })
     .await
 }
@@ -258,12 +373,13 @@ pub async fn reply(
     request: HttpRequest,
     path: web::Path<String>,
     payload: web::Payload,
-    storage: Store,
+    keys: (Store, web::Data<Vault>),
 ) -> Result<HttpResponse, ApiError> {
-    act(request, path, payload, storage, |body: AnswerRequest| {
-        RequestAction::Reply {
+    act(request, path, payload, keys, |body: AnswerRequest| {
+        let action = RequestAction::Reply {
             message: body.message.into(),
-        }
+        };
+        (action, body.attachments)
     })
     .await
 }

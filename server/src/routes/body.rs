@@ -9,10 +9,22 @@ use crate::problem::ApiError;
 /// The largest JSON body any endpoint takes.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
 
+/// The largest body of an answer with attached files (their content is base64 in the JSON).
+pub const MAX_ANSWER_BODY_BYTES: usize = 12 * 1024 * 1024;
+
 /// Reads the body as `T`, refusing anything but `application/json` of at most [`MAX_BODY_BYTES`].
 pub async fn json<T: DeserializeOwned>(
     request: &HttpRequest,
+    payload: web::Payload,
+) -> Result<T, ApiError> {
+    json_up_to(request, payload, MAX_BODY_BYTES).await
+}
+
+/// Reads the body as `T`, refusing anything but `application/json` of at most `limit` bytes.
+pub async fn json_up_to<T: DeserializeOwned>(
+    request: &HttpRequest,
     mut payload: web::Payload,
+    limit: usize,
 ) -> Result<T, ApiError> {
     use futures_util::StreamExt as _;
     let content_type = request
@@ -33,7 +45,7 @@ pub async fn json<T: DeserializeOwned>(
     let too_large = || {
         ApiError::detail(
             ProblemKind::PayloadTooLarge,
-            format!("the limit is {MAX_BODY_BYTES} bytes"),
+            format!("the limit is {limit} bytes"),
         )
     };
     let declared = request
@@ -41,13 +53,13 @@ pub async fn json<T: DeserializeOwned>(
         .get(actix_web::http::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
+    if declared.is_some_and(|n| n > limit) {
         return Err(too_large());
     }
     let mut bytes = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|e| ApiError::detail(ProblemKind::InvalidJson, e.to_string()))?;
-        if bytes.len() + chunk.len() > MAX_BODY_BYTES {
+        if bytes.len() + chunk.len() > limit {
             return Err(too_large());
         }
         bytes.extend_from_slice(&chunk);

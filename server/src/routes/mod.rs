@@ -37,6 +37,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .service(api(endpoints::CreateRequest::PATH).route(web::post().to(requests::create)))
         .service(api(endpoints::RequestStatus::PATH).route(web::get().to(requests::status)))
+        .service(api(endpoints::RequestAnswer::PATH).route(web::get().to(requests::answer)))
         .service(api(endpoints::VerifyRequest::PATH).route(web::post().to(requests::verify)))
         .service(api(endpoints::AdminLogin::PATH).route(web::post().to(admin::login)))
         .service(api(endpoints::AdminRequests::PATH).route(web::get().to(admin::inbox)))

@@ -3,9 +3,12 @@
 //! The status token is the requester's only key; an unknown id and a wrong token look the same.
 
 use actix_web::{HttpRequest, HttpResponse, web};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
 use privacy_shared::problem::{FieldError, ProblemKind};
 use privacy_shared::rights::{
-    self, CreateRightsRequest, RequestCreated, RequestStatus, VerifyRequest,
+    self, AnswerFile, AnswerFiles, CreateRightsRequest, RequestCreated, RequestStatus,
+    VerifyRequest,
 };
 use std::sync::Arc;
 use time::OffsetDateTime;
@@ -18,6 +21,7 @@ use crate::limits::Limit;
 use crate::problem::ApiError;
 use crate::requests::{self, CodeCheck, NewRightsRequest, StoredRequest};
 use crate::storage::Storage;
+use crate::vault::Vault;
 
 fn internal(e: impl std::fmt::Display) -> ApiError {
     tracing::error!(error = %e, "cannot draw random bytes");
@@ -79,6 +83,7 @@ pub async fn create(
         customer,
         name: body.name.map(String::from),
         details: body.details.map(String::from),
+        subject: body.subject,
         status_token_hash,
         received_at,
         due_date: rights::due_date(received_at.date()),
@@ -135,6 +140,31 @@ pub async fn status(
 ) -> Result<HttpResponse, ApiError> {
     let stored = authorised(&request, &path, &storage).await?;
     Ok(HttpResponse::Ok().json(stored.view()))
+}
+
+/// `GET /api/v1/requests/{id}/answer`: the answer's files, decrypted for the requester.
+pub async fn answer(
+    request: HttpRequest,
+    path: web::Path<String>,
+    storage: web::Data<Arc<dyn Storage>>,
+    vault: web::Data<Vault>,
+) -> Result<HttpResponse, ApiError> {
+    let stored = authorised(&request, &path, &storage).await?;
+    let mut files = Vec::new();
+    for file in storage.answer_files(stored.id).await? {
+        let content = vault.open(file.id, &file.sealed).map_err(|e| {
+            tracing::error!(request = %stored.id, file = %file.id, error = %e, "an answer file does not open");
+            ApiError::new(ProblemKind::Internal)
+        })?;
+        files.push(AnswerFile {
+            name: file.name,
+            content_type: file.content_type,
+            content_base64: STANDARD.encode(content),
+        });
+    }
+    Ok(HttpResponse::Ok()
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .json(AnswerFiles { files }))
 }
 
 /// `POST /api/v1/requests/{id}/verify`: the e-mailed code. Five wrong codes lock the request.

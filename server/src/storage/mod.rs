@@ -150,18 +150,31 @@ pub trait Storage: Send + Sync {
         today: time::Date,
     ) -> Result<Vec<privacy_shared::wire::RequestSummary>, StorageError>;
 
-    /// Applies a staff action with its history, e-mail and audit entries in one transaction.
-    /// `None` when there is no such request.
+    /// Applies a staff action with its history, e-mail, sealed answer files and audit entries in
+    /// one transaction. `None` when there is no such request.
     async fn act_on_request(
         &self,
         id: Uuid,
         actor: privacy_shared::EmailAddress,
         action: crate::requests::RequestAction,
+        attachments: Vec<StoredAttachment>,
         now: time::OffsetDateTime,
     ) -> Result<
         Option<Result<crate::requests::StoredRequest, crate::requests::ActionRefused>>,
         StorageError,
     >;
+
+    /// The sealed files of a request's answer.
+    async fn answer_files(&self, request: Uuid) -> Result<Vec<StoredAttachment>, StorageError>;
+
+    /// What the server holds about a person: the consent events of their customer number or of
+    /// their browser's subject id, and every request filed with their address or customer number.
+    async fn person_data(
+        &self,
+        email: Option<privacy_shared::EmailAddress>,
+        customer: Option<privacy_shared::CustomerNumber>,
+        subject: Option<SubjectId>,
+    ) -> Result<crate::export::PersonData, StorageError>;
 
     /// Granted and refused counts per site, purpose and day.
     async fn consent_stats(
@@ -198,6 +211,19 @@ pub struct StaffRecord {
     pub totp_secret: String,
     pub role: privacy_shared::wire::StaffRole,
     pub last_totp_step: i64,
+}
+
+/// A file of an answer as stored: its content sealed by [`crate::vault::Vault`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredAttachment {
+    pub id: Uuid,
+    pub name: String,
+    pub content_type: String,
+    /// The size of the content before sealing.
+    pub size: u64,
+    /// Part of the automatic export, rather than attached by staff.
+    pub export: bool,
+    pub sealed: crate::vault::Sealed,
 }
 
 /// One e-mail of the outbox.

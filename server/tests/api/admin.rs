@@ -1,17 +1,20 @@
 //! The admin API: password + TOTP login, the inbox and its actions under the deadline rules,
 //! roles, origin checks and the hash-chained audit log.
 
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
 use privacy_server::staff;
+use privacy_shared::api::ApiError;
 use privacy_shared::problem::ProblemKind;
 use privacy_shared::rights::{
     CreateRightsRequest, RequestCreated, RequestStatus, RightsRequestKind, VerifyRequest,
 };
-use privacy_shared::validate::VerificationCode;
+use privacy_shared::validate::{BoundedText, VerificationCode};
 use privacy_shared::wire::{
     AdminRequestDetail, AuditLog, ConsentStatsRow, LedgerVerification, OutboxMessage,
     RequestSummary,
 };
-use privacy_shared::{ConsentKind, EmailAddress, Language, PurposeId};
+use privacy_shared::{ConsentKind, EmailAddress, Language, PurposeId, SubjectId};
 use std::process::Command;
 
 use crate::helpers::{TestApp, consent_body, expect_problem, spawn_app};
@@ -101,15 +104,21 @@ async fn post(
         .unwrap()
 }
 
-/// A visitor's request, verified with the mailed code.
+/// A visitor's access request, verified with the mailed code.
 async fn verified_request(app: &TestApp) -> RequestCreated {
+    verified_request_from(app, None).await
+}
+
+/// A visitor's access request from the browser with `subject`, verified with the mailed code.
+async fn verified_request_from(app: &TestApp, subject: Option<SubjectId>) -> RequestCreated {
     let body = CreateRightsRequest {
         site: "virtio-nl".parse().unwrap(),
         kind: RightsRequestKind::Access,
         language: Language::En,
         email: Some(EmailAddress::parse("visitor@example.nl").unwrap()),
-        name: None,
+        name: Some(BoundedText::parse("Vera Visitor").unwrap()),
         details: None,
+        subject,
     };
     let created = app.api.create_request(&body, None).await.unwrap();
     let mail: String = rusqlite::Connection::open(&app.database)
@@ -421,4 +430,182 @@ async fn statistics_and_ledger_verification_for_staff() {
         .await
         .unwrap();
     assert_eq!((verification.events, verification.first_broken), (3, None));
+}
+
+#[tokio::test]
+async fn an_access_answer_carries_the_export_and_the_officers_file_encrypted_at_rest() {
+    let app = spawn_app().await;
+    let cookie = session(&app, "officer@virtio.nl", "officer").await;
+    let consent = consent_body(ConsentKind::AcceptAll);
+    let receipt = app.api.record_consent(&consent).await.unwrap().receipt;
+    let created = verified_request_from(&app, Some(consent.subject)).await;
+    let path = format!("/api/v1/admin/requests/{}", created.id);
+    let secret_text = "invoice records of Vera Visitor";
+    let done = post(
+        &app,
+        &cookie,
+        &format!("{path}/complete"),
+        serde_json::json!({
+            "message": "Attached is all we hold.",
+            "attachments": [{
+                "name": "records.txt",
+                "content_type": "text/plain",
+                "content_base64": STANDARD.encode(secret_text),
+            }],
+        }),
+    )
+    .await;
+    assert_eq!(done.status(), 200);
+    let detail: AdminRequestDetail = done.json().await.unwrap();
+    let names: Vec<&str> = detail.attachments.iter().map(|a| a.name.as_str()).collect();
+    let expected = [
+        "records.txt",
+        "export.json",
+        "consent-events.csv",
+        "requests.csv",
+        "field-descriptions.csv",
+    ];
+    assert_eq!(names, expected);
+
+    let view = app
+        .api
+        .request_status(created.id, &created.status_token)
+        .await
+        .unwrap();
+    assert_eq!(view.attachments.len(), 5);
+    let answer = app
+        .api
+        .request_answer(created.id, &created.status_token)
+        .await
+        .unwrap();
+    let file = |name: &str| {
+        let file = answer.files.iter().find(|f| f.name == name).unwrap();
+        String::from_utf8(STANDARD.decode(&file.content_base64).unwrap()).unwrap()
+    };
+    assert_eq!(file("records.txt"), secret_text);
+    let export: serde_json::Value = serde_json::from_str(&file("export.json")).unwrap();
+    assert_eq!(
+        export["consent_events"][0]["event_id"],
+        receipt.event_id.to_string()
+    );
+    assert_eq!(export["requests"][0]["id"], created.id.to_string());
+    assert_eq!(export["requests"][0]["name"], "Vera Visitor");
+    assert!(
+        export["field_descriptions"]["consent_events"]["notice_hash"]
+            .as_str()
+            .unwrap()
+            .contains("SHA-256")
+    );
+    let events_csv = file("consent-events.csv");
+    let mut lines = events_csv.lines();
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with("event_id,recorded_at,site,")
+    );
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with(&receipt.event_id.to_string())
+    );
+    assert!(file("field-descriptions.csv").contains("consent-events.csv,gpc,"));
+
+    // At rest the files are ciphertext.
+    let conn = rusqlite::Connection::open(&app.database).unwrap();
+    let stored: Vec<u8> = conn
+        .query_row(
+            "SELECT ciphertext FROM request_attachments WHERE name = 'records.txt'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(
+        !stored
+            .windows(15)
+            .any(|w| w == &secret_text.as_bytes()[..15])
+    );
+
+    // The officer's file and the export are audited.
+    let audit: AuditLog = get(&app, &cookie, "/api/v1/admin/audit")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let actions: Vec<&str> = audit.entries.iter().map(|e| e.action.as_str()).collect();
+    assert!(
+        actions.contains(&"attach") && actions.contains(&"export"),
+        "{actions:?}"
+    );
+
+    // Without the status token, or with another, there is nothing to read.
+    let anonymous = app
+        .http
+        .get(format!(
+            "{}/api/v1/requests/{}/answer",
+            app.address, created.id
+        ))
+        .send()
+        .await
+        .unwrap();
+    expect_problem(anonymous, 401).await;
+    let wrong = app.api.request_answer(created.id, "not-the-token").await;
+    assert!(matches!(wrong, Err(ApiError::Problem(p)) if p.status == 404));
+
+    // A ciphertext altered in the database no longer opens: a 500 problem, not altered content.
+    conn.execute(
+        "UPDATE request_attachments SET ciphertext = zeroblob(length(ciphertext)) WHERE name = 'records.txt'",
+        [],
+    )
+    .unwrap();
+    let altered = app
+        .http
+        .get(format!(
+            "{}/api/v1/requests/{}/answer",
+            app.address, created.id
+        ))
+        .bearer_auth(&created.status_token)
+        .send()
+        .await
+        .unwrap();
+    expect_problem(altered, 500).await;
+}
+
+#[tokio::test]
+async fn bad_attachments_are_refused_by_field_and_change_nothing() {
+    let app = spawn_app().await;
+    let cookie = session(&app, "officer@virtio.nl", "officer").await;
+    let created = verified_request(&app).await;
+    let path = format!("/api/v1/admin/requests/{}/complete", created.id);
+    let bad = post(
+        &app,
+        &cookie,
+        &path,
+        serde_json::json!({
+            "message": "done",
+            "attachments": [
+                { "name": "../../etc/passwd", "content_type": "text/plain", "content_base64": "aGk=" },
+                { "name": "ok.txt", "content_type": "plain", "content_base64": "not base64!" },
+            ],
+        }),
+    )
+    .await;
+    let problem = expect_problem(bad, 422).await;
+    let fields: Vec<&str> = problem.errors.iter().map(|e| e.field.as_str()).collect();
+    assert_eq!(
+        fields,
+        [
+            "attachments[0].name",
+            "attachments[1].content_type",
+            "attachments[1].content_base64"
+        ]
+    );
+    let view = app
+        .api
+        .request_status(created.id, &created.status_token)
+        .await
+        .unwrap();
+    assert_eq!(view.status, RequestStatus::Open);
+    assert!(view.attachments.is_empty());
 }

@@ -77,6 +77,7 @@ async fn request_intake_is_rate_limited_per_client_with_retry_after() {
         email: Some(EmailAddress::parse("flood@example.nl").unwrap()),
         name: None,
         details: None,
+        subject: None,
     };
     for _ in 0..10 {
         app.api.create_request(&body, None).await.unwrap();

@@ -63,6 +63,7 @@ fn request() -> CreateRightsRequest {
         email: Some(EmailAddress::parse("visitor@example.nl").unwrap()),
         name: None,
         details: None,
+        subject: None,
     }
 }
 

@@ -18,6 +18,7 @@ fn visitor_request(kind: RightsRequestKind) -> CreateRightsRequest {
         email: Some(EmailAddress::parse("bezoeker@example.nl").unwrap()),
         name: None,
         details: None,
+        subject: None,
     }
 }
 

@@ -54,6 +54,7 @@ async fn unverified_requests_go_after_fourteen_days_and_verified_ones_stay() {
         email: Some(EmailAddress::parse(email).unwrap()),
         name: None,
         details: None,
+        subject: None,
     };
     app.api
         .create_request(&request("a@example.nl"), None)

@@ -19,7 +19,10 @@ mod staff;
 mod writer;
 
 use super::ledger::{GENESIS_HASH, NewConsentEvent, StoredLink, verify_chain};
-use super::{OutboxRow, RetentionPeriods, RetentionReport, StaffRecord, Storage, StorageError};
+use super::{
+    OutboxRow, RetentionPeriods, RetentionReport, StaffRecord, Storage, StorageError,
+    StoredAttachment,
+};
 use crate::requests::{ActionRefused, RequestAction};
 use crate::requests::{CodeCheck, Email, NewRightsRequest, StoredRequest};
 use privacy_shared::EmailAddress;
@@ -34,6 +37,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/sqlite/0003_ledger_anchor.sql"),
     include_str!("../../../migrations/sqlite/0004_staff.sql"),
     include_str!("../../../migrations/sqlite/0005_outbox_retries.sql"),
+    include_str!("../../../migrations/sqlite/0006_answer_attachments.sql"),
 ];
 
 pub struct SqliteStorage {
@@ -300,10 +304,47 @@ impl Storage for SqliteStorage {
         id: Uuid,
         actor: EmailAddress,
         action: RequestAction,
+        attachments: Vec<StoredAttachment>,
         now: OffsetDateTime,
     ) -> Result<Option<Result<StoredRequest, ActionRefused>>, StorageError> {
-        self.write(move |conn| staff::act(conn, id, &actor, &action, now))
+        self.write(move |conn| staff::act(conn, id, &actor, &action, &attachments, now))
             .await
+    }
+
+    async fn answer_files(&self, request: Uuid) -> Result<Vec<StoredAttachment>, StorageError> {
+        self.read(move |conn| requests::attachments(conn, request))
+            .await
+    }
+
+    async fn person_data(
+        &self,
+        email: Option<EmailAddress>,
+        customer: Option<CustomerNumber>,
+        subject: Option<SubjectId>,
+    ) -> Result<crate::export::PersonData, StorageError> {
+        self.read(move |conn| {
+            let sql = format!(
+                "SELECT {COLUMNS} FROM consent_events WHERE (?1 IS NOT NULL AND customer = ?1) \
+                 OR (?2 IS NOT NULL AND subject_id = ?2) ORDER BY seq"
+            );
+            let mut statement = conn.prepare(&sql)?;
+            let customer = customer.as_ref().map(|c| c.as_ref().to_owned());
+            let rows = statement.query_map(
+                rusqlite::params![customer, subject.map(|s| s.to_string())],
+                receipt_from_row,
+            )?;
+            let consent_events = rows.collect::<Result<Vec<_>, _>>()?;
+            let requests = requests::requests_of(
+                conn,
+                email.as_ref().map(|e| e.as_ref()),
+                customer.as_deref(),
+            )?;
+            Ok(crate::export::PersonData {
+                consent_events,
+                requests,
+            })
+        })
+        .await
     }
 
     async fn consent_stats(&self) -> Result<Vec<ConsentStatsRow>, StorageError> {

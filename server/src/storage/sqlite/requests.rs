@@ -1,6 +1,6 @@
 //! Rights requests, their history and the outbox in SQLite.
 
-use privacy_shared::rights::{HistoryEntry, RequestStatus};
+use privacy_shared::rights::{AttachmentInfo, HistoryEntry, RequestStatus};
 use privacy_shared::validate::VerificationCode;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use time::format_description::well_known::Rfc3339;
@@ -9,7 +9,8 @@ use uuid::Uuid;
 
 use super::{bad, rfc3339, text, typed};
 use crate::requests::{self, CodeCheck, Email, MAX_CODE_ATTEMPTS, NewRightsRequest, StoredRequest};
-use crate::storage::{OutboxRow, StorageError};
+use crate::storage::{OutboxRow, StorageError, StoredAttachment};
+use crate::vault::Sealed;
 
 pub fn history_entry(
     conn: &Connection,
@@ -57,8 +58,8 @@ pub fn create(
     };
     conn.execute(
         "INSERT INTO rights_requests (id, site, kind, status, language, email, customer, name, details, \
-         status_token_hash, received_at, due_date, code_hash, code_expires_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+         status_token_hash, received_at, due_date, code_hash, code_expires_at, subject) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
         params![
             request.id.to_string(),
             request.site.as_str(),
@@ -74,6 +75,7 @@ pub fn create(
             request.due_date.to_string(),
             code_hash,
             code_expires,
+            request.subject.map(|s| s.to_string()),
         ],
     )?;
     history_entry(
@@ -114,6 +116,11 @@ fn request_from_row(row: &Row<'_>) -> rusqlite::Result<StoredRequest> {
         customer: optional("customer")?
             .map(|c| privacy_shared::CustomerNumber::parse(&c).map_err(|e| bad("customer", e)))
             .transpose()?,
+        name: optional("name")?,
+        details: optional("details")?,
+        subject: optional("subject")?
+            .map(|s| s.parse().map_err(|e| bad("subject", e)))
+            .transpose()?,
         status_token_hash: text(row, "status_token_hash")?,
         received_at: OffsetDateTime::parse(&text(row, "received_at")?, &Rfc3339)
             .map_err(|e| bad("received_at", e))?,
@@ -126,6 +133,7 @@ fn request_from_row(row: &Row<'_>) -> rusqlite::Result<StoredRequest> {
         answer: optional("answer")?,
         refusal_reasons: optional("refusal_reasons")?,
         history: Vec::new(),
+        attachments: Vec::new(),
     })
 }
 
@@ -151,7 +159,92 @@ pub fn find(conn: &Connection, id: Uuid) -> Result<Option<StoredRequest>, Storag
         })
     })?;
     request.history = history.collect::<Result<_, _>>()?;
+    let mut statement = conn.prepare(
+        "SELECT name, content_type, size FROM request_attachments WHERE request_id = ?1 \
+         ORDER BY created_at, rowid",
+    )?;
+    let attachments = statement.query_map([id.to_string()], |row| {
+        Ok(AttachmentInfo {
+            name: row.get("name")?,
+            content_type: row.get("content_type")?,
+            size: row.get("size")?,
+        })
+    })?;
+    request.attachments = attachments.collect::<Result<_, _>>()?;
     Ok(Some(request))
+}
+
+/// Stores sealed files of an answer.
+pub fn insert_attachments(
+    conn: &Connection,
+    request: Uuid,
+    attachments: &[StoredAttachment],
+    now: OffsetDateTime,
+) -> Result<(), StorageError> {
+    for a in attachments {
+        conn.execute(
+            "INSERT INTO request_attachments (id, request_id, name, content_type, size, export, nonce, ciphertext, created_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            params![
+                a.id.to_string(),
+                request.to_string(),
+                a.name,
+                a.content_type,
+                a.size,
+                a.export,
+                a.sealed.nonce,
+                a.sealed.ciphertext,
+                rfc3339(now)
+            ],
+        )?;
+    }
+    Ok(())
+}
+
+/// The sealed files of a request's answer, in the order they were attached.
+pub fn attachments(
+    conn: &Connection,
+    request: Uuid,
+) -> Result<Vec<StoredAttachment>, StorageError> {
+    let mut statement = conn.prepare(
+        "SELECT * FROM request_attachments WHERE request_id = ?1 ORDER BY created_at, rowid",
+    )?;
+    let rows = statement.query_map([request.to_string()], |row| {
+        Ok(StoredAttachment {
+            id: text(row, "id")?.parse().map_err(|e| bad("id", e))?,
+            name: row.get("name")?,
+            content_type: row.get("content_type")?,
+            size: row.get("size")?,
+            export: row.get("export")?,
+            sealed: Sealed {
+                nonce: row.get("nonce")?,
+                ciphertext: row.get("ciphertext")?,
+            },
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Every request filed with this e-mail address or customer number, oldest first.
+pub fn requests_of(
+    conn: &Connection,
+    email: Option<&str>,
+    customer: Option<&str>,
+) -> Result<Vec<StoredRequest>, StorageError> {
+    let mut statement = conn.prepare(
+        "SELECT id FROM rights_requests WHERE (?1 IS NOT NULL AND email = ?1) \
+         OR (?2 IS NOT NULL AND customer = ?2) ORDER BY received_at, rowid",
+    )?;
+    let ids = statement
+        .query_map(params![email, customer], |row| text(row, "id"))?
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut requests = Vec::new();
+    for id in ids {
+        if let Some(request) = find(conn, id.parse().map_err(|e| bad("id", e))?)? {
+            requests.push(request);
+        }
+    }
+    Ok(requests)
 }
 
 /// Checks a code inside the writer's transaction, so a wrong attempt is counted durably.

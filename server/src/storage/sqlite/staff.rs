@@ -9,10 +9,10 @@ use time::format_description::well_known::Rfc3339;
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
-use super::requests::{find, history_entry, queue_email};
+use super::requests::{find, history_entry, insert_attachments, queue_email};
 use super::{bad, rfc3339, text, typed};
 use crate::requests::{ActionRefused, RequestAction, StoredRequest, plan};
-use crate::storage::{StaffRecord, StorageError};
+use crate::storage::{StaffRecord, StorageError, StoredAttachment};
 
 const AUDIT_GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
@@ -255,6 +255,7 @@ pub fn act(
     id: Uuid,
     actor: &EmailAddress,
     action: &RequestAction,
+    attachments: &[StoredAttachment],
     now: OffsetDateTime,
 ) -> Result<Option<Result<StoredRequest, ActionRefused>>, StorageError> {
     let Some(request) = find(conn, id)? else {
@@ -281,6 +282,7 @@ pub fn act(
     if let Some(email) = &change.email {
         queue_email(conn, email, Some(id), now)?;
     }
+    insert_attachments(conn, id, attachments, now)?;
     audit(
         conn,
         actor.as_ref(),
@@ -289,6 +291,10 @@ pub fn act(
         change.note.as_deref(),
         now,
     )?;
+    for file in attachments {
+        let what = if file.export { "export" } else { "attach" };
+        audit(conn, actor.as_ref(), what, Some(id), Some(&file.name), now)?;
+    }
     let updated =
         find(conn, id)?.ok_or_else(|| StorageError::Database("the request vanished".into()))?;
     Ok(Some(Ok(updated)))

@@ -1,0 +1,153 @@
+//! Encryption at rest for the files of rights-request answers: XChaCha20-Poly1305 under a key from
+//! the configuration (or a key file beside the database), a fresh random nonce per file, and the
+//! file's id as associated data, so a ciphertext copied onto another row does not open.
+
+use anyhow::Context as _;
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use std::path::Path;
+use uuid::Uuid;
+
+/// A sealed file: the nonce and the ciphertext with its tag.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sealed {
+    pub nonce: Vec<u8>,
+    pub ciphertext: Vec<u8>,
+}
+
+/// The ciphertext does not open under this key and id: it was altered, moved or sealed with
+/// another key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the stored file does not decrypt: it was altered or sealed with another key")]
+pub struct OpenError;
+
+/// The key that seals and opens attachments.
+#[derive(Clone)]
+pub struct Vault {
+    cipher: XChaCha20Poly1305,
+}
+
+impl std::fmt::Debug for Vault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Vault(***)")
+    }
+}
+
+impl Vault {
+    pub fn new(key: &[u8; 32]) -> Self {
+        Self {
+            cipher: XChaCha20Poly1305::new(key.into()),
+        }
+    }
+
+    /// A vault with a random key, for tests and throwaway servers.
+    pub fn random() -> anyhow::Result<Self> {
+        let mut key = [0u8; 32];
+        getrandom::fill(&mut key).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+        Ok(Self::new(&key))
+    }
+
+    /// The key from its base64 form (32 bytes).
+    pub fn from_base64(key: &[u8]) -> anyhow::Result<Self> {
+        let bytes = STANDARD
+            .decode(key.trim_ascii())
+            .context("the attachment key is not base64")?;
+        let key: [u8; 32] = bytes
+            .try_into()
+            .map_err(|_| anyhow::anyhow!("the attachment key must be 32 bytes"))?;
+        Ok(Self::new(&key))
+    }
+
+    /// The key in the file at `path`, created with a random key (readable by the owner only)
+    /// when there is none.
+    pub fn from_key_file(path: &Path) -> anyhow::Result<Self> {
+        if let Ok(text) = std::fs::read(path) {
+            return Self::from_base64(&text).with_context(|| format!("reading {}", path.display()));
+        }
+        let mut key = [0u8; 32];
+        getrandom::fill(&mut key).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut file = options
+            .open(path)
+            .with_context(|| format!("creating the attachment key file {}", path.display()))?;
+        std::io::Write::write_all(&mut file, STANDARD.encode(key).as_bytes())?;
+        file.sync_all()?;
+        Ok(Self::new(&key))
+    }
+
+    pub fn seal(&self, id: Uuid, plaintext: &[u8]) -> anyhow::Result<Sealed> {
+        let mut nonce = [0u8; 24];
+        getrandom::fill(&mut nonce).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+        let ciphertext = self
+            .cipher
+            .encrypt(
+                XNonce::from_slice(&nonce),
+                Payload {
+                    msg: plaintext,
+                    aad: id.as_bytes(),
+                },
+            )
+            .map_err(|_| anyhow::anyhow!("encryption failed"))?;
+        Ok(Sealed {
+            nonce: nonce.to_vec(),
+            ciphertext,
+        })
+    }
+
+    pub fn open(&self, id: Uuid, sealed: &Sealed) -> Result<Vec<u8>, OpenError> {
+        if sealed.nonce.len() != 24 {
+            return Err(OpenError);
+        }
+        self.cipher
+            .decrypt(
+                XNonce::from_slice(&sealed.nonce),
+                Payload {
+                    msg: &sealed.ciphertext,
+                    aad: id.as_bytes(),
+                },
+            )
+            .map_err(|_| OpenError)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sealed_file_opens_only_with_its_key_and_its_id() {
+        let vault = Vault::random().unwrap();
+        let id = Uuid::new_v4();
+        let sealed = vault.seal(id, b"consent history").unwrap();
+        assert!(
+            !sealed.ciphertext.windows(7).any(|w| w == b"consent"),
+            "the plaintext is not visible"
+        );
+        assert_eq!(vault.open(id, &sealed).unwrap(), b"consent history");
+        assert_eq!(vault.open(Uuid::new_v4(), &sealed), Err(OpenError));
+        assert_eq!(Vault::random().unwrap().open(id, &sealed), Err(OpenError));
+        let mut altered = sealed.clone();
+        altered.ciphertext[0] ^= 1;
+        assert_eq!(vault.open(id, &altered), Err(OpenError));
+    }
+
+    #[test]
+    fn the_key_file_is_created_once_and_then_reused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("attachments.key");
+        let first = Vault::from_key_file(&path).unwrap();
+        let id = Uuid::new_v4();
+        let sealed = first.seal(id, b"x").unwrap();
+        let again = Vault::from_key_file(&path).unwrap();
+        assert_eq!(again.open(id, &sealed).unwrap(), b"x");
+        assert!(
+            Vault::from_base64(b"c2hvcnQ=").is_err(),
+            "a short key is refused"
+        );
+    }
+}
