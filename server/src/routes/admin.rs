@@ -239,18 +239,18 @@ async fn act<B: serde::de::DeserializeOwned>(
     }
     let sealed = files
         .into_iter()
-        .map(|(name, content_type, content, export)| {
+        .map(|file| {
             let id = Uuid::new_v4();
-            let sealed = vault.seal(id, &content).map_err(|e| {
+            let sealed = vault.seal(id, &file.content).map_err(|e| {
                 tracing::error!(error = %e, "cannot seal an answer file");
                 ApiError::new(ProblemKind::Internal)
             })?;
             Ok(StoredAttachment {
                 id,
-                name,
-                content_type,
-                size: content.len() as u64,
-                export,
+                size: file.content.len() as u64,
+                name: file.name,
+                content_type: file.content_type,
+                export: file.export,
                 sealed,
             })
         })
@@ -265,13 +265,20 @@ async fn act<B: serde::de::DeserializeOwned>(
     }
 }
 
+/// A file of an answer before it is sealed.
+struct AnswerContent {
+    name: String,
+    content_type: String,
+    content: Vec<u8>,
+    /// Part of the automatic export.
+    export: bool,
+}
+
 /// The most files one answer may carry.
 const MAX_ATTACHMENTS: usize = 20;
 
 /// The officer's files, decoded and checked: a plain file name, a media type, base64 content.
-fn attachments(
-    attached: Vec<NewAttachment>,
-) -> Result<Vec<(String, String, Vec<u8>, bool)>, ApiError> {
+fn attachments(attached: Vec<NewAttachment>) -> Result<Vec<AnswerContent>, ApiError> {
     if attached.len() > MAX_ATTACHMENTS {
         return Err(ApiError::fields(vec![FieldError::new(
             "attachments",
@@ -304,7 +311,12 @@ fn attachments(
             ));
         }
         match STANDARD.decode(file.content_base64.as_bytes()) {
-            Ok(content) => files.push((name, content_type, content, false)),
+            Ok(content) => files.push(AnswerContent {
+                name,
+                content_type,
+                content,
+                export: false,
+            }),
             Err(_) => errors.push(FieldError::new(
                 format!("attachments[{i}].content_base64"),
                 "invalid_value",
