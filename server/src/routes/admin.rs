@@ -226,13 +226,11 @@ async fn act<B: serde::de::DeserializeOwned>(
             files.extend(
                 export::files(&person, stored.language, now)
                     .into_iter()
-                    .map(|f| {
-                        (
-                            f.name.to_owned(),
-                            f.content_type.to_owned(),
-                            f.content,
-                            true,
-                        )
+                    .map(|f| AnswerContent {
+                        name: f.name.to_owned(),
+                        content_type: f.content_type.to_owned(),
+                        content: f.content,
+                        export: true,
                     }),
             );
         }
