@@ -7,6 +7,7 @@
 pub mod export;
 pub mod limits;
 pub mod mail;
+pub mod metrics;
 pub mod problem;
 pub mod requests;
 pub mod routes;

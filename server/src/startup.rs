@@ -8,6 +8,7 @@ use std::net::TcpListener;
 use std::sync::Arc;
 
 use crate::limits::RateLimiter;
+use crate::metrics::Metrics;
 use crate::routes::{self, AllowedOrigins, IdentityKey, PolicyCatalog, StaticRoots};
 use crate::settings::Settings;
 use crate::storage::{self, DatabaseUrl, Storage};
@@ -45,6 +46,7 @@ impl Application {
             identity: web::Data::new(IdentityKey(settings.identity_secret.clone())),
             limiter: web::Data::new(RateLimiter::new(settings.rate_limits)),
             vault: web::Data::new(vault),
+            metrics: web::Data::new(Metrics::default()),
             origins: web::Data::new(AllowedOrigins(settings.allowed_origins.clone())),
             roots: web::Data::new(StaticRoots {
                 www: settings.www_dir.clone(),
@@ -99,6 +101,7 @@ struct Shared {
     identity: web::Data<IdentityKey>,
     limiter: web::Data<RateLimiter>,
     vault: web::Data<Vault>,
+    metrics: web::Data<Metrics>,
     origins: web::Data<AllowedOrigins>,
     roots: web::Data<StaticRoots>,
 }
@@ -120,8 +123,10 @@ fn run(listener: TcpListener, shared: Shared, workers: Option<usize>) -> std::io
             .app_data(shared.identity.clone())
             .app_data(shared.limiter.clone())
             .app_data(shared.vault.clone())
+            .app_data(shared.metrics.clone())
             .app_data(shared.origins.clone())
             .app_data(shared.roots.clone())
+            .wrap(actix_web::middleware::from_fn(crate::metrics::middleware))
             .configure(routes::configure)
     })
     .listen(listener)?;

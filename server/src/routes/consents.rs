@@ -60,6 +60,7 @@ async fn store(
         expires_at: recorded_at + Duration::seconds(MAX_AGE_SECONDS),
     };
     let recorded = storage.record_consent(event).await?;
+    crate::metrics::Metrics::consent_recorded(request, recorded.created);
     let mut response = if recorded.created {
         HttpResponse::Created()
     } else {

@@ -51,6 +51,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(api(endpoints::AdminAudit::PATH).route(web::get().to(admin::audit)))
         .service(api(endpoints::AdminOutbox::PATH).route(web::get().to(admin::outbox)))
         .service(web::resource("/.well-known/gpc.json").route(web::get().to(health::gpc)))
+        .service(web::resource("/metrics").route(web::get().to(crate::metrics::endpoint)))
         .default_service(web::to(fallback));
 }
 

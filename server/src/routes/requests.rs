@@ -92,6 +92,7 @@ pub async fn create(
     };
     let due_date = new.due_date;
     storage.create_request(new, email_message).await?;
+    crate::metrics::Metrics::request_filed(&request);
     Ok(HttpResponse::Created().json(RequestCreated {
         id,
         status_token,

@@ -56,3 +56,46 @@ async fn hsts_is_sent_only_over_tls() {
             .starts_with("max-age=")
     );
 }
+
+#[tokio::test]
+async fn metrics_count_routes_by_pattern_and_consent_writes_and_retries() {
+    let app = spawn_app().await;
+    let body = crate::helpers::consent_body(privacy_shared::ConsentKind::RejectAll);
+    app.api.record_consent(&body).await.unwrap();
+    app.api.record_consent(&body).await.unwrap();
+    let receipt_path = format!(
+        "{}/api/v1/consents/{}/receipt",
+        app.address,
+        uuid::Uuid::new_v4()
+    );
+    assert_eq!(reqwest::get(&receipt_path).await.unwrap().status(), 404);
+
+    let response = reqwest::get(format!("{}/metrics", app.address))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain; version=0.0.4")
+    );
+    let text = response.text().await.unwrap();
+    for line in [
+        "privacy_http_requests_total{route=\"/api/v1/consents\",method=\"POST\",status=\"201\"} 1",
+        "privacy_http_requests_total{route=\"/api/v1/consents\",method=\"POST\",status=\"200\"} 1",
+        "privacy_http_requests_total{route=\"/api/v1/consents/{event_id}/receipt\",method=\"GET\",status=\"404\"} 1",
+        "privacy_http_request_duration_seconds_count{route=\"/api/v1/consents\"} 2",
+        "privacy_consent_events_total 1",
+        "privacy_consent_retries_total 1",
+    ] {
+        assert!(
+            text.lines().any(|l| l == line),
+            "missing `{line}` in\n{text}"
+        );
+    }
+    assert!(
+        !text.contains(&body.subject.to_string()),
+        "no ids in labels"
+    );
+}

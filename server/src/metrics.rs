@@ -1,0 +1,213 @@
+//! `/metrics` for Prometheus: requests by route pattern, method and status, their latency as a
+//! histogram per route, and the ledger and request counters. Labels are route patterns
+//! (`/api/v1/requests/{id}`), never raw paths, so no id or token reaches a metric.
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+use actix_web::{HttpRequest, HttpResponse, web};
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+/// Upper bounds of the latency buckets, in seconds.
+const BUCKETS: [f64; 11] = [
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+];
+
+#[derive(Debug, Default, Clone)]
+struct Histogram {
+    /// Cumulative counts per bucket of [`BUCKETS`].
+    buckets: [u64; BUCKETS.len()],
+    count: u64,
+    sum_seconds: f64,
+}
+
+impl Histogram {
+    fn observe(&mut self, seconds: f64) {
+        for (bound, bucket) in BUCKETS.iter().zip(self.buckets.iter_mut()) {
+            if seconds <= *bound {
+                *bucket += 1;
+            }
+        }
+        self.count += 1;
+        self.sum_seconds += seconds;
+    }
+}
+
+#[derive(Debug, Default)]
+struct Http {
+    /// (route, method, status) → count.
+    requests: BTreeMap<(String, String, u16), u64>,
+    /// route → latency.
+    latency: BTreeMap<String, Histogram>,
+}
+
+/// What the server counts, shared by every worker.
+#[derive(Debug, Default)]
+pub struct Metrics {
+    http: Mutex<Http>,
+    consent_events_created: AtomicU64,
+    consent_events_replayed: AtomicU64,
+    rights_requests_filed: AtomicU64,
+}
+
+impl Metrics {
+    fn observe(&self, route: String, method: String, status: u16, seconds: f64) {
+        let mut http = self.http.lock().unwrap_or_else(|e| e.into_inner());
+        *http
+            .requests
+            .entry((route.clone(), method, status))
+            .or_default() += 1;
+        http.latency.entry(route).or_default().observe(seconds);
+    }
+
+    /// Counts a consent write: a new event, or a retry answered with the first receipt.
+    pub fn consent_recorded(request: &HttpRequest, created: bool) {
+        if let Some(metrics) = request.app_data::<web::Data<Metrics>>() {
+            let counter = if created {
+                &metrics.consent_events_created
+            } else {
+                &metrics.consent_events_replayed
+            };
+            counter.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Counts a filed rights request.
+    pub fn request_filed(request: &HttpRequest) {
+        if let Some(metrics) = request.app_data::<web::Data<Metrics>>() {
+            metrics
+                .rights_requests_filed
+                .fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// The Prometheus text exposition format (version 0.0.4).
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        let http = self.http.lock().unwrap_or_else(|e| e.into_inner());
+        out.push_str("# HELP privacy_http_requests_total HTTP requests answered, by route pattern, method and status.\n");
+        out.push_str("# TYPE privacy_http_requests_total counter\n");
+        for ((route, method, status), count) in &http.requests {
+            let _ = writeln!(
+                out,
+                "privacy_http_requests_total{{route=\"{}\",method=\"{method}\",status=\"{status}\"}} {count}",
+                escape(route)
+            );
+        }
+        out.push_str(
+            "# HELP privacy_http_request_duration_seconds Time to answer, by route pattern.\n",
+        );
+        out.push_str("# TYPE privacy_http_request_duration_seconds histogram\n");
+        for (route, histogram) in &http.latency {
+            let route = escape(route);
+            for (bound, count) in BUCKETS.iter().zip(histogram.buckets) {
+                let _ = writeln!(
+                    out,
+                    "privacy_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"{bound}\"}} {count}"
+                );
+            }
+            let _ = writeln!(
+                out,
+                "privacy_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"+Inf\"}} {}\n\
+                 privacy_http_request_duration_seconds_sum{{route=\"{route}\"}} {}\n\
+                 privacy_http_request_duration_seconds_count{{route=\"{route}\"}} {}",
+                histogram.count, histogram.sum_seconds, histogram.count
+            );
+        }
+        drop(http);
+        let counters = [
+            (
+                "privacy_consent_events_total",
+                "Consent events appended to the ledger.",
+                self.consent_events_created.load(Ordering::Relaxed),
+            ),
+            (
+                "privacy_consent_retries_total",
+                "Consent writes answered with the first receipt of their idempotency key.",
+                self.consent_events_replayed.load(Ordering::Relaxed),
+            ),
+            (
+                "privacy_rights_requests_total",
+                "Rights requests filed.",
+                self.rights_requests_filed.load(Ordering::Relaxed),
+            ),
+        ];
+        for (name, help, value) in counters {
+            let _ = writeln!(
+                out,
+                "# HELP {name} {help}\n# TYPE {name} counter\n{name} {value}"
+            );
+        }
+        out
+    }
+}
+
+fn escape(label: &str) -> String {
+    label
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}
+
+/// Counts every request by its route pattern; what matched no route is `other`.
+pub async fn middleware(
+    request: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let start = Instant::now();
+    let metrics = request.app_data::<web::Data<Metrics>>().cloned();
+    let method = request.method().to_string();
+    let response = next.call(request).await?;
+    if let Some(metrics) = metrics {
+        let route = response
+            .request()
+            .match_pattern()
+            .unwrap_or_else(|| "other".to_owned());
+        metrics.observe(
+            route,
+            method,
+            response.status().as_u16(),
+            start.elapsed().as_secs_f64(),
+        );
+    }
+    Ok(response)
+}
+
+/// `GET /metrics`.
+pub async fn endpoint(metrics: web::Data<Metrics>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(metrics.render())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buckets_are_cumulative_and_the_exposition_names_every_series() {
+        let metrics = Metrics::default();
+        metrics.observe("/api/v1/health".into(), "GET".into(), 200, 0.003);
+        metrics.observe("/api/v1/health".into(), "GET".into(), 200, 0.3);
+        let text = metrics.render();
+        assert!(text.contains(
+            "privacy_http_requests_total{route=\"/api/v1/health\",method=\"GET\",status=\"200\"} 2"
+        ));
+        assert!(text.contains(
+            "privacy_http_request_duration_seconds_bucket{route=\"/api/v1/health\",le=\"0.005\"} 1"
+        ));
+        assert!(text.contains(
+            "privacy_http_request_duration_seconds_bucket{route=\"/api/v1/health\",le=\"0.5\"} 2"
+        ));
+        assert!(
+            text.contains(
+                "privacy_http_request_duration_seconds_count{route=\"/api/v1/health\"} 2"
+            )
+        );
+        assert!(text.contains("privacy_consent_events_total 0"));
+    }
+}
