@@ -13,7 +13,7 @@ pub const TOTP_STEP: i64 = 30;
 pub const SESSION_HOURS: i64 = 8;
 
 /// The session cookie's name.
-pub const SESSION_COOKIE: &str = "vp_admin";
+pub const SESSION_COOKIE: &str = privacy_shared::wire::STAFF_SESSION_COOKIE;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CredentialError {

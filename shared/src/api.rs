@@ -21,8 +21,14 @@ pub enum Method {
 /// One endpoint: its method, its path (with `{name}` placeholders as actix-web writes them) and
 /// the bodies it takes and gives. `()` is "no body".
 pub trait Endpoint {
+    /// The name of the endpoint, such as `RecordConsent` (the OpenAPI operation id).
+    const NAME: &'static str;
+    /// What it does, in one sentence.
+    const DOC: &'static str;
     const METHOD: Method;
     const PATH: &'static str;
+    /// The query parameters it reads, with what each means; all optional.
+    const QUERY: &'static [(&'static str, &'static str)];
     type Request: Serialize;
     type Response: DeserializeOwned;
 }
@@ -38,21 +44,36 @@ pub enum Credentials<'a> {
 }
 
 macro_rules! endpoints {
-    ($($(#[$doc:meta])* $name:ident: $method:ident $path:literal, $request:ty => $response:ty;)*) => {
+    ($(
+        #[doc = $doc:literal]
+        $name:ident: $method:ident $path:literal $([$($query:literal: $meaning:literal),*])?,
+        $request:ty => $response:ty;
+    )*) => {
         /// Every endpoint of the API.
         pub mod endpoints {
             use super::{Endpoint, Method};
             $(
-                $(#[$doc])*
+                #[doc = $doc]
                 pub struct $name;
                 impl Endpoint for $name {
+                    const NAME: &'static str = stringify!($name);
+                    const DOC: &'static str = $doc;
                     const METHOD: Method = Method::$method;
                     const PATH: &'static str = $path;
+                    const QUERY: &'static [(&'static str, &'static str)] = &[$($(($query, $meaning)),*)?];
                     type Request = $request;
                     type Response = $response;
                 }
             )*
         }
+
+        /// Every endpoint's name, method and path.
+        pub const TABLE: &[(&str, Method, &str)] = &[$((stringify!($name), Method::$method, $path)),*];
+
+        /// Adds each endpoint to the OpenAPI description.
+        #[cfg(feature = "openapi")]
+        pub(crate) const ALL_ENDPOINTS: &[fn(&mut crate::openapi::Builder)] =
+            &[$(crate::openapi::Builder::add::<endpoints::$name>),*];
     };
 }
 
@@ -60,9 +81,9 @@ endpoints! {
     /// Liveness and database reachability.
     Health: Get "/api/v1/health", () => crate::wire::Health;
     /// Purposes, texts, policy version and notice hash for a site (`?lang=`).
-    SiteConfig: Get "/api/v1/sites/{site}/config", () => crate::wire::SiteConfig;
+    SiteConfig: Get "/api/v1/sites/{site}/config" ["lang": "`nl` or `en`; the browser's language by default"], () => crate::wire::SiteConfig;
     /// The structured policy (`?lang=&version=`; the current version by default).
-    Policy: Get "/api/v1/policy", () => crate::policy::PolicyDocument;
+    Policy: Get "/api/v1/policy" ["lang": "`nl` or `en`", "version": "a published version; the current one by default"], () => crate::policy::PolicyDocument;
     /// Every published version with its notice hashes.
     PolicyVersions: Get "/api/v1/policy/versions", () => Vec<crate::wire::PolicyVersionInfo>;
     /// Records a consent event: 201 with a receipt, 200 with the first receipt on a retry.
@@ -72,7 +93,7 @@ endpoints! {
     /// A subject's latest state and history.
     SubjectConsent: Get "/api/v1/subjects/{subject}/consent", () => crate::consent::SubjectConsent;
     /// A logged-in customer's latest consent, for cross-device sync.
-    MeConsent: Get "/api/v1/me/consent", () => crate::wire::MeConsent;
+    MeConsent: Get "/api/v1/me/consent" ["site": "the site id, such as `virtio-nl`"], () => crate::wire::MeConsent;
     /// Records a logged-in customer's choice.
     PutMeConsent: Put "/api/v1/me/consent", crate::wire::PutMeConsent => crate::consent::ConsentReceipt;
     /// Files a rights request.
@@ -105,6 +126,8 @@ endpoints! {
     AdminAudit: Get "/api/v1/admin/audit", () => crate::wire::AuditLog;
     /// The e-mail outbox.
     AdminOutbox: Get "/api/v1/admin/outbox", () => Vec<crate::wire::OutboxMessage>;
+    /// This description of the API (OpenAPI 3.1).
+    OpenApi: Get "/api/v1/openapi.json", () => serde_json::Value;
 }
 
 /// A recorded consent event: the receipt, and whether this call created it (`false` when the

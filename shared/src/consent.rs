@@ -67,6 +67,7 @@ impl fmt::Display for SubjectId {
 
 /// What a consent event did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ConsentKind {
     AcceptAll,
@@ -92,6 +93,7 @@ impl ConsentKind {
 
 /// The control a consent event came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum ConsentSource {
     Banner,
@@ -127,6 +129,7 @@ pub fn uniform_choices(site: SiteId, granted: bool) -> ConsentChoices {
 
 /// The body of `POST /api/v1/consents`: one change of a subject's consent.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RecordConsent {
     /// Chosen by the client; a retry with the same key returns the first receipt.
@@ -136,6 +139,7 @@ pub struct RecordConsent {
     pub kind: ConsentKind,
     pub source: ConsentSource,
     /// The state of every purpose the site shows.
+    #[cfg_attr(feature = "openapi", schema(inline))]
     pub choices: ConsentChoices,
     pub policy_version: String,
     pub language: Language,
@@ -217,6 +221,7 @@ impl RecordConsent {
 
 /// Proof of one recorded consent event, as the server stored it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ConsentReceipt {
     pub event_id: Uuid,
     #[serde(with = "time::serde::rfc3339")]
@@ -227,6 +232,7 @@ pub struct ConsentReceipt {
     pub customer: Option<crate::CustomerNumber>,
     pub kind: ConsentKind,
     pub source: ConsentSource,
+    #[cfg_attr(feature = "openapi", schema(inline))]
     pub choices: ConsentChoices,
     pub policy_version: String,
     pub language: Language,
@@ -243,6 +249,7 @@ pub struct ConsentReceipt {
 
 /// The answer of `GET /api/v1/subjects/{subject}/consent`: the latest state and every event.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SubjectConsent {
     pub subject: SubjectId,
     pub latest: Option<ConsentReceipt>,

@@ -12,6 +12,8 @@ pub mod cookie;
 pub mod facts;
 pub mod identity;
 pub mod language;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 pub mod policy;
 pub mod problem;
 pub mod purpose;

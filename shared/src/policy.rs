@@ -68,6 +68,7 @@ pub fn notice_hash(version: &str, language: Language) -> Option<&'static str> {
 
 /// One version of the policy in one language.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PolicyDocument {
     pub version: String,
     /// The date the version took effect, `YYYY-MM-DD`.
@@ -77,17 +78,20 @@ pub struct PolicyDocument {
     pub translation_of: Option<Language>,
     pub title: String,
     /// What stands between the title and the first section.
+    #[cfg_attr(feature = "openapi", schema(inline))]
     pub intro: Vec<Paragraph>,
     pub sections: Vec<Section>,
 }
 
 /// A heading with its text. Sections are flat; `level` 2 is a chapter, 3 a subsection.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Section {
     /// Stable across languages and versions, so links and the language switch keep their place.
     pub anchor: String,
     pub level: u8,
     pub heading: String,
+    #[cfg_attr(feature = "openapi", schema(inline))]
     pub paragraphs: Vec<Paragraph>,
 }
 
@@ -95,6 +99,7 @@ pub struct Section {
 pub type Paragraph = Vec<Inline>;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Inline {
     Text { text: String },

@@ -132,6 +132,7 @@ impl ProblemKind {
 
 /// What is wrong with one field of a request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FieldError {
     /// A dotted path into the body, such as `choices.analytics`.
     pub field: String,
@@ -157,6 +158,7 @@ impl FieldError {
 
 /// An RFC 9457 problem details body.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Problem {
     #[serde(rename = "type")]
     pub type_uri: String,

@@ -10,6 +10,7 @@ use crate::facts::Text;
 
 /// A purpose of processing that has its own toggle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum PurposeId {
     Necessary,

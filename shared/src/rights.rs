@@ -10,6 +10,7 @@ use crate::{Language, SiteId};
 
 /// The rights a person can exercise through the rights center.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RightsRequestKind {
     Access,
@@ -58,6 +59,7 @@ impl RightsRequestKind {
 
 /// Where a request stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RequestStatus {
     AwaitingVerification,
@@ -204,6 +206,7 @@ pub fn extended_due_date(
 /// The body of `POST /api/v1/requests`. A customer with an identity token needs no e-mail
 /// address; a visitor gives one and receives a code. No reason, ID copy or fixed wording is asked.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateRightsRequest {
     pub site: SiteId,
@@ -224,6 +227,7 @@ pub struct CreateRightsRequest {
 
 /// The answer to a filed request: keep the status token to follow it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RequestCreated {
     pub id: Uuid,
     /// A secret that lets the requester read the status page; shown once.
@@ -236,6 +240,7 @@ pub struct RequestCreated {
 
 /// The body of `POST /api/v1/requests/{id}/verify`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct VerifyRequest {
     pub code: VerificationCode,
@@ -243,6 +248,7 @@ pub struct VerifyRequest {
 
 /// One step in a request's history, as the requester sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HistoryEntry {
     #[serde(with = "time::serde::rfc3339")]
     pub at: OffsetDateTime,
@@ -252,6 +258,7 @@ pub struct HistoryEntry {
 
 /// A file of an answer, without its content.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AttachmentInfo {
     pub name: String,
     pub content_type: String,
@@ -260,6 +267,7 @@ pub struct AttachmentInfo {
 
 /// A file of an answer with its content, base64-encoded.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AnswerFile {
     pub name: String,
     pub content_type: String,
@@ -268,12 +276,14 @@ pub struct AnswerFile {
 
 /// `GET /api/v1/requests/{id}/answer`: every file of the answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AnswerFiles {
     pub files: Vec<AnswerFile>,
 }
 
 /// The status page of one request (`GET /api/v1/requests/{id}`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RequestView {
     pub id: Uuid,
     pub kind: RightsRequestKind,

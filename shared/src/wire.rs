@@ -15,6 +15,7 @@ use crate::{
 
 /// The answer of `GET /api/v1/health`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Health {
     pub status: String,
     pub database: String,
@@ -22,6 +23,7 @@ pub struct Health {
 
 /// One purpose as the widget shows it, in the requested language.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PurposeInfo {
     pub id: PurposeId,
     pub label: String,
@@ -35,6 +37,7 @@ pub struct PurposeInfo {
 
 /// `GET /api/v1/sites/{site}/config?lang=`: what the widget needs to ask for consent on a site.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SiteConfig {
     pub site: SiteId,
     pub name: String,
@@ -46,6 +49,7 @@ pub struct SiteConfig {
 
 /// One published policy version (`GET /api/v1/policy/versions`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PolicyVersionInfo {
     pub version: String,
     pub effective: String,
@@ -55,6 +59,7 @@ pub struct PolicyVersionInfo {
 
 /// `GET /api/v1/me/consent`: a logged-in customer's latest consent on a site, on any device.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MeConsent {
     pub customer: CustomerNumber,
     pub latest: Option<ConsentReceipt>,
@@ -62,12 +67,14 @@ pub struct MeConsent {
 
 /// `PUT /api/v1/me/consent`: a customer's choice, recorded as a ledger event linked to them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PutMeConsent {
     pub idempotency_key: Uuid,
     pub site: SiteId,
     pub kind: ConsentKind,
     pub source: ConsentSource,
+    #[cfg_attr(feature = "openapi", schema(inline))]
     pub choices: ConsentChoices,
     pub policy_version: String,
     pub language: Language,
@@ -76,6 +83,7 @@ pub struct PutMeConsent {
 
 /// `POST /api/v1/admin/login`.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AdminLogin {
     pub email: EmailAddress,
@@ -93,8 +101,12 @@ impl std::fmt::Debug for AdminLogin {
     }
 }
 
+/// The HttpOnly cookie that carries a staff session.
+pub const STAFF_SESSION_COOKIE: &str = "vp_admin";
+
 /// A staff member's role.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum StaffRole {
     /// Handles requests: may change them.
@@ -105,6 +117,7 @@ pub enum StaffRole {
 
 /// The signed-in staff member; the session itself travels in an HttpOnly cookie.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AdminSession {
     pub email: EmailAddress,
     pub role: StaffRole,
@@ -112,6 +125,7 @@ pub struct AdminSession {
 
 /// One line of the request inbox, sorted by days left.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RequestSummary {
     pub id: Uuid,
     pub kind: RightsRequestKind,
@@ -127,6 +141,7 @@ pub struct RequestSummary {
 
 /// A request as staff see it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AdminRequestDetail {
     pub summary: RequestSummary,
     pub email: Option<EmailAddress>,
@@ -142,6 +157,7 @@ pub struct AdminRequestDetail {
 
 /// `POST /api/v1/admin/requests/{id}/extend`: once, before the due date, with a reason.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ExtendRequest {
     pub months: u8,
@@ -151,6 +167,7 @@ pub struct ExtendRequest {
 /// `POST /api/v1/admin/requests/{id}/complete` and `/reply`, with files for the requester. Their
 /// content is stored encrypted and served to the requester by `/api/v1/requests/{id}/answer`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AnswerRequest {
     pub message: BoundedText<20000>,
@@ -160,6 +177,7 @@ pub struct AnswerRequest {
 
 /// A file an officer attaches to an answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewAttachment {
     /// A file name without a path, such as `invoice-records.pdf`.
@@ -170,6 +188,7 @@ pub struct NewAttachment {
 
 /// `POST /api/v1/admin/requests/{id}/refuse`: the reasons are required.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RefuseRequest {
     pub reasons: BoundedText<5000>,
@@ -177,6 +196,7 @@ pub struct RefuseRequest {
 
 /// Consent counts of one site, purpose and day (`GET /api/v1/admin/stats`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ConsentStatsRow {
     pub site: SiteId,
     pub purpose: PurposeId,
@@ -187,6 +207,7 @@ pub struct ConsentStatsRow {
 
 /// The outcome of recomputing the hash chain.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LedgerVerification {
     /// How many events were checked.
     pub events: u64,
@@ -196,6 +217,7 @@ pub struct LedgerVerification {
 
 /// Where and why the hash chain breaks.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BrokenLink {
     /// The event's position in the ledger, counting from 1.
     pub seq: u64,
@@ -205,6 +227,7 @@ pub struct BrokenLink {
 
 /// One entry of the staff audit log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuditEntry {
     #[serde(with = "time::serde::rfc3339")]
     pub at: OffsetDateTime,
@@ -216,6 +239,7 @@ pub struct AuditEntry {
 
 /// The audit log (`GET /api/v1/admin/audit`): the newest entries, and where the chain breaks.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuditLog {
     pub entries: Vec<AuditEntry>,
     /// The position of the first entry that does not chain to the one before it, if any.
@@ -224,6 +248,7 @@ pub struct AuditLog {
 
 /// One e-mail in the outbox.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OutboxMessage {
     pub id: Uuid,
     pub to: EmailAddress,

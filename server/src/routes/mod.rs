@@ -50,9 +50,24 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(api(endpoints::AdminLedgerVerify::PATH).route(web::get().to(admin::verify_ledger)))
         .service(api(endpoints::AdminAudit::PATH).route(web::get().to(admin::audit)))
         .service(api(endpoints::AdminOutbox::PATH).route(web::get().to(admin::outbox)))
+        .service(api(endpoints::OpenApi::PATH).route(web::get().to(openapi)))
         .service(web::resource("/.well-known/gpc.json").route(web::get().to(health::gpc)))
         .service(web::resource("/metrics").route(web::get().to(crate::metrics::endpoint)))
         .default_service(web::to(fallback));
+}
+
+/// `GET /api/v1/openapi.json`: the description of every endpoint, built once from the table.
+async fn openapi() -> actix_web::HttpResponse {
+    static DOCUMENT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let json = DOCUMENT.get_or_init(|| {
+        privacy_shared::openapi::document()
+            .to_pretty_json()
+            .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+    });
+    actix_web::HttpResponse::Ok()
+        .content_type("application/json")
+        .insert_header(("Cache-Control", "public, max-age=3600"))
+        .body(json.as_str())
 }
 
 /// An API resource whose other methods get a problem+json 405.

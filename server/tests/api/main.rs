@@ -10,6 +10,7 @@ mod helpers;
 mod identity;
 mod ledger;
 mod mail;
+mod openapi;
 mod policy;
 mod requests;
 mod retention;

@@ -1,0 +1,97 @@
+//! `/api/v1/openapi.json` describes every endpoint of the table, and every schema it refers to
+//! is in it.
+
+use privacy_shared::api::{Method, TABLE};
+
+use crate::helpers::spawn_app;
+
+fn refs<'a>(value: &'a serde_json::Value, found: &mut Vec<&'a str>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            if let Some(serde_json::Value::String(target)) = map.get("$ref") {
+                found.push(target);
+            }
+            map.values().for_each(|v| refs(v, found));
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|v| refs(v, found)),
+        _ => {}
+    }
+}
+
+#[tokio::test]
+async fn the_description_names_every_endpoint_and_resolves_every_schema() {
+    let app = spawn_app().await;
+    let response = reqwest::get(format!("{}/api/v1/openapi.json", app.address))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let doc: serde_json::Value = response.json().await.unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+
+    for (name, method, path) in TABLE {
+        let method = match method {
+            Method::Get => "get",
+            Method::Post => "post",
+            Method::Put => "put",
+        };
+        let operation = &doc["paths"][path][method];
+        assert_eq!(operation["operationId"], *name, "{method} {path}");
+        assert!(
+            operation["responses"]["default"]["content"]["application/problem+json"].is_object(),
+            "{name} describes its errors"
+        );
+        if method != "get" {
+            assert!(
+                operation["requestBody"]["content"]["application/json"]["schema"].is_object(),
+                "{name} describes its body"
+            );
+        }
+        for parameter in path.split('{').skip(1) {
+            let parameter = parameter.split('}').next().unwrap();
+            let declared = operation["parameters"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|p| p["name"] == parameter && p["in"] == "path");
+            assert!(declared, "{name} declares its path parameter {parameter}");
+        }
+    }
+    assert_eq!(
+        doc["paths"]["/api/v1/consents"]["post"]["responses"]["201"]["content"]["application/json"]
+            ["schema"]["$ref"],
+        "#/components/schemas/ConsentReceipt"
+    );
+    assert_eq!(
+        doc["paths"]["/api/v1/admin/requests"]["get"]["security"][0]["staff_session"],
+        serde_json::json!([])
+    );
+
+    let schemas = &doc["components"]["schemas"];
+    let mut found = Vec::new();
+    refs(&doc, &mut found);
+    assert!(found.len() > 20, "{found:?}");
+    for target in found {
+        let name = target
+            .strip_prefix("#/components/schemas/")
+            .unwrap_or_else(|| panic!("{target}"));
+        assert!(
+            schemas[name].is_object(),
+            "{target} is not in the components"
+        );
+    }
+    for generic in ["Vec", "BTreeMap", "Option", "HashMap"] {
+        assert!(
+            schemas[generic].is_null(),
+            "a component named {generic} hides its type"
+        );
+    }
+    let consent = &schemas["RecordConsent"]["properties"];
+    assert_eq!(consent["site"]["$ref"], "#/components/schemas/SiteId");
+    assert!(
+        schemas["SiteId"]["enum"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s == "virtio-nl")
+    );
+}
