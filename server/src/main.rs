@@ -190,8 +190,11 @@ async fn main() -> anyhow::Result<()> {
                 .await
                 .context("running retention")?;
             println!(
-                "retention deleted {} unverified requests, {} closed requests, {} ledger events",
-                report.unverified_requests, report.closed_requests, report.consent_events
+                "retention deleted {} unverified requests, {} closed requests with {} answer files, {} ledger events",
+                report.unverified_requests,
+                report.closed_requests,
+                report.answer_files,
+                report.consent_events
             );
         }
         Command::Admin {

@@ -84,6 +84,7 @@ fn spawn_daily_retention(storage: Arc<dyn Storage>, periods: crate::storage::Ret
                 Ok(report) => tracing::info!(
                     unverified_requests = report.unverified_requests,
                     closed_requests = report.closed_requests,
+                    answer_files = report.answer_files,
                     consent_events = report.consent_events,
                     "retention ran"
                 ),

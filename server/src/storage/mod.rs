@@ -265,6 +265,8 @@ impl Default for RetentionPeriods {
 pub struct RetentionReport {
     pub unverified_requests: usize,
     pub closed_requests: usize,
+    /// Files of the answers of those closed requests.
+    pub answer_files: usize,
     pub consent_events: usize,
 }
 

@@ -609,3 +609,40 @@ async fn bad_attachments_are_refused_by_field_and_change_nothing() {
     assert_eq!(view.status, RequestStatus::Open);
     assert!(view.attachments.is_empty());
 }
+
+#[tokio::test]
+async fn retention_deletes_a_closed_request_with_its_answer_files_once_its_period_has_passed() {
+    use crate::retention::{count, in_days, run};
+    let app = spawn_app().await;
+    let cookie = session(&app, "officer@virtio.nl", "officer").await;
+    let created = verified_request(&app).await;
+    let path = format!("/api/v1/admin/requests/{}/complete", created.id);
+    let done = post(
+        &app,
+        &cookie,
+        &path,
+        serde_json::json!({ "message": "All we hold." }),
+    )
+    .await;
+    assert_eq!(done.status(), 200);
+    assert_eq!(
+        count(&app, "request_attachments"),
+        4,
+        "the export's four files"
+    );
+
+    let config = "[retention]\nclosed_request_days = 30\n";
+    let early = run(&app, &["retention", "run", "--now", &in_days(29)], config);
+    assert!(
+        early.contains("0 closed requests with 0 answer files"),
+        "{early}"
+    );
+    assert_eq!(count(&app, "request_attachments"), 4);
+    let due = run(&app, &["retention", "run", "--now", &in_days(31)], config);
+    assert!(
+        due.contains("1 closed requests with 4 answer files"),
+        "{due}"
+    );
+    assert_eq!(count(&app, "request_attachments"), 0);
+    assert_eq!(count(&app, "rights_requests"), 0);
+}

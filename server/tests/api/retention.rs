@@ -10,7 +10,7 @@ use time::{Duration, OffsetDateTime};
 
 use crate::helpers::{TestApp, consent_body, spawn_app};
 
-fn run(app: &TestApp, args: &[&str], config: &str) -> String {
+pub fn run(app: &TestApp, args: &[&str], config: &str) -> String {
     let config_path = app.database.with_file_name("retention.toml");
     std::fs::write(&config_path, config).unwrap();
     let output = Command::new(env!("CARGO_BIN_EXE_privacy-server"))
@@ -31,13 +31,13 @@ fn run(app: &TestApp, args: &[&str], config: &str) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
-fn in_days(days: i64) -> String {
+pub fn in_days(days: i64) -> String {
     (OffsetDateTime::now_utc() + Duration::days(days))
         .format(&Rfc3339)
         .unwrap()
 }
 
-fn count(app: &TestApp, table: &str) -> i64 {
+pub fn count(app: &TestApp, table: &str) -> i64 {
     rusqlite::Connection::open(&app.database)
         .unwrap()
         .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
@@ -89,7 +89,9 @@ async fn unverified_requests_go_after_fourteen_days_and_verified_ones_stay() {
     );
     let fifteen = run(&app, &["retention", "run", "--now", &in_days(15)], "");
     assert!(
-        fifteen.contains("deleted 1 unverified requests, 0 closed requests, 0 ledger events"),
+        fifteen.contains(
+            "deleted 1 unverified requests, 0 closed requests with 0 answer files, 0 ledger events"
+        ),
         "{fifteen}"
     );
     assert_eq!(count(&app, "rights_requests"), 1);

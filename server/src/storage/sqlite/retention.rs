@@ -19,10 +19,18 @@ pub fn run(
             privacy_shared::rights::UNVERIFIED_EXPIRY_DAYS as u32,
         )],
     )?;
+    const CLOSED_AND_DUE: &str = "SELECT id FROM rights_requests WHERE status IN ('completed', 'refused', 'withdrawn') \
+         AND id IN (SELECT request_id FROM request_history GROUP BY request_id HAVING max(at) < ?1)";
+    let closed_cutoff = cutoff(periods.closed_request_days);
+    // Their answer files go with them (ON DELETE CASCADE); count them first for the report.
+    let answer_files: usize = conn.query_row(
+        &format!("SELECT count(*) FROM request_attachments WHERE request_id IN ({CLOSED_AND_DUE})"),
+        [&closed_cutoff],
+        |r| r.get(0),
+    )?;
     let closed_requests = conn.execute(
-        "DELETE FROM rights_requests WHERE status IN ('completed', 'refused', 'withdrawn') AND id IN \
-         (SELECT request_id FROM request_history GROUP BY request_id HAVING max(at) < ?1)",
-        [cutoff(periods.closed_request_days)],
+        &format!("DELETE FROM rights_requests WHERE id IN ({CLOSED_AND_DUE})"),
+        [&closed_cutoff],
     )?;
     // Ledger events go oldest first, as a prefix of the chain, so what remains still chains.
     let first_kept: Option<i64> = conn
@@ -51,6 +59,7 @@ pub fn run(
     Ok(RetentionReport {
         unverified_requests,
         closed_requests,
+        answer_files,
         consent_events,
     })
 }
