@@ -1,10 +1,10 @@
-//! CORS only for the configured sites' origins, and rate limits per client.
+//! CORS only for the configured sites' origins, rate limits per client, and logs without secrets.
 
 use privacy_shared::problem::ProblemKind;
 use privacy_shared::rights::{CreateRightsRequest, RightsRequestKind};
-use privacy_shared::{EmailAddress, Language};
+use privacy_shared::{ConsentKind, EmailAddress, Language};
 
-use crate::helpers::{expect_problem, spawn_app};
+use crate::helpers::{consent_body, expect_problem, spawn_app};
 
 #[tokio::test]
 async fn a_configured_origin_gets_a_cors_grant_and_another_gets_none() {
@@ -104,4 +104,186 @@ async fn request_intake_is_rate_limited_per_client_with_retry_after() {
         .query_row("SELECT count(*) FROM rights_requests", [], |r| r.get(0))
         .unwrap();
     assert_eq!(stored, 10);
+}
+
+/// Runs the real binary with every log level on, drives the flows that carry secrets, and reads
+/// the log: no e-mail code, status token, identity token, password, TOTP code or session token.
+#[tokio::test]
+async fn logs_at_trace_level_hold_no_codes_tokens_or_passwords() {
+    use std::io::BufRead as _;
+    use std::process::{Command, Stdio};
+
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("privacy.db");
+    let database_url = format!("sqlite://{}", database.display());
+    let password = "a long staff password";
+    let created = Command::new(env!("CARGO_BIN_EXE_privacy-server"))
+        .args([
+            "admin",
+            "create",
+            "--email",
+            "officer@virtio.nl",
+            "--role",
+            "officer",
+        ])
+        .args(["--database", &database_url])
+        .env("PRIVACY_ADMIN_PASSWORD", password)
+        .env("PRIVACY_LOG", "warn")
+        .output()
+        .unwrap();
+    let secret = String::from_utf8_lossy(&created.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("totp secret: ").map(str::to_owned))
+        .unwrap();
+
+    let identity_secret = "log-test-identity-secret";
+    let mut server = Command::new(env!("CARGO_BIN_EXE_privacy-server"))
+        .args([
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+            "--database",
+            &database_url,
+        ])
+        .env("PRIVACY_IDENTITY_SECRET", identity_secret)
+        .env("PRIVACY_LOG", "trace")
+        .env("NO_COLOR", "1")
+        .stderr(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (lines_tx, lines_rx) = std::sync::mpsc::channel::<String>();
+    for stream in [
+        Box::new(server.stderr.take().unwrap()) as Box<dyn std::io::Read + Send>,
+        Box::new(server.stdout.take().unwrap()),
+    ] {
+        let tx = lines_tx.clone();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stream)
+                .lines()
+                .map_while(Result::ok)
+            {
+                let _ = tx.send(line);
+            }
+        });
+    }
+    drop(lines_tx);
+    let mut log = Vec::new();
+    let address = loop {
+        let line = lines_rx
+            .recv_timeout(std::time::Duration::from_secs(30))
+            .expect("the server starts");
+        let found = line
+            .split("serving on ")
+            .nth(1)
+            .map(|a| a.trim().to_owned());
+        log.push(line);
+        if let Some(address) = found {
+            break address;
+        }
+    };
+    let http = reqwest::Client::new();
+    let api = privacy_shared::api::ApiClient::new(&address);
+
+    // A visitor's request: the status token and the e-mailed code, a wrong code and the right one.
+    let created = api
+        .create_request(
+            &CreateRightsRequest {
+                site: "virtio-nl".parse().unwrap(),
+                kind: RightsRequestKind::Access,
+                language: Language::Nl,
+                email: Some(EmailAddress::parse("bezoeker@example.nl").unwrap()),
+                name: None,
+                details: None,
+                subject: None,
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    let mail: String = rusqlite::Connection::open(&database)
+        .unwrap()
+        .query_row("SELECT body FROM outbox", [], |r| r.get(0))
+        .unwrap();
+    let code = mail.split_once("code is: ").unwrap().1[..6].to_owned();
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    for attempt in [wrong, code.as_str()] {
+        let _ = api
+            .verify_request(
+                created.id,
+                &created.status_token,
+                &privacy_shared::rights::VerifyRequest {
+                    code: privacy_shared::validate::VerificationCode::parse(attempt).unwrap(),
+                },
+            )
+            .await;
+    }
+    // A customer's consent with an identity token.
+    let token = privacy_shared::identity::sign(
+        &privacy_shared::identity::IdentityClaims {
+            customer: privacy_shared::CustomerNumber::parse("C-77").unwrap(),
+            email: EmailAddress::parse("klant@example.nl").unwrap(),
+            exp: time::OffsetDateTime::now_utc().unix_timestamp() + 600,
+        },
+        identity_secret.as_bytes(),
+    );
+    let consent = http
+        .post(format!("{address}/api/v1/consents"))
+        .bearer_auth(&token)
+        .json(&consent_body(ConsentKind::AcceptAll))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(consent.status(), 201);
+    // A staff login.
+    let step = time::OffsetDateTime::now_utc()
+        .unix_timestamp()
+        .div_euclid(privacy_server::staff::TOTP_STEP);
+    let totp = privacy_server::staff::totp_code(
+        &privacy_server::staff::base32_decode(&secret).unwrap(),
+        step,
+    );
+    let login = http
+        .post(format!("{address}/api/v1/admin/login"))
+        .json(&serde_json::json!({ "email": "officer@virtio.nl", "password": password, "totp": totp }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 200);
+    let session = login.headers()["set-cookie"].to_str().unwrap().to_owned();
+    let session = session
+        .split(';')
+        .next()
+        .unwrap()
+        .split_once('=')
+        .unwrap()
+        .1
+        .to_owned();
+
+    server.kill().unwrap();
+    server.wait().unwrap();
+    log.extend(lines_rx.iter());
+    // Each line starts with its timestamp, whose microseconds could match a 6-digit code.
+    let log = log
+        .iter()
+        .map(|line| match line.split_once(' ') {
+            Some((stamp, rest)) if stamp.contains("T") && stamp.contains('Z') => rest,
+            _ => line.as_str(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(
+        log.lines().count() > 5,
+        "the trace log says something:\n{log}"
+    );
+    for (what, secret) in [
+        ("e-mail code", code.as_str()),
+        ("status token", created.status_token.as_str()),
+        ("identity token", token.as_str()),
+        ("password", password),
+        ("TOTP code", totp.as_str()),
+        ("session token", session.as_str()),
+    ] {
+        assert!(!log.contains(secret), "the log holds the {what}:\n{log}");
+    }
 }
