@@ -25,7 +25,21 @@ pub struct TestServer {
     pub address: String,
     pub api: ApiClient,
     pub database: PathBuf,
+    port: u16,
+    handle: actix_web::dev::ServerHandle,
     _dir: tempfile::TempDir,
+}
+
+fn settings(bind: std::net::SocketAddr, database: &Path) -> Settings {
+    let root = workspace_root();
+    Settings {
+        www_dir: root.join("www"),
+        dist_dir: root.join("dist"),
+        identity_secret: Some(privacy_server::settings::Secret::new(IDENTITY_SECRET)),
+        allowed_origins: ["https://www.virtio.nl".to_owned()].into(),
+        workers: Some(2),
+        ..Settings::new(bind, DatabaseUrl::Sqlite(database.to_owned()))
+    }
 }
 
 impl TestServer {
@@ -39,25 +53,58 @@ impl TestServer {
         );
         let dir = tempfile::tempdir().expect("a temporary folder");
         let database = dir.path().join("privacy.db");
-        let settings = Settings {
-            www_dir: root.join("www"),
-            dist_dir: root.join("dist"),
-            identity_secret: Some(privacy_server::settings::Secret::new(IDENTITY_SECRET)),
-            allowed_origins: ["https://www.virtio.nl".to_owned()].into(),
-            workers: Some(2),
-            ..Settings::new(
-                "127.0.0.1:0".parse().unwrap(),
-                DatabaseUrl::Sqlite(database.clone()),
-            )
-        };
-        let app = Application::build(settings).expect("the server starts");
-        let address = format!("http://127.0.0.1:{}", app.port());
+        let app = Application::build(settings("127.0.0.1:0".parse().unwrap(), &database))
+            .expect("the server starts");
+        let port = app.port();
+        let address = format!("http://127.0.0.1:{port}");
+        let handle = app.handle();
         tokio::spawn(app.run_until_stopped());
         Self {
             api: ApiClient::new(address.clone()),
             address,
             database,
+            port,
+            handle,
             _dir: dir,
+        }
+    }
+
+    /// Stops the server; its port refuses connections until [`Self::restart`].
+    pub async fn stop(&self) {
+        self.handle.stop(false).await;
+    }
+
+    /// Starts the server again on the same port with the same database file.
+    pub async fn restart(&mut self) {
+        let bind = std::net::SocketAddr::from(([127, 0, 0, 1], self.port));
+        let app = Application::build(settings(bind, &self.database)).expect("the server restarts");
+        self.handle = app.handle();
+        tokio::spawn(app.run_until_stopped());
+    }
+
+    /// The kinds of the ledger's events, oldest first, read from the database file.
+    pub fn event_kinds(&self) -> Vec<String> {
+        let conn = rusqlite::Connection::open(&self.database).unwrap();
+        let mut statement = conn
+            .prepare("SELECT kind FROM consent_events ORDER BY seq")
+            .unwrap();
+        statement
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    }
+
+    /// Waits until the ledger holds `count` events.
+    pub async fn wait_for_events(&self, count: i64) {
+        let started = Instant::now();
+        while self.count_events() != count {
+            assert!(
+                started.elapsed() < PATIENCE,
+                "the ledger holds {} events, not {count}",
+                self.count_events()
+            );
+            tokio::time::sleep(Duration::from_millis(25)).await;
         }
     }
 
@@ -190,6 +237,53 @@ impl Browser {
         }
     }
 
+    /// Clicks the widget's element matching `css`.
+    pub async fn click(&self, css: &str) {
+        self.widget_element(css).await.click().await.unwrap();
+    }
+
+    /// Runs `script` in the page and returns its value.
+    pub async fn run(&self, script: &str) -> serde_json::Value {
+        self.client.execute(script, vec![]).await.unwrap()
+    }
+
+    /// Sends keys (WebDriver key codes, such as [`keys::TAB`]) to the focused element.
+    pub async fn press(&self, keys: &str) {
+        self.client
+            .active_element()
+            .await
+            .unwrap()
+            .send_keys(keys)
+            .await
+            .unwrap();
+    }
+
+    /// The `data-vp` (or `data-vp-toggle`) hook of the element focused inside the widget, with
+    /// whether it lies inside the preferences dialog.
+    pub async fn focused(&self) -> (String, bool) {
+        let value = self
+            .run(
+                "const root = document.querySelector('#virtio-privacy').shadowRoot;
+                 const a = root.activeElement;
+                 if (!a) return ['', false];
+                 return [a.dataset.vp || (a.dataset.vpToggle ? 'toggle:' + a.dataset.vpToggle : a.tagName),
+                         !!a.closest('[data-vp=preferences]')];",
+            )
+            .await;
+        (
+            value[0].as_str().unwrap_or_default().to_owned(),
+            value[1].as_bool().unwrap_or(false),
+        )
+    }
+
+    /// The names of the page's cookies.
+    pub async fn cookie_names(&self) -> Vec<String> {
+        let value = self
+            .run("return document.cookie.split('; ').filter(c => c).map(c => c.split('=')[0]);")
+            .await;
+        serde_json::from_value(value).unwrap()
+    }
+
     /// Saves a screenshot under `target/e2e/`.
     pub async fn screenshot(&self, name: &str) -> PathBuf {
         let dir = workspace_root().join("target/e2e");
@@ -204,4 +298,11 @@ impl Browser {
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
+}
+
+/// WebDriver key codes.
+pub mod keys {
+    pub const TAB: &str = "\u{E004}";
+    pub const SHIFT_TAB: &str = "\u{E008}\u{E004}";
+    pub const ESCAPE: &str = "\u{E00C}";
 }

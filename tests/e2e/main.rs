@@ -2,4 +2,7 @@
 //! from `dist/` (`cargo xtask build`), and real Chromium driven through chromedriver.
 
 mod banner;
+mod enforcement;
 mod helpers;
+mod preferences;
+mod sync;

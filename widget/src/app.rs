@@ -1,17 +1,23 @@
-//! The widget's root: holds the stored choice and the state of its recording, shows the banner
-//! while no current choice exists and the settings button once one does.
+//! The widget's root: holds the stored choice, which layer is open and how far the latest choice
+//! got to the server. A choice applies in the page at once (cookie, Consent Mode, held-back tags)
+//! and waits in the outbox until the server has it.
 
-use privacy_shared::api::{ApiClient, ApiError};
+use privacy_shared::api::{ApiClient, ApiError, Credentials, endpoints};
 use privacy_shared::consent::uniform_choices;
 use privacy_shared::cookie::ConsentCookie;
-use privacy_shared::{ConsentKind, ConsentSource, Language, RecordConsent, SiteId, policy};
+use privacy_shared::{
+    ConsentChoices, ConsentKind, ConsentSource, Language, PurposeId, RecordConsent, SiteId, policy,
+};
 use std::rc::Rc;
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
-use crate::browser;
 use crate::components::banner::Banner;
+use crate::components::preferences::Preferences;
 use crate::components::settings_button::SettingsButton;
+use crate::control::{self, Command};
 use crate::i18n::{explain, texts};
+use crate::{browser, enforce, outbox};
 
 #[derive(Properties, PartialEq)]
 pub struct AppProps {
@@ -20,6 +26,12 @@ pub struct AppProps {
     pub api_base: String,
     /// The choice stored in this browser when the page loaded.
     pub initial: Option<ConsentCookie>,
+    /// The page's `gtag` (pushes its arguments to `dataLayer`), for Consent Mode updates.
+    #[prop_or_default]
+    pub gtag: Option<js_sys::Function>,
+    /// `navigator.globalPrivacyControl` was true.
+    #[prop_or_default]
+    pub gpc: bool,
 }
 
 /// How far the latest choice got on its way to the server.
@@ -35,16 +47,28 @@ pub enum SaveState {
 pub struct WidgetState {
     pub consent: Option<ConsentCookie>,
     pub banner_open: bool,
+    pub preferences_open: bool,
     pub save: SaveState,
     /// The notice hash of the policy shown on this site, from the site configuration.
     pub notice_hash: Option<String>,
+    /// The optional purposes were switched off for the browser's GPC signal.
+    pub gpc_honoured: bool,
+    /// The customer's identity token, when the host page gave one.
+    pub identity: Option<String>,
 }
 
 pub enum Action {
-    Reopen,
+    OpenPreferences,
+    ClosePreferences,
     NoticeHash(String),
+    /// The person chose.
     Decided(ConsentCookie),
-    SaveFinished(Result<(), ApiError>),
+    /// The GPC signal chose for them; the banner stays to say so.
+    Gpc(ConsentCookie),
+    /// A newer choice of the same customer from another device.
+    Adopted(ConsentCookie),
+    Identity(String),
+    SaveReport(Result<(), ApiError>),
 }
 
 impl Reducible for WidgetState {
@@ -53,53 +77,251 @@ impl Reducible for WidgetState {
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         let mut next = (*self).clone();
         match action {
-            Action::Reopen => next.banner_open = true,
+            Action::OpenPreferences => next.preferences_open = true,
+            Action::ClosePreferences => next.preferences_open = false,
             Action::NoticeHash(hash) => next.notice_hash = Some(hash),
             Action::Decided(consent) => {
                 next.consent = Some(consent);
                 next.banner_open = false;
+                next.preferences_open = false;
+                next.gpc_honoured = false;
                 next.save = SaveState::Saving;
             }
-            Action::SaveFinished(Ok(())) => next.save = SaveState::Saved,
-            Action::SaveFinished(Err(e)) => next.save = SaveState::Failed(e),
+            Action::Gpc(consent) => {
+                next.consent = Some(consent);
+                next.gpc_honoured = true;
+                next.save = SaveState::Saving;
+            }
+            Action::Adopted(consent) => {
+                next.consent = Some(consent);
+                next.banner_open = false;
+            }
+            Action::Identity(token) => next.identity = Some(token),
+            Action::SaveReport(Ok(())) => next.save = SaveState::Saved,
+            Action::SaveReport(Err(e)) => next.save = SaveState::Failed(e),
         }
         Rc::new(next)
     }
 }
 
-/// The kind of event a banner decision is: withdrawing when it takes back an earlier consent.
-fn decision_kind(granted: bool, previous: Option<&ConsentCookie>) -> ConsentKind {
-    let had_consent =
-        previous.is_some_and(|c| c.choices.iter().any(|(p, &on)| on && !p.is_locked()));
-    match (granted, had_consent) {
-        (true, _) => ConsentKind::AcceptAll,
-        (false, true) => ConsentKind::Withdraw,
-        (false, false) => ConsentKind::RejectAll,
+/// The kind of event a choice is: withdrawal when it takes back consent given before.
+pub fn decision_kind(
+    site: SiteId,
+    choices: &ConsentChoices,
+    previous: Option<&ConsentCookie>,
+) -> ConsentKind {
+    let optional: Vec<PurposeId> = site
+        .site()
+        .purposes
+        .iter()
+        .copied()
+        .filter(|p| !p.is_locked())
+        .collect();
+    let on = |p: &PurposeId| choices.get(p).copied().unwrap_or(false);
+    let withdrawn = previous.is_some_and(|c| optional.iter().any(|p| c.allows(*p) && !on(p)));
+    if optional.iter().all(on) {
+        ConsentKind::AcceptAll
+    } else if withdrawn {
+        ConsentKind::Withdraw
+    } else if optional.iter().any(on) {
+        ConsentKind::Custom
+    } else {
+        ConsentKind::RejectAll
     }
+}
+
+/// The focused element, looking into the widget's own shadow root.
+fn deep_active_element() -> Option<web_sys::HtmlElement> {
+    let document = web_sys::window()?.document()?;
+    let mut active = document.active_element()?;
+    while let Some(inner) = active.shadow_root().and_then(|r| r.active_element()) {
+        active = inner;
+    }
+    active.dyn_into().ok()
+}
+
+/// Sends what waits in the outbox, reporting each attempt to the status line.
+fn spawn_flush(
+    client: &ApiClient,
+    site: SiteId,
+    language: Language,
+    identity: Option<String>,
+    dispatcher: UseReducerDispatcher<WidgetState>,
+) {
+    let client = client.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        let config_client = client.clone();
+        outbox::flush(
+            client,
+            identity,
+            async || Ok(config_client.site_config(site, language).await?.notice_hash),
+            |report| dispatcher.dispatch(Action::SaveReport(report)),
+        )
+        .await;
+    });
 }
 
 #[component]
 pub fn App(props: &AppProps) -> Html {
     let site = props.site;
+    let language = props.language;
     let state = use_reducer(|| WidgetState {
         banner_open: !props
             .initial
             .as_ref()
             .is_some_and(|c| c.is_current_for(site, browser::now_seconds())),
+        preferences_open: false,
         consent: props.initial.clone(),
         save: SaveState::Idle,
         notice_hash: None,
+        gpc_honoured: false,
+        identity: None,
     });
     let client = use_memo(props.api_base.clone(), |base| ApiClient::new(base.clone()));
+    let gtag = props.gtag.clone();
+    // The element that opened the dialog, to give focus back to.
+    let opener = use_mut_ref(|| None::<web_sys::HtmlElement>);
 
-    // While the banner asks, fetch the notice hash the choice will be recorded against, so a
-    // click does not wait for it. The banner itself never waits for the network.
+    // A choice: applied in the page at once, queued, then sent.
+    let choose = {
+        let state = state.clone();
+        let client = client.clone();
+        let gtag = gtag.clone();
+        Callback::from(move |(choices, source): (ConsentChoices, ConsentSource)| {
+            let previous = state.consent.clone();
+            let consent = ConsentCookie {
+                subject: previous
+                    .as_ref()
+                    .map_or_else(browser::new_subject_id, |c| c.subject),
+                policy_version: policy::CURRENT_VERSION.to_owned(),
+                given_at: browser::now_seconds(),
+                choices,
+            };
+            let gpc = source == ConsentSource::Gpc;
+            let kind = if gpc {
+                ConsentKind::Gpc
+            } else {
+                decision_kind(site, &consent.choices, previous.as_ref())
+            };
+            browser::write_consent_cookie(&consent);
+            outbox::push(RecordConsent {
+                idempotency_key: browser::new_idempotency_key(),
+                site,
+                subject: consent.subject,
+                kind,
+                source,
+                choices: consent.choices.clone(),
+                policy_version: consent.policy_version.clone(),
+                language,
+                notice_hash: state.notice_hash.clone().unwrap_or_default(),
+                gpc,
+            });
+            let changed = previous.as_ref().map(|p| &p.choices) != Some(&consent.choices);
+            control::set_current(Some(consent.clone()));
+            if let Some(gtag) = &gtag {
+                enforce::apply(gtag, site, &consent, changed);
+            }
+            state.dispatch(if gpc {
+                Action::Gpc(consent)
+            } else {
+                Action::Decided(consent)
+            });
+            spawn_flush(
+                &client,
+                site,
+                language,
+                state.identity.clone(),
+                state.dispatcher(),
+            );
+        })
+    };
+
+    // A customer's newer choice from another device replaces this browser's.
+    let adopt = {
+        let state = state.clone();
+        let client = client.clone();
+        let gtag = gtag.clone();
+        Callback::from(move |token: String| {
+            state.dispatch(Action::Identity(token.clone()));
+            let state = state.clone();
+            let client = client.clone();
+            let gtag = gtag.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                let query = [("site", site.as_str())];
+                let Ok((_, me)) = client
+                    .call::<endpoints::MeConsent>(&[], &query, None, Credentials::Identity(&token))
+                    .await
+                else {
+                    return;
+                };
+                let Some(latest) = me.latest else { return };
+                let local = control::current();
+                let newer = local
+                    .as_ref()
+                    .is_none_or(|l| latest.recorded_at.unix_timestamp() > l.given_at);
+                if !newer || latest.policy_version != policy::CURRENT_VERSION {
+                    return;
+                }
+                let consent = ConsentCookie {
+                    subject: local.as_ref().map_or(latest.subject, |l| l.subject),
+                    policy_version: latest.policy_version,
+                    given_at: latest.recorded_at.unix_timestamp(),
+                    choices: latest.choices,
+                };
+                let changed = local.as_ref().map(|l| &l.choices) != Some(&consent.choices);
+                browser::write_consent_cookie(&consent);
+                control::set_current(Some(consent.clone()));
+                if let Some(gtag) = &gtag {
+                    enforce::apply(gtag, site, &consent, changed);
+                }
+                state.dispatch(Action::Adopted(consent));
+            });
+        })
+    };
+
+    let open_preferences = {
+        let state = state.clone();
+        let opener = opener.clone();
+        Callback::from(move |()| {
+            *opener.borrow_mut() = deep_active_element();
+            state.dispatch(Action::OpenPreferences);
+        })
+    };
+
+    // Once, on start: the JavaScript API, the GPC signal, and what waits in the outbox.
     {
         let state = state.clone();
         let client = client.clone();
-        let language = props.language;
-        use_effect_with(state.banner_open, move |&open| {
-            if open && state.notice_hash.is_none() {
+        let choose = choose.clone();
+        let adopt = adopt.clone();
+        let open_preferences = open_preferences.clone();
+        let gpc = props.gpc;
+        use_effect_with((), move |()| {
+            control::set_current(state.consent.clone());
+            control::connect(Callback::from(move |command| match command {
+                Command::Open => open_preferences.emit(()),
+                Command::SetIdentity(token) => adopt.emit(token),
+            }));
+            let current = state
+                .consent
+                .as_ref()
+                .is_some_and(|c| c.is_current_for(site, browser::now_seconds()));
+            if gpc && !current {
+                choose.emit((uniform_choices(site, false), ConsentSource::Gpc));
+            } else {
+                spawn_flush(&client, site, language, None, state.dispatcher());
+            }
+        });
+    }
+
+    // While a layer asks, fetch the notice hash the choice will be recorded against, so a click
+    // does not wait for it. The banner itself never waits for the network.
+    {
+        let state = state.clone();
+        let client = client.clone();
+        let asking = state.banner_open || state.preferences_open;
+        use_effect_with(asking, move |&asking| {
+            if asking && state.notice_hash.is_none() {
                 wasm_bindgen_futures::spawn_local(async move {
                     if let Ok(config) = client.site_config(site, language).await {
                         state.dispatch(Action::NoticeHash(config.notice_hash));
@@ -109,66 +331,61 @@ pub fn App(props: &AppProps) -> Html {
         });
     }
 
-    let ondecide = {
-        let state = state.clone();
-        let language = props.language;
-        let client = client.clone();
-        Callback::from(move |granted: bool| {
-            let previous = state.consent.clone();
-            let consent = ConsentCookie {
-                subject: previous
-                    .as_ref()
-                    .map_or_else(browser::new_subject_id, |c| c.subject),
-                policy_version: policy::CURRENT_VERSION.to_owned(),
-                given_at: browser::now_seconds(),
-                choices: uniform_choices(site, granted),
-            };
-            // The choice applies at once, before the server has answered.
-            browser::write_consent_cookie(&consent);
-            let mut body = RecordConsent {
-                idempotency_key: browser::new_idempotency_key(),
-                site,
-                subject: consent.subject,
-                kind: decision_kind(granted, previous.as_ref()),
-                source: ConsentSource::Banner,
-                choices: consent.choices.clone(),
-                policy_version: consent.policy_version.clone(),
-                language,
-                notice_hash: state.notice_hash.clone().unwrap_or_default(),
-                gpc: false,
-            };
-            state.dispatch(Action::Decided(consent));
-            let state = state.clone();
-            let client = client.clone();
-            wasm_bindgen_futures::spawn_local(async move {
-                let result = async {
-                    if body.notice_hash.is_empty() {
-                        body.notice_hash = client.site_config(site, language).await?.notice_hash;
-                    }
-                    client.record_consent(&body).await
+    // Focus goes back to the opener when the dialog closes (or to the settings button, when the
+    // opener went away with the banner).
+    {
+        let opener = opener.clone();
+        use_effect_with(state.preferences_open, move |&open| {
+            if !open && let Some(element) = opener.borrow_mut().take() {
+                let target = if element.is_connected() {
+                    Some(element)
+                } else {
+                    element
+                        .get_root_node()
+                        .dyn_into::<web_sys::ShadowRoot>()
+                        .ok()
+                        .or_else(|| {
+                            web_sys::window()?
+                                .document()?
+                                .get_element_by_id("virtio-privacy")?
+                                .shadow_root()
+                        })
+                        .and_then(|root| root.query_selector("[data-vp=settings]").ok().flatten())
+                        .and_then(|e| e.dyn_into().ok())
                 };
-                state.dispatch(Action::SaveFinished(result.await.map(|_| ())));
-            });
-        })
-    };
-    let onopen = {
+                if let Some(target) = target {
+                    let _ = target.focus();
+                }
+            }
+        });
+    }
+
+    let on_banner =
+        choose.reform(move |granted: bool| (uniform_choices(site, granted), ConsentSource::Banner));
+    let on_preferences = choose.reform(|choices| (choices, ConsentSource::Preferences));
+    let close_preferences = {
         let state = state.clone();
-        Callback::from(move |()| state.dispatch(Action::Reopen))
+        Callback::from(move |()| state.dispatch(Action::ClosePreferences))
     };
 
-    let t = texts(props.language);
+    let t = texts(language);
     let status = match &state.save {
         SaveState::Idle => String::new(),
         SaveState::Saving => t.saving.to_owned(),
         SaveState::Saved => t.saved.to_owned(),
-        SaveState::Failed(e) => explain(e, props.language),
+        SaveState::Failed(e) => explain(e, language),
     };
     html! {
-        <div lang={props.language.as_str()}>
+        <div lang={language.as_str()}>
             if state.banner_open {
-                <Banner {site} language={props.language} {ondecide} />
+                <Banner {site} {language} ondecide={on_banner}
+                    onpreferences={open_preferences.clone()} gpc={state.gpc_honoured} />
             } else {
-                <SettingsButton language={props.language} {onopen} />
+                <SettingsButton {language} onopen={open_preferences} />
+            }
+            if state.preferences_open {
+                <Preferences {site} {language} consent={state.consent.clone()}
+                    ondecide={on_preferences} onclose={close_preferences} />
             }
             <p class="vp-status" role="status" data-vp="status">{ status }</p>
         </div>

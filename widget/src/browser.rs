@@ -105,3 +105,10 @@ pub fn write_consent_cookie(consent: &ConsentCookie) {
         let _ = document.set_cookie(&value);
     }
 }
+
+/// `navigator.globalPrivacyControl === true`.
+pub fn global_privacy_control() -> bool {
+    web_sys::window()
+        .and_then(|w| js_sys::Reflect::get(&w.navigator(), &"globalPrivacyControl".into()).ok())
+        .is_some_and(|v| v == JsValue::TRUE)
+}

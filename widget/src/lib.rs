@@ -1,6 +1,7 @@
 //! The Virtio Privacy widget: a yew app in a shadow root that asks for consent, applies it at once
-//! in a first-party cookie and records it on the privacy server. `loader.js` (built beside it)
-//! reads the embedding script tag and calls [`start`].
+//! in the page (first-party cookie, Consent Mode, held-back tags) and records it on the privacy
+//! server. `loader.js` (built beside it) reads the embedding script tag, calls [`start`] and wires
+//! `window.VirtioPrivacy` to the functions exported here.
 //!
 //! Architecture invariant: the widget never talks to a database; it knows the server only through
 //! the shared API client.
@@ -9,26 +10,81 @@
 pub mod app;
 mod browser;
 pub mod components;
+pub mod control;
+pub mod enforce;
 pub mod i18n;
+pub mod outbox;
 
-use privacy_shared::{Language, SiteId};
+use privacy_shared::{Language, PurposeId, SiteId};
 use wasm_bindgen::prelude::*;
 
 /// Starts the widget on the page: `site` is the embedding site's id, `lang` its `data-lang` (may
-/// be empty), `api_base` the privacy server's origin and `stylesheet` the URL of the widget's CSS.
+/// be empty), `api_base` the privacy server's origin, `stylesheet` the URL of the widget's CSS and
+/// `gtag` the page's `gtag` function.
+///
+/// Before anything renders, Consent Mode gets its `default` and the tags a stored choice allows
+/// are released, so no held-back tag runs before the signals are set.
 #[wasm_bindgen]
-pub fn start(site: &str, lang: &str, api_base: &str, stylesheet: &str) -> Result<(), JsError> {
+pub fn start(
+    site: &str,
+    lang: &str,
+    api_base: &str,
+    stylesheet: &str,
+    gtag: JsValue,
+) -> Result<(), JsError> {
     let site: SiteId = site.parse()?;
     let language = browser::language(lang);
+    let gtag: Option<js_sys::Function> = gtag.dyn_into().ok();
+    let initial = browser::read_consent_cookie();
+    let stored = initial
+        .as_ref()
+        .filter(|c| c.is_current_for(site, browser::now_seconds()));
+    if let Some(gtag) = &gtag {
+        enforce::consent_default(gtag, site, stored);
+    }
+    if let Some(stored) = stored {
+        enforce::activate_scripts(stored);
+        enforce::activate_iframes(stored);
+    }
     let mount = browser::mount_in_shadow_root(stylesheet)?;
     let props = app::AppProps {
         site,
         language,
         api_base: api_base.into(),
-        initial: browser::read_consent_cookie(),
+        initial,
+        gtag,
+        gpc: browser::global_privacy_control(),
     };
     yew::Renderer::<app::App>::with_root_and_props(mount, props).render();
     Ok(())
+}
+
+/// `VirtioPrivacy.consent()`: the choice that applies, `{ analytics: true, … }`, or `null`.
+#[wasm_bindgen]
+pub fn consent() -> JsValue {
+    enforce::choices_js(control::current().as_ref())
+}
+
+/// `VirtioPrivacy.has(purpose)`: whether `purpose` has consent now.
+#[wasm_bindgen]
+pub fn has(purpose: &str) -> bool {
+    let Ok(purpose) = purpose.parse::<PurposeId>() else {
+        return false;
+    };
+    purpose.is_locked() || control::current().is_some_and(|c| c.allows(purpose))
+}
+
+/// `VirtioPrivacy.open()`: opens the preferences dialog.
+#[wasm_bindgen]
+pub fn open() {
+    control::send(control::Command::Open);
+}
+
+/// `VirtioPrivacy.setIdentity(token)`: the customer's identity token from the interface app; the
+/// customer's newer choice from another device is adopted, and later choices are linked to them.
+#[wasm_bindgen]
+pub fn set_identity(token: &str) {
+    control::send(control::Command::SetIdentity(token.to_owned()));
 }
 
 /// The languages the page asks for, in order: `data-lang`, the page's `lang`, the browser's.

@@ -2,9 +2,13 @@
 #![cfg(target_arch = "wasm32")]
 
 use privacy_shared::cookie::ConsentCookie;
+use privacy_shared::{ConsentChoices, ConsentKind, PurposeId};
 use privacy_shared::{Language, SiteId, SubjectId, consent::uniform_choices, policy};
+use privacy_widget::app::decision_kind;
 use privacy_widget::app::{App, AppProps};
 use privacy_widget::components::banner::{Banner, BannerProps};
+use privacy_widget::components::preferences::{Preferences, PreferencesProps};
+use privacy_widget::enforce::consent_mode_state;
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
@@ -42,6 +46,8 @@ async fn the_banner_offers_equal_choices_and_lists_the_optional_purposes_of_the_
         site: site(),
         language: Language::Nl,
         ondecide: Callback::noop(),
+        onpreferences: Callback::noop(),
+        gpc: false,
     };
     yew::Renderer::<Banner>::with_root_and_props(root.clone(), props).render();
     yew::scheduler::flush().await;
@@ -84,6 +90,8 @@ async fn each_button_reports_its_own_decision() {
         site: site(),
         language: Language::En,
         ondecide: Callback::from(move |granted| seen.borrow_mut().push(granted)),
+        onpreferences: Callback::noop(),
+        gpc: false,
     };
     yew::Renderer::<Banner>::with_root_and_props(root.clone(), props).render();
     yew::scheduler::flush().await;
@@ -113,6 +121,8 @@ async fn a_current_stored_choice_shows_the_settings_button_instead_of_the_banner
         language: Language::Nl,
         api_base: String::new(),
         initial: Some(stored),
+        gtag: None,
+        gpc: false,
     };
     yew::Renderer::<App>::with_root_and_props(root.clone(), props).render();
     yew::scheduler::flush().await;
@@ -127,8 +137,10 @@ async fn a_current_stored_choice_shows_the_settings_button_instead_of_the_banner
     button.click();
     yew::scheduler::flush().await;
     assert!(
-        root.query_selector("[data-vp=banner]").unwrap().is_some(),
-        "the settings button reopens the choice"
+        root.query_selector("[data-vp=preferences]")
+            .unwrap()
+            .is_some(),
+        "the settings button reopens the choice in the preferences dialog"
     );
 }
 
@@ -146,8 +158,156 @@ async fn a_stale_stored_choice_asks_again() {
         language: Language::Nl,
         api_base: String::new(),
         initial: Some(stale),
+        gtag: None,
+        gpc: false,
     };
     yew::Renderer::<App>::with_root_and_props(root.clone(), props).render();
     yew::scheduler::flush().await;
     assert!(root.query_selector("[data-vp=banner]").unwrap().is_some());
+}
+
+fn click(root: &Element, css: &str) {
+    root.query_selector(css)
+        .unwrap()
+        .unwrap_or_else(|| panic!("no `{css}`"))
+        .unchecked_into::<HtmlElement>()
+        .click();
+}
+
+fn toggle(root: &Element, purpose: &str) -> web_sys::HtmlInputElement {
+    root.query_selector(&format!("[data-vp-toggle={purpose}]"))
+        .unwrap()
+        .unwrap_or_else(|| panic!("no toggle for {purpose}"))
+        .unchecked_into()
+}
+
+/// What a rendered dialog reported: its choices and how often it asked to close.
+type Reports = (Rc<RefCell<Vec<ConsentChoices>>>, Rc<RefCell<u32>>);
+
+fn render_preferences(stored: Option<ConsentCookie>) -> (Element, Reports) {
+    let root = fresh_root();
+    let decisions = Rc::new(RefCell::new(Vec::new()));
+    let closes = Rc::new(RefCell::new(0));
+    let (seen, closed) = (decisions.clone(), closes.clone());
+    let props = PreferencesProps {
+        site: site(),
+        language: Language::En,
+        consent: stored,
+        ondecide: Callback::from(move |c| seen.borrow_mut().push(c)),
+        onclose: Callback::from(move |()| *closed.borrow_mut() += 1),
+    };
+    yew::Renderer::<Preferences>::with_root_and_props(root.clone(), props).render();
+    (root, (decisions, closes))
+}
+
+#[wasm_bindgen_test]
+async fn no_toggle_starts_on_and_necessary_is_shown_locked() {
+    let (root, _) = render_preferences(None);
+    yew::scheduler::flush().await;
+    let dialog = root
+        .query_selector("[data-vp=preferences]")
+        .unwrap()
+        .unwrap();
+    assert_eq!(dialog.get_attribute("role").as_deref(), Some("dialog"));
+    assert_eq!(dialog.get_attribute("aria-modal").as_deref(), Some("true"));
+    for purpose in site().site().purposes {
+        let input = toggle(&root, purpose.as_str());
+        assert_eq!(input.get_attribute("role").as_deref(), Some("switch"));
+        if purpose.is_locked() {
+            assert!(
+                input.checked() && input.disabled(),
+                "{purpose} is locked on"
+            );
+        } else {
+            assert!(!input.checked(), "{purpose} starts off");
+            let about = root
+                .query_selector(&format!("#vp-about-{purpose}"))
+                .unwrap()
+                .unwrap()
+                .text_content()
+                .unwrap();
+            assert!(
+                about.contains(purpose.description().en),
+                "{purpose}: {about}"
+            );
+            assert!(about.contains("Processors:"), "{purpose}: {about}");
+        }
+    }
+}
+
+#[wasm_bindgen_test]
+async fn saving_reports_exactly_the_switched_on_purposes_and_closing_reports_nothing() {
+    let (root, (decisions, closes)) = render_preferences(None);
+    yew::scheduler::flush().await;
+    click(&root, "[data-vp-toggle=analytics]");
+    yew::scheduler::flush().await;
+    click(&root, "[data-vp=close]");
+    assert_eq!((decisions.borrow().len(), *closes.borrow()), (0, 1));
+    click(&root, "[data-vp=save]");
+    let saved = decisions.borrow()[0].clone();
+    assert_eq!(saved.get(&PurposeId::Analytics), Some(&true));
+    assert_eq!(saved.get(&PurposeId::Advertising), Some(&false));
+    assert_eq!(saved.get(&PurposeId::Necessary), Some(&true));
+}
+
+#[wasm_bindgen_test]
+async fn a_stored_choice_sets_the_toggles_as_they_were() {
+    let mut choices = uniform_choices(site(), false);
+    choices.insert(PurposeId::Advertising, true);
+    let stored = ConsentCookie {
+        subject: SubjectId::from_random_bytes([9; 16]),
+        policy_version: policy::CURRENT_VERSION.into(),
+        given_at: (js_sys::Date::now() / 1000.0) as i64,
+        choices,
+    };
+    let (root, _) = render_preferences(Some(stored));
+    yew::scheduler::flush().await;
+    assert!(toggle(&root, "advertising").checked());
+    assert!(!toggle(&root, "analytics").checked());
+}
+
+#[wasm_bindgen_test]
+fn a_choice_that_takes_back_consent_is_a_withdrawal() {
+    let site = site();
+    let all = uniform_choices(site, true);
+    let none = uniform_choices(site, false);
+    let mut some = none.clone();
+    some.insert(PurposeId::Analytics, true);
+    let before = ConsentCookie {
+        subject: SubjectId::from_random_bytes([9; 16]),
+        policy_version: policy::CURRENT_VERSION.into(),
+        given_at: 0,
+        choices: all.clone(),
+    };
+    assert_eq!(decision_kind(site, &all, None), ConsentKind::AcceptAll);
+    assert_eq!(decision_kind(site, &none, None), ConsentKind::RejectAll);
+    assert_eq!(decision_kind(site, &some, None), ConsentKind::Custom);
+    assert_eq!(
+        decision_kind(site, &some, Some(&before)),
+        ConsentKind::Withdraw
+    );
+    assert_eq!(
+        decision_kind(site, &none, Some(&before)),
+        ConsentKind::Withdraw
+    );
+}
+
+#[wasm_bindgen_test]
+fn consent_mode_denies_everything_optional_without_a_choice() {
+    let site = site();
+    let state = consent_mode_state(site, None);
+    assert_eq!(state["analytics_storage"], "denied");
+    assert_eq!(state["ad_storage"], "denied");
+    assert_eq!(state["security_storage"], "granted");
+    let mut choices = uniform_choices(site, false);
+    choices.insert(PurposeId::Analytics, true);
+    let consent = ConsentCookie {
+        subject: SubjectId::from_random_bytes([9; 16]),
+        policy_version: policy::CURRENT_VERSION.into(),
+        given_at: 0,
+        choices,
+    };
+    let state = consent_mode_state(site, Some(&consent));
+    assert_eq!(state["analytics_storage"], "granted");
+    assert_eq!(state["ad_user_data"], "denied");
 }

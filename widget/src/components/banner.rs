@@ -1,5 +1,5 @@
 //! The first layer: names the controller and the purposes, says how to withdraw, and offers
-//! accept-all and reject-all as equal buttons.
+//! accept-all and reject-all as equal buttons, with the way to the preferences beside them.
 
 use privacy_shared::{Language, SiteId};
 use yew::prelude::*;
@@ -12,6 +12,12 @@ pub struct BannerProps {
     pub language: Language,
     /// Called with `true` for accept-all, `false` for reject-all.
     pub ondecide: Callback<bool>,
+    /// Opens the preferences dialog.
+    #[prop_or_default]
+    pub onpreferences: Callback<()>,
+    /// The browser sent Global Privacy Control and the optional purposes were switched off.
+    #[prop_or_default]
+    pub gpc: bool,
 }
 
 #[component]
@@ -19,9 +25,13 @@ pub fn Banner(props: &BannerProps) -> Html {
     let t = texts(props.language);
     let purposes = props.site.site().purposes.iter().filter(|p| !p.is_locked());
     let decide = |granted: bool| props.ondecide.reform(move |_: MouseEvent| granted);
+    let onpreferences = props.onpreferences.reform(|_: MouseEvent| ());
     html! {
         <section class="vp-banner" data-vp="banner" role="region" aria-labelledby="vp-banner-title">
             <h2 id="vp-banner-title" class="vp-title">{ t.banner_title }</h2>
+            if props.gpc {
+                <p class="vp-gpc" data-vp="gpc-honoured">{ t.gpc_honoured }</p>
+            }
             <p>{ t.banner_intro }</p>
             <ul class="vp-purposes">
                 { for purposes.map(|p| html! { <li>{ p.label(props.language) }</li> }) }
@@ -34,6 +44,9 @@ pub fn Banner(props: &BannerProps) -> Html {
                 </button>
                 <button type="button" class="vp-button" data-vp="reject-all" onclick={decide(false)}>
                     { t.reject_all }
+                </button>
+                <button type="button" class="vp-link" data-vp="open-preferences" onclick={onpreferences}>
+                    { t.open_preferences }
                 </button>
             </div>
         </section>

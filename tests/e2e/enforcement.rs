@@ -1,0 +1,241 @@
+//! Enforcement in the page: the held-back analytics script of the demo runs only after consent,
+//! Consent Mode gets `default` before any tag and `update` after each choice, withdrawal deletes
+//! the analytics cookies, and GPC switches the optional purposes off.
+
+use crate::helpers::{Browser, TestServer};
+
+/// The Consent Mode commands and tag events on `dataLayer`, in order.
+const DATA_LAYER: &str = "
+    return (window.dataLayer || []).map(entry => {
+        if (Object.prototype.toString.call(entry) === '[object Arguments]') {
+            return { command: entry[0] + ' ' + entry[1], state: entry[2] };
+        }
+        return { event: entry.event };
+    });";
+
+fn position(
+    layer: &serde_json::Value,
+    matches: impl Fn(&serde_json::Value) -> bool,
+) -> Option<usize> {
+    layer.as_array().unwrap().iter().position(matches)
+}
+
+#[tokio::test]
+async fn a_held_back_script_runs_only_after_consent_with_consent_mode_set_first() {
+    let server = TestServer::start().await;
+    let browser = Browser::start(1280, 900).await;
+    browser.client.goto(&server.address).await.unwrap();
+    browser.widget_element("[data-vp=banner]").await;
+
+    let layer = browser.run(DATA_LAYER).await;
+    let default = position(&layer, |e| e["command"] == "consent default").expect("a default");
+    assert_eq!(default, 0, "the default comes first: {layer}");
+    let state = &layer[default]["state"];
+    assert_eq!(
+        (
+            &state["analytics_storage"],
+            &state["ad_storage"],
+            &state["ad_user_data"]
+        ),
+        (&"denied".into(), &"denied".into(), &"denied".into()),
+        "{layer}"
+    );
+    assert!(state["wait_for_update"].is_number(), "{layer}");
+    assert!(position(&layer, |e| e["command"] == "consent update").is_none());
+    assert_eq!(
+        browser.run("return window.vpDemoAnalyticsRuns ?? 0;").await,
+        0,
+        "the tag ran before consent"
+    );
+
+    browser
+        .run("window.vpEvents = []; VirtioPrivacy.on('change', d => window.vpEvents.push(d));")
+        .await;
+    browser.click("[data-vp=accept-all]").await;
+    browser
+        .wait_for_script("return window.vpDemoAnalyticsRuns ?? 0;", |v| v == 1)
+        .await;
+    let layer = browser.run(DATA_LAYER).await;
+    let update = position(&layer, |e| e["command"] == "consent update").expect("an update");
+    let tag = position(&layer, |e| e["event"] == "demo_analytics_loaded").expect("the tag ran");
+    assert!(default < update && update < tag, "{layer}");
+    assert_eq!(layer[update]["state"]["analytics_storage"], "granted");
+    let events = browser.run("return window.vpEvents;").await;
+    assert_eq!(
+        events[0]["analytics"], true,
+        "the change event carries the choices: {events}"
+    );
+    let activated = browser
+        .run("return document.querySelectorAll('script[src=\"/demo/analytics.js\"]:not([type])').length;")
+        .await;
+    assert_eq!(
+        activated, 1,
+        "the script was re-created once as a real script"
+    );
+
+    // After a reload the stored choice is the default and the tag runs at once.
+    browser.client.refresh().await.unwrap();
+    browser
+        .wait_for_script("return window.vpDemoAnalyticsRuns ?? 0;", |v| v == 1)
+        .await;
+    let layer = browser.run(DATA_LAYER).await;
+    assert_eq!(layer[0]["command"], "consent default");
+    assert_eq!(layer[0]["state"]["analytics_storage"], "granted");
+    assert!(layer[0]["state"]["wait_for_update"].is_null());
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn reject_all_leaves_no_analytics_cookie_and_withdrawal_deletes_them() {
+    let server = TestServer::start().await;
+    let browser = Browser::start(1280, 900).await;
+    browser.client.goto(&server.address).await.unwrap();
+    browser.click("[data-vp=reject-all]").await;
+    server.wait_for_events(1).await;
+    let ga = |names: Vec<String>| -> Vec<String> {
+        names
+            .into_iter()
+            .filter(|n| n.starts_with("_ga") || n == "_gid")
+            .collect()
+    };
+    assert!(ga(browser.cookie_names().await).is_empty());
+    assert_eq!(
+        browser.run("return window.vpDemoAnalyticsRuns ?? 0;").await,
+        0
+    );
+
+    // The page's own "Cookie-instellingen" link opens the dialog; accepting sets the cookies.
+    browser
+        .client
+        .find(fantoccini::Locator::Css("[data-virtio-privacy=open]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser.click("[data-vp=preferences-accept-all]").await;
+    browser
+        .wait_for_script("return window.vpDemoAnalyticsRuns ?? 0;", |v| v == 1)
+        .await;
+    assert_eq!(
+        ga(browser.cookie_names().await),
+        ["_ga", "_ga_DEMO123", "_gid"]
+    );
+
+    // Withdrawing deletes them at once.
+    browser.click("[data-vp=settings]").await;
+    browser.click("[data-vp=preferences-reject-all]").await;
+    server.wait_for_events(3).await;
+    assert!(
+        ga(browser.cookie_names().await).is_empty(),
+        "{:?}",
+        browser.cookie_names().await
+    );
+    assert_eq!(
+        server.event_kinds(),
+        ["reject_all", "accept_all", "withdraw"]
+    );
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn global_privacy_control_switches_optional_purposes_off_and_records_a_gpc_event() {
+    let server = TestServer::start().await;
+    let browser = Browser::start(1280, 900).await;
+    // The fixture page sets navigator.globalPrivacyControl before the loader runs.
+    browser
+        .client
+        .goto(&format!("{}/test/gpc.html", server.address))
+        .await
+        .unwrap();
+    let note = browser.widget_element("[data-vp=gpc-honoured]").await;
+    assert!(
+        note.text()
+            .await
+            .unwrap()
+            .contains("Global Privacy Control")
+    );
+    server.wait_for_events(1).await;
+    assert_eq!(server.event_kinds(), ["gpc"]);
+    let (gpc, choices): (bool, String) = rusqlite::Connection::open(&server.database)
+        .unwrap()
+        .query_row("SELECT gpc, choices FROM consent_events", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap();
+    let choices: serde_json::Value = serde_json::from_str(&choices).unwrap();
+    assert!(gpc);
+    assert!(
+        choices
+            .as_object()
+            .unwrap()
+            .iter()
+            .all(|(p, on)| on == &serde_json::Value::Bool(p == "necessary")),
+        "{choices}"
+    );
+    assert_eq!(
+        browser.run("return VirtioPrivacy.has('analytics');").await,
+        false
+    );
+    assert_eq!(
+        browser.run("return window.vpDemoAnalyticsRuns ?? 0;").await,
+        0
+    );
+
+    // An explicit opt-in afterwards is its own event.
+    browser.click("[data-vp=accept-all]").await;
+    server.wait_for_events(2).await;
+    assert_eq!(server.event_kinds(), ["gpc", "accept_all"]);
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn with_the_server_down_a_choice_applies_at_once_and_arrives_exactly_once_after_restart() {
+    let mut server = TestServer::start().await;
+    let browser = Browser::start(1280, 900).await;
+    browser.client.goto(&server.address).await.unwrap();
+    browser.widget_element("[data-vp=banner]").await;
+    // Let the site configuration arrive, then take the server away.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    server.stop().await;
+
+    browser.click("[data-vp=accept-all]").await;
+    // The tag is released at once (it cannot load: this server also serves it, and is down).
+    browser
+        .wait_for_script(
+            "return document.querySelectorAll('script[src=\"/demo/analytics.js\"]:not([type])').length;",
+            |v| v == 1,
+        )
+        .await;
+    assert_eq!(
+        browser.run("return VirtioPrivacy.has('analytics');").await,
+        true
+    );
+    assert!(
+        browser
+            .cookie_names()
+            .await
+            .contains(&"vp_consent".to_owned())
+    );
+    browser
+        .wait_for_script(
+            "return document.querySelector('#virtio-privacy').shadowRoot.querySelector('[data-vp=status]').textContent;",
+            |v| v.as_str().is_some_and(|s| s.contains("niet bereikbaar")),
+        )
+        .await;
+    let waiting = browser
+        .run("return JSON.parse(localStorage.getItem('vp_outbox') || '[]').length;")
+        .await;
+    assert_eq!(waiting, 1, "the choice waits in the outbox");
+    assert_eq!(server.count_events(), 0);
+
+    server.restart().await;
+    server.wait_for_events(1).await;
+    browser
+        .wait_for_script("return localStorage.getItem('vp_outbox');", |v| v.is_null())
+        .await;
+    // Give any duplicate attempt time to arrive: there must be none.
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    assert_eq!(server.count_events(), 1, "the retry made a second event");
+    browser.close().await;
+}

@@ -1,0 +1,158 @@
+//! The preferences dialog in real Chromium: no toggle starts on, closing and Escape record
+//! nothing, focus moves in, stays in and returns to the opener, and a saved choice is recorded
+//! once with exactly the purposes switched on.
+
+use crate::helpers::{Browser, TestServer, keys};
+
+const TOGGLES: &str = "
+    const root = document.querySelector('#virtio-privacy').shadowRoot;
+    return [...root.querySelectorAll('[data-vp-toggle]')].map(t =>
+        [t.dataset.vpToggle, t.checked, t.disabled, t.getAttribute('role'),
+         root.querySelector(`label[for=${t.id}]`)?.textContent || '']);";
+
+#[tokio::test]
+async fn the_dialog_starts_off_traps_focus_and_escape_or_close_record_nothing() {
+    let server = TestServer::start().await;
+    let browser = Browser::start(1280, 900).await;
+    browser.client.goto(&server.address).await.unwrap();
+    browser.click("[data-vp=open-preferences]").await;
+    let dialog = browser.widget_element("[data-vp=preferences]").await;
+    assert_eq!(
+        dialog.attr("role").await.unwrap().as_deref(),
+        Some("dialog")
+    );
+    assert_eq!(
+        dialog.attr("aria-modal").await.unwrap().as_deref(),
+        Some("true")
+    );
+    let labelled_by = dialog.attr("aria-labelledby").await.unwrap().unwrap();
+    let title = browser.widget_element(&format!("#{labelled_by}")).await;
+    assert_eq!(title.text().await.unwrap(), "Privacyvoorkeuren");
+
+    let toggles = browser.run(TOGGLES).await;
+    let toggles = toggles.as_array().unwrap();
+    assert!(toggles.len() >= 4, "{toggles:?}");
+    for toggle in toggles {
+        let (purpose, on, locked) = (&toggle[0], &toggle[1], &toggle[2]);
+        assert_eq!(toggle[3], "switch");
+        assert!(
+            !toggle[4].as_str().unwrap().is_empty(),
+            "{purpose} has a label"
+        );
+        if purpose == "necessary" {
+            assert_eq!(
+                (on, locked),
+                (&true.into(), &true.into()),
+                "necessary is locked on"
+            );
+        } else {
+            assert_eq!(on, &serde_json::Value::Bool(false), "{purpose} starts off");
+        }
+    }
+    browser.screenshot("preferences-dialog").await;
+
+    // Focus is inside and stays inside, forwards and backwards.
+    let (first, inside) = browser.focused().await;
+    assert!(inside, "focus moved into the dialog (it is on {first})");
+    for _ in 0..toggles.len() + 6 {
+        browser.press(keys::TAB).await;
+        let (hook, inside) = browser.focused().await;
+        assert!(inside, "Tab left the dialog for {hook}");
+    }
+    browser.press(keys::SHIFT_TAB).await;
+    assert!(browser.focused().await.1, "Shift+Tab left the dialog");
+
+    // Escape closes without a choice; focus returns to the opener.
+    browser.press(keys::ESCAPE).await;
+    browser
+        .wait_for_script(
+            "return !document.querySelector('#virtio-privacy').shadowRoot.querySelector('[data-vp=preferences]');",
+            |v| v == true,
+        )
+        .await;
+    assert_eq!(browser.focused().await.0, "open-preferences");
+    browser.widget_element("[data-vp=banner]").await;
+
+    // The close button does the same.
+    browser.click("[data-vp=open-preferences]").await;
+    browser.click("[data-vp=close]").await;
+    assert!(
+        browser
+            .try_widget_element("[data-vp=preferences]")
+            .await
+            .is_none()
+    );
+    assert_eq!(browser.focused().await.0, "open-preferences");
+
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(server.count_events(), 0, "closing recorded a choice");
+    assert!(
+        !browser
+            .cookie_names()
+            .await
+            .contains(&"vp_consent".to_owned()),
+        "closing stored a choice"
+    );
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn a_saved_choice_records_the_switched_on_purposes_once_and_reopens_as_it_was() {
+    let server = TestServer::start().await;
+    let browser = Browser::start(1280, 900).await;
+    browser.client.goto(&server.address).await.unwrap();
+    browser.click("[data-vp=open-preferences]").await;
+    browser.click("[data-vp-toggle=advertising]").await;
+    browser.click("[data-vp=save]").await;
+    server.wait_for_events(1).await;
+    assert_eq!(server.event_kinds(), ["custom"]);
+    assert!(
+        browser
+            .try_widget_element("[data-vp=banner]")
+            .await
+            .is_none()
+    );
+    let choices = browser.run("return VirtioPrivacy.consent();").await;
+    assert_eq!(choices["advertising"], true);
+    assert_eq!(choices["analytics"], false);
+    assert_eq!(
+        browser
+            .run("return VirtioPrivacy.has('advertising');")
+            .await,
+        true
+    );
+
+    // The persistent button reopens the dialog with the toggles as they were; focus returns to it.
+    browser.click("[data-vp=settings]").await;
+    browser.widget_element("[data-vp=preferences]").await;
+    let toggles = browser.run(TOGGLES).await;
+    let on: Vec<&str> = toggles
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t[1] == true)
+        .map(|t| t[0].as_str().unwrap())
+        .collect();
+    assert_eq!(on, ["necessary", "advertising"]);
+    browser.press(keys::ESCAPE).await;
+    browser
+        .wait_for_script(
+            "return !document.querySelector('#virtio-privacy').shadowRoot.querySelector('[data-vp=preferences]');",
+            |v| v == true,
+        )
+        .await;
+    assert_eq!(browser.focused().await.0, "settings");
+
+    // Withdrawing takes no more clicks than consenting: open, reject all.
+    browser.click("[data-vp=settings]").await;
+    browser.click("[data-vp=preferences-reject-all]").await;
+    server.wait_for_events(2).await;
+    assert_eq!(server.event_kinds(), ["custom", "withdraw"]);
+    assert_eq!(
+        browser
+            .run("return VirtioPrivacy.has('advertising');")
+            .await,
+        false
+    );
+    browser.close().await;
+}

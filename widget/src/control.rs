@@ -1,0 +1,41 @@
+//! What the page's `window.VirtioPrivacy` reaches: the current choice, and commands to the running
+//! app. The loader wires the JavaScript API to the functions exported in `lib.rs`, which use these.
+
+use privacy_shared::cookie::ConsentCookie;
+use std::cell::RefCell;
+use yew::Callback;
+
+/// A request from the host page.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    /// Open the preferences dialog.
+    Open,
+    /// The customer's identity token, signed by the interface app.
+    SetIdentity(String),
+}
+
+thread_local! {
+    static CONTROL: RefCell<Option<Callback<Command>>> = const { RefCell::new(None) };
+    static CURRENT: RefCell<Option<ConsentCookie>> = const { RefCell::new(None) };
+}
+
+/// Called by the app once it runs.
+pub fn connect(control: Callback<Command>) {
+    CONTROL.with(|c| *c.borrow_mut() = Some(control));
+}
+
+/// Sends a command to the app; ignored before it runs (the loader waits for `ready`).
+pub fn send(command: Command) {
+    if let Some(control) = CONTROL.with(|c| c.borrow().clone()) {
+        control.emit(command);
+    }
+}
+
+/// Records the choice that applies now.
+pub fn set_current(consent: Option<ConsentCookie>) {
+    CURRENT.with(|c| *c.borrow_mut() = consent);
+}
+
+pub fn current() -> Option<ConsentCookie> {
+    CURRENT.with(|c| c.borrow().clone())
+}
