@@ -29,6 +29,7 @@ pub struct Asset {
 
 /// Builds both bundles into `root/dist` and returns what was written.
 pub fn bundles(root: &Path) -> Result<Vec<Asset>> {
+    tools::wasm_target()?;
     let bindgen = tools::wasm_bindgen(root)?.join("wasm-bindgen");
     let wasm_opt = tools::wasm_opt(root)?;
     run_command(Command::new(cargo()).args([

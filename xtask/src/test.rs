@@ -30,6 +30,7 @@ pub fn all(root: &Path) -> Result<()> {
         "warnings",
     ]))?;
     step("clippy (wasm32)");
+    tools::wasm_target()?;
     let mut wasm_clippy = Command::new(cargo());
     wasm_clippy.args([
         "clippy",
@@ -48,13 +49,15 @@ pub fn all(root: &Path) -> Result<()> {
     step("browser and bundles");
     let chromedriver = tools::chromedriver()?;
     let bin = tools::wasm_bindgen(root)?;
+    let axe = tools::axe_core(root)?;
     build::bundles(root)?;
 
     step("native tests (unit, API, browser end-to-end)");
     run_command(
         Command::new(cargo())
             .args(["test", "--workspace", "--exclude", "xtask"])
-            .env("CHROMEDRIVER", &chromedriver),
+            .env("CHROMEDRIVER", &chromedriver)
+            .env("AXE_CORE", &axe),
     )?;
 
     step("WebAssembly tests in headless Chromium");

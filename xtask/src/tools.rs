@@ -11,6 +11,9 @@ use crate::run_command;
 /// The binaryen release whose `wasm-opt` reads what today's rustc emits (Debian's 108 cannot).
 const BINARYEN_VERSION: &str = "132";
 
+/// The axe-core release the accessibility tests inject into the page.
+const AXE_CORE_VERSION: &str = "4.10.3";
+
 fn tools_dir(root: &Path) -> PathBuf {
     root.join(".tools")
 }
@@ -55,25 +58,60 @@ pub fn wasm_bindgen(root: &Path) -> Result<PathBuf> {
     Ok(bin)
 }
 
-/// `wasm-opt` from npm's `binaryen@132`, installed into `.tools/npm`.
-pub fn wasm_opt(root: &Path) -> Result<PathBuf> {
-    let prefix = tools_dir(root).join("npm");
-    let bin = prefix.join("node_modules/.bin/wasm-opt");
-    let installed = output_of(Command::new(&bin).arg("--version"));
-    if installed.is_some_and(|v| v.contains(&format!("version {BINARYEN_VERSION}"))) {
-        return Ok(bin);
-    }
+/// Installs `package@version` from npm into `.tools/npm`.
+fn npm_install(root: &Path, package: &str, version: &str) -> Result<()> {
     if output_of(Command::new("npm").arg("--version")).is_none() {
-        bail!("wasm-opt needs npm: install Node.js and npm (apt-get install nodejs npm)");
+        bail!("{package} comes from npm: install Node.js and npm (apt-get install nodejs npm)");
     }
+    let prefix = tools_dir(root).join("npm");
     std::fs::create_dir_all(&prefix)?;
     run_command(
         Command::new("npm")
             .args(["install", "--no-audit", "--no-fund", "--prefix"])
             .arg(&prefix)
-            .arg(format!("binaryen@{BINARYEN_VERSION}")),
-    )?;
+            .arg(format!("{package}@{version}")),
+    )
+}
+
+/// `wasm-opt` from npm's `binaryen@132`, installed into `.tools/npm`.
+pub fn wasm_opt(root: &Path) -> Result<PathBuf> {
+    let bin = tools_dir(root).join("npm/node_modules/.bin/wasm-opt");
+    let installed = output_of(Command::new(&bin).arg("--version"));
+    if installed.is_some_and(|v| v.contains(&format!("version {BINARYEN_VERSION}"))) {
+        return Ok(bin);
+    }
+    npm_install(root, "binaryen", BINARYEN_VERSION)?;
     Ok(bin)
+}
+
+/// `axe.min.js` from npm's `axe-core`, installed into `.tools/npm`, for the accessibility tests.
+pub fn axe_core(root: &Path) -> Result<PathBuf> {
+    let package = tools_dir(root).join("npm/node_modules/axe-core");
+    let installed = std::fs::read_to_string(package.join("package.json")).unwrap_or_default();
+    if !installed.contains(&format!("\"version\": \"{AXE_CORE_VERSION}\"")) {
+        npm_install(root, "axe-core", AXE_CORE_VERSION)?;
+    }
+    Ok(package.join("axe.min.js"))
+}
+
+/// The `wasm32-unknown-unknown` target of the pinned toolchain: `rust-toolchain.toml` lists it,
+/// but a toolchain installed before that file existed lacks it.
+pub fn wasm_target() -> Result<()> {
+    let Some(installed) = output_of(Command::new("rustup").args(["target", "list", "--installed"]))
+    else {
+        // Without rustup, the toolchain's own sysroot decides; the build names what is missing.
+        return Ok(());
+    };
+    if installed
+        .lines()
+        .any(|t| t.trim() == "wasm32-unknown-unknown")
+    {
+        return Ok(());
+    }
+    println!("adding the wasm32-unknown-unknown target to the pinned toolchain");
+    run_command(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"])).context(
+        "the WebAssembly target is missing: run `rustup target add wasm32-unknown-unknown`",
+    )
 }
 
 fn is_root() -> bool {
