@@ -54,12 +54,18 @@
     window.dispatchEvent(new CustomEvent(prefix + "ready", { detail: glue.consent() }));
   }).catch((error) => console.error("Virtio Privacy failed to start:", error));
 
-  // Any element with data-virtio-privacy="open" reopens the dialog.
+  // Any element with data-virtio-privacy="open" reopens the dialog; the button of an iframe
+  // placeholder consents to that frame's purpose.
   document.addEventListener("click", (event) => {
-    const opener = event.target instanceof Element && event.target.closest("[data-virtio-privacy=open]");
+    if (!(event.target instanceof Element)) return;
+    const opener = event.target.closest("[data-virtio-privacy=open]");
     if (opener) {
       event.preventDefault();
       api.open();
+    }
+    const placeholder = event.target.closest("[data-vp-placeholder] button")?.parentElement;
+    if (placeholder) {
+      ready.then((glue) => glue.grant(placeholder.dataset.vpPlaceholder));
     }
   });
 })();

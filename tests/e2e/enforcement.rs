@@ -239,3 +239,59 @@ async fn with_the_server_down_a_choice_applies_at_once_and_arrives_exactly_once_
     assert_eq!(server.count_events(), 1, "the retry made a second event");
     browser.close().await;
 }
+
+#[tokio::test]
+async fn a_held_back_iframe_shows_a_placeholder_whose_button_consents_and_loads_it() {
+    let server = TestServer::start().await;
+    let browser = Browser::start(1280, 1600).await;
+    browser.client.goto(&server.address).await.unwrap();
+    browser.widget_element("[data-vp=banner]").await;
+    let frame = "return (() => { const f = document.querySelector('iframe[data-vp-purpose]');
+                 return [f.getAttribute('src'), f.hidden]; })();";
+    assert_eq!(browser.run(frame).await, serde_json::json!([null, true]));
+    let placeholder = browser
+        .client
+        .find(fantoccini::Locator::Css(
+            "[data-vp-placeholder=advertising]",
+        ))
+        .await
+        .unwrap();
+    let text = placeholder.text().await.unwrap();
+    assert!(
+        text.contains("toestemming") && text.contains("Gepersonaliseerde advertenties"),
+        "{text}"
+    );
+    placeholder
+        .find(fantoccini::Locator::Css("button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait_for_script(frame, |v| {
+            v == &serde_json::json!(["/demo/video.html", false])
+        })
+        .await;
+    assert!(
+        browser
+            .client
+            .find(fantoccini::Locator::Css("[data-vp-placeholder]"))
+            .await
+            .is_err(),
+        "the placeholder went away"
+    );
+    server.wait_for_events(1).await;
+    assert_eq!(server.event_kinds(), ["custom"]);
+    assert_eq!(
+        browser
+            .run("return VirtioPrivacy.has('advertising');")
+            .await,
+        true
+    );
+    assert_eq!(
+        browser.run("return VirtioPrivacy.has('analytics');").await,
+        false
+    );
+    browser.close().await;
+}

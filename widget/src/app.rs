@@ -298,9 +298,17 @@ pub fn App(props: &AppProps) -> Html {
         let gpc = props.gpc;
         use_effect_with((), move |()| {
             control::set_current(state.consent.clone());
+            let granting = choose.clone();
             control::connect(Callback::from(move |command| match command {
                 Command::Open => open_preferences.emit(()),
                 Command::SetIdentity(token) => adopt.emit(token),
+                Command::Grant(purpose) => {
+                    let mut choices = control::current()
+                        .filter(|c| c.is_current_for(site, browser::now_seconds()))
+                        .map_or_else(|| uniform_choices(site, false), |c| c.choices);
+                    choices.insert(purpose, true);
+                    granting.emit((choices, ConsentSource::Preferences));
+                }
             }));
             let current = state
                 .consent

@@ -12,6 +12,8 @@ pub enum Command {
     Open,
     /// The customer's identity token, signed by the interface app.
     SetIdentity(String),
+    /// Consent to one more purpose (an iframe placeholder's button).
+    Grant(privacy_shared::PurposeId),
 }
 
 thread_local! {

@@ -3,7 +3,7 @@
 //! events host pages listen to.
 
 use privacy_shared::cookie::ConsentCookie;
-use privacy_shared::{PurposeId, SiteId};
+use privacy_shared::{Language, PurposeId, SiteId};
 use std::collections::BTreeMap;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Element, HtmlScriptElement};
@@ -131,6 +131,7 @@ pub fn activate_iframes(consent: &ConsentCookie) {
             && let Some(src) = frame.get_attribute("data-src")
         {
             let _ = frame.set_attribute("src", &src);
+            let _ = frame.remove_attribute("hidden");
             if let Some(placeholder) = frame.previous_element_sibling()
                 && placeholder.has_attribute("data-vp-placeholder")
             {
@@ -140,12 +141,45 @@ pub fn activate_iframes(consent: &ConsentCookie) {
     }
 }
 
-/// The held-back iframes whose purpose has no consent, for placeholders.
-pub fn held_iframes() -> Vec<(Element, PurposeId)> {
-    elements("iframe[data-vp-purpose][data-src]:not([src])")
-        .into_iter()
-        .filter_map(|frame| purpose_of(&frame).map(|p| (frame, p)))
-        .collect()
+/// Puts a placeholder before every held-back iframe that has none: what the frame needs consent
+/// for, and a button that gives it (the loader routes its click to [`crate::grant`]). The frame
+/// stays hidden until then.
+pub fn placeholders(language: Language) {
+    let t = crate::i18n::texts(language);
+    let Some(document) = document() else { return };
+    for frame in elements("iframe[data-vp-purpose][data-src]:not([src])") {
+        let Some(purpose) = purpose_of(&frame) else {
+            continue;
+        };
+        let _ = frame.set_attribute("hidden", "");
+        if frame
+            .previous_element_sibling()
+            .is_some_and(|e| e.has_attribute("data-vp-placeholder"))
+        {
+            continue;
+        }
+        let (Ok(placeholder), Ok(text), Ok(button)) = (
+            document.create_element("div"),
+            document.create_element("p"),
+            document.create_element("button"),
+        ) else {
+            continue;
+        };
+        let _ = placeholder.set_attribute("data-vp-placeholder", purpose.as_str());
+        let _ = placeholder.set_attribute("class", "vp-placeholder");
+        text.set_text_content(Some(&format!(
+            "{} {}",
+            t.placeholder,
+            purpose.label(language)
+        )));
+        let _ = button.set_attribute("type", "button");
+        button.set_text_content(Some(t.placeholder_button));
+        let _ = placeholder.append_child(&text);
+        let _ = placeholder.append_child(&button);
+        if let Some(parent) = frame.parent_node() {
+            let _ = parent.insert_before(&placeholder, Some(&frame));
+        }
+    }
 }
 
 /// Deletes the cookies of every purpose `consent` refuses, on this host and its parent domains.

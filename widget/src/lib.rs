@@ -46,6 +46,7 @@ pub fn start(
         enforce::activate_scripts(stored);
         enforce::activate_iframes(stored);
     }
+    enforce::placeholders(language);
     let mount = browser::mount_in_shadow_root(stylesheet)?;
     let props = app::AppProps {
         site,
@@ -78,6 +79,14 @@ pub fn has(purpose: &str) -> bool {
 #[wasm_bindgen]
 pub fn open() {
     control::send(control::Command::Open);
+}
+
+/// The button of an iframe placeholder: consent to `purpose` on top of the current choice.
+#[wasm_bindgen]
+pub fn grant(purpose: &str) {
+    if let Ok(purpose) = purpose.parse() {
+        control::send(control::Command::Grant(purpose));
+    }
 }
 
 /// `VirtioPrivacy.setIdentity(token)`: the customer's identity token from the interface app; the
