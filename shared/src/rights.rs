@@ -51,6 +51,31 @@ impl RightsRequestKind {
         }
     }
 
+    /// The right as the rights center and the policy viewer name it.
+    pub fn label(self, language: crate::Language) -> &'static str {
+        use crate::Language::{En, Nl};
+        match (self, language) {
+            (Self::Access, Nl) => "Inzage in je gegevens",
+            (Self::Access, En) => "Access to your data",
+            (Self::Rectification, Nl) => "Correctie van je gegevens",
+            (Self::Rectification, En) => "Correction of your data",
+            (Self::Erasure, Nl) => "Verwijdering van je gegevens",
+            (Self::Erasure, En) => "Erasure of your data",
+            (Self::Portability, Nl) => "Je gegevens meenemen (overdraagbaarheid)",
+            (Self::Portability, En) => "Taking your data with you (portability)",
+            (Self::Restriction, Nl) => "Beperking van de verwerking",
+            (Self::Restriction, En) => "Restriction of processing",
+            (Self::Objection, Nl) => "Bezwaar tegen de verwerking",
+            (Self::Objection, En) => "Objection to processing",
+            (Self::WithdrawConsent, Nl) => "Toestemming intrekken",
+            (Self::WithdrawConsent, En) => "Withdrawing consent",
+            (Self::AutomatedDecisionReview, Nl) => "Menselijke blik op een geautomatiseerd besluit",
+            (Self::AutomatedDecisionReview, En) => "Human review of an automated decision",
+            (Self::Complaint, Nl) => "Een klacht over hoe we met je gegevens omgaan",
+            (Self::Complaint, En) => "A complaint about how we handle your data",
+        }
+    }
+
     /// Whether the answer includes an export of what the server holds about the person.
     pub fn includes_export(self) -> bool {
         matches!(self, Self::Access | Self::Portability)

@@ -5,7 +5,7 @@
 use crate::helpers::{Browser, TestServer, workspace_root};
 
 /// The axe-core script `cargo xtask test` installs.
-fn axe_source() -> String {
+pub fn axe_source() -> String {
     let path = std::env::var("AXE_CORE").map_or_else(
         |_| workspace_root().join(".tools/npm/node_modules/axe-core/axe.min.js"),
         std::path::PathBuf::from,
@@ -19,7 +19,7 @@ fn axe_source() -> String {
 }
 
 /// Runs axe-core on the whole page, the widget's shadow root included.
-async fn violations(browser: &Browser, axe: &str) -> serde_json::Value {
+pub async fn violations(browser: &Browser, axe: &str) -> serde_json::Value {
     browser
         .client
         .execute(&format!("{axe}\nreturn typeof axe;"), vec![])

@@ -204,13 +204,30 @@ impl Browser {
 
     /// The widget's shadow-root element matching `css`, if it is there now.
     pub async fn try_widget_element(&self, css: &str) -> Option<Element> {
-        let host = self
-            .client
-            .find(Locator::Css("#virtio-privacy"))
-            .await
-            .ok()?;
+        self.try_element_in("#virtio-privacy", css).await
+    }
+
+    /// The element matching `css` in the shadow root of the page's element `host`, if it is
+    /// there now.
+    pub async fn try_element_in(&self, host: &str, css: &str) -> Option<Element> {
+        let host = self.client.find(Locator::Css(host)).await.ok()?;
         let shadow = host.shadow_root().await.ok()?;
         shadow.find(Locator::Css(css)).await.ok()
+    }
+
+    /// The element matching `css` in the shadow root of `host`, waiting for it to appear.
+    pub async fn element_in(&self, host: &str, css: &str) -> Element {
+        let started = Instant::now();
+        loop {
+            if let Some(element) = self.try_element_in(host, css).await {
+                return element;
+            }
+            assert!(
+                started.elapsed() < PATIENCE,
+                "`{host}` never showed `{css}`"
+            );
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
     }
 
     /// Waits until `condition` holds on the result of `script`.

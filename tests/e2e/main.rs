@@ -7,3 +7,4 @@ mod enforcement;
 mod helpers;
 mod preferences;
 mod sync;
+mod views;

@@ -23,6 +23,27 @@ pub fn mount_in_shadow_root(stylesheet: &str) -> Result<Element, JsError> {
         .ok_or_else(|| JsError::new("the page has no <body>"))?;
     let host = document.create_element("div").map_err(js_error)?;
     host.set_id("virtio-privacy");
+    let mount = shadow_mount(&host, stylesheet)?;
+    body.append_child(&host).map_err(js_error)?;
+    Ok(mount)
+}
+
+/// The page's elements with `data-virtio-privacy="<view>"`.
+pub fn mount_points(view: &str) -> Vec<Element> {
+    let Some(list) = document().and_then(|d| {
+        d.query_selector_all(&format!("[data-virtio-privacy='{view}']"))
+            .ok()
+    }) else {
+        return Vec::new();
+    };
+    (0..list.length())
+        .filter_map(|i| list.item(i)?.dyn_into::<Element>().ok())
+        .collect()
+}
+
+/// An open shadow root on `host` holding the stylesheet and the element yew renders into.
+pub fn shadow_mount(host: &Element, stylesheet: &str) -> Result<Element, JsError> {
+    let document = document().ok_or_else(|| JsError::new("no document"))?;
     let shadow = host
         .attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))
         .map_err(js_error)?;
@@ -33,7 +54,6 @@ pub fn mount_in_shadow_root(stylesheet: &str) -> Result<Element, JsError> {
     let mount = document.create_element("div").map_err(js_error)?;
     mount.set_class_name("vp-root");
     shadow.append_child(&mount).map_err(js_error)?;
-    body.append_child(&host).map_err(js_error)?;
     Ok(mount)
 }
 

@@ -19,6 +19,17 @@ pub enum Command {
 thread_local! {
     static CONTROL: RefCell<Option<Callback<Command>>> = const { RefCell::new(None) };
     static CURRENT: RefCell<Option<ConsentCookie>> = const { RefCell::new(None) };
+    static IDENTITY: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// Remembers the customer's identity token for the rights center.
+pub fn set_identity(token: String) {
+    IDENTITY.with(|i| *i.borrow_mut() = Some(token));
+}
+
+/// The customer's identity token, if the host page gave one.
+pub fn identity() -> Option<String> {
+    IDENTITY.with(|i| i.borrow().clone())
 }
 
 /// Called by the app once it runs.

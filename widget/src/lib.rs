@@ -57,6 +57,37 @@ pub fn start(
         gpc: browser::global_privacy_control(),
     };
     yew::Renderer::<app::App>::with_root_and_props(mount, props).render();
+    mount_inline_views(site, language, api_base, stylesheet)?;
+    Ok(())
+}
+
+/// Renders the policy viewer and the rights center into the page's mount points
+/// (`data-virtio-privacy="policy"` and `="rights"`), each in a shadow root of its own.
+fn mount_inline_views(
+    site: SiteId,
+    language: Language,
+    api_base: &str,
+    stylesheet: &str,
+) -> Result<(), JsError> {
+    use components::policy_viewer::{PolicyViewer, PolicyViewerProps};
+    use components::rights_center::{RightsCenter, RightsCenterProps};
+    for host in browser::mount_points("policy") {
+        let mount = browser::shadow_mount(&host, stylesheet)?;
+        let props = PolicyViewerProps {
+            api_base: api_base.into(),
+            language,
+        };
+        yew::Renderer::<PolicyViewer>::with_root_and_props(mount, props).render();
+    }
+    for host in browser::mount_points("rights") {
+        let mount = browser::shadow_mount(&host, stylesheet)?;
+        let props = RightsCenterProps {
+            api_base: api_base.into(),
+            site,
+            language,
+        };
+        yew::Renderer::<RightsCenter>::with_root_and_props(mount, props).render();
+    }
     Ok(())
 }
 
@@ -93,7 +124,9 @@ pub fn grant(purpose: &str) {
 /// customer's newer choice from another device is adopted, and later choices are linked to them.
 #[wasm_bindgen]
 pub fn set_identity(token: &str) {
+    control::set_identity(token.to_owned());
     control::send(control::Command::SetIdentity(token.to_owned()));
+    enforce::emit("identity", &JsValue::NULL);
 }
 
 /// The languages the page asks for, in order: `data-lang`, the page's `lang`, the browser's.

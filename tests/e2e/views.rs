@@ -1,0 +1,248 @@
+//! The inline views: the policy viewer on the demo privacy page and the rights center on the demo
+//! request page, in real Chromium against the real server.
+
+use fantoccini::key::Key;
+use privacy_shared::Language;
+use privacy_shared::policy::{self, CURRENT_VERSION};
+
+use crate::accessibility::{axe_source, violations};
+use crate::helpers::{Browser, IDENTITY_SECRET, TestServer};
+
+const POLICY: &str = "[data-virtio-privacy=policy]";
+const RIGHTS: &str = "[data-virtio-privacy=rights]";
+
+/// Answers the first-visit banner, as a visitor does before reading on.
+async fn answer_banner(browser: &Browser) {
+    browser.click("[data-vp=reject-all]").await;
+    browser.widget_element("[data-vp=settings]").await;
+}
+
+#[tokio::test]
+async fn the_policy_viewer_shows_the_whole_policy_with_contents_versions_and_a_language_switch() {
+    let server = TestServer::start().await;
+    let browser = Browser::start(1280, 900).await;
+    browser
+        .client
+        .goto(&format!("{}/privacy.html", server.address))
+        .await
+        .unwrap();
+    answer_banner(&browser).await;
+    let dutch = policy::document(CURRENT_VERSION, Language::Nl)
+        .unwrap()
+        .unwrap();
+    let english = policy::document(CURRENT_VERSION, Language::En)
+        .unwrap()
+        .unwrap();
+
+    let title = browser.element_in(POLICY, "#vp-policy-title").await;
+    assert_eq!(title.text().await.unwrap(), dutch.title);
+    let version = browser.element_in(POLICY, "[data-vp=policy-version]").await;
+    assert!(version.text().await.unwrap().contains(CURRENT_VERSION));
+    let sections = browser
+        .run(
+            "const root = document.querySelector('[data-virtio-privacy=policy]').shadowRoot;
+             return [root.querySelectorAll('[data-vp=policy-toc] a').length,
+                     root.querySelectorAll('section[data-anchor]').length];",
+        )
+        .await;
+    let chapters = dutch.sections.iter().filter(|s| s.level == 2).count();
+    assert_eq!(
+        sections,
+        serde_json::json!([chapters, dutch.sections.len()])
+    );
+
+    // A contents link moves to its section and focus follows.
+    browser
+        .element_in(POLICY, "[data-vp=policy-toc] a[href='#your-rights']")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let focused = browser
+        .run("return document.querySelector('[data-virtio-privacy=policy]').shadowRoot.activeElement?.id;")
+        .await;
+    assert_eq!(focused, "vp-policy-your-rights");
+
+    let authority = browser.element_in(POLICY, "[data-vp=authority]").await;
+    assert_eq!(
+        authority.attr("href").await.unwrap().as_deref(),
+        Some("https://autoriteitpersoonsgegevens.nl")
+    );
+    let found = violations(&browser, &axe_source()).await;
+    assert_eq!(found, serde_json::json!([]), "{found:#}");
+
+    browser
+        .element_in(POLICY, "[data-vp=policy-en]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait_for_script(
+            "return document.querySelector('[data-virtio-privacy=policy]').shadowRoot.querySelector('#vp-policy-title')?.textContent;",
+            |v| v == english.title.as_str(),
+        )
+        .await;
+    let note = browser.element_in(POLICY, "[data-vp=policy]").await;
+    assert!(
+        note.text()
+            .await
+            .unwrap()
+            .contains("the Dutch text is binding")
+    );
+    browser.close().await;
+}
+
+async fn type_into(browser: &Browser, css: &str, text: &str) {
+    let field = browser.element_in(RIGHTS, css).await;
+    field.clear().await.unwrap();
+    field.send_keys(text).await.unwrap();
+}
+
+fn outbox_code(server: &TestServer) -> String {
+    let body: String = rusqlite::Connection::open(&server.database)
+        .unwrap()
+        .query_row(
+            "SELECT body FROM outbox ORDER BY rowid DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    body.split_once("code is: ").unwrap().1[..6].to_owned()
+}
+
+#[tokio::test]
+async fn a_visitor_files_a_request_confirms_it_with_the_code_and_sees_number_and_due_date() {
+    let server = TestServer::start().await;
+    let browser = Browser::start(1280, 900).await;
+    browser
+        .client
+        .goto(&format!("{}/rechten.html", server.address))
+        .await
+        .unwrap();
+    answer_banner(&browser).await;
+
+    // A bad address is refused in the form, in Dutch, before anything is sent.
+    type_into(&browser, "[data-vp=rights-email]", "geen-adres").await;
+    browser
+        .element_in(RIGHTS, "[data-vp=rights-submit]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let error = browser.element_in(RIGHTS, "[data-vp-error=email]").await;
+    assert!(error.text().await.unwrap().contains("geldig e-mailadres"));
+    let email = browser.element_in(RIGHTS, "[data-vp=rights-email]").await;
+    assert_eq!(
+        email.attr("aria-invalid").await.unwrap().as_deref(),
+        Some("true")
+    );
+    let filed: i64 = rusqlite::Connection::open(&server.database)
+        .unwrap()
+        .query_row("SELECT count(*) FROM rights_requests", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(filed, 0);
+
+    browser
+        .element_in(RIGHTS, "[data-vp=rights-kind]")
+        .await
+        .select_by_value("erasure")
+        .await
+        .unwrap();
+    type_into(&browser, "[data-vp=rights-email]", "bezoeker@example.nl").await;
+    type_into(&browser, "[data-vp=rights-name]", "Bea Bezoeker").await;
+    browser
+        .element_in(RIGHTS, "[data-vp=rights-submit]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    browser.element_in(RIGHTS, "[data-vp=rights-verify]").await;
+    let (id, kind, due): (String, String, String) = rusqlite::Connection::open(&server.database)
+        .unwrap()
+        .query_row("SELECT id, kind, due_date FROM rights_requests", [], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
+        .unwrap();
+    assert_eq!(kind, "erasure");
+    let code = outbox_code(&server);
+
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    type_into(&browser, "[data-vp=rights-code]", wrong).await;
+    browser
+        .element_in(RIGHTS, "[data-vp=rights-confirm]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let failure = browser.element_in(RIGHTS, "[data-vp=rights-failure]").await;
+    assert_eq!(
+        failure.text().await.unwrap(),
+        "Deze code klopt niet. Je kunt het nog 4 keer proberen."
+    );
+
+    type_into(&browser, "[data-vp=rights-code]", &code).await;
+    browser
+        .element_in(RIGHTS, "[data-vp=rights-code]")
+        .await
+        .send_keys(&Key::Enter.to_string())
+        .await
+        .unwrap();
+    let number = browser.element_in(RIGHTS, "[data-vp=rights-number]").await;
+    assert_eq!(number.text().await.unwrap(), id);
+    let shown_due = browser.element_in(RIGHTS, "[data-vp=rights-due]").await;
+    assert_eq!(shown_due.text().await.unwrap(), due);
+    let status = browser.element_in(RIGHTS, "[data-vp=rights-status]").await;
+    assert_eq!(status.text().await.unwrap(), "ontvangen");
+    let found = violations(&browser, &axe_source()).await;
+    assert_eq!(found, serde_json::json!([]), "{found:#}");
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn a_signed_in_customer_files_a_request_without_a_code_step() {
+    let server = TestServer::start().await;
+    let browser = Browser::start(1280, 900).await;
+    browser
+        .client
+        .goto(&format!("{}/rechten.html", server.address))
+        .await
+        .unwrap();
+    answer_banner(&browser).await;
+    browser.element_in(RIGHTS, "[data-vp=rights-form]").await;
+    let token = privacy_shared::identity::sign(
+        &privacy_shared::identity::IdentityClaims {
+            customer: privacy_shared::CustomerNumber::parse("C-31").unwrap(),
+            email: privacy_shared::EmailAddress::parse("klant@example.nl").unwrap(),
+            exp: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_secs() as i64
+                + 600,
+        },
+        IDENTITY_SECRET.as_bytes(),
+    );
+    browser
+        .client
+        .execute(
+            "return VirtioPrivacy.ready.then(api => api.setIdentity(arguments[0]));",
+            vec![token.into()],
+        )
+        .await
+        .unwrap();
+    // The form reads the identity when it is sent; the e-mail field may stay empty.
+    browser
+        .element_in(RIGHTS, "[data-vp=rights-submit]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let status = browser.element_in(RIGHTS, "[data-vp=rights-status]").await;
+    assert_eq!(status.text().await.unwrap(), "ontvangen");
+    let customer: String = rusqlite::Connection::open(&server.database)
+        .unwrap()
+        .query_row("SELECT customer FROM rights_requests", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(customer, "C-31");
+    browser.close().await;
+}

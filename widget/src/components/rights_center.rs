@@ -1,0 +1,367 @@
+//! The rights center (PRODUCT.md §5.3): one form for every right, checked with the same rules the
+//! server applies; a visitor confirms with the e-mailed code, a logged-in customer (identity
+//! token) needs no extra step; then the request number, the due date and the status. It never
+//! asks for a reason, a copy of an ID or fixed wording, and uses no reCAPTCHA.
+
+use privacy_shared::api::{ApiClient, ApiError};
+use privacy_shared::rights::{
+    CreateRightsRequest, RequestCreated, RequestView, RightsRequestKind, VerifyRequest,
+};
+use privacy_shared::validate::{BoundedText, EmailAddress, ValidationError, VerificationCode};
+use privacy_shared::{Language, ProblemKind, SiteId};
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+use crate::i18n::{explain, texts};
+use crate::{browser, control};
+
+#[derive(Properties, PartialEq)]
+pub struct RightsCenterProps {
+    pub api_base: String,
+    pub site: SiteId,
+    pub language: Language,
+}
+
+#[derive(Clone, PartialEq)]
+enum Step {
+    Form,
+    /// Waiting for the e-mailed code.
+    Verify(RequestCreated),
+    Done(RequestCreated, RequestView),
+}
+
+/// Why a field is refused, in the person's language.
+fn field_message(error: &ValidationError, language: Language) -> String {
+    let t = texts(language);
+    match error {
+        ValidationError::Empty => t.field_empty.to_owned(),
+        ValidationError::TooLong { max } => t.field_too_long.replace("{max}", &max.to_string()),
+        ValidationError::InvalidEmail => t.field_email.to_owned(),
+        ValidationError::InvalidCode => t.field_code.to_owned(),
+        _ => t.field_invalid.to_owned(),
+    }
+}
+
+/// A refused code, in the person's language.
+fn code_problem(error: &ApiError, language: Language) -> String {
+    let t = texts(language);
+    match error {
+        ApiError::Problem(p) if p.kind() == Some(ProblemKind::VerificationLocked) => {
+            t.code_locked.to_owned()
+        }
+        ApiError::Problem(p) => match p.errors.first().map(|e| e.code.as_str()) {
+            Some("wrong_code") => {
+                let left: String = p.errors[0]
+                    .message
+                    .chars()
+                    .filter(char::is_ascii_digit)
+                    .collect();
+                t.code_wrong.replace("{left}", &left)
+            }
+            Some("code_expired") => t.code_expired.to_owned(),
+            _ => explain(error, language),
+        },
+        _ => explain(error, language),
+    }
+}
+
+/// An optional text field: `None` when blank, the refusal added to `found` when invalid.
+fn optional_text<const MAX: usize>(
+    value: &str,
+    field: &'static str,
+    found: &mut Vec<(&'static str, String)>,
+    language: Language,
+) -> Option<BoundedText<MAX>> {
+    if value.trim().is_empty() {
+        return None;
+    }
+    BoundedText::parse(value)
+        .map_err(|e| found.push((field, field_message(&e, language))))
+        .ok()
+}
+
+fn input_value(event: &InputEvent) -> String {
+    event
+        .target_dyn_into::<HtmlInputElement>()
+        .map(|i| i.value())
+        .or_else(|| {
+            event
+                .target_dyn_into::<web_sys::HtmlTextAreaElement>()
+                .map(|t| t.value())
+        })
+        .unwrap_or_default()
+}
+
+#[component]
+pub fn RightsCenter(props: &RightsCenterProps) -> Html {
+    let language = props.language;
+    let t = texts(language);
+    let step = use_state(|| Step::Form);
+    let kind = use_state(|| RightsRequestKind::Access);
+    let email = use_state(String::new);
+    let name = use_state(String::new);
+    let details = use_state(String::new);
+    let code = use_state(String::new);
+    // Per field: the message shown under it; and one message for the whole form.
+    let errors = use_state(Vec::<(&'static str, String)>::new);
+    let failure = use_state(|| None::<String>);
+    let busy = use_state(|| false);
+    let client = ApiClient::new(props.api_base.clone());
+    // The host page may pass the customer's identity after this renders.
+    let identity = use_state(control::identity);
+    {
+        let identity = identity.clone();
+        use_effect_with((), move |()| {
+            let listener = web_sys::window().map(|window| {
+                gloo_events::EventListener::new(&window, "virtio-privacy:identity", move |_| {
+                    identity.set(control::identity());
+                })
+            });
+            move || drop(listener)
+        });
+    }
+    let identity = (*identity).clone();
+
+    let bind = |state: &UseStateHandle<String>| {
+        let state = state.clone();
+        Callback::from(move |e: InputEvent| state.set(input_value(&e)))
+    };
+    let onkind = {
+        let kind = kind.clone();
+        Callback::from(move |e: Event| {
+            let value = e
+                .target_dyn_into::<web_sys::HtmlSelectElement>()
+                .map(|s| s.value())
+                .unwrap_or_default();
+            if let Some(k) = RightsRequestKind::ALL
+                .into_iter()
+                .find(|k| k.as_str() == value)
+            {
+                kind.set(k);
+            }
+        })
+    };
+
+    let onsubmit = {
+        let (step, errors, failure, busy) =
+            (step.clone(), errors.clone(), failure.clone(), busy.clone());
+        let (kind, email, name, details) =
+            (kind.clone(), email.clone(), name.clone(), details.clone());
+        let client = client.clone();
+        let site = props.site;
+        let identity = identity.clone();
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let mut found = Vec::new();
+            let email = if identity.is_some() && email.trim().is_empty() {
+                None
+            } else {
+                match EmailAddress::parse(&email) {
+                    Ok(email) => Some(email),
+                    Err(e) => {
+                        found.push(("email", field_message(&e, language)));
+                        None
+                    }
+                }
+            };
+            let name = optional_text(&name, "name", &mut found, language);
+            let details = optional_text(&details, "details", &mut found, language);
+            errors.set(found.clone());
+            failure.set(None);
+            if !found.is_empty() {
+                return;
+            }
+            let body = CreateRightsRequest {
+                site,
+                kind: *kind,
+                language,
+                email,
+                name,
+                details,
+                subject: browser::read_consent_cookie().map(|c| c.subject),
+            };
+            let (step, failure, busy) = (step.clone(), failure.clone(), busy.clone());
+            let client = client.clone();
+            let identity = identity.clone();
+            busy.set(true);
+            wasm_bindgen_futures::spawn_local(async move {
+                match client.create_request(&body, identity.as_deref()).await {
+                    Ok(created) if identity.is_some() => {
+                        let view = client
+                            .request_status(created.id, &created.status_token)
+                            .await;
+                        match view {
+                            Ok(view) => step.set(Step::Done(created, view)),
+                            Err(e) => failure.set(Some(explain(&e, language))),
+                        }
+                    }
+                    Ok(created) => step.set(Step::Verify(created)),
+                    Err(e) => failure.set(Some(explain(&e, language))),
+                }
+                busy.set(false);
+            });
+        })
+    };
+
+    let onverify = {
+        let (step, errors, failure, busy, code) = (
+            step.clone(),
+            errors.clone(),
+            failure.clone(),
+            busy.clone(),
+            code.clone(),
+        );
+        let client = client.clone();
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let Step::Verify(created) = (*step).clone() else {
+                return;
+            };
+            let parsed = match VerificationCode::parse(code.trim()) {
+                Ok(code) => code,
+                Err(e) => {
+                    errors.set(vec![("code", field_message(&e, language))]);
+                    return;
+                }
+            };
+            errors.set(Vec::new());
+            let (step, failure, busy, client) =
+                (step.clone(), failure.clone(), busy.clone(), client.clone());
+            busy.set(true);
+            wasm_bindgen_futures::spawn_local(async move {
+                match client
+                    .verify_request(
+                        created.id,
+                        &created.status_token,
+                        &VerifyRequest { code: parsed },
+                    )
+                    .await
+                {
+                    Ok(view) => {
+                        failure.set(None);
+                        step.set(Step::Done(created, view));
+                    }
+                    Err(e) => failure.set(Some(code_problem(&e, language))),
+                }
+                busy.set(false);
+            });
+        })
+    };
+
+    let error_for = |field: &str| {
+        errors
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, m)| m.clone())
+    };
+    let field_error = |field: &str| -> Html {
+        match error_for(field) {
+            Some(message) => html! {
+                <p class="vp-error" id={format!("vp-rights-{field}-error")} data-vp-error={field.to_owned()}>{ message }</p>
+            },
+            None => html! {},
+        }
+    };
+    let described = |field: &str| error_for(field).map(|_| format!("vp-rights-{field}-error"));
+    let failure_html = match &*failure {
+        Some(message) => {
+            html! { <p class="vp-error" role="alert" data-vp="rights-failure">{ message.clone() }</p> }
+        }
+        None => html! {},
+    };
+
+    let body = match &*step {
+        Step::Form => html! {
+            <form {onsubmit} novalidate=true data-vp="rights-form">
+                <div class="vp-field">
+                    <label for="vp-rights-kind">{ t.rights_kind }</label>
+                    <select id="vp-rights-kind" data-vp="rights-kind" onchange={onkind}>
+                        { for RightsRequestKind::ALL.iter().map(|k| html! {
+                            <option value={k.as_str()} selected={*k == *kind}>{ k.label(language) }</option>
+                        }) }
+                    </select>
+                </div>
+                if identity.is_none() {
+                    <div class="vp-field">
+                        <label for="vp-rights-email">{ t.rights_email }</label>
+                        <input id="vp-rights-email" type="email" autocomplete="email" data-vp="rights-email"
+                            value={(*email).clone()} oninput={bind(&email)}
+                            aria-invalid={error_for("email").is_some().to_string()}
+                            aria-describedby={described("email")} />
+                        { field_error("email") }
+                    </div>
+                } else {
+                    <p class="vp-meta">{ t.rights_signed_in }</p>
+                }
+                <div class="vp-field">
+                    <label for="vp-rights-name">{ t.rights_name }</label>
+                    <input id="vp-rights-name" type="text" autocomplete="name" data-vp="rights-name"
+                        value={(*name).clone()} oninput={bind(&name)}
+                        aria-invalid={error_for("name").is_some().to_string()} aria-describedby={described("name")} />
+                    { field_error("name") }
+                </div>
+                <div class="vp-field">
+                    <label for="vp-rights-details">{ t.rights_details }</label>
+                    <textarea id="vp-rights-details" rows="4" data-vp="rights-details"
+                        value={(*details).clone()} oninput={bind(&details)}
+                        aria-invalid={error_for("details").is_some().to_string()} aria-describedby={described("details")} />
+                    { field_error("details") }
+                </div>
+                { failure_html }
+                <button type="submit" class="vp-button" data-vp="rights-submit" disabled={*busy}>{ t.rights_submit }</button>
+            </form>
+        },
+        Step::Verify(created) => html! {
+            <form onsubmit={onverify} novalidate=true data-vp="rights-verify">
+                <p role="status">{ t.rights_code_sent.replace("{number}", &created.id.to_string()) }</p>
+                <div class="vp-field">
+                    <label for="vp-rights-code">{ t.rights_code }</label>
+                    <input id="vp-rights-code" type="text" inputmode="numeric" autocomplete="one-time-code"
+                        maxlength="6" data-vp="rights-code" value={(*code).clone()} oninput={bind(&code)}
+                        aria-invalid={error_for("code").is_some().to_string()} aria-describedby={described("code")} />
+                    { field_error("code") }
+                </div>
+                { failure_html }
+                <button type="submit" class="vp-button" data-vp="rights-confirm" disabled={*busy}>{ t.rights_confirm }</button>
+            </form>
+        },
+        Step::Done(created, view) => html! {
+            <div data-vp="rights-done" role="status">
+                <p>{ t.rights_received }</p>
+                <dl class="vp-facts">
+                    <dt>{ t.rights_number }</dt><dd data-vp="rights-number">{ created.id.to_string() }</dd>
+                    <dt>{ t.rights_due }</dt><dd data-vp="rights-due">{ view.due_date.to_string() }</dd>
+                    <dt>{ t.rights_status }</dt><dd data-vp="rights-status">{ status_label(view, language) }</dd>
+                </dl>
+                <p class="vp-meta">{ t.rights_keep_number }</p>
+            </div>
+        },
+    };
+    html! {
+        <section class="vp-rights-center" data-vp="rights" aria-labelledby="vp-rights-title" lang={language.as_str()}>
+            <h2 id="vp-rights-title" class="vp-title">{ t.rights_center_title }</h2>
+            <p>{ t.rights_center_intro }</p>
+            { body }
+        </section>
+    }
+}
+
+fn status_label(view: &RequestView, language: Language) -> &'static str {
+    use privacy_shared::rights::RequestStatus as S;
+    match (view.status, language) {
+        (S::AwaitingVerification, Language::Nl) => "wacht op bevestiging",
+        (S::AwaitingVerification, Language::En) => "awaiting confirmation",
+        (S::Open, Language::Nl) => "ontvangen",
+        (S::Open, Language::En) => "received",
+        (S::InProgress, Language::Nl) => "in behandeling",
+        (S::InProgress, Language::En) => "in progress",
+        (S::Extended, Language::Nl) => "termijn verlengd",
+        (S::Extended, Language::En) => "deadline extended",
+        (S::Completed, Language::Nl) => "afgehandeld",
+        (S::Completed, Language::En) => "completed",
+        (S::Refused, Language::Nl) => "afgewezen",
+        (S::Refused, Language::En) => "refused",
+        (S::Withdrawn, Language::Nl) => "ingetrokken",
+        (S::Withdrawn, Language::En) => "withdrawn",
+    }
+}
