@@ -322,6 +322,13 @@ pub fn App(props: &AppProps) -> Html {
         });
     }
 
+    // The moment the first layer is in the page, for `cargo xtask bench`.
+    use_effect_with(state.banner_open, |&open| {
+        if open && let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
+            let _ = performance.mark("vp-banner");
+        }
+    });
+
     // While a layer asks, fetch the notice hash the choice will be recorded against, so a click
     // does not wait for it. The banner itself never waits for the network.
     {

@@ -1,5 +1,6 @@
 //! Project automation, reached as `cargo xtask <command>` (matklad's cargo-xtask pattern):
-//! `build` the WebAssembly bundles, `serve` the product locally, `test` everything.
+//! `build` the WebAssembly bundles, `serve` the product locally, `test` everything, `bench` the
+//! widget's time to banner and weight.
 
 mod build;
 mod test;
@@ -15,7 +16,8 @@ const USAGE: &str = "usage: cargo xtask <command>
 commands:
   build   build the widget and admin bundles into dist/
   serve   build, then serve everything at http://127.0.0.1:8080 (SQLite at ./data/privacy.db)
-  test    formatting, lints, architecture checks, native, WebAssembly and browser tests";
+  test    formatting, lints, architecture checks, native, WebAssembly and browser tests
+  bench   measure the widget's time to banner and bytes in headless Chromium; writes BENCHMARKS.md";
 
 fn main() {
     if let Err(error) = run() {
@@ -32,6 +34,7 @@ fn run() -> Result<()> {
         Some("build") => build::bundles(&root).map(|_| ()),
         Some("serve") => serve(&root),
         Some("test") => test::all(&root),
+        Some("bench") => bench(&root),
 
         Some("help" | "--help" | "-h") | None => {
             println!("{USAGE}");
@@ -61,6 +64,24 @@ fn serve(root: &Path) -> Result<()> {
         "--config",
         "config/dev.toml",
     ]))
+}
+
+/// Builds the bundles and runs the widget benchmark, which writes `BENCHMARKS.md`.
+fn bench(root: &Path) -> Result<()> {
+    let chromedriver = tools::chromedriver()?;
+    build::bundles(root)?;
+    run_command(
+        Command::new(cargo())
+            .args([
+                "run",
+                "--quiet",
+                "--package",
+                "privacy-tests",
+                "--bin",
+                "widget-bench",
+            ])
+            .env("CHROMEDRIVER", chromedriver),
+    )
 }
 
 /// The cargo that runs this xtask, so the pinned toolchain is used throughout.
