@@ -1,6 +1,7 @@
-// Virtio Privacy loader: the stable entry of the widget (/widget/v1/loader.js). It reads the
-// embedding script tag, loads the content-hashed bundle beside it, starts it and offers
-// window.VirtioPrivacy. `cargo xtask build` fills in the hashed file names.
+// Virtio Privacy loader: the stable entry of the widget (/widget/v1/loader.js). It shows the first
+// layer at once from HTML rendered at build time by the widget's own banner component, loads the
+// content-hashed bundle beside it in parallel, starts it (handing over a click made in the
+// meantime) and offers window.VirtioPrivacy. `cargo xtask build` fills in the hashed names.
 (() => {
   "use strict";
   const script = document.currentScript;
@@ -13,6 +14,7 @@
   const site = script.dataset.site || "";
   const lang = script.dataset.lang || "";
   const apiBase = script.dataset.api || new URL(script.src).origin;
+  const FIRST_LAYERS = __VP_FIRST_LAYERS__;
 
   // Google's own snippet: gtag() pushes its arguments object, which is what Consent Mode reads.
   window.dataLayer = window.dataLayer || [];
@@ -21,9 +23,51 @@
   const domReady = document.readyState === "loading"
     ? new Promise((resolve) => document.addEventListener("DOMContentLoaded", resolve, { once: true }))
     : Promise.resolve();
+
+  // The first layer, while the bundle loads: only on a first visit (no stored choice), in the
+  // language the bundle will choose (data-lang, the page's lang, the browser's, else Dutch).
+  const language = [lang, document.documentElement.lang, ...(navigator.languages || [])]
+    .map((tag) => (tag || "").split(/[-_]/)[0].toLowerCase())
+    .find((tag) => tag === "nl" || tag === "en") || "nl";
+  const firstLayer = FIRST_LAYERS[site + ":" + language];
+  const stored = document.cookie.split(";").some((c) => c.trim().startsWith("vp_consent="));
+  let started = false;
+  let queued = "";
+  if (firstLayer && !stored) {
+    const html = fetch(asset(firstLayer)).then((r) => (r.ok ? r.text() : ""));
+    domReady.then(() => {
+      const host = document.createElement("div");
+      host.id = "virtio-privacy";
+      host.hidden = true;
+      const shadow = host.attachShadow({ mode: "open" });
+      const link = document.createElement("link");
+      link.rel = "stylesheet";
+      link.href = asset("__VP_CSS__");
+      const root = document.createElement("div");
+      root.className = "vp-root";
+      shadow.append(link, root);
+      document.body.append(host);
+      const styled = new Promise((resolve) => { link.onload = resolve; link.onerror = resolve; });
+      return Promise.all([html, styled]).then(([markup]) => {
+        if (started || !markup) return;
+        root.innerHTML = markup;
+        host.hidden = false;
+        performance.mark("vp-banner");
+        // A choice made before the bundle runs is kept and applied by it as soon as it starts.
+        root.addEventListener("click", (event) => {
+          const button = event.target instanceof Element && event.target.closest("button[data-vp]");
+          if (!button || started) return;
+          queued = button.dataset.vp;
+          if (queued !== "open-preferences") root.replaceChildren();
+        });
+      });
+    }).catch(() => {});
+  }
+
   const ready = Promise.all([import(asset("__VP_MODULE__")), domReady]).then(async ([glue]) => {
     await glue.default({ module_or_path: asset("__VP_WASM__") });
-    glue.start(site, lang, apiBase, asset("__VP_CSS__"), window.gtag);
+    started = true;
+    glue.start(site, lang, apiBase, asset("__VP_CSS__"), window.gtag, queued);
     return glue;
   });
 

@@ -101,7 +101,9 @@ async fn main() {
          Produced by `cargo xtask bench` ({runs} runs each, median; every run a fresh headless\n\
          Chromium profile, so nothing is cached) against the real server on this machine. Bytes\n\
          are encoded (brotli) bodies of the widget's files and API calls, as the browser\n\
-         received them.\n\n\
+         received them. The banner is the loader's first layer (HTML rendered at build time from\n\
+         the banner component, with the stylesheet); \"before the banner\" counts everything that had\n\
+         arrived by then, including the bundle's JavaScript glue that loads in parallel.\n\n\
          ## Widget: time to banner and weight\n\n\
          | page | first contentful paint | banner visible | widget bytes before the banner | widget bytes in all | longest task |\n\
          |---|---|---|---|---|---|"

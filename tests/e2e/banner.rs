@@ -200,3 +200,67 @@ async fn the_banner_is_readable_at_320_pixels_wide() {
     );
     browser.close().await;
 }
+
+/// On a slow connection the first layer (rendered at build time from the banner component) is
+/// there long before the bundle; a click on it is kept and applied once the bundle runs.
+#[tokio::test]
+async fn the_first_layer_shows_before_the_bundle_and_a_click_on_it_is_not_lost() {
+    let server = TestServer::start().await;
+    let browser = Browser::start(1280, 900).await;
+    browser
+        .devtools("Network.enable", serde_json::json!({}))
+        .await;
+    // 40 KB/s and 100 ms a request: the 4 KB first layer arrives at once, the bundle seconds later.
+    browser
+        .devtools(
+            "Network.emulateNetworkConditions",
+            serde_json::json!({ "offline": false, "latency": 100,
+                                "downloadThroughput": 40_000, "uploadThroughput": 40_000 }),
+        )
+        .await;
+    browser.client.goto(&server.address).await.unwrap();
+    let banner = browser.widget_element("[data-vp=banner]").await;
+    assert!(banner.text().await.unwrap().contains("Alles weigeren"));
+    let started = browser
+        .run("return performance.getEntriesByName('vp-banner').length;")
+        .await;
+    assert_eq!(started, 1, "one banner so far: the loader's");
+    let bundle_loaded = browser
+        .run("return performance.getEntriesByType('resource').some(e => e.name.endsWith('.wasm') && e.responseEnd > 0);")
+        .await;
+    assert_eq!(
+        bundle_loaded, false,
+        "the bundle arrived before the first layer was tested"
+    );
+
+    browser.click("[data-vp=reject-all]").await;
+    assert_eq!(
+        server.count_events(),
+        0,
+        "nothing can be recorded before the bundle runs"
+    );
+    let cookie = browser
+        .wait_for_script(COOKIE_SCRIPT, serde_json::Value::is_string)
+        .await;
+    assert!(cookie.as_str().unwrap().starts_with("vp_consent="));
+    server.wait_for_events(1).await;
+    browser
+        .devtools(
+            "Network.emulateNetworkConditions",
+            serde_json::json!({ "offline": false, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1 }),
+        )
+        .await;
+    browser.widget_element("[data-vp=settings]").await;
+    assert!(
+        browser
+            .try_widget_element("[data-vp=banner]")
+            .await
+            .is_none()
+    );
+    let kind: String = rusqlite::Connection::open(&server.database)
+        .unwrap()
+        .query_row("SELECT kind FROM consent_events", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(kind, "reject_all");
+    browser.close().await;
+}

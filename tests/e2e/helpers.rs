@@ -254,6 +254,14 @@ impl Browser {
         }
     }
 
+    /// Runs a Chrome DevTools Protocol command, such as `Network.emulateNetworkConditions`.
+    pub async fn devtools(&self, cmd: &'static str, params: serde_json::Value) {
+        self.client
+            .issue_cmd(Devtools { cmd, params })
+            .await
+            .unwrap_or_else(|e| panic!("{cmd} failed: {e}"));
+    }
+
     /// Clicks the widget's element matching `css`.
     pub async fn click(&self, css: &str) {
         self.widget_element(css).await.click().await.unwrap();
@@ -322,4 +330,29 @@ pub mod keys {
     pub const TAB: &str = "\u{E004}";
     pub const SHIFT_TAB: &str = "\u{E008}\u{E004}";
     pub const ESCAPE: &str = "\u{E00C}";
+}
+
+/// chromedriver's `goog/cdp/execute` endpoint.
+#[derive(Debug)]
+struct Devtools {
+    cmd: &'static str,
+    params: serde_json::Value,
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for Devtools {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _request_url: &url::Url) -> (http::Method, Option<String>) {
+        let body = serde_json::json!({ "cmd": self.cmd, "params": self.params });
+        (http::Method::POST, Some(body.to_string()))
+    }
 }

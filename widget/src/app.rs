@@ -32,6 +32,31 @@ pub struct AppProps {
     /// `navigator.globalPrivacyControl` was true.
     #[prop_or_default]
     pub gpc: bool,
+    /// A click on the loader's first layer, made before the bundle ran.
+    #[prop_or_default]
+    pub queued: Queued,
+}
+
+/// A first-layer click the loader kept for the bundle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Queued {
+    #[default]
+    Nothing,
+    AcceptAll,
+    RejectAll,
+    OpenPreferences,
+}
+
+impl Queued {
+    /// The `data-vp` hook of the clicked button.
+    pub fn from_hook(hook: &str) -> Self {
+        match hook {
+            "accept-all" => Self::AcceptAll,
+            "reject-all" => Self::RejectAll,
+            "open-preferences" => Self::OpenPreferences,
+            _ => Self::Nothing,
+        }
+    }
 }
 
 /// How far the latest choice got on its way to the server.
@@ -295,7 +320,9 @@ pub fn App(props: &AppProps) -> Html {
         let choose = choose.clone();
         let adopt = adopt.clone();
         let open_preferences = open_preferences.clone();
+        let open_preferences_now = open_preferences.clone();
         let gpc = props.gpc;
+        let queued = props.queued;
         use_effect_with((), move |()| {
             control::set_current(state.consent.clone());
             let granting = choose.clone();
@@ -318,6 +345,16 @@ pub fn App(props: &AppProps) -> Html {
                 choose.emit((uniform_choices(site, false), ConsentSource::Gpc));
             } else {
                 spawn_flush(&client, site, language, None, state.dispatcher());
+            }
+            match queued {
+                Queued::AcceptAll => {
+                    choose.emit((uniform_choices(site, true), ConsentSource::Banner))
+                }
+                Queued::RejectAll => {
+                    choose.emit((uniform_choices(site, false), ConsentSource::Banner))
+                }
+                Queued::OpenPreferences => open_preferences_now.emit(()),
+                Queued::Nothing => {}
             }
         });
     }

@@ -18,6 +18,15 @@ fn js_error(value: JsValue) -> JsError {
 /// stylesheet and the element yew renders into. Host page styles cannot reach inside.
 pub fn mount_in_shadow_root(stylesheet: &str) -> Result<Element, JsError> {
     let document = document().ok_or_else(|| JsError::new("no document"))?;
+    // The loader's host with the first layer: the bundle takes its place.
+    if let Some(host) = document.get_element_by_id("virtio-privacy")
+        && let Some(root) = host.shadow_root()
+        && let Ok(Some(mount)) = root.query_selector(".vp-root")
+    {
+        mount.set_inner_html("");
+        host.remove_attribute("hidden").map_err(js_error)?;
+        return Ok(mount);
+    }
     let body = document
         .body()
         .ok_or_else(|| JsError::new("the page has no <body>"))?;

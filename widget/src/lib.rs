@@ -1,133 +1,32 @@
 //! The Virtio Privacy widget: a yew app in a shadow root that asks for consent, applies it at once
 //! in the page (first-party cookie, Consent Mode, held-back tags) and records it on the privacy
-//! server. `loader.js` (built beside it) reads the embedding script tag, calls [`start`] and wires
-//! `window.VirtioPrivacy` to the functions exported here.
+//! server. `loader.js` (built beside it) shows the first layer from HTML rendered at build time by
+//! [`ssr`] from the same component, loads the bundle, calls `start` and wires
+//! `window.VirtioPrivacy` to the functions exported in `web.rs`.
 //!
 //! Architecture invariant: the widget never talks to a database; it knows the server only through
 //! the shared API client.
-#![cfg(target_arch = "wasm32")]
 
+#[cfg(target_arch = "wasm32")]
 pub mod app;
+#[cfg(target_arch = "wasm32")]
 mod browser;
+#[cfg(any(target_arch = "wasm32", feature = "ssr"))]
 pub mod components;
+#[cfg(target_arch = "wasm32")]
 pub mod control;
+#[cfg(target_arch = "wasm32")]
 pub mod enforce;
+#[cfg(any(target_arch = "wasm32", feature = "ssr"))]
 pub mod i18n;
+#[cfg(target_arch = "wasm32")]
 pub mod outbox;
+#[cfg(all(not(target_arch = "wasm32"), feature = "ssr"))]
+pub mod ssr;
+#[cfg(target_arch = "wasm32")]
+mod web;
 
-use privacy_shared::{Language, PurposeId, SiteId};
-use wasm_bindgen::prelude::*;
-
-/// Starts the widget on the page: `site` is the embedding site's id, `lang` its `data-lang` (may
-/// be empty), `api_base` the privacy server's origin, `stylesheet` the URL of the widget's CSS and
-/// `gtag` the page's `gtag` function.
-///
-/// Before anything renders, Consent Mode gets its `default` and the tags a stored choice allows
-/// are released, so no held-back tag runs before the signals are set.
-#[wasm_bindgen]
-pub fn start(
-    site: &str,
-    lang: &str,
-    api_base: &str,
-    stylesheet: &str,
-    gtag: JsValue,
-) -> Result<(), JsError> {
-    let site: SiteId = site.parse()?;
-    let language = browser::language(lang);
-    let gtag: Option<js_sys::Function> = gtag.dyn_into().ok();
-    let initial = browser::read_consent_cookie();
-    let stored = initial
-        .as_ref()
-        .filter(|c| c.is_current_for(site, browser::now_seconds()));
-    if let Some(gtag) = &gtag {
-        enforce::consent_default(gtag, site, stored);
-    }
-    if let Some(stored) = stored {
-        enforce::activate_scripts(stored);
-        enforce::activate_iframes(stored);
-    }
-    enforce::placeholders(language);
-    let mount = browser::mount_in_shadow_root(stylesheet)?;
-    let props = app::AppProps {
-        site,
-        language,
-        api_base: api_base.into(),
-        initial,
-        gtag,
-        gpc: browser::global_privacy_control(),
-    };
-    yew::Renderer::<app::App>::with_root_and_props(mount, props).render();
-    mount_inline_views(site, language, api_base, stylesheet)?;
-    Ok(())
-}
-
-/// Renders the policy viewer and the rights center into the page's mount points
-/// (`data-virtio-privacy="policy"` and `="rights"`), each in a shadow root of its own.
-fn mount_inline_views(
-    site: SiteId,
-    language: Language,
-    api_base: &str,
-    stylesheet: &str,
-) -> Result<(), JsError> {
-    use components::policy_viewer::{PolicyViewer, PolicyViewerProps};
-    use components::rights_center::{RightsCenter, RightsCenterProps};
-    for host in browser::mount_points("policy") {
-        let mount = browser::shadow_mount(&host, stylesheet)?;
-        let props = PolicyViewerProps {
-            api_base: api_base.into(),
-            language,
-        };
-        yew::Renderer::<PolicyViewer>::with_root_and_props(mount, props).render();
-    }
-    for host in browser::mount_points("rights") {
-        let mount = browser::shadow_mount(&host, stylesheet)?;
-        let props = RightsCenterProps {
-            api_base: api_base.into(),
-            site,
-            language,
-        };
-        yew::Renderer::<RightsCenter>::with_root_and_props(mount, props).render();
-    }
-    Ok(())
-}
-
-/// `VirtioPrivacy.consent()`: the choice that applies, `{ analytics: true, … }`, or `null`.
-#[wasm_bindgen]
-pub fn consent() -> JsValue {
-    enforce::choices_js(control::current().as_ref())
-}
-
-/// `VirtioPrivacy.has(purpose)`: whether `purpose` has consent now.
-#[wasm_bindgen]
-pub fn has(purpose: &str) -> bool {
-    let Ok(purpose) = purpose.parse::<PurposeId>() else {
-        return false;
-    };
-    purpose.is_locked() || control::current().is_some_and(|c| c.allows(purpose))
-}
-
-/// `VirtioPrivacy.open()`: opens the preferences dialog.
-#[wasm_bindgen]
-pub fn open() {
-    control::send(control::Command::Open);
-}
-
-/// The button of an iframe placeholder: consent to `purpose` on top of the current choice.
-#[wasm_bindgen]
-pub fn grant(purpose: &str) {
-    if let Ok(purpose) = purpose.parse() {
-        control::send(control::Command::Grant(purpose));
-    }
-}
-
-/// `VirtioPrivacy.setIdentity(token)`: the customer's identity token from the interface app; the
-/// customer's newer choice from another device is adopted, and later choices are linked to them.
-#[wasm_bindgen]
-pub fn set_identity(token: &str) {
-    control::set_identity(token.to_owned());
-    control::send(control::Command::SetIdentity(token.to_owned()));
-    enforce::emit("identity", &JsValue::NULL);
-}
+use privacy_shared::Language;
 
 /// The languages the page asks for, in order: `data-lang`, the page's `lang`, the browser's.
 pub fn preferred_language(data_lang: &str, page_lang: &str, browser: &[String]) -> Language {

@@ -123,6 +123,7 @@ async fn a_current_stored_choice_shows_the_settings_button_instead_of_the_banner
         initial: Some(stored),
         gtag: None,
         gpc: false,
+        queued: Default::default(),
     };
     yew::Renderer::<App>::with_root_and_props(root.clone(), props).render();
     yew::scheduler::flush().await;
@@ -160,6 +161,7 @@ async fn a_stale_stored_choice_asks_again() {
         initial: Some(stale),
         gtag: None,
         gpc: false,
+        queued: Default::default(),
     };
     yew::Renderer::<App>::with_root_and_props(root.clone(), props).render();
     yew::scheduler::flush().await;

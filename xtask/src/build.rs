@@ -59,10 +59,12 @@ pub fn bundles(root: &Path) -> Result<Vec<Asset>> {
     let wasm = write_hashed(&widget_assets, "widget", "wasm", &widget.wasm, &mut assets)?;
     let css = std::fs::read(root.join("widget/style.css"))?;
     let css = write_hashed(&widget_assets, "widget", "css", &css, &mut assets)?;
+    let first_layers = first_layers(&widget_assets, &mut assets)?;
     let loader = std::fs::read_to_string(root.join("widget/loader.js"))?
         .replace("__VP_MODULE__", &module)
         .replace("__VP_WASM__", &wasm)
-        .replace("__VP_CSS__", &css);
+        .replace("__VP_CSS__", &css)
+        .replace("__VP_FIRST_LAYERS__", &first_layers);
     write_asset(
         &dist.join("widget/v1/loader.js"),
         loader.as_bytes(),
@@ -92,6 +94,24 @@ pub fn bundles(root: &Path) -> Result<Vec<Asset>> {
         );
     }
     Ok(assets)
+}
+
+/// Renders the first layer of every site in every language with the widget's own banner
+/// component, writes each as a hashed asset, and returns the loader's map from `site:language` to
+/// file name, as a JavaScript object literal.
+fn first_layers(dir: &Path, assets: &mut Vec<Asset>) -> Result<String> {
+    use privacy_shared::Language;
+    let mut entries = Vec::new();
+    for site in privacy_shared::site::SITES {
+        let id: privacy_shared::SiteId = site.id.parse().context("a site of the catalogue")?;
+        for language in [Language::Nl, Language::En] {
+            let html = privacy_widget::ssr::first_layer(id, language);
+            let stem = format!("first-layer-{}-{}", site.id, language.as_str());
+            let name = write_hashed(dir, &stem, "html", html.as_bytes(), assets)?;
+            entries.push(format!("\"{}:{}\": \"{name}\"", site.id, language.as_str()));
+        }
+    }
+    Ok(format!("{{ {} }}", entries.join(", ")))
 }
 
 struct Bindgen {

@@ -55,7 +55,7 @@ pub fn all(root: &Path) -> Result<()> {
     step("native tests (unit, API, browser end-to-end)");
     run_command(
         Command::new(cargo())
-            .args(["test", "--workspace", "--exclude", "xtask"])
+            .args(["test", "--workspace"])
             .env("CHROMEDRIVER", &chromedriver)
             .env("AXE_CORE", &axe),
     )?;
