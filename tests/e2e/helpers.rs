@@ -254,6 +254,26 @@ impl Browser {
         }
     }
 
+    /// Passes the customer's identity token, as the interface app does.
+    pub async fn identify(&self, token: &str) {
+        self.client
+            .execute(
+                "return VirtioPrivacy.ready.then(api => api.setIdentity(arguments[0]));",
+                vec![token.into()],
+            )
+            .await
+            .unwrap();
+    }
+
+    /// Waits until the preferences dialog has closed.
+    pub async fn wait_for_dialog_closed(&self) {
+        self.wait_for_script(
+            "return !document.querySelector('#virtio-privacy').shadowRoot.querySelector('[data-vp=preferences]');",
+            |v| v == true,
+        )
+        .await;
+    }
+
     /// Runs a Chrome DevTools Protocol command, such as `Network.emulateNetworkConditions`.
     pub async fn devtools(&self, cmd: &'static str, params: serde_json::Value) {
         self.client
@@ -323,6 +343,21 @@ impl Browser {
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
+}
+
+/// An identity token for `customer`, signed as the interface app signs them, valid 10 minutes.
+pub fn customer_token(customer: &str) -> String {
+    let exp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+        + 600;
+    let claims = privacy_shared::identity::IdentityClaims {
+        customer: privacy_shared::CustomerNumber::parse(customer).unwrap(),
+        email: privacy_shared::EmailAddress::parse("klant@example.nl").unwrap(),
+        exp,
+    };
+    privacy_shared::identity::sign(&claims, IDENTITY_SECRET.as_bytes())
 }
 
 /// WebDriver key codes.

@@ -64,12 +64,7 @@ async fn the_dialog_starts_off_traps_focus_and_escape_or_close_record_nothing() 
 
     // Escape closes without a choice; focus returns to the opener.
     browser.press(keys::ESCAPE).await;
-    browser
-        .wait_for_script(
-            "return !document.querySelector('#virtio-privacy').shadowRoot.querySelector('[data-vp=preferences]');",
-            |v| v == true,
-        )
-        .await;
+    browser.wait_for_dialog_closed().await;
     assert_eq!(browser.focused().await.0, "open-preferences");
     browser.widget_element("[data-vp=banner]").await;
 
@@ -135,12 +130,7 @@ async fn a_saved_choice_records_the_switched_on_purposes_once_and_reopens_as_it_
         .collect();
     assert_eq!(on, ["necessary", "advertising"]);
     browser.press(keys::ESCAPE).await;
-    browser
-        .wait_for_script(
-            "return !document.querySelector('#virtio-privacy').shadowRoot.querySelector('[data-vp=preferences]');",
-            |v| v == true,
-        )
-        .await;
+    browser.wait_for_dialog_closed().await;
     assert_eq!(browser.focused().await.0, "settings");
 
     // Withdrawing takes no more clicks than consenting: open, reject all.

@@ -6,27 +6,29 @@ use privacy_shared::Language;
 use privacy_shared::policy::{self, CURRENT_VERSION};
 
 use crate::accessibility::{axe_source, violations};
-use crate::helpers::{Browser, IDENTITY_SECRET, TestServer};
+use crate::helpers::{Browser, TestServer, customer_token};
 
 const POLICY: &str = "[data-virtio-privacy=policy]";
 const RIGHTS: &str = "[data-virtio-privacy=rights]";
 
-/// Answers the first-visit banner, as a visitor does before reading on.
-async fn answer_banner(browser: &Browser) {
+/// A fresh browser on `page` that has answered the first-visit banner, as a visitor does before
+/// reading on.
+async fn visit(server: &TestServer, page: &str) -> Browser {
+    let browser = Browser::start(1280, 900).await;
+    browser
+        .client
+        .goto(&format!("{}{page}", server.address))
+        .await
+        .unwrap();
     browser.click("[data-vp=reject-all]").await;
     browser.widget_element("[data-vp=settings]").await;
+    browser
 }
 
 #[tokio::test]
 async fn the_policy_viewer_shows_the_whole_policy_with_contents_versions_and_a_language_switch() {
     let server = TestServer::start().await;
-    let browser = Browser::start(1280, 900).await;
-    browser
-        .client
-        .goto(&format!("{}/privacy.html", server.address))
-        .await
-        .unwrap();
-    answer_banner(&browser).await;
+    let browser = visit(&server, "/privacy.html").await;
     let dutch = policy::document(CURRENT_VERSION, Language::Nl)
         .unwrap()
         .unwrap();
@@ -93,6 +95,10 @@ async fn the_policy_viewer_shows_the_whole_policy_with_contents_versions_and_a_l
     browser.close().await;
 }
 
+async fn press(browser: &Browser, css: &str) {
+    browser.element_in(RIGHTS, css).await.click().await.unwrap();
+}
+
 async fn type_into(browser: &Browser, css: &str, text: &str) {
     let field = browser.element_in(RIGHTS, css).await;
     field.clear().await.unwrap();
@@ -114,22 +120,11 @@ fn outbox_code(server: &TestServer) -> String {
 #[tokio::test]
 async fn a_visitor_files_a_request_confirms_it_with_the_code_and_sees_number_and_due_date() {
     let server = TestServer::start().await;
-    let browser = Browser::start(1280, 900).await;
-    browser
-        .client
-        .goto(&format!("{}/rechten.html", server.address))
-        .await
-        .unwrap();
-    answer_banner(&browser).await;
+    let browser = visit(&server, "/rechten.html").await;
 
     // A bad address is refused in the form, in Dutch, before anything is sent.
     type_into(&browser, "[data-vp=rights-email]", "geen-adres").await;
-    browser
-        .element_in(RIGHTS, "[data-vp=rights-submit]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    press(&browser, "[data-vp=rights-submit]").await;
     let error = browser.element_in(RIGHTS, "[data-vp-error=email]").await;
     assert!(error.text().await.unwrap().contains("geldig e-mailadres"));
     let email = browser.element_in(RIGHTS, "[data-vp=rights-email]").await;
@@ -151,12 +146,7 @@ async fn a_visitor_files_a_request_confirms_it_with_the_code_and_sees_number_and
         .unwrap();
     type_into(&browser, "[data-vp=rights-email]", "bezoeker@example.nl").await;
     type_into(&browser, "[data-vp=rights-name]", "Bea Bezoeker").await;
-    browser
-        .element_in(RIGHTS, "[data-vp=rights-submit]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    press(&browser, "[data-vp=rights-submit]").await;
     browser.element_in(RIGHTS, "[data-vp=rights-verify]").await;
     let (id, kind, due): (String, String, String) = rusqlite::Connection::open(&server.database)
         .unwrap()
@@ -169,12 +159,7 @@ async fn a_visitor_files_a_request_confirms_it_with_the_code_and_sees_number_and
 
     let wrong = if code == "000000" { "111111" } else { "000000" };
     type_into(&browser, "[data-vp=rights-code]", wrong).await;
-    browser
-        .element_in(RIGHTS, "[data-vp=rights-confirm]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    press(&browser, "[data-vp=rights-confirm]").await;
     let failure = browser.element_in(RIGHTS, "[data-vp=rights-failure]").await;
     assert_eq!(
         failure.text().await.unwrap(),
@@ -202,41 +187,11 @@ async fn a_visitor_files_a_request_confirms_it_with_the_code_and_sees_number_and
 #[tokio::test]
 async fn a_signed_in_customer_files_a_request_without_a_code_step() {
     let server = TestServer::start().await;
-    let browser = Browser::start(1280, 900).await;
-    browser
-        .client
-        .goto(&format!("{}/rechten.html", server.address))
-        .await
-        .unwrap();
-    answer_banner(&browser).await;
+    let browser = visit(&server, "/rechten.html").await;
     browser.element_in(RIGHTS, "[data-vp=rights-form]").await;
-    let token = privacy_shared::identity::sign(
-        &privacy_shared::identity::IdentityClaims {
-            customer: privacy_shared::CustomerNumber::parse("C-31").unwrap(),
-            email: privacy_shared::EmailAddress::parse("klant@example.nl").unwrap(),
-            exp: std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .as_secs() as i64
-                + 600,
-        },
-        IDENTITY_SECRET.as_bytes(),
-    );
-    browser
-        .client
-        .execute(
-            "return VirtioPrivacy.ready.then(api => api.setIdentity(arguments[0]));",
-            vec![token.into()],
-        )
-        .await
-        .unwrap();
+    browser.identify(&customer_token("C-31")).await;
     // The form reads the identity when it is sent; the e-mail field may stay empty.
-    browser
-        .element_in(RIGHTS, "[data-vp=rights-submit]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    press(&browser, "[data-vp=rights-submit]").await;
     let status = browser.element_in(RIGHTS, "[data-vp=rights-status]").await;
     assert_eq!(status.text().await.unwrap(), "ontvangen");
     let customer: String = rusqlite::Connection::open(&server.database)

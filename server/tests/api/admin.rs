@@ -104,6 +104,12 @@ async fn post(
         .unwrap()
 }
 
+/// A signed-in officer's session cookie and a visitor's verified access request.
+async fn officer_and_request(app: &TestApp) -> (String, RequestCreated) {
+    let cookie = session(app, "officer@virtio.nl", "officer").await;
+    (cookie, verified_request(app).await)
+}
+
 /// A visitor's access request, verified with the mailed code.
 async fn verified_request(app: &TestApp) -> RequestCreated {
     verified_request_from(app, None).await
@@ -177,8 +183,7 @@ async fn login_needs_the_password_and_a_fresh_totp_code() {
 #[tokio::test]
 async fn an_officer_extends_once_with_a_reason_and_completes_and_the_requester_is_told() {
     let app = spawn_app().await;
-    let cookie = session(&app, "officer@virtio.nl", "officer").await;
-    let created = verified_request(&app).await;
+    let (cookie, created) = officer_and_request(&app).await;
 
     let inbox: Vec<RequestSummary> = get(&app, &cookie, "/api/v1/admin/requests")
         .await
@@ -277,8 +282,7 @@ async fn an_officer_extends_once_with_a_reason_and_completes_and_the_requester_i
 #[tokio::test]
 async fn a_refusal_carries_reasons_and_the_complaint_route() {
     let app = spawn_app().await;
-    let cookie = session(&app, "officer@virtio.nl", "officer").await;
-    let created = verified_request(&app).await;
+    let (cookie, created) = officer_and_request(&app).await;
     let path = format!("/api/v1/admin/requests/{}/refuse", created.id);
     let refused = post(
         &app,
@@ -334,8 +338,7 @@ async fn a_viewer_reads_but_cannot_change_a_request() {
 #[tokio::test]
 async fn a_write_from_another_origin_is_refused() {
     let app = spawn_app().await;
-    let cookie = session(&app, "officer@virtio.nl", "officer").await;
-    let created = verified_request(&app).await;
+    let (cookie, created) = officer_and_request(&app).await;
     let response = app
         .http
         .post(format!(
@@ -354,8 +357,7 @@ async fn a_write_from_another_origin_is_refused() {
 #[tokio::test]
 async fn staff_views_and_changes_are_in_a_hash_chained_audit_log() {
     let app = spawn_app().await;
-    let cookie = session(&app, "officer@virtio.nl", "officer").await;
-    let created = verified_request(&app).await;
+    let (cookie, created) = officer_and_request(&app).await;
     let path = format!("/api/v1/admin/requests/{}", created.id);
     get(&app, &cookie, &path).await;
     post(
@@ -575,8 +577,7 @@ async fn an_access_answer_carries_the_export_and_the_officers_file_encrypted_at_
 #[tokio::test]
 async fn bad_attachments_are_refused_by_field_and_change_nothing() {
     let app = spawn_app().await;
-    let cookie = session(&app, "officer@virtio.nl", "officer").await;
-    let created = verified_request(&app).await;
+    let (cookie, created) = officer_and_request(&app).await;
     let path = format!("/api/v1/admin/requests/{}/complete", created.id);
     let bad = post(
         &app,
@@ -614,8 +615,7 @@ async fn bad_attachments_are_refused_by_field_and_change_nothing() {
 async fn retention_deletes_a_closed_request_with_its_answer_files_once_its_period_has_passed() {
     use crate::retention::{count, in_days, run};
     let app = spawn_app().await;
-    let cookie = session(&app, "officer@virtio.nl", "officer").await;
-    let created = verified_request(&app).await;
+    let (cookie, created) = officer_and_request(&app).await;
     let path = format!("/api/v1/admin/requests/{}/complete", created.id);
     let done = post(
         &app,
