@@ -201,3 +201,88 @@ async fn a_signed_in_customer_files_a_request_without_a_code_step() {
     assert_eq!(customer, "C-31");
     browser.close().await;
 }
+
+#[tokio::test]
+async fn the_inline_preferences_record_a_choice_and_follow_choices_made_elsewhere() {
+    const INLINE: &str = "[data-virtio-privacy=preferences]";
+    let server = TestServer::start().await;
+    let browser = visit(&server, "/privacy.html").await;
+    server.wait_for_events(1).await;
+    let analytics = browser
+        .element_in(INLINE, "[data-vp-toggle=analytics]")
+        .await;
+    assert_eq!(
+        analytics.prop("checked").await.unwrap().as_deref(),
+        Some("false")
+    );
+    analytics.click().await.unwrap();
+    browser
+        .element_in(INLINE, "[data-vp=save]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    server.wait_for_events(2).await;
+    assert_eq!(server.event_kinds(), ["reject_all", "custom"]);
+    assert_eq!(
+        browser.run("return VirtioPrivacy.has('analytics');").await,
+        true
+    );
+
+    // A withdrawal in the dialog shows in the page's toggles.
+    browser.click("[data-vp=settings]").await;
+    browser.click("[data-vp=preferences-reject-all]").await;
+    server.wait_for_events(3).await;
+    browser
+        .wait_for_script(
+            "return document.querySelector('[data-virtio-privacy=preferences]').shadowRoot.querySelector('[data-vp-toggle=analytics]').checked;",
+            |v| v == false,
+        )
+        .await;
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn the_policy_and_the_rights_center_open_in_dialogs_and_focus_returns_to_the_opener() {
+    let server = TestServer::start().await;
+    let browser = visit(&server, "/").await;
+    // From the preferences to the policy, and back to the settings button on Escape.
+    browser.click("[data-vp=settings]").await;
+    browser.click("[data-vp=open-policy]").await;
+    let dialog = browser.widget_element("[data-vp=policy-dialog]").await;
+    assert_eq!(
+        dialog.attr("role").await.unwrap().as_deref(),
+        Some("dialog")
+    );
+    browser
+        .widget_element("[data-vp=policy-dialog] [data-vp=policy-toc]")
+        .await;
+    assert!(
+        browser
+            .try_widget_element("[data-vp=preferences]")
+            .await
+            .is_none()
+    );
+    browser.press(crate::helpers::keys::ESCAPE).await;
+    browser
+        .wait_for_script(
+            "return !document.querySelector('#virtio-privacy').shadowRoot.querySelector('[role=dialog]');",
+            |v| v == true,
+        )
+        .await;
+    assert_eq!(browser.focused().await.0, "settings");
+
+    // The JavaScript API opens the rights center.
+    browser.run("VirtioPrivacy.open('rights');").await;
+    browser
+        .widget_element("[data-vp=rights-dialog] [data-vp=rights-form]")
+        .await;
+    let (_, inside) = browser.focused().await;
+    assert!(!inside, "the rights dialog is not the preferences");
+    let in_dialog = browser
+        .run("const root = document.querySelector('#virtio-privacy').shadowRoot;
+              return !!root.activeElement && !!root.activeElement.closest('[data-vp=rights-dialog]');")
+        .await;
+    assert_eq!(in_dialog, true, "focus moved into the rights dialog");
+    browser.close().await;
+}

@@ -13,9 +13,12 @@ use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use crate::components::banner::Banner;
+use crate::components::modal::Modal;
+use crate::components::policy_viewer::PolicyViewer;
 use crate::components::preferences::Preferences;
+use crate::components::rights_center::RightsCenter;
 use crate::components::settings_button::SettingsButton;
-use crate::control::{self, Command};
+use crate::control::{self, Command, View};
 use crate::i18n::{explain, texts};
 use crate::{browser, enforce, outbox};
 
@@ -72,7 +75,8 @@ pub enum SaveState {
 pub struct WidgetState {
     pub consent: Option<ConsentCookie>,
     pub banner_open: bool,
-    pub preferences_open: bool,
+    /// The view open in a dialog, if any.
+    pub overlay: Option<View>,
     pub save: SaveState,
     /// The notice hash of the policy shown on this site, from the site configuration.
     pub notice_hash: Option<String>,
@@ -83,8 +87,8 @@ pub struct WidgetState {
 }
 
 pub enum Action {
-    OpenPreferences,
-    ClosePreferences,
+    Open(View),
+    Close,
     NoticeHash(String),
     /// The person chose.
     Decided(ConsentCookie),
@@ -102,13 +106,13 @@ impl Reducible for WidgetState {
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         let mut next = (*self).clone();
         match action {
-            Action::OpenPreferences => next.preferences_open = true,
-            Action::ClosePreferences => next.preferences_open = false,
+            Action::Open(view) => next.overlay = Some(view),
+            Action::Close => next.overlay = None,
             Action::NoticeHash(hash) => next.notice_hash = Some(hash),
             Action::Decided(consent) => {
                 next.consent = Some(consent);
                 next.banner_open = false;
-                next.preferences_open = false;
+                next.overlay = None;
                 next.gpc_honoured = false;
                 next.save = SaveState::Saving;
             }
@@ -195,7 +199,7 @@ pub fn App(props: &AppProps) -> Html {
             .initial
             .as_ref()
             .is_some_and(|c| c.is_current_for(site, browser::now_seconds())),
-        preferences_open: false,
+        overlay: None,
         consent: props.initial.clone(),
         save: SaveState::Idle,
         notice_hash: None,
@@ -304,14 +308,18 @@ pub fn App(props: &AppProps) -> Html {
         })
     };
 
-    let open_preferences = {
+    let open_view = {
         let state = state.clone();
         let opener = opener.clone();
-        Callback::from(move |()| {
-            *opener.borrow_mut() = deep_active_element();
-            state.dispatch(Action::OpenPreferences);
+        Callback::from(move |view: View| {
+            // Moving from one dialog to another keeps the first opener.
+            if state.overlay.is_none() {
+                *opener.borrow_mut() = deep_active_element();
+            }
+            state.dispatch(Action::Open(view));
         })
     };
+    let open_preferences = open_view.reform(|()| View::Preferences);
 
     // Once, on start: the JavaScript API, the GPC signal, and what waits in the outbox.
     {
@@ -319,7 +327,7 @@ pub fn App(props: &AppProps) -> Html {
         let client = client.clone();
         let choose = choose.clone();
         let adopt = adopt.clone();
-        let open_preferences = open_preferences.clone();
+        let open_view = open_view.clone();
         let open_preferences_now = open_preferences.clone();
         let gpc = props.gpc;
         let queued = props.queued;
@@ -327,7 +335,10 @@ pub fn App(props: &AppProps) -> Html {
             control::set_current(state.consent.clone());
             let granting = choose.clone();
             control::connect(Callback::from(move |command| match command {
-                Command::Open => open_preferences.emit(()),
+                Command::Open(view) => open_view.emit(view),
+                Command::Decide(choices) => {
+                    granting.emit((choices, ConsentSource::Preferences));
+                }
                 Command::SetIdentity(token) => adopt.emit(token),
                 Command::Grant(purpose) => {
                     let mut choices = control::current()
@@ -371,7 +382,7 @@ pub fn App(props: &AppProps) -> Html {
     {
         let state = state.clone();
         let client = client.clone();
-        let asking = state.banner_open || state.preferences_open;
+        let asking = state.banner_open || state.overlay == Some(View::Preferences);
         use_effect_with(asking, move |&asking| {
             if asking && state.notice_hash.is_none() {
                 wasm_bindgen_futures::spawn_local(async move {
@@ -387,7 +398,7 @@ pub fn App(props: &AppProps) -> Html {
     // opener went away with the banner).
     {
         let opener = opener.clone();
-        use_effect_with(state.preferences_open, move |&open| {
+        use_effect_with(state.overlay.is_some(), move |&open| {
             if !open && let Some(element) = opener.borrow_mut().take() {
                 let target = if element.is_connected() {
                     Some(element)
@@ -415,9 +426,9 @@ pub fn App(props: &AppProps) -> Html {
     let on_banner =
         choose.reform(move |granted: bool| (uniform_choices(site, granted), ConsentSource::Banner));
     let on_preferences = choose.reform(|choices| (choices, ConsentSource::Preferences));
-    let close_preferences = {
+    let close = {
         let state = state.clone();
-        Callback::from(move |()| state.dispatch(Action::ClosePreferences))
+        Callback::from(move |()| state.dispatch(Action::Close))
     };
 
     let t = texts(language);
@@ -435,9 +446,25 @@ pub fn App(props: &AppProps) -> Html {
             } else {
                 <SettingsButton {language} onopen={open_preferences} />
             }
-            if state.preferences_open {
-                <Preferences {site} {language} consent={state.consent.clone()}
-                    ondecide={on_preferences} onclose={close_preferences} />
+            {
+                match state.overlay {
+                    Some(View::Preferences) => html! {
+                        <Preferences {site} {language} consent={state.consent.clone()}
+                            ondecide={on_preferences} onclose={close.clone()}
+                            onpolicy={Some(open_view.reform(|()| View::Policy))} />
+                    },
+                    Some(View::Policy) => html! {
+                        <Modal title={t.policy_title} hook="policy-dialog" close_label={t.close} onclose={close.clone()}>
+                            <PolicyViewer api_base={props.api_base.clone()} {language} />
+                        </Modal>
+                    },
+                    Some(View::Rights) => html! {
+                        <Modal title={t.rights_center_title} hook="rights-dialog" close_label={t.close} onclose={close.clone()}>
+                            <RightsCenter api_base={props.api_base.clone()} {site} {language} />
+                        </Modal>
+                    },
+                    None => html! {},
+                }
             }
             <p class="vp-status" role="status" data-vp="status">{ status }</p>
         </div>

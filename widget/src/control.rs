@@ -5,11 +5,32 @@ use privacy_shared::cookie::ConsentCookie;
 use std::cell::RefCell;
 use yew::Callback;
 
+/// What `VirtioPrivacy.open(view)` opens, in a dialog.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    Preferences,
+    Policy,
+    Rights,
+}
+
+impl View {
+    /// `"policy"`, `"rights"`; anything else is the preferences.
+    pub fn parse(name: &str) -> Self {
+        match name {
+            "policy" => Self::Policy,
+            "rights" => Self::Rights,
+            _ => Self::Preferences,
+        }
+    }
+}
+
 /// A request from the host page.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
-    /// Open the preferences dialog.
-    Open,
+    /// Open a view in a dialog.
+    Open(View),
+    /// Apply a choice made in the inline preferences (`data-virtio-privacy="preferences"`).
+    Decide(privacy_shared::ConsentChoices),
     /// The customer's identity token, signed by the interface app.
     SetIdentity(String),
     /// Consent to one more purpose (an iframe placeholder's button).

@@ -51,8 +51,9 @@ pub fn start(
     Ok(())
 }
 
-/// Renders the policy viewer and the rights center into the page's mount points
-/// (`data-virtio-privacy="policy"` and `="rights"`), each in a shadow root of its own.
+/// Renders the policy viewer, the preferences and the rights center into the page's mount points
+/// (`data-virtio-privacy="policy"`, `="preferences"`, `="rights"`), each in a shadow root of its
+/// own.
 fn mount_inline_views(
     site: SiteId,
     language: Language,
@@ -68,6 +69,14 @@ fn mount_inline_views(
             language,
         };
         yew::Renderer::<PolicyViewer>::with_root_and_props(mount, props).render();
+    }
+    for host in browser::mount_points("preferences") {
+        let mount = browser::shadow_mount(&host, stylesheet)?;
+        let props = components::preferences::InlinePreferencesProps { site, language };
+        yew::Renderer::<components::preferences::InlinePreferences>::with_root_and_props(
+            mount, props,
+        )
+        .render();
     }
     for host in browser::mount_points("rights") {
         let mount = browser::shadow_mount(&host, stylesheet)?;
@@ -96,10 +105,12 @@ pub fn has(purpose: &str) -> bool {
     purpose.is_locked() || control::current().is_some_and(|c| c.allows(purpose))
 }
 
-/// `VirtioPrivacy.open()`: opens the preferences dialog.
+/// `VirtioPrivacy.open(view)`: opens `"preferences"` (the default), `"policy"` or `"rights"` in a
+/// dialog.
 #[wasm_bindgen]
-pub fn open() {
-    control::send(control::Command::Open);
+pub fn open(view: Option<String>) {
+    let view = control::View::parse(view.as_deref().unwrap_or_default());
+    control::send(control::Command::Open(view));
 }
 
 /// The button of an iframe placeholder: consent to `purpose` on top of the current choice.

@@ -197,6 +197,8 @@ fn render_preferences(stored: Option<ConsentCookie>) -> (Element, Reports) {
         consent: stored,
         ondecide: Callback::from(move |c| seen.borrow_mut().push(c)),
         onclose: Callback::from(move |()| *closed.borrow_mut() += 1),
+        onpolicy: None,
+        inline: false,
     };
     yew::Renderer::<Preferences>::with_root_and_props(root.clone(), props).render();
     (root, (decisions, closes))

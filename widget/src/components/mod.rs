@@ -3,6 +3,8 @@
 
 pub mod banner;
 #[cfg(target_arch = "wasm32")]
+pub mod modal;
+#[cfg(target_arch = "wasm32")]
 pub mod policy_viewer;
 #[cfg(target_arch = "wasm32")]
 pub mod preferences;
