@@ -264,3 +264,53 @@ async fn the_first_layer_shows_before_the_bundle_and_a_click_on_it_is_not_lost()
     assert_eq!(kind, "reject_all");
     browser.close().await;
 }
+
+/// WCAG 1.4.4: at 200% text the first layer and the dialog still fit the width, and every button
+/// can be reached.
+#[tokio::test]
+async fn at_200_percent_text_the_banner_and_the_dialog_reflow_without_losing_a_button() {
+    let server = TestServer::start().await;
+    let browser = Browser::start(1280, 900).await;
+    browser.client.goto(&server.address).await.unwrap();
+    browser.widget_element("[data-vp=banner]").await;
+    browser
+        .run("document.documentElement.style.fontSize = '200%';")
+        .await;
+    let banner = browser
+        .run(
+            "const root = document.querySelector('#virtio-privacy').shadowRoot;
+             const banner = root.querySelector('[data-vp=banner]');
+             const size = parseFloat(getComputedStyle(root.querySelector('.vp-button')).fontSize);
+             const buttons = [...banner.querySelectorAll('button')].map(b => b.getBoundingClientRect());
+             return { size, fits: banner.scrollWidth <= banner.clientWidth,
+                      visible: buttons.every(b => b.top >= 0 && b.bottom <= innerHeight && b.right <= innerWidth
+                                                  && b.width >= 24 && b.height >= 24) };",
+        )
+        .await;
+    assert!(
+        banner["size"].as_f64().unwrap() >= 32.0,
+        "the text did not grow: {banner}"
+    );
+    assert_eq!(banner["fits"], true, "{banner}");
+    assert_eq!(
+        banner["visible"], true,
+        "a first-layer button is out of view: {banner}"
+    );
+    browser.screenshot("banner-200-percent-text").await;
+
+    browser.click("[data-vp=open-preferences]").await;
+    browser.widget_element("[data-vp=preferences]").await;
+    let dialog = browser
+        .run(
+            "const dialog = document.querySelector('#virtio-privacy').shadowRoot.querySelector('[data-vp=preferences]');
+             const save = dialog.querySelector('[data-vp=save]');
+             save.scrollIntoView();
+             const box = save.getBoundingClientRect();
+             return { fits: dialog.scrollWidth <= dialog.clientWidth,
+                      reachable: box.top >= 0 && box.bottom <= innerHeight };",
+        )
+        .await;
+    assert_eq!(dialog["fits"], true, "{dialog}");
+    assert_eq!(dialog["reachable"], true, "{dialog}");
+    browser.close().await;
+}
