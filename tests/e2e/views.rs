@@ -181,6 +181,16 @@ async fn a_visitor_files_a_request_confirms_it_with_the_code_and_sees_number_and
     assert_eq!(status.text().await.unwrap(), "ontvangen");
     let found = violations(&browser, &axe_source()).await;
     assert_eq!(found, serde_json::json!([]), "{found:#}");
+
+    // Back later, the request's status page is there.
+    browser.client.refresh().await.unwrap();
+    let saved = browser
+        .element_in(
+            RIGHTS,
+            &format!("[data-vp-request='{id}'] [data-vp=history-status]"),
+        )
+        .await;
+    assert_eq!(saved.text().await.unwrap(), "ontvangen");
     browser.close().await;
 }
 

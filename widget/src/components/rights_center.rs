@@ -121,6 +121,11 @@ pub fn RightsCenter(props: &RightsCenterProps) -> Html {
         });
     }
     let identity = (*identity).clone();
+    // The history reloads whenever a request reaches its confirmation.
+    let generation = match &*step {
+        Step::Done(..) => 1,
+        _ => 0,
+    };
 
     let bind = |state: &UseStateHandle<String>| {
         let state = state.clone();
@@ -185,7 +190,11 @@ pub fn RightsCenter(props: &RightsCenterProps) -> Html {
             let identity = identity.clone();
             busy.set(true);
             wasm_bindgen_futures::spawn_local(async move {
-                match client.create_request(&body, identity.as_deref()).await {
+                let result = client.create_request(&body, identity.as_deref()).await;
+                if let Ok(created) = &result {
+                    saved::add(created.id, &created.status_token);
+                }
+                match result {
                     Ok(created) if identity.is_some() => {
                         let view = client
                             .request_status(created.id, &created.status_token)
@@ -326,6 +335,7 @@ pub fn RightsCenter(props: &RightsCenterProps) -> Html {
             </form>
         },
         Step::Done(created, view) => html! {
+            <>
             <div data-vp="rights-done" role="status">
                 <p>{ t.rights_received }</p>
                 <dl class="vp-facts">
@@ -335,6 +345,7 @@ pub fn RightsCenter(props: &RightsCenterProps) -> Html {
                 </dl>
                 <p class="vp-meta">{ t.rights_keep_number }</p>
             </div>
+            </>
         },
     };
     html! {
@@ -342,6 +353,117 @@ pub fn RightsCenter(props: &RightsCenterProps) -> Html {
             <h2 id="vp-rights-title" class="vp-title">{ t.rights_center_title }</h2>
             <p>{ t.rights_center_intro }</p>
             { body }
+            <RequestHistory api_base={props.api_base.clone()} {language} generation={generation} />
+        </section>
+    }
+}
+
+/// The requests filed from this browser, with the status tokens that read them, newest first.
+mod saved {
+    use serde::{Deserialize, Serialize};
+    use uuid::Uuid;
+
+    const KEY: &str = "vp_requests";
+    const KEEP: usize = 20;
+
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    pub struct Saved {
+        pub id: Uuid,
+        pub token: String,
+    }
+
+    fn storage() -> Option<web_sys::Storage> {
+        web_sys::window()?.local_storage().ok()?
+    }
+
+    pub fn load() -> Vec<Saved> {
+        storage()
+            .and_then(|s| s.get_item(KEY).ok().flatten())
+            .and_then(|json| serde_json::from_str(&json).ok())
+            .unwrap_or_default()
+    }
+
+    pub fn add(id: Uuid, token: &str) {
+        let mut all = load();
+        all.retain(|s| s.id != id);
+        all.insert(
+            0,
+            Saved {
+                id,
+                token: token.to_owned(),
+            },
+        );
+        all.truncate(KEEP);
+        if let (Some(storage), Ok(json)) = (storage(), serde_json::to_string(&all)) {
+            let _ = storage.set_item(KEY, &json);
+        }
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct HistoryProps {
+    api_base: String,
+    language: Language,
+    /// Changes when a request was filed, so the list reloads.
+    generation: u32,
+}
+
+/// The status pages of the requests filed from this browser: status, due date, answer or the
+/// reasons of a refusal with the way to complain.
+#[component]
+fn RequestHistory(props: &HistoryProps) -> Html {
+    let t = texts(props.language);
+    let language = props.language;
+    let views = use_state(Vec::<RequestView>::new);
+    {
+        let views = views.clone();
+        let base = props.api_base.clone();
+        use_effect_with(props.generation, move |_| {
+            wasm_bindgen_futures::spawn_local(async move {
+                let client = ApiClient::new(base);
+                let mut found = Vec::new();
+                for saved in saved::load() {
+                    if let Ok(view) = client.request_status(saved.id, &saved.token).await {
+                        found.push(view);
+                    }
+                }
+                views.set(found);
+            });
+        });
+    }
+    if views.is_empty() {
+        return html! {};
+    }
+    html! {
+        <section class="vp-history" data-vp="rights-history" aria-labelledby="vp-rights-history-title">
+            <h3 id="vp-rights-history-title">{ t.rights_history }</h3>
+            <ul>
+                { for views.iter().map(|view| html! {
+                    <li data-vp-request={view.id.to_string()}>
+                        <p><strong>{ view.kind.label(language) }</strong></p>
+                        <dl class="vp-facts">
+                            <dt>{ t.rights_number }</dt><dd>{ view.id.to_string() }</dd>
+                            <dt>{ t.rights_status }</dt><dd data-vp="history-status">{ status_label(view, language) }</dd>
+                            <dt>{ t.rights_due }</dt><dd>{ view.due_date.to_string() }</dd>
+                        </dl>
+                        if let Some(answer) = &view.answer {
+                            <p data-vp="history-answer">{ answer.clone() }</p>
+                        }
+                        if let Some(reasons) = &view.refusal_reasons {
+                            <p>{ reasons.clone() }</p>
+                        }
+                        if view.complaint_authority.is_some() {
+                            <p>
+                                { t.complaint }
+                                <a href={crate::components::policy_viewer::AUTHORITY_URL} rel="noopener" target="_blank">
+                                    { "Autoriteit Persoonsgegevens" }
+                                </a>
+                                { "." }
+                            </p>
+                        }
+                    </li>
+                }) }
+            </ul>
         </section>
     }
 }
