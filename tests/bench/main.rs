@@ -17,6 +17,7 @@ use std::fmt::Write as _;
 const MEASURE: &str = r#"
 const done = arguments[arguments.length - 1];
 const withWidget = arguments[0];
+const ownFiles = arguments[1];
 const wait = (ready) => new Promise((resolve) => { const poll = () => ready() ? resolve() : setTimeout(poll, 5); poll(); });
 const mark = (name) => performance.getEntriesByName(name)[0];
 (async () => {
@@ -25,7 +26,7 @@ const mark = (name) => performance.getEntriesByName(name)[0];
   const visible = withWidget ? mark('vp-banner').startTime : fcp;
   await new Promise((resolve) => setTimeout(resolve, 1500));
   const widget = performance.getEntriesByType('resource')
-    .filter((e) => e.name.includes('/widget/') || e.name.includes('/api/'));
+    .filter((e) => ownFiles.some((part) => e.name.includes(part)));
   const bytes = (list) => list.reduce((sum, e) => sum + e.encodedBodySize, 0);
   const longest = await new Promise((resolve) => {
     new PerformanceObserver((list) => resolve(Math.max(0, ...list.getEntries().map((e) => e.duration))))
@@ -56,7 +57,72 @@ fn median(values: &[f64]) -> f64 {
     }
 }
 
-async fn measure(server: &TestServer, path: &str, with_widget: bool, runs: usize) -> Samples {
+/// The comparison page: the same demo page with vanilla-cookieconsent instead of the widget,
+/// configured like the widget's first layer (Dutch, accept, reject and settings), and a script
+/// that marks when its consent modal is in the page.
+const VANILLA_PAGE: &str = r#"<!doctype html>
+<html lang="nl">
+<head>
+  <meta charset="utf-8">
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  <title>Virtio — the demo page with vanilla-cookieconsent (benchmark comparison)</title>
+  <link rel="stylesheet" href="/demo.css">
+  <link rel="stylesheet" href="/bench/vanilla/cookieconsent.css">
+  <script src="/bench/vanilla/mark.js"></script>
+  <script src="/bench/vanilla/cookieconsent.umd.js" defer></script>
+  <script src="/bench/vanilla/config.js" defer></script>
+</head>
+<body><main><h1>Snelle VPS-hosting uit Nederland</h1><p>Vergelijkingspagina.</p></main></body>
+</html>"#;
+
+const VANILLA_MARK: &str = "new MutationObserver((changes, observer) => {
+  if (document.querySelector('#cc-main .cm')) { performance.mark('vp-banner'); observer.disconnect(); }
+}).observe(document, { childList: true, subtree: true });";
+
+const VANILLA_CONFIG: &str = "CookieConsent.run({
+  hideFromBots: false,
+  categories: { necessary: { enabled: true, readOnly: true }, analytics: {}, ads: {} },
+  language: { default: 'nl', translations: { nl: {
+    consentModal: { title: 'Jouw privacy', description: 'Virtio ICT B.V. vraagt je toestemming voor statistieken en advertenties.',
+      acceptAllBtn: 'Alles accepteren', acceptNecessaryBtn: 'Alles weigeren', showPreferencesBtn: 'Instellingen' },
+    preferencesModal: { title: 'Privacyvoorkeuren', acceptAllBtn: 'Alles accepteren', acceptNecessaryBtn: 'Alles weigeren',
+      savePreferencesBtn: 'Keuzes opslaan', sections: [] } } } }
+});";
+
+/// A copy of `www/` with the comparison page and npm's vanilla-cookieconsent beside it.
+fn pages_with_comparison(vanilla: &std::path::Path) -> tempfile::TempDir {
+    fn copy(from: &std::path::Path, to: &std::path::Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for entry in std::fs::read_dir(from).unwrap().map(Result::unwrap) {
+            let target = to.join(entry.file_name());
+            if entry.file_type().unwrap().is_dir() {
+                copy(&entry.path(), &target);
+            } else {
+                std::fs::copy(entry.path(), target).unwrap();
+            }
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    copy(&workspace_root().join("www"), dir.path());
+    let own = dir.path().join("bench/vanilla");
+    std::fs::create_dir_all(&own).unwrap();
+    for file in ["cookieconsent.umd.js", "cookieconsent.css"] {
+        std::fs::copy(vanilla.join(file), own.join(file))
+            .unwrap_or_else(|e| panic!("{}: {e}", vanilla.join(file).display()));
+    }
+    std::fs::write(own.join("mark.js"), VANILLA_MARK).unwrap();
+    std::fs::write(own.join("config.js"), VANILLA_CONFIG).unwrap();
+    std::fs::write(dir.path().join("bench/vanilla.html"), VANILLA_PAGE).unwrap();
+    dir
+}
+
+async fn measure(
+    server: &TestServer,
+    path: &str,
+    with_widget: bool,
+    own_files: &[&str],
+    runs: usize,
+) -> Samples {
     let mut samples = Samples::default();
     for _ in 0..runs {
         let browser = Browser::start(1280, 900).await;
@@ -67,7 +133,10 @@ async fn measure(server: &TestServer, path: &str, with_widget: bool, runs: usize
             .expect("the page loads");
         let result = browser
             .client
-            .execute_async(MEASURE, vec![with_widget.into()])
+            .execute_async(
+                MEASURE,
+                vec![with_widget.into(), serde_json::json!(own_files)],
+            )
             .await
             .expect("the measurement runs");
         let number = |key: &str| result[key].as_f64().unwrap_or(f64::NAN);
@@ -88,9 +157,30 @@ async fn main() {
     let output = args
         .next()
         .map_or_else(|| workspace_root().join("BENCHMARKS.md"), Into::into);
-    let server = TestServer::start().await;
-    let plain = measure(&server, "/bench/plain.html", false, runs).await;
-    let widget = measure(&server, "/", true, runs).await;
+    let vanilla = std::env::var("VANILLA_COOKIECONSENT").ok();
+    let pages = vanilla
+        .as_deref()
+        .map(|v| pages_with_comparison(v.as_ref()));
+    let server = match &pages {
+        Some(pages) => TestServer::start_serving(pages.path()).await,
+        None => TestServer::start().await,
+    };
+    const WIDGET_FILES: &[&str] = &["/widget/", "/api/"];
+    let plain = measure(&server, "/bench/plain.html", false, WIDGET_FILES, runs).await;
+    let widget = measure(&server, "/", true, WIDGET_FILES, runs).await;
+    let competitor = match pages {
+        Some(_) => Some(
+            measure(
+                &server,
+                "/bench/vanilla.html",
+                true,
+                &["/bench/vanilla/"],
+                runs,
+            )
+            .await,
+        ),
+        None => None,
+    };
 
     let kb = |bytes: f64| format!("{:.1} KB", bytes / 1000.0);
     let ms = |value: f64| format!("{value:.0} ms");
@@ -123,6 +213,22 @@ async fn main() {
         kb(median(&widget.total)),
         ms(median(&widget.longest))
     );
+    match &competitor {
+        Some(vanilla) => {
+            let _ = writeln!(
+                report,
+                "| the same page with vanilla-cookieconsent 3.1.0 (npm) | {} | {} | {} | {} | {} |",
+                ms(median(&vanilla.fcp)),
+                ms(median(&vanilla.visible)),
+                kb(median(&vanilla.before)),
+                kb(median(&vanilla.total)),
+                ms(median(&vanilla.longest))
+            );
+        }
+        None => report.push_str(
+            "\n(vanilla-cookieconsent not measured: run through `cargo xtask bench`, which installs it.)\n",
+        ),
+    }
     let _ = writeln!(
         report,
         "\nBudget (PRODUCT.md §7): the banner no later than the fastest open-source banner in the\n\

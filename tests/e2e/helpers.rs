@@ -44,6 +44,11 @@ fn settings(bind: std::net::SocketAddr, database: &Path) -> Settings {
 
 impl TestServer {
     pub async fn start() -> Self {
+        Self::start_serving(&workspace_root().join("www")).await
+    }
+
+    /// The server with `www` as its pages (the benchmark adds its comparison pages to a copy).
+    pub async fn start_serving(www: &Path) -> Self {
         let root = workspace_root();
         let loader = root.join("dist/widget/v1/loader.js");
         assert!(
@@ -53,8 +58,11 @@ impl TestServer {
         );
         let dir = tempfile::tempdir().expect("a temporary folder");
         let database = dir.path().join("privacy.db");
-        let app = Application::build(settings("127.0.0.1:0".parse().unwrap(), &database))
-            .expect("the server starts");
+        let settings = Settings {
+            www_dir: www.to_owned(),
+            ..settings("127.0.0.1:0".parse().unwrap(), &database)
+        };
+        let app = Application::build(settings).expect("the server starts");
         let port = app.port();
         let address = format!("http://127.0.0.1:{port}");
         let handle = app.handle();

@@ -69,6 +69,7 @@ fn serve(root: &Path) -> Result<()> {
 /// Builds the bundles and runs the widget benchmark, which writes `BENCHMARKS.md`.
 fn bench(root: &Path) -> Result<()> {
     let chromedriver = tools::chromedriver()?;
+    let vanilla = tools::vanilla_cookieconsent(root)?;
     build::bundles(root)?;
     run_command(
         Command::new(cargo())
@@ -80,6 +81,7 @@ fn bench(root: &Path) -> Result<()> {
                 "--bin",
                 "widget-bench",
             ])
+            .env("VANILLA_COOKIECONSENT", vanilla)
             .env("CHROMEDRIVER", chromedriver),
     )
 }

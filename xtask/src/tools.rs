@@ -14,6 +14,9 @@ const BINARYEN_VERSION: &str = "132";
 /// The axe-core release the accessibility tests inject into the page.
 const AXE_CORE_VERSION: &str = "4.10.3";
 
+/// The vanilla-cookieconsent release the benchmark measures the widget against.
+const VANILLA_COOKIECONSENT_VERSION: &str = "3.1.0";
+
 fn tools_dir(root: &Path) -> PathBuf {
     root.join(".tools")
 }
@@ -92,6 +95,17 @@ pub fn axe_core(root: &Path) -> Result<PathBuf> {
         npm_install(root, "axe-core", AXE_CORE_VERSION)?;
     }
     Ok(package.join("axe.min.js"))
+}
+
+/// The `dist/` folder of npm's `vanilla-cookieconsent`, installed into `.tools/npm`, for the
+/// benchmark's comparison.
+pub fn vanilla_cookieconsent(root: &Path) -> Result<PathBuf> {
+    let package = tools_dir(root).join("npm/node_modules/vanilla-cookieconsent");
+    let installed = std::fs::read_to_string(package.join("package.json")).unwrap_or_default();
+    if !installed.contains(&format!("\"version\": \"{VANILLA_COOKIECONSENT_VERSION}\"")) {
+        npm_install(root, "vanilla-cookieconsent", VANILLA_COOKIECONSENT_VERSION)?;
+    }
+    Ok(package.join("dist"))
 }
 
 /// The `wasm32-unknown-unknown` target of the pinned toolchain: `rust-toolchain.toml` lists it,
