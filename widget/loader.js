@@ -1,5 +1,6 @@
 // Virtio Privacy loader: the stable entry of the widget (/widget/v1/loader.js). It shows the first
-// layer at once from HTML rendered at build time by the widget's own banner component, loads the
+// layer at once from HTML rendered at build time by the widget's own banner component (carried
+// here, so it costs no request of its own), loads the
 // content-hashed bundle beside it in parallel, starts it (handing over a click made in the
 // meantime) and offers window.VirtioPrivacy. `cargo xtask build` fills in the hashed names.
 (() => {
@@ -34,7 +35,6 @@
   let started = false;
   let queued = "";
   if (firstLayer && !stored) {
-    const html = fetch(asset(firstLayer)).then((r) => (r.ok ? r.text() : ""));
     domReady.then(() => {
       const host = document.createElement("div");
       host.id = "virtio-privacy";
@@ -48,9 +48,9 @@
       shadow.append(link, root);
       document.body.append(host);
       const styled = new Promise((resolve) => { link.onload = resolve; link.onerror = resolve; });
-      return Promise.all([html, styled]).then(([markup]) => {
-        if (started || !markup) return;
-        root.innerHTML = markup;
+      return styled.then(() => {
+        if (started) return;
+        root.innerHTML = firstLayer;
         host.hidden = false;
         performance.mark("vp-banner");
         // A choice made before the bundle runs is kept and applied by it as soon as it starts.

@@ -59,7 +59,7 @@ pub fn bundles(root: &Path) -> Result<Vec<Asset>> {
     let wasm = write_hashed(&widget_assets, "widget", "wasm", &widget.wasm, &mut assets)?;
     let css = std::fs::read(root.join("widget/style.css"))?;
     let css = write_hashed(&widget_assets, "widget", "css", &css, &mut assets)?;
-    let first_layers = first_layers(&widget_assets, &mut assets)?;
+    let first_layers = first_layers()?;
     let loader = std::fs::read_to_string(root.join("widget/loader.js"))?
         .replace("__VP_MODULE__", &module)
         .replace("__VP_WASM__", &wasm)
@@ -97,21 +97,24 @@ pub fn bundles(root: &Path) -> Result<Vec<Asset>> {
 }
 
 /// Renders the first layer of every site in every language with the widget's own banner
-/// component, writes each as a hashed asset, and returns the loader's map from `site:language` to
-/// file name, as a JavaScript object literal.
-fn first_layers(dir: &Path, assets: &mut Vec<Asset>) -> Result<String> {
+/// component and returns the loader's map from `site:language` to that HTML, as a JavaScript
+/// object literal: the loader carries them, so the first layer costs no request of its own.
+fn first_layers() -> Result<String> {
     use privacy_shared::Language;
     let mut entries = Vec::new();
     for site in privacy_shared::site::SITES {
         let id: privacy_shared::SiteId = site.id.parse().context("a site of the catalogue")?;
         for language in [Language::Nl, Language::En] {
             let html = privacy_widget::ssr::first_layer(id, language);
-            let stem = format!("first-layer-{}-{}", site.id, language.as_str());
-            let name = write_hashed(dir, &stem, "html", html.as_bytes(), assets)?;
-            entries.push(format!("\"{}:{}\": \"{name}\"", site.id, language.as_str()));
+            let key = format!("{}:{}", site.id, language.as_str());
+            entries.push(format!(
+                "{}: {}",
+                serde_json::to_string(&key)?,
+                serde_json::to_string(&html)?
+            ));
         }
     }
-    Ok(format!("{{ {} }}", entries.join(", ")))
+    Ok(format!("{{\n    {}\n  }}", entries.join(",\n    ")))
 }
 
 struct Bindgen {
