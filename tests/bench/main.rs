@@ -193,7 +193,9 @@ async fn main() {
          are encoded (brotli) bodies of the widget's files and API calls, as the browser\n\
          received them. The banner is the loader's first layer (HTML rendered at build time from\n\
          the banner component, with the stylesheet); \"before the banner\" counts everything that had\n\
-         arrived by then, including the bundle's JavaScript glue that loads in parallel.\n\n\
+         arrived by then, including the bundle's JavaScript glue that loads in parallel.\n\
+         vanilla-cookieconsent's files are served as npm ships them, not precompressed, so its\n\
+         bytes here are uncompressed (PRODUCT.md gives 13.5 KB brotli).\n\n\
          ## Widget: time to banner and weight\n\n\
          | page | first contentful paint | banner visible | widget bytes before the banner | widget bytes in all | longest task |\n\
          |---|---|---|---|---|---|"
