@@ -295,3 +295,23 @@ async fn a_held_back_iframe_shows_a_placeholder_whose_button_consents_and_loads_
     );
     browser.close().await;
 }
+
+#[tokio::test]
+async fn a_released_script_keeps_its_nonce() {
+    let server = TestServer::start().await;
+    let browser = Browser::start(1280, 900).await;
+    browser
+        .client
+        .goto(&format!("{}/test/nonce.html", server.address))
+        .await
+        .unwrap();
+    browser.click("[data-vp=accept-all]").await;
+    browser
+        .wait_for_script("return window.vpDemoAnalyticsRuns ?? 0;", |v| v == 1)
+        .await;
+    let nonce = browser
+        .run("return document.querySelector('script[src=\"/demo/analytics.js\"]:not([type])').nonce;")
+        .await;
+    assert_eq!(nonce, "test-nonce-7f3a");
+    browser.close().await;
+}
