@@ -90,6 +90,40 @@ impl TestServer {
         tokio::spawn(app.run_until_stopped());
     }
 
+    /// Signs in an officer through the admin API (the account created in the database, the TOTP
+    /// code computed as an authenticator app does) and returns the session cookie.
+    pub async fn officer_session(&self) -> String {
+        use privacy_server::staff;
+        let storage = privacy_server::storage::open(&DatabaseUrl::Sqlite(self.database.clone()))
+            .expect("the database opens");
+        let secret = staff::new_totp_secret().unwrap();
+        let password = "an officer's long password";
+        storage
+            .create_staff(
+                privacy_shared::EmailAddress::parse("officer@virtio.nl").unwrap(),
+                staff::hash_password(password).unwrap(),
+                secret.clone(),
+                privacy_shared::wire::StaffRole::Officer,
+            )
+            .await
+            .unwrap();
+        let step = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64
+            / staff::TOTP_STEP;
+        let code = staff::totp_code(&staff::base32_decode(&secret).unwrap(), step);
+        let response = reqwest::Client::new()
+            .post(format!("{}/api/v1/admin/login", self.address))
+            .json(&serde_json::json!({ "email": "officer@virtio.nl", "password": password, "totp": code }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "the officer signs in");
+        let cookie = response.headers()["set-cookie"].to_str().unwrap();
+        cookie.split(';').next().unwrap().to_owned()
+    }
+
     /// The kinds of the ledger's events, oldest first, read from the database file.
     pub fn event_kinds(&self) -> Vec<String> {
         let conn = rusqlite::Connection::open(&self.database).unwrap();

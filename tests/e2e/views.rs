@@ -296,3 +296,89 @@ async fn the_policy_and_the_rights_center_open_in_dialogs_and_focus_returns_to_t
     assert_eq!(in_dialog, true, "focus moved into the rights dialog");
     browser.close().await;
 }
+
+#[tokio::test]
+async fn a_completed_access_request_shows_its_answer_and_its_files_download() {
+    let server = TestServer::start().await;
+    let browser = visit(&server, "/rechten.html").await;
+    type_into(&browser, "[data-vp=rights-email]", "bezoeker@example.nl").await;
+    press(&browser, "[data-vp=rights-submit]").await;
+    browser.element_in(RIGHTS, "[data-vp=rights-verify]").await;
+    type_into(&browser, "[data-vp=rights-code]", &outbox_code(&server)).await;
+    press(&browser, "[data-vp=rights-confirm]").await;
+    let number = browser.element_in(RIGHTS, "[data-vp=rights-number]").await;
+    let id = number.text().await.unwrap();
+
+    // The officer answers through the admin API with a file; the export is added by the server.
+    let cookie = server.officer_session().await;
+    let answered = reqwest::Client::new()
+        .post(format!(
+            "{}/api/v1/admin/requests/{id}/complete",
+            server.address
+        ))
+        .header("cookie", cookie)
+        .json(&serde_json::json!({
+            "message": "Hierbij alle gegevens die we van je hebben.",
+            "attachments": [{ "name": "facturen.txt", "content_type": "text/plain",
+                              "content_base64": "ZmFjdHV1ciAyMDI0LTAwMQ==" }],
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answered.status(), 200);
+
+    browser.client.refresh().await.unwrap();
+    let item = format!("[data-vp-request='{id}']");
+    let status = browser
+        .element_in(RIGHTS, &format!("{item} [data-vp=history-status]"))
+        .await;
+    assert_eq!(status.text().await.unwrap(), "afgehandeld");
+    let answer = browser
+        .element_in(RIGHTS, &format!("{item} [data-vp=history-answer]"))
+        .await;
+    assert_eq!(
+        answer.text().await.unwrap(),
+        "Hierbij alle gegevens die we van je hebben."
+    );
+    press(&browser, &format!("{item} [data-vp=history-files]")).await;
+    browser
+        .element_in(RIGHTS, &format!("{item} [data-vp=history-downloads]"))
+        .await;
+    let names = browser
+        .run(
+            "const root = document.querySelector('[data-virtio-privacy=rights]').shadowRoot;
+             return [...root.querySelectorAll('[data-vp=history-downloads] a')].map(a => a.download);",
+        )
+        .await;
+    assert_eq!(
+        names,
+        serde_json::json!([
+            "facturen.txt",
+            "export.json",
+            "consent-events.csv",
+            "requests.csv",
+            "field-descriptions.csv"
+        ])
+    );
+
+    // A click downloads the file, with the officer's content.
+    let downloads = tempfile::tempdir().unwrap();
+    browser
+        .devtools(
+            "Browser.setDownloadBehavior",
+            serde_json::json!({ "behavior": "allow", "downloadPath": downloads.path() }),
+        )
+        .await;
+    press(
+        &browser,
+        &format!("{item} [data-vp=history-downloads] a[download='facturen.txt']"),
+    )
+    .await;
+    let file = downloads.path().join("facturen.txt");
+    let started = std::time::Instant::now();
+    while !file.exists() && started.elapsed().as_secs() < 15 {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "factuur 2024-001");
+    browser.close().await;
+}

@@ -400,6 +400,41 @@ mod saved {
     }
 }
 
+/// A downloadable file: its name and an object URL holding its content.
+#[derive(Debug, Clone, PartialEq)]
+struct Download {
+    name: String,
+    url: String,
+}
+
+/// The answer's files as object URLs the browser downloads from.
+async fn download_answer(
+    client: &ApiClient,
+    saved: &saved::Saved,
+) -> Result<Vec<Download>, ApiError> {
+    use base64::Engine as _;
+    let answer = client.request_answer(saved.id, &saved.token).await?;
+    let mut downloads = Vec::new();
+    for file in answer.files {
+        let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(&file.content_base64)
+        else {
+            continue;
+        };
+        let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes.as_slice()));
+        let options = web_sys::BlobPropertyBag::new();
+        options.set_type(&file.content_type);
+        let url = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options)
+            .and_then(|blob| web_sys::Url::create_object_url_with_blob(&blob));
+        if let Ok(url) = url {
+            downloads.push(Download {
+                name: file.name,
+                url,
+            });
+        }
+    }
+    Ok(downloads)
+}
+
 #[derive(Properties, PartialEq)]
 struct HistoryProps {
     api_base: String,
@@ -414,7 +449,10 @@ struct HistoryProps {
 fn RequestHistory(props: &HistoryProps) -> Html {
     let t = texts(props.language);
     let language = props.language;
-    let views = use_state(Vec::<RequestView>::new);
+    let views = use_state(Vec::<(saved::Saved, RequestView)>::new);
+    // Per request: its files once fetched, or why they could not be.
+    let files =
+        use_state(std::collections::HashMap::<uuid::Uuid, Result<Vec<Download>, String>>::new);
     {
         let views = views.clone();
         let base = props.api_base.clone();
@@ -424,13 +462,27 @@ fn RequestHistory(props: &HistoryProps) -> Html {
                 let mut found = Vec::new();
                 for saved in saved::load() {
                     if let Ok(view) = client.request_status(saved.id, &saved.token).await {
-                        found.push(view);
+                        found.push((saved, view));
                     }
                 }
                 views.set(found);
             });
         });
     }
+    let fetch_files = |saved: &saved::Saved| {
+        let (files, saved, base) = (files.clone(), saved.clone(), props.api_base.clone());
+        Callback::from(move |_: MouseEvent| {
+            let (files, saved, base) = (files.clone(), saved.clone(), base.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                let result = download_answer(&ApiClient::new(base), &saved)
+                    .await
+                    .map_err(|e| explain(&e, language));
+                let mut next = (*files).clone();
+                next.insert(saved.id, result);
+                files.set(next);
+            });
+        })
+    };
     if views.is_empty() {
         return html! {};
     }
@@ -438,7 +490,7 @@ fn RequestHistory(props: &HistoryProps) -> Html {
         <section class="vp-history" data-vp="rights-history" aria-labelledby="vp-rights-history-title">
             <h3 id="vp-rights-history-title">{ t.rights_history }</h3>
             <ul>
-                { for views.iter().map(|view| html! {
+                { for views.iter().map(|(saved, view)| html! {
                     <li data-vp-request={view.id.to_string()}>
                         <p><strong>{ view.kind.label(language) }</strong></p>
                         <dl class="vp-facts">
@@ -448,6 +500,26 @@ fn RequestHistory(props: &HistoryProps) -> Html {
                         </dl>
                         if let Some(answer) = &view.answer {
                             <p data-vp="history-answer">{ answer.clone() }</p>
+                        }
+                        if !view.attachments.is_empty() {
+                            {
+                                match files.get(&view.id) {
+                                    None => html! {
+                                        <button type="button" class="vp-link" data-vp="history-files"
+                                            onclick={fetch_files(saved)}>
+                                            { t.rights_files.replace("{count}", &view.attachments.len().to_string()) }
+                                        </button>
+                                    },
+                                    Some(Ok(downloads)) => html! {
+                                        <ul class="vp-files" data-vp="history-downloads">
+                                            { for downloads.iter().map(|d| html! {
+                                                <li><a href={d.url.clone()} download={d.name.clone()}>{ d.name.clone() }</a></li>
+                                            }) }
+                                        </ul>
+                                    },
+                                    Some(Err(message)) => html! { <p class="vp-error" role="alert">{ message.clone() }</p> },
+                                }
+                            }
                         }
                         if let Some(reasons) = &view.refusal_reasons {
                             <p>{ reasons.clone() }</p>
