@@ -31,7 +31,15 @@
     .map((tag) => (tag || "").split(/[-_]/)[0].toLowerCase())
     .find((tag) => tag === "nl" || tag === "en") || "nl";
   const firstLayer = FIRST_LAYERS[site + ":" + language];
-  const stored = document.cookie.split(";").some((c) => c.trim().startsWith("vp_consent="));
+  // A stored choice that still answers for this site (the rules of ConsentCookie::is_current_for:
+  // this format, the current policy version, younger than 12 months, a state for every purpose).
+  const RULES = __VP_CHOICE_RULES__;
+  const stored = document.cookie.split(";").map((c) => c.trim())
+    .filter((c) => c.startsWith("vp_consent="))
+    .map((c) => c.slice("vp_consent=".length).split("."))
+    .some(([format, , version, givenAt, states]) => format === RULES.format && version === RULES.version
+      && Date.now() / 1000 - Number(givenAt) < RULES.maxAge
+      && (RULES.sites[site] || []).every((i) => states && states[i] !== undefined && states[i] !== "-"));
   let started = false;
   let queued = "";
   if (firstLayer && !stored) {

@@ -12,7 +12,7 @@ pub const NAME: &str = "vp_consent";
 /// How long a choice stays valid before the person is asked again: 12 months, in seconds.
 pub const MAX_AGE_SECONDS: i64 = 365 * 24 * 60 * 60;
 
-const FORMAT: &str = "1";
+pub const FORMAT: &str = "1";
 
 /// The consent stored in the browser.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -314,3 +314,53 @@ async fn at_200_percent_text_the_banner_and_the_dialog_reflow_without_losing_a_b
     assert_eq!(dialog["reachable"], true, "{dialog}");
     browser.close().await;
 }
+
+/// A stored choice of an older policy version is stale: the loader shows the first layer again
+/// (before the bundle, which then asks too); a current one shows none.
+#[tokio::test]
+async fn a_stale_stored_choice_brings_the_first_layer_back_before_the_bundle() {
+    const MARKS: &str = "return performance.getEntriesByName('vp-banner').length;";
+    let server = TestServer::start().await;
+    let browser = Browser::start(1280, 900).await;
+    browser.client.goto(&server.address).await.unwrap();
+    browser.click("[data-vp=reject-all]").await;
+    browser.widget_element("[data-vp=settings]").await;
+    // The same choice, recorded under a policy version that is no longer current.
+    browser
+        .run(
+            "const value = document.cookie.split('; ').find(c => c.startsWith('vp_consent=')).slice(11);
+             const parts = value.split('.'); parts[2] = '2019-01-01';
+             document.cookie = 'vp_consent=' + parts.join('.') + '; Path=/; Max-Age=3600';",
+        )
+        .await;
+    browser.client.refresh().await.unwrap();
+    browser.widget_element("[data-vp=banner]").await;
+    // Two marks: the loader's first layer, then the bundle's banner taking its place.
+    browser
+        .wait_for_script(MARKS, |v| v.as_u64().is_some_and(|n| n >= 1))
+        .await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(
+        browser.run(MARKS).await,
+        2,
+        "the loader did not show the first layer"
+    );
+
+    // A current choice keeps it away.
+    browser.click("[data-vp=accept-all]").await;
+    browser.widget_element("[data-vp=settings]").await;
+    browser.client.refresh().await.unwrap();
+    browser.widget_element("[data-vp=settings]").await;
+    assert!(
+        browser
+            .try_widget_element("[data-vp=banner]")
+            .await
+            .is_none()
+    );
+    assert_eq!(
+        browser.run(MARKS).await,
+        0,
+        "a current choice showed a first layer"
+    );
+    browser.close().await;
+}
