@@ -324,9 +324,20 @@ impl Browser {
             .unwrap_or_else(|e| panic!("{cmd} failed: {e}"));
     }
 
-    /// Clicks the widget's element matching `css`.
+    /// Clicks the widget's element matching `css`. The bundle replaces the loader's first layer
+    /// when it starts; a click that found the element just before that (stale, or covered) never
+    /// happened, and is tried again on the element that took its place.
     pub async fn click(&self, css: &str) {
-        self.widget_element(css).await.click().await.unwrap();
+        let started = Instant::now();
+        loop {
+            match self.widget_element(css).await.click().await {
+                Ok(_) => return,
+                Err(e) if started.elapsed() < PATIENCE && is_replaced(&e) => {
+                    tokio::time::sleep(Duration::from_millis(25)).await;
+                }
+                Err(e) => panic!("clicking `{css}` failed: {e}"),
+            }
+        }
     }
 
     /// Runs `script` in the page and returns its value.
@@ -407,6 +418,19 @@ pub mod keys {
     pub const TAB: &str = "\u{E004}";
     pub const SHIFT_TAB: &str = "\u{E008}\u{E004}";
     pub const ESCAPE: &str = "\u{E00C}";
+}
+
+/// Whether a click failed because the element was replaced or covered while it was being clicked.
+fn is_replaced(error: &fantoccini::error::CmdError) -> bool {
+    use fantoccini::error::{CmdError, ErrorStatus};
+    matches!(
+        error,
+        CmdError::Standard(e) if matches!(
+            e.error,
+            ErrorStatus::StaleElementReference | ErrorStatus::ElementClickIntercepted
+                | ErrorStatus::NoSuchElement | ErrorStatus::DetachedShadowRoot
+        )
+    )
 }
 
 /// chromedriver's `goog/cdp/execute` endpoint.
