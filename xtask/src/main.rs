@@ -2,6 +2,7 @@
 //! `build` the WebAssembly bundles, `serve` the product locally, `test` everything, `bench` the
 //! widget's time to banner and weight.
 
+mod bench;
 mod build;
 mod test;
 
@@ -17,7 +18,8 @@ commands:
   build   build the widget and admin bundles into dist/
   serve   build, then serve everything at http://127.0.0.1:8080 (SQLite at ./data/privacy.db)
   test    formatting, lints, architecture checks, native, WebAssembly and browser tests
-  bench   measure the widget's time to banner and bytes in headless Chromium; writes BENCHMARKS.md";
+  bench   measure the widget's time to banner and bytes in headless Chromium, and the server's
+          consent writes against a bare actix-web handler; writes BENCHMARKS.md";
 
 fn main() {
     if let Err(error) = run() {
@@ -83,7 +85,14 @@ fn bench(root: &Path) -> Result<()> {
             ])
             .env("VANILLA_COOKIECONSENT", vanilla)
             .env("CHROMEDRIVER", chromedriver),
-    )
+    )?;
+    let server = bench::server(root)?;
+    let report = root.join("BENCHMARKS.md");
+    let mut text = std::fs::read_to_string(&report).context("reading BENCHMARKS.md")?;
+    text.push_str(&server);
+    std::fs::write(&report, text).context("writing BENCHMARKS.md")?;
+    print!("{server}");
+    Ok(())
 }
 
 /// The cargo that runs this xtask, so the pinned toolchain is used throughout.

@@ -108,6 +108,25 @@ pub fn vanilla_cookieconsent(root: &Path) -> Result<PathBuf> {
     Ok(package.join("dist"))
 }
 
+/// Debian's `wrk`, the load generator of the server benchmark: installed with apt-get when it is
+/// missing and this runs as root.
+pub fn wrk() -> Result<PathBuf> {
+    let wrk = Path::new("/usr/bin/wrk");
+    if wrk.exists() {
+        return Ok(wrk.to_path_buf());
+    }
+    if !is_root() {
+        bail!("the server benchmark needs wrk: run `sudo apt-get install wrk`");
+    }
+    println!("installing Debian's wrk");
+    run_command(
+        Command::new("apt-get")
+            .args(["install", "-y", "-qq", "wrk"])
+            .env("DEBIAN_FRONTEND", "noninteractive"),
+    )?;
+    Ok(wrk.to_path_buf())
+}
+
 /// The `wasm32-unknown-unknown` target of the pinned toolchain: `rust-toolchain.toml` lists it,
 /// but a toolchain installed before that file existed lacks it.
 pub fn wasm_target() -> Result<()> {
