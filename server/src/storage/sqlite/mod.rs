@@ -451,11 +451,8 @@ fn rfc3339(t: OffsetDateTime) -> String {
 /// The hash the next event chains to.
 fn last_hash(conn: &Connection) -> Result<String, StorageError> {
     let hash = conn
-        .query_row(
-            "SELECT hash FROM consent_events ORDER BY seq DESC LIMIT 1",
-            [],
-            |r| r.get(0),
-        )
+        .prepare_cached("SELECT hash FROM consent_events ORDER BY seq DESC LIMIT 1")?
+        .query_row([], |r| r.get(0))
         .optional()?;
     // With every event deleted by retention, the chain goes on from the last deleted one.
     match hash {
@@ -468,7 +465,12 @@ fn last_hash(conn: &Connection) -> Result<String, StorageError> {
 fn append(conn: &Connection, event: &NewConsentEvent) -> Result<Recorded, StorageError> {
     let sql = format!("SELECT {COLUMNS} FROM consent_events WHERE idempotency_key = ?1");
     let key = event.idempotency_key.to_string();
-    if let Some(first) = conn.query_row(&sql, [&key], receipt_from_row).optional()? {
+    // The writer runs these for every event: prepared once per connection, not per write.
+    let first = conn
+        .prepare_cached(&sql)?
+        .query_row([&key], receipt_from_row)
+        .optional()?;
+    if let Some(first) = first {
         return if event.same_request_as(&first) {
             Ok(Recorded {
                 receipt: first,
@@ -482,11 +484,12 @@ fn append(conn: &Connection, event: &NewConsentEvent) -> Result<Recorded, Storag
     let hash = event.chain_hash(&prev_hash);
     let choices =
         serde_json::to_string(&event.choices).map_err(|e| StorageError::Database(e.to_string()))?;
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO consent_events (event_id, idempotency_key, site, subject_id, customer, recorded_at, kind, source, \
          choices, policy_version, language, notice_hash, user_agent_family, gpc, expires_at, prev_hash, hash) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
-        params![
+    )?
+    .execute(params![
             event.event_id.to_string(),
             key,
             event.site.as_str(),
@@ -504,8 +507,7 @@ fn append(conn: &Connection, event: &NewConsentEvent) -> Result<Recorded, Storag
             rfc3339(event.expires_at),
             &prev_hash,
             &hash,
-        ],
-    )?;
+    ])?;
     Ok(Recorded {
         receipt: event.receipt(prev_hash, hash.clone()),
         created: true,

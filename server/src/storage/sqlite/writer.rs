@@ -91,11 +91,13 @@ pub fn run(mut conn: Connection, jobs: mpsc::Receiver<Box<dyn Job>>) {
 fn commit(conn: &mut Connection, batch: &mut [Box<dyn Job>]) -> Result<(), StorageError> {
     let tx = conn.transaction()?;
     for job in batch.iter_mut() {
-        tx.execute_batch("SAVEPOINT job")?;
+        // Statements prepared once per connection: these run around every write.
+        tx.prepare_cached("SAVEPOINT job")?.execute([])?;
         if job.run(&tx) {
-            tx.execute_batch("RELEASE job")?;
+            tx.prepare_cached("RELEASE job")?.execute([])?;
         } else {
-            tx.execute_batch("ROLLBACK TO job; RELEASE job")?;
+            tx.prepare_cached("ROLLBACK TO job")?.execute([])?;
+            tx.prepare_cached("RELEASE job")?.execute([])?;
         }
     }
     tx.commit()?;
