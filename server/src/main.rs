@@ -160,6 +160,10 @@ async fn main() -> anyhow::Result<()> {
                 smtp: file.smtp,
                 allowed_origins,
                 attachment_key: attachment_key.map(Secret::new).or(file.attachments.key),
+                metrics_token: std::env::var("PRIVACY_METRICS_TOKEN")
+                    .ok()
+                    .map(Secret::new)
+                    .or(file.metrics.token),
                 ..defaults
             };
             if settings.identity_secret.is_none() {

@@ -177,11 +177,40 @@ pub async fn middleware(
     Ok(response)
 }
 
+/// Who may read `/metrics`: anyone, or whoever sends the configured bearer token.
+#[derive(Debug, Clone)]
+pub struct MetricsAccess(pub Option<crate::settings::Secret>);
+
+impl MetricsAccess {
+    fn allows(&self, request: &HttpRequest) -> bool {
+        use sha2::{Digest, Sha256};
+        let Some(token) = &self.0 else { return true };
+        let sent = request
+            .headers()
+            .get(actix_web::http::header::AUTHORIZATION)
+            .and_then(|h| h.to_str().ok())
+            .and_then(|h| h.strip_prefix("Bearer "))
+            .unwrap_or("");
+        // Comparing digests takes the same time wherever the texts differ.
+        Sha256::digest(sent.as_bytes()) == Sha256::digest(token.expose())
+    }
+}
+
 /// `GET /metrics`.
-pub async fn endpoint(metrics: web::Data<Metrics>) -> HttpResponse {
-    HttpResponse::Ok()
+pub async fn endpoint(
+    request: HttpRequest,
+    metrics: web::Data<Metrics>,
+    access: web::Data<MetricsAccess>,
+) -> Result<HttpResponse, crate::problem::ApiError> {
+    if !access.allows(&request) {
+        return Err(crate::problem::ApiError::detail(
+            privacy_shared::ProblemKind::InvalidCredentials,
+            "the metrics token is required",
+        ));
+    }
+    Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
-        .body(metrics.render())
+        .body(metrics.render()))
 }
 
 #[cfg(test)]

@@ -52,6 +52,8 @@ pub struct Settings {
     /// The base64 key (32 bytes) answer attachments are encrypted with; without it, a key file
     /// beside the SQLite database is created on first start and used.
     pub attachment_key: Option<Secret>,
+    /// When set, `/metrics` answers only `Authorization: Bearer <token>`.
+    pub metrics_token: Option<Secret>,
 }
 
 impl Settings {
@@ -70,6 +72,7 @@ impl Settings {
             smtp: None,
             allowed_origins: HashSet::new(),
             attachment_key: None,
+            metrics_token: None,
         }
     }
 }
@@ -87,6 +90,8 @@ pub struct FileSettings {
     pub identity: IdentitySettings,
     #[serde(default)]
     pub attachments: AttachmentSettings,
+    #[serde(default)]
+    pub metrics: MetricsSettings,
     #[serde(default)]
     pub retention: RetentionPeriods,
     #[serde(default)]
@@ -116,6 +121,13 @@ pub struct IdentitySettings {
 pub struct AttachmentSettings {
     /// 32 random bytes, base64 (`openssl rand -base64 32`).
     pub key: Option<Secret>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsSettings {
+    /// The bearer token Prometheus sends; without it `/metrics` is open.
+    pub token: Option<Secret>,
 }
 
 impl FileSettings {

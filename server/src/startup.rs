@@ -8,7 +8,7 @@ use std::net::TcpListener;
 use std::sync::Arc;
 
 use crate::limits::RateLimiter;
-use crate::metrics::Metrics;
+use crate::metrics::{Metrics, MetricsAccess};
 use crate::routes::{self, AllowedOrigins, IdentityKey, PolicyCatalog, StaticRoots};
 use crate::settings::Settings;
 use crate::storage::{self, DatabaseUrl, Storage};
@@ -47,6 +47,7 @@ impl Application {
             limiter: web::Data::new(RateLimiter::new(settings.rate_limits)),
             vault: web::Data::new(vault),
             metrics: web::Data::new(Metrics::default()),
+            metrics_access: web::Data::new(MetricsAccess(settings.metrics_token.clone())),
             origins: web::Data::new(AllowedOrigins(settings.allowed_origins.clone())),
             roots: web::Data::new(StaticRoots {
                 www: settings.www_dir.clone(),
@@ -103,6 +104,7 @@ struct Shared {
     limiter: web::Data<RateLimiter>,
     vault: web::Data<Vault>,
     metrics: web::Data<Metrics>,
+    metrics_access: web::Data<MetricsAccess>,
     origins: web::Data<AllowedOrigins>,
     roots: web::Data<StaticRoots>,
 }
@@ -125,6 +127,7 @@ fn run(listener: TcpListener, shared: Shared, workers: Option<usize>) -> std::io
             .app_data(shared.limiter.clone())
             .app_data(shared.vault.clone())
             .app_data(shared.metrics.clone())
+            .app_data(shared.metrics_access.clone())
             .app_data(shared.origins.clone())
             .app_data(shared.roots.clone())
             .wrap(actix_web::middleware::from_fn(crate::metrics::middleware))

@@ -99,3 +99,37 @@ async fn metrics_count_routes_by_pattern_and_consent_writes_and_retries() {
         "no ids in labels"
     );
 }
+
+#[tokio::test]
+async fn with_a_metrics_token_only_its_bearer_reads_the_metrics() {
+    let app = crate::helpers::spawn_app_with(|settings| {
+        settings.metrics_token = Some(privacy_server::settings::Secret::new("scrape-secret"));
+    })
+    .await;
+    let url = format!("{}/metrics", app.address);
+    let anonymous = app.http.get(&url).send().await.unwrap();
+    crate::helpers::expect_problem(anonymous, 401).await;
+    let wrong = app
+        .http
+        .get(&url)
+        .bearer_auth("guess")
+        .send()
+        .await
+        .unwrap();
+    crate::helpers::expect_problem(wrong, 401).await;
+    let right = app
+        .http
+        .get(&url)
+        .bearer_auth("scrape-secret")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(right.status(), 200);
+    assert!(
+        right
+            .text()
+            .await
+            .unwrap()
+            .contains("privacy_http_requests_total")
+    );
+}

@@ -23,10 +23,15 @@ pub struct TestApp {
 }
 
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// The app with `adjust` applied to the test settings first.
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let dir = tempfile::tempdir().expect("a temporary folder");
     let database = dir.path().join("privacy.db");
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-    let settings = Settings {
+    let mut settings = Settings {
         www_dir: root.join("www"),
         dist_dir: root.join("dist"),
         identity_secret: Some(privacy_server::settings::Secret::new(IDENTITY_SECRET)),
@@ -37,6 +42,7 @@ pub async fn spawn_app() -> TestApp {
             DatabaseUrl::Sqlite(database.clone()),
         )
     };
+    adjust(&mut settings);
     let app = Application::build(settings).expect("the server starts");
     let address = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
