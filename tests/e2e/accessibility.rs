@@ -2,7 +2,7 @@
 //! injected into the page) finds no violations with the banner and with the preferences dialog
 //! open, and the widget works under a policy without `unsafe-inline` or `unsafe-eval`.
 
-use crate::helpers::{Browser, TestServer, workspace_root};
+use crate::helpers::{Browser, TestServer, first_visit, workspace_root};
 
 /// The axe-core script `cargo xtask test` installs.
 pub fn axe_source() -> String {
@@ -42,10 +42,7 @@ pub async fn violations(browser: &Browser, axe: &str) -> serde_json::Value {
 #[tokio::test]
 async fn axe_finds_no_violations_in_the_banner_or_the_preferences_dialog() {
     let axe = axe_source();
-    let server = TestServer::start().await;
-    let browser = Browser::start(1280, 900).await;
-    browser.client.goto(&server.address).await.unwrap();
-    browser.widget_element("[data-vp=banner]").await;
+    let (_server, browser) = first_visit(1280, 900).await;
     let found = violations(&browser, &axe).await;
     assert_eq!(found, serde_json::json!([]), "with the banner: {found:#}");
 

@@ -4,7 +4,7 @@
 use privacy_shared::cookie::ConsentCookie;
 use privacy_shared::{ConsentKind, PurposeId};
 
-use crate::helpers::{Browser, TestServer};
+use crate::helpers::{Browser, TestServer, first_visit};
 
 /// The consent cookie as the page sees it.
 const COOKIE_SCRIPT: &str =
@@ -175,10 +175,7 @@ async fn rejecting_all_records_a_reject_event_with_every_optional_purpose_off() 
 
 #[tokio::test]
 async fn the_banner_is_readable_at_320_pixels_wide() {
-    let server = TestServer::start().await;
-    let browser = Browser::start(320, 640).await;
-    browser.client.goto(&server.address).await.unwrap();
-    browser.widget_element("[data-vp=banner]").await;
+    let (_server, browser) = first_visit(320, 640).await;
     browser.screenshot("banner-320px").await;
     let fits = browser
         .client
@@ -269,10 +266,7 @@ async fn the_first_layer_shows_before_the_bundle_and_a_click_on_it_is_not_lost()
 /// can be reached.
 #[tokio::test]
 async fn at_200_percent_text_the_banner_and_the_dialog_reflow_without_losing_a_button() {
-    let server = TestServer::start().await;
-    let browser = Browser::start(1280, 900).await;
-    browser.client.goto(&server.address).await.unwrap();
-    browser.widget_element("[data-vp=banner]").await;
+    let (_server, browser) = first_visit(1280, 900).await;
     browser
         .run("document.documentElement.style.fontSize = '200%';")
         .await;

@@ -2,7 +2,7 @@
 //! Consent Mode gets `default` before any tag and `update` after each choice, withdrawal deletes
 //! the analytics cookies, and GPC switches the optional purposes off.
 
-use crate::helpers::{Browser, TestServer};
+use crate::helpers::{Browser, TestServer, first_visit};
 
 /// The Consent Mode commands and tag events on `dataLayer`, in order.
 const DATA_LAYER: &str = "
@@ -22,10 +22,7 @@ fn position(
 
 #[tokio::test]
 async fn a_held_back_script_runs_only_after_consent_with_consent_mode_set_first() {
-    let server = TestServer::start().await;
-    let browser = Browser::start(1280, 900).await;
-    browser.client.goto(&server.address).await.unwrap();
-    browser.widget_element("[data-vp=banner]").await;
+    let (_server, browser) = first_visit(1280, 900).await;
 
     let layer = browser.run(DATA_LAYER).await;
     let default = position(&layer, |e| e["command"] == "consent default").expect("a default");
@@ -191,10 +188,7 @@ async fn global_privacy_control_switches_optional_purposes_off_and_records_a_gpc
 
 #[tokio::test]
 async fn with_the_server_down_a_choice_applies_at_once_and_arrives_exactly_once_after_restart() {
-    let mut server = TestServer::start().await;
-    let browser = Browser::start(1280, 900).await;
-    browser.client.goto(&server.address).await.unwrap();
-    browser.widget_element("[data-vp=banner]").await;
+    let (mut server, browser) = first_visit(1280, 900).await;
     // Let the site configuration arrive, then take the server away.
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     server.stop().await;
@@ -242,10 +236,7 @@ async fn with_the_server_down_a_choice_applies_at_once_and_arrives_exactly_once_
 
 #[tokio::test]
 async fn a_held_back_iframe_shows_a_placeholder_whose_button_consents_and_loads_it() {
-    let server = TestServer::start().await;
-    let browser = Browser::start(1280, 1600).await;
-    browser.client.goto(&server.address).await.unwrap();
-    browser.widget_element("[data-vp=banner]").await;
+    let (server, browser) = first_visit(1280, 1600).await;
     let frame = "return (() => { const f = document.querySelector('iframe[data-vp-purpose]');
                  return [f.getAttribute('src'), f.hidden]; })();";
     assert_eq!(browser.run(frame).await, serde_json::json!([null, true]));

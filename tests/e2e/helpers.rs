@@ -398,6 +398,16 @@ impl Browser {
     }
 }
 
+/// A first visit: the real server, a fresh browser of `width`×`height` on the demo page, and the
+/// banner on screen.
+pub async fn first_visit(width: u32, height: u32) -> (TestServer, Browser) {
+    let server = TestServer::start().await;
+    let browser = Browser::start(width, height).await;
+    browser.client.goto(&server.address).await.unwrap();
+    browser.widget_element("[data-vp=banner]").await;
+    (server, browser)
+}
+
 /// An identity token for `customer`, signed as the interface app signs them, valid 10 minutes.
 pub fn customer_token(customer: &str) -> String {
     let exp = std::time::SystemTime::now()
