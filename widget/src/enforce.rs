@@ -182,6 +182,22 @@ pub fn placeholders(language: Language) {
     }
 }
 
+/// Where a cookie of this page may have been set: host-only (`""`), the host and each parent
+/// domain above the top level; an IP address or a single-label host has only the first.
+/// `www.virtio.nl` gives `["", "www.virtio.nl", "virtio.nl"]`.
+pub fn cookie_domains(host: &str) -> Vec<String> {
+    let mut domains = vec![String::new()];
+    let is_ip = host.contains(':') || host.bytes().all(|b| b.is_ascii_digit() || b == b'.');
+    if is_ip || !host.contains('.') {
+        return domains;
+    }
+    let labels: Vec<&str> = host.split('.').collect();
+    for start in 0..labels.len() - 1 {
+        domains.push(labels[start..].join("."));
+    }
+    domains
+}
+
 /// Deletes the cookies of every purpose `consent` refuses, on this host and its parent domains.
 pub fn delete_refused_cookies(consent: &ConsentCookie) {
     let Some(document) = document().and_then(|d| d.dyn_into::<web_sys::HtmlDocument>().ok()) else {
@@ -191,12 +207,7 @@ pub fn delete_refused_cookies(consent: &ConsentCookie) {
     let host = web_sys::window()
         .and_then(|w| w.location().hostname().ok())
         .unwrap_or_default();
-    // `www.virtio.nl` → ["", "www.virtio.nl", "virtio.nl"]; "" means host-only.
-    let labels: Vec<&str> = host.split('.').collect();
-    let mut domains = vec![String::new()];
-    for start in 0..labels.len().saturating_sub(1) {
-        domains.push(labels[start..].join("."));
-    }
+    let domains = cookie_domains(&host);
     for name in header
         .split(';')
         .filter_map(|pair| pair.trim().split_once('=').map(|(n, _)| n.trim()))

@@ -315,3 +315,24 @@ fn consent_mode_denies_everything_optional_without_a_choice() {
     assert_eq!(state["analytics_storage"], "granted");
     assert_eq!(state["ad_user_data"], "denied");
 }
+
+#[wasm_bindgen_test]
+fn withdrawn_cookies_are_deleted_on_the_host_and_its_parent_domains_but_never_on_an_ip() {
+    use privacy_widget::enforce::cookie_domains;
+    assert_eq!(
+        cookie_domains("www.virtio.nl"),
+        ["", "www.virtio.nl", "virtio.nl"]
+    );
+    assert_eq!(
+        cookie_domains("mijn.interface.virtio.nl"),
+        [
+            "",
+            "mijn.interface.virtio.nl",
+            "interface.virtio.nl",
+            "virtio.nl"
+        ]
+    );
+    assert_eq!(cookie_domains("127.0.0.1"), [""]);
+    assert_eq!(cookie_domains("::1"), [""]);
+    assert_eq!(cookie_domains("localhost"), [""]);
+}
