@@ -135,6 +135,17 @@ fn csv_line(cells: impl IntoIterator<Item = String>) -> String {
     line
 }
 
+/// One line of `field-descriptions.csv` per field of `file`.
+fn describe<T>(file: &str, fields: &[Field<T>], language: Language, out: &mut String) {
+    for field in fields {
+        out.push_str(&csv_line([
+            file.to_owned(),
+            field.name.to_owned(),
+            description(field, language).to_owned(),
+        ]));
+    }
+}
+
 fn table_csv<T>(rows: &[T], fields: &[Field<T>]) -> Vec<u8> {
     let mut out = csv_line(fields.iter().map(|f| f.name.to_owned()));
     for row in rows {
@@ -169,30 +180,13 @@ pub fn files(
         "requests": rows_json(&person.requests, REQUEST_FIELDS),
     });
     let mut descriptions = csv_line(["file", "field", "description"].map(String::from));
-    for (file, fields) in [
-        (
-            "consent-events.csv",
-            CONSENT_FIELDS
-                .iter()
-                .map(|f| (f.name, description(f, language)))
-                .collect::<Vec<_>>(),
-        ),
-        (
-            "requests.csv",
-            REQUEST_FIELDS
-                .iter()
-                .map(|f| (f.name, description(f, language)))
-                .collect(),
-        ),
-    ] {
-        for (name, text) in fields {
-            descriptions.push_str(&csv_line([
-                file.to_owned(),
-                name.to_owned(),
-                text.to_owned(),
-            ]));
-        }
-    }
+    describe(
+        "consent-events.csv",
+        CONSENT_FIELDS,
+        language,
+        &mut descriptions,
+    );
+    describe("requests.csv", REQUEST_FIELDS, language, &mut descriptions);
     let json = serde_json::to_vec_pretty(&document).unwrap_or_default();
     vec![
         ExportFile {

@@ -49,6 +49,9 @@ enum Command {
         /// beside the database, created on first start]
         #[arg(long, env = "PRIVACY_ATTACHMENT_KEY", hide_env_values = true)]
         attachment_key: Option<String>,
+        /// The bearer token `/metrics` requires [default: none, `/metrics` is open]
+        #[arg(long, env = "PRIVACY_METRICS_TOKEN", hide_env_values = true)]
+        metrics_token: Option<String>,
     },
     /// Create the database if needed and apply pending migrations, then exit.
     Migrate {
@@ -141,6 +144,7 @@ async fn main() -> anyhow::Result<()> {
             dist,
             identity_secret,
             attachment_key,
+            metrics_token,
         } => {
             let (file, database) = database_url(&database)?;
             let allowed_origins = file.allowed_origins()?;
@@ -160,10 +164,7 @@ async fn main() -> anyhow::Result<()> {
                 smtp: file.smtp,
                 allowed_origins,
                 attachment_key: attachment_key.map(Secret::new).or(file.attachments.key),
-                metrics_token: std::env::var("PRIVACY_METRICS_TOKEN")
-                    .ok()
-                    .map(Secret::new)
-                    .or(file.metrics.token),
+                metrics_token: metrics_token.map(Secret::new).or(file.metrics.token),
                 ..defaults
             };
             if settings.identity_secret.is_none() {

@@ -37,31 +37,40 @@ impl Histogram {
     }
 }
 
+/// One route pattern's answers: a count per method and status, and their latency.
 #[derive(Debug, Default)]
-struct Http {
-    /// (route, method, status) → count.
-    requests: BTreeMap<(String, String, u16), u64>,
-    /// route → latency.
-    latency: BTreeMap<String, Histogram>,
+struct RouteStats {
+    answers: BTreeMap<(String, u16), u64>,
+    latency: Histogram,
 }
 
 /// What the server counts, shared by every worker.
 #[derive(Debug, Default)]
 pub struct Metrics {
-    http: Mutex<Http>,
+    /// Per route pattern.
+    http: Mutex<BTreeMap<String, RouteStats>>,
     consent_events_created: AtomicU64,
     consent_events_replayed: AtomicU64,
     rights_requests_filed: AtomicU64,
 }
 
 impl Metrics {
-    fn observe(&self, route: String, method: String, status: u16, seconds: f64) {
+    /// Counts one answer. Called for every request: it allocates only for a route, method and
+    /// status seen for the first time.
+    fn observe(&self, route: String, method: &str, status: u16, seconds: f64) {
         let mut http = self.http.lock().unwrap_or_else(|e| e.into_inner());
-        *http
-            .requests
-            .entry((route.clone(), method, status))
-            .or_default() += 1;
-        http.latency.entry(route).or_default().observe(seconds);
+        let stats = http.entry(route).or_default();
+        match stats
+            .answers
+            .iter_mut()
+            .find(|((m, s), _)| m == method && *s == status)
+        {
+            Some((_, count)) => *count += 1,
+            None => {
+                stats.answers.insert((method.to_owned(), status), 1);
+            }
+        }
+        stats.latency.observe(seconds);
     }
 
     /// Counts a consent write: a new event, or a retry answered with the first receipt.
@@ -91,19 +100,21 @@ impl Metrics {
         let http = self.http.lock().unwrap_or_else(|e| e.into_inner());
         out.push_str("# HELP privacy_http_requests_total HTTP requests answered, by route pattern, method and status.\n");
         out.push_str("# TYPE privacy_http_requests_total counter\n");
-        for ((route, method, status), count) in &http.requests {
-            let _ = writeln!(
-                out,
-                "privacy_http_requests_total{{route=\"{}\",method=\"{method}\",status=\"{status}\"}} {count}",
-                escape(route)
-            );
+        for (route, stats) in http.iter() {
+            for ((method, status), count) in &stats.answers {
+                let _ = writeln!(
+                    out,
+                    "privacy_http_requests_total{{route=\"{}\",method=\"{method}\",status=\"{status}\"}} {count}",
+                    escape(route)
+                );
+            }
         }
         out.push_str(
             "# HELP privacy_http_request_duration_seconds Time to answer, by route pattern.\n",
         );
         out.push_str("# TYPE privacy_http_request_duration_seconds histogram\n");
-        for (route, histogram) in &http.latency {
-            let route = escape(route);
+        for (route, stats) in http.iter() {
+            let (route, histogram) = (escape(route), &stats.latency);
             for (bound, count) in BUCKETS.iter().zip(histogram.buckets) {
                 let _ = writeln!(
                     out,
@@ -160,7 +171,7 @@ pub async fn middleware(
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let start = Instant::now();
     let metrics = request.app_data::<web::Data<Metrics>>().cloned();
-    let method = request.method().to_string();
+    let method = request.method().clone();
     let response = next.call(request).await?;
     if let Some(metrics) = metrics {
         let route = response
@@ -169,7 +180,7 @@ pub async fn middleware(
             .unwrap_or_else(|| "other".to_owned());
         metrics.observe(
             route,
-            method,
+            method.as_str(),
             response.status().as_u16(),
             start.elapsed().as_secs_f64(),
         );
@@ -220,8 +231,8 @@ mod tests {
     #[test]
     fn buckets_are_cumulative_and_the_exposition_names_every_series() {
         let metrics = Metrics::default();
-        metrics.observe("/api/v1/health".into(), "GET".into(), 200, 0.003);
-        metrics.observe("/api/v1/health".into(), "GET".into(), 200, 0.3);
+        metrics.observe("/api/v1/health".into(), "GET", 200, 0.003);
+        metrics.observe("/api/v1/health".into(), "GET", 200, 0.3);
         let text = metrics.render();
         assert!(text.contains(
             "privacy_http_requests_total{route=\"/api/v1/health\",method=\"GET\",status=\"200\"} 2"

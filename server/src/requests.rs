@@ -17,9 +17,11 @@ pub const CODE_LIFETIME: Duration = Duration::minutes(15);
 /// Wrong codes allowed before a request is locked.
 pub const MAX_CODE_ATTEMPTS: u32 = 5;
 
-/// The supervisory authority a refused requester may complain to.
-pub const COMPLAINT_AUTHORITY: &str =
-    "Autoriteit Persoonsgegevens, https://autoriteitpersoonsgegevens.nl";
+/// The supervisory authority a refused requester may complain to, by name and address.
+pub fn complaint_authority() -> String {
+    use privacy_shared::rights::{COMPLAINT_AUTHORITY_NAME, COMPLAINT_AUTHORITY_URL};
+    format!("{COMPLAINT_AUTHORITY_NAME}, {COMPLAINT_AUTHORITY_URL}")
+}
 
 fn random_bytes<const N: usize>() -> Result<[u8; N], getrandom::Error> {
     let mut bytes = [0u8; N];
@@ -122,18 +124,9 @@ impl StoredRequest {
             history: self.history.clone(),
             answer: self.answer.clone(),
             refusal_reasons: self.refusal_reasons.clone(),
-            complaint_authority: (self.status == RequestStatus::Refused)
-                .then(|| COMPLAINT_AUTHORITY.to_owned()),
+            complaint_authority: (self.status == RequestStatus::Refused).then(complaint_authority),
             attachments: self.attachments.clone(),
         }
-    }
-
-    /// Whether completing it includes the export of what the server holds about the person.
-    pub fn includes_export(&self) -> bool {
-        matches!(
-            self.kind,
-            RightsRequestKind::Access | RightsRequestKind::Portability
-        )
     }
 }
 
@@ -298,7 +291,8 @@ pub fn plan(
                     "Je privacyverzoek is afgewezen".to_owned(),
                     format!(
                         "We kunnen je verzoek {number} niet inwilligen.\n\nReden: {reasons}\n\nJe hebt het recht een klacht \
-                         in te dienen bij de {COMPLAINT_AUTHORITY}."
+                         in te dienen bij de {}.",
+                        complaint_authority()
                     ),
                     Some(reasons.clone()),
                 )
@@ -307,7 +301,8 @@ pub fn plan(
                     "Your privacy request has been refused".to_owned(),
                     format!(
                         "We cannot grant your request {number}.\n\nReason: {reasons}\n\nYou have the right to lodge a \
-                         complaint with the {COMPLAINT_AUTHORITY}."
+                         complaint with the {}.",
+                        complaint_authority()
                     ),
                     Some(reasons.clone()),
                 )

@@ -120,34 +120,36 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_sealed_file_opens_only_with_its_key_and_its_id() {
-        let vault = Vault::random().unwrap();
+    fn a_sealed_file_opens_only_with_its_key_and_its_id() -> anyhow::Result<()> {
+        let vault = Vault::random()?;
         let id = Uuid::new_v4();
-        let sealed = vault.seal(id, b"consent history").unwrap();
+        let sealed = vault.seal(id, b"consent history")?;
         assert!(
             !sealed.ciphertext.windows(7).any(|w| w == b"consent"),
             "the plaintext is not visible"
         );
-        assert_eq!(vault.open(id, &sealed).unwrap(), b"consent history");
+        assert_eq!(vault.open(id, &sealed)?, b"consent history");
         assert_eq!(vault.open(Uuid::new_v4(), &sealed), Err(OpenError));
-        assert_eq!(Vault::random().unwrap().open(id, &sealed), Err(OpenError));
+        assert_eq!(Vault::random()?.open(id, &sealed), Err(OpenError));
         let mut altered = sealed.clone();
         altered.ciphertext[0] ^= 1;
         assert_eq!(vault.open(id, &altered), Err(OpenError));
+        Ok(())
     }
 
     #[test]
-    fn the_key_file_is_created_once_and_then_reused() {
-        let dir = tempfile::tempdir().unwrap();
+    fn the_key_file_is_created_once_and_then_reused() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
         let path = dir.path().join("attachments.key");
-        let first = Vault::from_key_file(&path).unwrap();
+        let first = Vault::from_key_file(&path)?;
         let id = Uuid::new_v4();
-        let sealed = first.seal(id, b"x").unwrap();
-        let again = Vault::from_key_file(&path).unwrap();
-        assert_eq!(again.open(id, &sealed).unwrap(), b"x");
+        let sealed = first.seal(id, b"x")?;
+        let again = Vault::from_key_file(&path)?;
+        assert_eq!(again.open(id, &sealed)?, b"x");
         assert!(
             Vault::from_base64(b"c2hvcnQ=").is_err(),
             "a short key is refused"
         );
+        Ok(())
     }
 }

@@ -8,6 +8,11 @@ use uuid::Uuid;
 use crate::validate::{BoundedText, EmailAddress, VerificationCode};
 use crate::{Language, SiteId};
 
+/// The Dutch supervisory authority a person may complain to (GDPR art. 77).
+pub const COMPLAINT_AUTHORITY_NAME: &str = "Autoriteit Persoonsgegevens";
+/// Its website, where complaints are lodged.
+pub const COMPLAINT_AUTHORITY_URL: &str = "https://autoriteitpersoonsgegevens.nl";
+
 /// The rights a person can exercise through the rights center.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -206,27 +206,22 @@ async fn main() {
         ms(median(&plain.fcp)),
         ms(median(&plain.longest))
     );
-    let _ = writeln!(
-        report,
-        "| demo page with the widget (`/`) | {} | {} | {} | {} | {} |",
-        ms(median(&widget.fcp)),
-        ms(median(&widget.visible)),
-        kb(median(&widget.before)),
-        kb(median(&widget.total)),
-        ms(median(&widget.longest))
-    );
+    let row = |page: &str, samples: &Samples| {
+        format!(
+            "| {page} | {} | {} | {} | {} | {} |\n",
+            ms(median(&samples.fcp)),
+            ms(median(&samples.visible)),
+            kb(median(&samples.before)),
+            kb(median(&samples.total)),
+            ms(median(&samples.longest))
+        )
+    };
+    report.push_str(&row("demo page with the widget (`/`)", &widget));
     match &competitor {
-        Some(vanilla) => {
-            let _ = writeln!(
-                report,
-                "| the same page with vanilla-cookieconsent 3.1.0 (npm) | {} | {} | {} | {} | {} |",
-                ms(median(&vanilla.fcp)),
-                ms(median(&vanilla.visible)),
-                kb(median(&vanilla.before)),
-                kb(median(&vanilla.total)),
-                ms(median(&vanilla.longest))
-            );
-        }
+        Some(vanilla) => report.push_str(&row(
+            "the same page with vanilla-cookieconsent 3.1.0 (npm)",
+            vanilla,
+        )),
         None => report.push_str(
             "\n(vanilla-cookieconsent not measured: run through `cargo xtask bench`, which installs it.)\n",
         ),

@@ -82,8 +82,6 @@ pub struct WidgetState {
     pub notice_hash: Option<String>,
     /// The optional purposes were switched off for the browser's GPC signal.
     pub gpc_honoured: bool,
-    /// The customer's identity token, when the host page gave one.
-    pub identity: Option<String>,
 }
 
 pub enum Action {
@@ -96,7 +94,6 @@ pub enum Action {
     Gpc(ConsentCookie),
     /// A newer choice of the same customer from another device.
     Adopted(ConsentCookie),
-    Identity(String),
     SaveReport(Result<(), ApiError>),
 }
 
@@ -125,7 +122,6 @@ impl Reducible for WidgetState {
                 next.consent = Some(consent);
                 next.banner_open = false;
             }
-            Action::Identity(token) => next.identity = Some(token),
             Action::SaveReport(Ok(())) => next.save = SaveState::Saved,
             Action::SaveReport(Err(e)) => next.save = SaveState::Failed(e),
         }
@@ -204,7 +200,6 @@ pub fn App(props: &AppProps) -> Html {
         save: SaveState::Idle,
         notice_hash: None,
         gpc_honoured: false,
-        identity: None,
     });
     let client = use_memo(props.api_base.clone(), |base| ApiClient::new(base.clone()));
     let gtag = props.gtag.clone();
@@ -259,7 +254,7 @@ pub fn App(props: &AppProps) -> Html {
                 &client,
                 site,
                 language,
-                state.identity.clone(),
+                control::identity(),
                 state.dispatcher(),
             );
         })
@@ -271,7 +266,6 @@ pub fn App(props: &AppProps) -> Html {
         let client = client.clone();
         let gtag = gtag.clone();
         Callback::from(move |token: String| {
-            state.dispatch(Action::Identity(token.clone()));
             let state = state.clone();
             let client = client.clone();
             let gtag = gtag.clone();
@@ -328,14 +322,14 @@ pub fn App(props: &AppProps) -> Html {
         let choose = choose.clone();
         let adopt = adopt.clone();
         let open_view = open_view.clone();
-        let open_preferences_now = open_preferences.clone();
         let gpc = props.gpc;
         let queued = props.queued;
         use_effect_with((), move |()| {
             control::set_current(state.consent.clone());
             let granting = choose.clone();
+            let opening = open_view.clone();
             control::connect(Callback::from(move |command| match command {
-                Command::Open(view) => open_view.emit(view),
+                Command::Open(view) => opening.emit(view),
                 Command::Decide(choices) => {
                     granting.emit((choices, ConsentSource::Preferences));
                 }
@@ -364,7 +358,7 @@ pub fn App(props: &AppProps) -> Html {
                 Queued::RejectAll => {
                     choose.emit((uniform_choices(site, false), ConsentSource::Banner))
                 }
-                Queued::OpenPreferences => open_preferences_now.emit(()),
+                Queued::OpenPreferences => open_view.emit(View::Preferences),
                 Queued::Nothing => {}
             }
         });

@@ -215,7 +215,7 @@ async fn act<B: serde::de::DeserializeOwned>(
             .request(id)
             .await?
             .ok_or_else(|| ApiError::new(ProblemKind::NotFound))?;
-        if stored.includes_export() {
+        if stored.kind.includes_export() {
             let person = storage
                 .person_data(
                     stored.email.clone(),

@@ -12,8 +12,9 @@ use yew::prelude::*;
 
 use crate::i18n::{explain, texts};
 
-/// Where complaints about the processing of personal data go.
-pub const AUTHORITY_URL: &str = "https://autoriteitpersoonsgegevens.nl";
+pub use privacy_shared::rights::{
+    COMPLAINT_AUTHORITY_NAME as AUTHORITY_NAME, COMPLAINT_AUTHORITY_URL as AUTHORITY_URL,
+};
 
 #[derive(Properties, PartialEq)]
 pub struct PolicyViewerProps {
@@ -125,7 +126,7 @@ pub fn PolicyViewer(props: &PolicyViewerProps) -> Html {
                         <p>
                             { t.complaint }
                             <a href={AUTHORITY_URL} rel="noopener" target="_blank" data-vp="authority">
-                                { "Autoriteit Persoonsgegevens" }
+                                { AUTHORITY_NAME }
                             </a>
                             { "." }
                         </p>

@@ -34,15 +34,20 @@ pub fn Preferences(props: &PreferencesProps) -> Html {
     let t = texts(props.language);
     let site = props.site;
     let purposes = site.site().purposes;
-    let choices = use_state(|| -> ConsentChoices {
+    let as_stored = move |consent: Option<&ConsentCookie>| -> ConsentChoices {
         purposes
             .iter()
-            .map(|&p| {
-                let on = p.is_locked() || props.consent.as_ref().is_some_and(|c| c.allows(p));
-                (p, on)
-            })
+            .map(|&p| (p, p.is_locked() || consent.is_some_and(|c| c.allows(p))))
             .collect()
-    });
+    };
+    let choices = use_state(|| as_stored(props.consent.as_ref()));
+    // A choice made elsewhere (the banner, the dialog, another view) resets the toggles to it.
+    {
+        let choices = choices.clone();
+        use_effect_with(props.consent.clone(), move |consent| {
+            choices.set(as_stored(consent.as_ref()));
+        });
+    }
     let toggle = |purpose: PurposeId| {
         let choices = choices.clone();
         Callback::from(move |event: Event| {
@@ -135,30 +140,21 @@ pub struct InlinePreferencesProps {
 /// page: the same toggles, kept in step with choices made elsewhere on the page.
 #[component]
 pub fn InlinePreferences(props: &InlinePreferencesProps) -> Html {
-    // The choice, and how many choices were made since the page loaded.
-    let consent = use_state(|| {
-        let stored = control::current().or_else(crate::browser::read_consent_cookie);
-        (stored, 0_u32)
-    });
-    let generation = use_mut_ref(|| 0_u32);
+    let consent = use_state(|| control::current().or_else(crate::browser::read_consent_cookie));
     {
         let consent = consent.clone();
         use_effect_with((), move |()| {
             let listener = web_sys::window().map(|window| {
-                let consent = consent.clone();
                 gloo_events::EventListener::new(&window, "virtio-privacy:consent", move |_| {
-                    *generation.borrow_mut() += 1;
-                    consent.set((control::current(), *generation.borrow()));
+                    consent.set(control::current());
                 })
             });
             move || drop(listener)
         });
     }
     let ondecide = Callback::from(|choices| control::send(control::Command::Decide(choices)));
-    // Every new choice remounts the toggles with its state.
-    let key = consent.1.to_string();
     html! {
-        <Preferences {key} site={props.site} language={props.language} consent={consent.0.clone()}
+        <Preferences site={props.site} language={props.language} consent={(*consent).clone()}
             {ondecide} inline=true />
     }
 }

@@ -528,7 +528,7 @@ fn RequestHistory(props: &HistoryProps) -> Html {
                             <p>
                                 { t.complaint }
                                 <a href={crate::components::policy_viewer::AUTHORITY_URL} rel="noopener" target="_blank">
-                                    { "Autoriteit Persoonsgegevens" }
+                                    { crate::components::policy_viewer::AUTHORITY_NAME }
                                 </a>
                                 { "." }
                             </p>
