@@ -31,15 +31,10 @@
     .map((tag) => (tag || "").split(/[-_]/)[0].toLowerCase())
     .find((tag) => tag === "nl" || tag === "en") || "nl";
   const firstLayer = FIRST_LAYERS[site + ":" + language];
-  // A stored choice that still answers for this site (the rules of ConsentCookie::is_current_for:
-  // this format, the current policy version, younger than 12 months, a state for every purpose).
-  const RULES = __VP_CHOICE_RULES__;
-  const stored = document.cookie.split(";").map((c) => c.trim())
-    .filter((c) => c.startsWith("vp_consent="))
-    .map((c) => c.slice("vp_consent=".length).split("."))
-    .some(([format, , version, givenAt, states]) => format === RULES.format && version === RULES.version
-      && Date.now() / 1000 - Number(givenAt) < RULES.maxAge
-      && (RULES.sites[site] || []).every((i) => states && states[i] !== undefined && states[i] !== "-"));
+  // Whether the stored choice still answers for this site: ConsentCookie::is_current_for,
+  // generated from the Rust rules by `cargo xtask build` (privacy_shared::cookie::is_current_js).
+  const isCurrent = __VP_IS_CURRENT__;
+  const stored = isCurrent(document.cookie, site, Math.floor(Date.now() / 1000));
   let started = false;
   let queued = "";
   if (firstLayer && !stored) {
@@ -50,6 +45,9 @@
       const shadow = host.attachShadow({ mode: "open" });
       const link = document.createElement("link");
       link.rel = "stylesheet";
+      // A CORS request, as the bundle's module and WebAssembly are: the privacy host serves its
+      // assets to every origin.
+      link.crossOrigin = "anonymous";
       link.href = asset("__VP_CSS__");
       const root = document.createElement("div");
       root.className = "vp-root";
@@ -75,7 +73,7 @@
   const ready = Promise.all([import(asset("__VP_MODULE__")), domReady]).then(async ([glue]) => {
     await glue.default({ module_or_path: asset("__VP_WASM__") });
     started = true;
-    glue.start(site, lang, apiBase, asset("__VP_CSS__"), window.gtag, queued);
+    glue.start(site, lang, apiBase, asset("__VP_CSS__"), queued);
     return glue;
   });
 

@@ -53,6 +53,7 @@ const CONSENT_FIELDS: &[Field<ConsentReceipt>] = &[
     Field { name: "policy_version", nl: "Versie van de privacyverklaring die je zag", en: "Version of the privacy statement you were shown", value: |e| e.policy_version.clone() },
     Field { name: "language", nl: "Taal waarin je de tekst zag", en: "Language in which you saw the text", value: |e| e.language.as_str().to_owned() },
     Field { name: "notice_hash", nl: "Vingerafdruk (SHA-256) van de getoonde tekst", en: "Fingerprint (SHA-256) of the text shown", value: |e| e.notice_hash.clone() },
+    Field { name: "withdrawn", nl: "Doelen waarvoor je met deze keuze je toestemming introk", en: "Purposes for which this choice withdrew your consent", value: |e| json_text(&e.withdrawn) },
     Field { name: "gpc", nl: "Of je browser Global Privacy Control meestuurde", en: "Whether your browser sent Global Privacy Control", value: |e| e.gpc.to_string() },
     Field { name: "expires_at", nl: "Na dit moment vragen we opnieuw", en: "After this moment we ask again", value: |e| time(e.expires_at) },
     Field { name: "hash", nl: "Vingerafdruk van deze gebeurtenis in de keten van bewijs", en: "Fingerprint of this event in the chain of proof", value: |e| e.hash.clone() },

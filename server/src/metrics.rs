@@ -51,6 +51,7 @@ pub struct Metrics {
     http: Mutex<BTreeMap<String, RouteStats>>,
     consent_events_created: AtomicU64,
     consent_events_replayed: AtomicU64,
+    consent_events_refused: AtomicU64,
     rights_requests_filed: AtomicU64,
 }
 
@@ -82,6 +83,16 @@ impl Metrics {
                 &metrics.consent_events_replayed
             };
             counter.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Counts a consent event the server refused (a client error): the widget keeps it aside as
+    /// a dead letter, and operators see here that some did not arrive.
+    pub fn consent_refused(request: &HttpRequest) {
+        if let Some(metrics) = request.app_data::<web::Data<Metrics>>() {
+            metrics
+                .consent_events_refused
+                .fetch_add(1, Ordering::Relaxed);
         }
     }
 
@@ -140,6 +151,11 @@ impl Metrics {
                 "privacy_consent_retries_total",
                 "Consent writes answered with the first receipt of their idempotency key.",
                 self.consent_events_replayed.load(Ordering::Relaxed),
+            ),
+            (
+                "privacy_consent_refused_total",
+                "Consent events refused as invalid (answered with a 4xx other than 401 or 429).",
+                self.consent_events_refused.load(Ordering::Relaxed),
             ),
             (
                 "privacy_rights_requests_total",

@@ -2,7 +2,7 @@
 //! kind of event, the control that produced it, the choices and the receipt.
 
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::str::FromStr;
 use time::OffsetDateTime;
@@ -118,6 +118,9 @@ impl ConsentSource {
 /// The state of each purpose: `true` is consent given.
 pub type ConsentChoices = BTreeMap<PurposeId, bool>;
 
+/// The purposes an event takes back: consent given before, refused now.
+pub type Withdrawn = BTreeSet<PurposeId>;
+
 /// Choices with every purpose of `site` granted (`true`) or every optional one refused (`false`).
 pub fn uniform_choices(site: SiteId, granted: bool) -> ConsentChoices {
     site.site()
@@ -148,54 +151,20 @@ pub struct RecordConsent {
     /// Whether the browser sent a Global Privacy Control signal.
     #[serde(default)]
     pub gpc: bool,
+    /// The purposes this event takes back (consent given before, refused now); required for
+    /// `withdraw`, where the other purposes keep the state they had.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    #[cfg_attr(feature = "openapi", schema(inline))]
+    pub withdrawn: Withdrawn,
 }
 
 impl RecordConsent {
     /// Checks what types alone cannot: the choices name exactly the purposes the site shows,
-    /// `necessary` is on, the kind agrees with the choices and the policy version is published.
-    /// The widget runs this before sending and the server before storing.
+    /// `necessary` is on, the kind agrees with the choices and the withdrawn purposes, and the
+    /// policy version is published. The server runs this before storing; the widget's events are
+    /// built only by [`crate::engine`], whose property test proves they all pass it.
     pub fn validate(&self) -> Result<(), Vec<FieldError>> {
-        let mut errors = Vec::new();
-        let site = self.site;
-        for (&purpose, &granted) in &self.choices {
-            if !site.shows(purpose) {
-                errors.push(FieldError::new(
-                    format!("choices.{purpose}"),
-                    "purpose_not_on_site",
-                    format!("site `{site}` does not show purpose `{purpose}`"),
-                ));
-            } else if purpose.is_locked() && !granted {
-                errors.push(FieldError::new(
-                    format!("choices.{purpose}"),
-                    "necessary_is_locked",
-                    "necessary processing cannot be refused",
-                ));
-            }
-        }
-        for &purpose in site.site().purposes {
-            if !self.choices.contains_key(&purpose) {
-                errors.push(FieldError::new(
-                    format!("choices.{purpose}"),
-                    "missing_purpose",
-                    format!("the state of purpose `{purpose}` is missing"),
-                ));
-            }
-        }
-        let optional = || self.choices.iter().filter(|(p, _)| !p.is_locked());
-        let consistent = match self.kind {
-            ConsentKind::AcceptAll => optional().all(|(_, &on)| on),
-            ConsentKind::RejectAll | ConsentKind::Withdraw | ConsentKind::Expired => {
-                optional().all(|(_, &on)| !on)
-            }
-            ConsentKind::Custom | ConsentKind::Gpc => true,
-        };
-        if !consistent {
-            errors.push(FieldError::new(
-                "kind",
-                "kind_contradicts_choices",
-                format!("kind `{}` contradicts the choices", self.kind.as_str()),
-            ));
-        }
+        let mut errors = validate_choices(self.site, self.kind, &self.choices, &self.withdrawn);
         if !policy::is_known_version(&self.policy_version) {
             errors.push(FieldError::new(
                 "policy_version",
@@ -219,6 +188,76 @@ impl RecordConsent {
     }
 }
 
+/// The rules of an event's kind, choices and withdrawn purposes on `site`, without the policy
+/// (which the widget does not carry).
+pub fn validate_choices(
+    site: SiteId,
+    kind: ConsentKind,
+    choices: &ConsentChoices,
+    withdrawn: &Withdrawn,
+) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    for (&purpose, &granted) in choices {
+        if !site.shows(purpose) {
+            errors.push(FieldError::new(
+                format!("choices.{purpose}"),
+                "purpose_not_on_site",
+                format!("site `{site}` does not show purpose `{purpose}`"),
+            ));
+        } else if purpose.is_locked() && !granted {
+            errors.push(FieldError::new(
+                format!("choices.{purpose}"),
+                "necessary_is_locked",
+                "necessary processing cannot be refused",
+            ));
+        }
+    }
+    for &purpose in site.site().purposes {
+        if !choices.contains_key(&purpose) {
+            errors.push(FieldError::new(
+                format!("choices.{purpose}"),
+                "missing_purpose",
+                format!("the state of purpose `{purpose}` is missing"),
+            ));
+        }
+    }
+    for &purpose in withdrawn {
+        if !site.shows(purpose) || purpose.is_locked() {
+            errors.push(FieldError::new(
+                format!("withdrawn.{purpose}"),
+                "withdrawn_not_optional_on_site",
+                format!("`{purpose}` is not an optional purpose of site `{site}`"),
+            ));
+        } else if choices.get(&purpose) == Some(&true) {
+            errors.push(FieldError::new(
+                format!("withdrawn.{purpose}"),
+                "withdrawn_still_granted",
+                format!("`{purpose}` is withdrawn but granted in the choices"),
+            ));
+        }
+    }
+    let optional = || choices.iter().filter(|(p, _)| !p.is_locked());
+    let consistent = match kind {
+        ConsentKind::AcceptAll => optional().all(|(_, &on)| on),
+        ConsentKind::RejectAll | ConsentKind::Expired => {
+            optional().all(|(_, &on)| !on) && withdrawn.is_empty()
+        }
+        ConsentKind::Withdraw => !withdrawn.is_empty(),
+        ConsentKind::Custom | ConsentKind::Gpc => true,
+    };
+    if !consistent {
+        errors.push(FieldError::new(
+            "kind",
+            "kind_contradicts_choices",
+            format!(
+                "kind `{}` contradicts the choices or the withdrawn purposes",
+                kind.as_str()
+            ),
+        ));
+    }
+    errors
+}
+
 /// Proof of one recorded consent event, as the server stored it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -238,6 +277,10 @@ pub struct ConsentReceipt {
     pub language: Language,
     pub notice_hash: String,
     pub gpc: bool,
+    /// The purposes this event took back.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    #[cfg_attr(feature = "openapi", schema(inline))]
+    pub withdrawn: Withdrawn,
     /// After this moment the choice is stale and the person is asked again.
     #[serde(with = "time::serde::rfc3339")]
     pub expires_at: OffsetDateTime,
@@ -275,6 +318,7 @@ mod tests {
                 .unwrap()
                 .into(),
             gpc: false,
+            withdrawn: Withdrawn::new(),
         }
     }
 

@@ -14,6 +14,9 @@ pub const MAX_AGE_SECONDS: i64 = 365 * 24 * 60 * 60;
 
 pub const FORMAT: &str = "1";
 
+/// How far in the future a choice's time may lie (clock skew between devices) and still count.
+pub const FUTURE_TOLERANCE_SECONDS: i64 = 300;
+
 /// The consent stored in the browser.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConsentCookie {
@@ -69,6 +72,10 @@ impl ConsentCookie {
         if format != FORMAT {
             return Err(CookieError::Format(format.chars().take(8).collect()));
         }
+        // Only the hyphenated form `encode` writes, so the loader's check is a plain pattern.
+        if subject.len() != 36 {
+            return Err(CookieError::Subject);
+        }
         let subject = subject.parse().map_err(|_| CookieError::Subject)?;
         let version_ok = !version.is_empty()
             && version.len() <= 32
@@ -114,12 +121,14 @@ impl ConsentCookie {
     }
 
     /// Whether this stored choice still answers for `site` at `now` (Unix seconds), so the banner
-    /// must not ask again: same policy version, younger than 12 months, and a state for every
-    /// purpose the site shows.
+    /// must not ask again: same policy version, younger than 12 months, not from the future
+    /// (beyond [`FUTURE_TOLERANCE_SECONDS`]), and a state for every purpose the site shows.
+    /// A choice that is not current counts as no choice at all. The loader applies the same rules
+    /// through [`is_current_js`].
     pub fn is_current_for(&self, site: SiteId, now: i64) -> bool {
         self.policy_version == policy::CURRENT_VERSION
-            && now - self.given_at < MAX_AGE_SECONDS
-            && self.given_at <= now + 300
+            && now.saturating_sub(self.given_at) < MAX_AGE_SECONDS
+            && self.given_at <= now.saturating_add(FUTURE_TOLERANCE_SECONDS)
             && site
                 .site()
                 .purposes
@@ -127,10 +136,71 @@ impl ConsentCookie {
                 .all(|p| self.choices.contains_key(p))
     }
 
+    /// A cookie that keeps only the subject id: no purpose has a state, so it is never current.
+    /// What a stale choice becomes once its expiry is recorded.
+    pub fn subject_only(subject: SubjectId, now: i64) -> Self {
+        Self {
+            subject,
+            policy_version: policy::CURRENT_VERSION.to_owned(),
+            given_at: now,
+            choices: ConsentChoices::new(),
+        }
+    }
+
     /// Whether the person consented to `purpose`.
     pub fn allows(&self, purpose: PurposeId) -> bool {
         self.choices.get(&purpose).copied().unwrap_or(false)
     }
+}
+
+/// [`ConsentCookie::from_cookie_header`] followed by [`ConsentCookie::is_current_for`] as a
+/// JavaScript arrow function `(cookieHeader, siteId, nowSeconds) => boolean`, generated from the
+/// same constants for the loader (which must decide before the bundle arrives whether to show the
+/// first layer). A browser test runs a table of cookies through both and compares the answers.
+pub fn is_current_js() -> String {
+    let sites: Vec<String> = crate::site::SITES
+        .iter()
+        .map(|site| {
+            let positions: Vec<String> = site
+                .purposes
+                .iter()
+                .filter_map(|p| PurposeId::ALL.iter().position(|q| q == p))
+                .map(|i| i.to_string())
+                .collect();
+            format!("{:?}:[{}]", site.id, positions.join(","))
+        })
+        .collect();
+    let locked: Vec<String> = PurposeId::ALL
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.is_locked())
+        .map(|(i, _)| i.to_string())
+        .collect();
+    format!(
+        r#"((header, site, now) => {{
+  const pair = header.split(";").map((p) => p.trim()).filter((p) => p.includes("="))
+    .find((p) => p.slice(0, p.indexOf("=")) === {name:?});
+  if (!pair) return false;
+  const parts = pair.slice(pair.indexOf("=") + 1).trim().split(".");
+  if (parts.length !== 5) return false;
+  const [format, subject, version, givenAt, states] = parts;
+  const purposes = {{{sites}}}[site] || [];
+  if (format !== {format:?} || version !== {version:?}) return false;
+  if (!/^[0-9a-fA-F]{{8}}-[0-9a-fA-F]{{4}}-4[0-9a-fA-F]{{3}}-[0-9a-fA-F]{{4}}-[0-9a-fA-F]{{12}}$/.test(subject)) return false;
+  if (!/^[+-]?[0-9]{{1,19}}$/.test(givenAt)) return false;
+  if (states.length !== {count} || !/^[01-]*$/.test(states) || [{locked}].some((i) => states[i] === "0")) return false;
+  const given = Number(givenAt);
+  return now - given < {max_age} && given <= now + {future} && purposes.every((i) => states[i] !== "-");
+}})"#,
+        name = NAME,
+        format = FORMAT,
+        version = policy::CURRENT_VERSION,
+        sites = sites.join(","),
+        count = PurposeId::ALL.len(),
+        locked = locked.join(","),
+        max_age = MAX_AGE_SECONDS,
+        future = FUTURE_TOLERANCE_SECONDS,
+    )
 }
 
 #[cfg(test)]

@@ -179,14 +179,29 @@ impl PurposeId {
         }
     }
 
+    /// Keys this purpose's scripts keep in `localStorage` and `sessionStorage`, removed on
+    /// withdrawal; a trailing `*` matches any suffix.
+    pub fn storage_keys(self) -> &'static [&'static str] {
+        match self {
+            Self::Analytics => &["_ga*", "_gid"],
+            Self::Advertising => &["_gcl_*", "_fbp", "__fb*"],
+            Self::Recaptcha => &["_grecaptcha", "rc::*"],
+            Self::Necessary
+            | Self::Feedback
+            | Self::Offers
+            | Self::Newsletter
+            | Self::CrashReports => &[],
+        }
+    }
+
     /// Whether a cookie called `name` belongs to this purpose.
     pub fn owns_cookie(self, name: &str) -> bool {
-        self.cookies()
-            .iter()
-            .any(|pattern| match pattern.strip_suffix('*') {
-                Some(prefix) => name.starts_with(prefix),
-                None => name == *pattern,
-            })
+        matches_any(self.cookies(), name)
+    }
+
+    /// Whether a Web Storage key belongs to this purpose.
+    pub fn owns_storage_key(self, key: &str) -> bool {
+        matches_any(self.storage_keys(), key)
     }
 
     /// The Google Consent Mode v2 signals this purpose grants.
@@ -220,6 +235,16 @@ impl FromStr for PurposeId {
             .find(|p| p.as_str() == s)
             .ok_or_else(|| UnknownPurpose(s.chars().take(64).collect()))
     }
+}
+
+/// Whether `name` matches one of `patterns`, where a trailing `*` matches any suffix.
+fn matches_any(patterns: &[&str], name: &str) -> bool {
+    patterns
+        .iter()
+        .any(|pattern| match pattern.strip_suffix('*') {
+            Some(prefix) => name.starts_with(prefix),
+            None => name == *pattern,
+        })
 }
 
 #[cfg(test)]

@@ -79,6 +79,10 @@ pub struct PutMeConsent {
     pub policy_version: String,
     pub language: Language,
     pub notice_hash: String,
+    /// The purposes this choice takes back, as in [`crate::RecordConsent`].
+    #[serde(default, skip_serializing_if = "crate::consent::Withdrawn::is_empty")]
+    #[cfg_attr(feature = "openapi", schema(inline))]
+    pub withdrawn: crate::consent::Withdrawn,
 }
 
 /// `POST /api/v1/admin/login`.

@@ -42,6 +42,7 @@ fn the_widget_and_the_server_validate_a_consent_body_alike() {
             .unwrap()
             .into(),
         gpc: false,
+        withdrawn: Default::default(),
     };
     let codes: Vec<String> = body
         .validate()

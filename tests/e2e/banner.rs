@@ -36,7 +36,7 @@ async fn stored_cookie(browser: &Browser) -> ConsentCookie {
 async fn a_first_visit_shows_the_banner_and_accepting_records_exactly_one_event() {
     let server = TestServer::start().await;
     let browser = Browser::start(1280, 900).await;
-    browser.client.goto(&server.address).await.unwrap();
+    browser.client.goto(&server.page("/")).await.unwrap();
 
     let banner = browser.widget_element("[data-vp=banner]").await;
     assert!(
@@ -140,7 +140,7 @@ async fn a_first_visit_shows_the_banner_and_accepting_records_exactly_one_event(
 async fn rejecting_all_records_a_reject_event_with_every_optional_purpose_off() {
     let server = TestServer::start().await;
     let browser = Browser::start(1280, 900).await;
-    browser.client.goto(&server.address).await.unwrap();
+    browser.client.goto(&server.page("/")).await.unwrap();
     browser
         .widget_element("[data-vp=reject-all]")
         .await
@@ -215,7 +215,7 @@ async fn the_first_layer_shows_before_the_bundle_and_a_click_on_it_is_not_lost()
                                 "downloadThroughput": 40_000, "uploadThroughput": 40_000 }),
         )
         .await;
-    browser.client.goto(&server.address).await.unwrap();
+    browser.client.goto(&server.page("/")).await.unwrap();
     let banner = browser.widget_element("[data-vp=banner]").await;
     assert!(banner.text().await.unwrap().contains("Alles weigeren"));
     let started = browser
@@ -316,7 +316,7 @@ async fn a_stale_stored_choice_brings_the_first_layer_back_before_the_bundle() {
     const MARKS: &str = "return performance.getEntriesByName('vp-banner').length;";
     let server = TestServer::start().await;
     let browser = Browser::start(1280, 900).await;
-    browser.client.goto(&server.address).await.unwrap();
+    browser.client.goto(&server.page("/")).await.unwrap();
     browser.click("[data-vp=reject-all]").await;
     browser.widget_element("[data-vp=settings]").await;
     // The same choice, recorded under a policy version that is no longer current.

@@ -86,7 +86,7 @@ async fn a_held_back_script_runs_only_after_consent_with_consent_mode_set_first(
 async fn reject_all_leaves_no_analytics_cookie_and_withdrawal_deletes_them() {
     let server = TestServer::start().await;
     let browser = Browser::start(1280, 900).await;
-    browser.client.goto(&server.address).await.unwrap();
+    browser.client.goto(&server.page("/")).await.unwrap();
     browser.click("[data-vp=reject-all]").await;
     server.wait_for_events(1).await;
     let ga = |names: Vec<String>| -> Vec<String> {
@@ -142,7 +142,7 @@ async fn global_privacy_control_switches_optional_purposes_off_and_records_a_gpc
     // The fixture page sets navigator.globalPrivacyControl before the loader runs.
     browser
         .client
-        .goto(&format!("{}/test/gpc.html", server.address))
+        .goto(&server.page("/test/gpc.html"))
         .await
         .unwrap();
     let note = browser.widget_element("[data-vp=gpc-honoured]").await;
@@ -293,7 +293,7 @@ async fn a_released_script_keeps_its_nonce() {
     let browser = Browser::start(1280, 900).await;
     browser
         .client
-        .goto(&format!("{}/test/nonce.html", server.address))
+        .goto(&server.page("/test/nonce.html"))
         .await
         .unwrap();
     browser.click("[data-vp=accept-all]").await;

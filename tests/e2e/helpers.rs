@@ -22,24 +22,39 @@ pub fn workspace_root() -> PathBuf {
 pub const IDENTITY_SECRET: &str = "test-identity-secret";
 
 pub struct TestServer {
+    /// The privacy server's origin: its API, its widget files, its admin API.
     pub address: String,
+    /// Where the host pages come from: the privacy server itself, or (with
+    /// `VP_E2E_PAGES=second-origin`) a group site on another origin that embeds the widget with
+    /// the one tag, as every group site but the privacy host does.
+    pub pages: String,
     pub api: ApiClient,
     pub database: PathBuf,
     port: u16,
     handle: actix_web::dev::ServerHandle,
+    _host: Option<actix_web::dev::ServerHandle>,
     _dir: tempfile::TempDir,
 }
 
-fn settings(bind: std::net::SocketAddr, database: &Path) -> Settings {
+fn settings(bind: std::net::SocketAddr, database: &Path, host: Option<&str>) -> Settings {
     let root = workspace_root();
+    let mut allowed_origins: std::collections::HashSet<String> =
+        ["https://www.virtio.nl".to_owned()].into();
+    allowed_origins.extend(host.map(str::to_owned));
     Settings {
         www_dir: root.join("www"),
         dist_dir: root.join("dist"),
         identity_secret: Some(privacy_server::settings::Secret::new(IDENTITY_SECRET)),
-        allowed_origins: ["https://www.virtio.nl".to_owned()].into(),
+        allowed_origins,
         workers: Some(2),
         ..Settings::new(bind, DatabaseUrl::Sqlite(database.to_owned()))
     }
+}
+
+/// Whether this run serves the host pages from a second origin (`VP_E2E_PAGES=second-origin`;
+/// `cargo xtask test` runs the browser tests both ways).
+pub fn second_origin() -> bool {
+    std::env::var("VP_E2E_PAGES").is_ok_and(|v| v == "second-origin")
 }
 
 impl TestServer {
@@ -58,23 +73,43 @@ impl TestServer {
         );
         let dir = tempfile::tempdir().expect("a temporary folder");
         let database = dir.path().join("privacy.db");
+        let host_listener = second_origin()
+            .then(|| std::net::TcpListener::bind("127.0.0.1:0").expect("a free port"));
+        let host_origin = host_listener
+            .as_ref()
+            .map(|l| format!("http://127.0.0.1:{}", l.local_addr().unwrap().port()));
         let settings = Settings {
             www_dir: www.to_owned(),
-            ..settings("127.0.0.1:0".parse().unwrap(), &database)
+            ..settings(
+                "127.0.0.1:0".parse().unwrap(),
+                &database,
+                host_origin.as_deref(),
+            )
         };
         let app = Application::build(settings).expect("the server starts");
         let port = app.port();
         let address = format!("http://127.0.0.1:{port}");
         let handle = app.handle();
         tokio::spawn(app.run_until_stopped());
+        let host = host_listener.map(|listener| {
+            crate::host_site::start(listener, www.to_owned(), address.clone())
+                .expect("the group site starts")
+        });
         Self {
             api: ApiClient::new(address.clone()),
+            pages: host_origin.unwrap_or_else(|| address.clone()),
             address,
             database,
             port,
             handle,
+            _host: host,
             _dir: dir,
         }
+    }
+
+    /// The URL of the host page at `path` (such as `/privacy.html`).
+    pub fn page(&self, path: &str) -> String {
+        format!("{}{path}", self.pages)
     }
 
     /// Stops the server; its port refuses connections until [`Self::restart`].
@@ -85,7 +120,9 @@ impl TestServer {
     /// Starts the server again on the same port with the same database file.
     pub async fn restart(&mut self) {
         let bind = std::net::SocketAddr::from(([127, 0, 0, 1], self.port));
-        let app = Application::build(settings(bind, &self.database)).expect("the server restarts");
+        let host = (self.pages != self.address).then_some(self.pages.as_str());
+        let app =
+            Application::build(settings(bind, &self.database, host)).expect("the server restarts");
         self.handle = app.handle();
         tokio::spawn(app.run_until_stopped());
     }
@@ -403,7 +440,7 @@ impl Browser {
 pub async fn first_visit(width: u32, height: u32) -> (TestServer, Browser) {
     let server = TestServer::start().await;
     let browser = Browser::start(width, height).await;
-    browser.client.goto(&server.address).await.unwrap();
+    browser.client.goto(&server.page("/")).await.unwrap();
     browser.widget_element("[data-vp=banner]").await;
     (server, browser)
 }

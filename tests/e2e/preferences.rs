@@ -14,7 +14,7 @@ const TOGGLES: &str = "
 async fn the_dialog_starts_off_traps_focus_and_escape_or_close_record_nothing() {
     let server = TestServer::start().await;
     let browser = Browser::start(1280, 900).await;
-    browser.client.goto(&server.address).await.unwrap();
+    browser.client.goto(&server.page("/")).await.unwrap();
     browser.click("[data-vp=open-preferences]").await;
     let dialog = browser.widget_element("[data-vp=preferences]").await;
     assert_eq!(
@@ -95,7 +95,7 @@ async fn the_dialog_starts_off_traps_focus_and_escape_or_close_record_nothing() 
 async fn a_saved_choice_records_the_switched_on_purposes_once_and_reopens_as_it_was() {
     let server = TestServer::start().await;
     let browser = Browser::start(1280, 900).await;
-    browser.client.goto(&server.address).await.unwrap();
+    browser.client.goto(&server.page("/")).await.unwrap();
     browser.click("[data-vp=open-preferences]").await;
     browser.click("[data-vp-toggle=advertising]").await;
     browser.click("[data-vp=save]").await;

@@ -9,7 +9,7 @@ async fn two_profiles_with_the_same_identity_token_share_a_choice() {
     let token = customer_token("C-2024");
 
     let laptop = Browser::start(1280, 900).await;
-    laptop.client.goto(&server.address).await.unwrap();
+    laptop.client.goto(&server.page("/")).await.unwrap();
     laptop.widget_element("[data-vp=banner]").await;
     laptop.identify(&token).await;
     laptop.click("[data-vp=open-preferences]").await;
@@ -28,7 +28,7 @@ async fn two_profiles_with_the_same_identity_token_share_a_choice() {
     laptop.close().await;
 
     let phone = Browser::start(1280, 900).await;
-    phone.client.goto(&server.address).await.unwrap();
+    phone.client.goto(&server.page("/")).await.unwrap();
     phone.widget_element("[data-vp=banner]").await;
     phone.identify(&token).await;
     phone.widget_element("[data-vp=settings]").await;

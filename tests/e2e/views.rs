@@ -15,11 +15,7 @@ const RIGHTS: &str = "[data-virtio-privacy=rights]";
 /// reading on.
 async fn visit(server: &TestServer, page: &str) -> Browser {
     let browser = Browser::start(1280, 900).await;
-    browser
-        .client
-        .goto(&format!("{}{page}", server.address))
-        .await
-        .unwrap();
+    browser.client.goto(&server.page(page)).await.unwrap();
     browser.click("[data-vp=reject-all]").await;
     browser.widget_element("[data-vp=settings]").await;
     browser

@@ -58,6 +58,8 @@ pub fn shadow_mount(host: &Element, stylesheet: &str) -> Result<Element, JsError
         .map_err(js_error)?;
     let link = document.create_element("link").map_err(js_error)?;
     link.set_attribute("rel", "stylesheet").map_err(js_error)?;
+    link.set_attribute("crossorigin", "anonymous")
+        .map_err(js_error)?;
     link.set_attribute("href", stylesheet).map_err(js_error)?;
     shadow.append_child(&link).map_err(js_error)?;
     let mount = document.create_element("div").map_err(js_error)?;

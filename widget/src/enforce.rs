@@ -2,28 +2,11 @@
 //! iframes held back until their purpose has consent, cookies deleted on withdrawal, and the DOM
 //! events host pages listen to.
 
-use privacy_shared::cookie::ConsentCookie;
-use privacy_shared::{Language, PurposeId, SiteId};
+use privacy_shared::engine::ConsentModeState;
+use privacy_shared::{ConsentChoices, Language, PurposeId};
 use std::collections::BTreeMap;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Element, HtmlScriptElement};
-
-/// The Consent Mode v2 state of every signal for `consent` (all denied but the necessary ones
-/// when there is no choice).
-pub fn consent_mode_state(
-    site: SiteId,
-    consent: Option<&ConsentCookie>,
-) -> BTreeMap<&'static str, &'static str> {
-    let mut state = BTreeMap::new();
-    for purpose in PurposeId::ALL {
-        let granted = purpose.is_locked()
-            || (site.shows(purpose) && consent.is_some_and(|c| c.allows(purpose)));
-        for signal in purpose.consent_mode_signals() {
-            state.insert(*signal, if granted { "granted" } else { "denied" });
-        }
-    }
-    state
-}
 
 fn to_js(value: &impl serde::Serialize) -> JsValue {
     serde_json::to_string(value)
@@ -32,31 +15,28 @@ fn to_js(value: &impl serde::Serialize) -> JsValue {
         .unwrap_or(JsValue::NULL)
 }
 
-/// `gtag('consent', 'default', …)`: all denied and `wait_for_update` without a stored choice, the
-/// stored choice otherwise. Runs before the widget activates any held-back tag.
-pub fn consent_default(gtag: &js_sys::Function, site: SiteId, stored: Option<&ConsentCookie>) {
-    let mut state: BTreeMap<&str, serde_json::Value> = consent_mode_state(site, stored)
-        .into_iter()
-        .map(|(k, v)| (k, v.into()))
+/// `gtag('consent', command, …)` with every signal granted or denied, when the page has `gtag`
+/// (the loader defines it): `default` before any held-back tag runs (with `wait_for_update` when
+/// there is no choice yet), `update` after every change.
+pub fn consent_mode(command: &str, state: &ConsentModeState, wait_for_update: bool) {
+    let Some(gtag) = web_sys::window()
+        .and_then(|w| js_sys::Reflect::get(&w, &"gtag".into()).ok())
+        .and_then(|g| g.dyn_into::<js_sys::Function>().ok())
+    else {
+        return;
+    };
+    let mut signals: BTreeMap<&str, serde_json::Value> = state
+        .iter()
+        .map(|(&signal, &granted)| (signal, if granted { "granted" } else { "denied" }.into()))
         .collect();
-    if stored.is_none() {
-        state.insert("wait_for_update", 500.into());
+    if wait_for_update {
+        signals.insert("wait_for_update", 500.into());
     }
     let _ = gtag.call3(
         &JsValue::NULL,
         &"consent".into(),
-        &"default".into(),
-        &to_js(&state),
-    );
-}
-
-/// `gtag('consent', 'update', …)` after every change.
-pub fn consent_update(gtag: &js_sys::Function, site: SiteId, consent: &ConsentCookie) {
-    let _ = gtag.call3(
-        &JsValue::NULL,
-        &"consent".into(),
-        &"update".into(),
-        &to_js(&consent_mode_state(site, Some(consent))),
+        &command.into(),
+        &to_js(&signals),
     );
 }
 
@@ -78,11 +58,11 @@ fn purpose_of(element: &Element) -> Option<PurposeId> {
     element.get_attribute("data-vp-purpose")?.parse().ok()
 }
 
-/// Re-creates every held-back `<script type="text/plain" data-vp-purpose>` whose purpose now has
-/// consent as a real script, keeping its attributes and `nonce`; each runs once.
-pub fn activate_scripts(consent: &ConsentCookie) {
+/// Re-creates every held-back `<script type="text/plain" data-vp-purpose>` whose purpose is one of
+/// `granted` as a real script, keeping its attributes and `nonce`; each runs once.
+pub fn activate_scripts(granted: &[PurposeId]) {
     for held in elements("script[type='text/plain'][data-vp-purpose]:not([data-vp-activated])") {
-        if !purpose_of(&held).is_some_and(|p| consent.allows(p)) {
+        if !purpose_of(&held).is_some_and(|p| granted.contains(&p)) {
             continue;
         }
         let Some(document) = document() else { return };
@@ -124,10 +104,10 @@ pub fn activate_scripts(consent: &ConsentCookie) {
     }
 }
 
-/// Loads every held-back `<iframe data-vp-purpose data-src>` whose purpose now has consent.
-pub fn activate_iframes(consent: &ConsentCookie) {
+/// Loads every held-back `<iframe data-vp-purpose data-src>` whose purpose is one of `granted`.
+pub fn activate_iframes(granted: &[PurposeId]) {
     for frame in elements("iframe[data-vp-purpose][data-src]:not([src])") {
-        if purpose_of(&frame).is_some_and(|p| consent.allows(p))
+        if purpose_of(&frame).is_some_and(|p| granted.contains(&p))
             && let Some(src) = frame.get_attribute("data-src")
         {
             let _ = frame.set_attribute("src", &src);
@@ -198,8 +178,9 @@ pub fn cookie_domains(host: &str) -> Vec<String> {
     domains
 }
 
-/// Deletes the cookies of every purpose `consent` refuses, on this host and its parent domains.
-pub fn delete_refused_cookies(consent: &ConsentCookie) {
+/// Deletes the cookies of `purposes` (never a locked one's), on this host and its parent
+/// domains.
+pub fn delete_cookies(purposes: &[PurposeId]) {
     let Some(document) = document().and_then(|d| d.dyn_into::<web_sys::HtmlDocument>().ok()) else {
         return;
     };
@@ -212,10 +193,10 @@ pub fn delete_refused_cookies(consent: &ConsentCookie) {
         .split(';')
         .filter_map(|pair| pair.trim().split_once('=').map(|(n, _)| n.trim()))
     {
-        let refused = PurposeId::ALL
-            .into_iter()
-            .any(|p| !p.is_locked() && !consent.allows(p) && p.owns_cookie(name));
-        if !refused {
+        if !purposes
+            .iter()
+            .any(|p| !p.is_locked() && p.owns_cookie(name))
+        {
             continue;
         }
         for domain in &domains {
@@ -231,10 +212,32 @@ pub fn delete_refused_cookies(consent: &ConsentCookie) {
     }
 }
 
-/// The choices as a plain object, `{ analytics: true, … }`, for events and the JS API.
-pub fn choices_js(consent: Option<&ConsentCookie>) -> JsValue {
-    match consent {
-        Some(consent) => to_js(&consent.choices),
+/// Removes the `localStorage` and `sessionStorage` keys of `purposes` (never a locked one's).
+pub fn remove_storage_keys(purposes: &[PurposeId]) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let stores = [window.local_storage(), window.session_storage()];
+    for storage in stores.into_iter().filter_map(|s| s.ok().flatten()) {
+        let length = storage.length().unwrap_or(0);
+        let keys: Vec<String> = (0..length)
+            .filter_map(|i| storage.key(i).ok().flatten())
+            .filter(|key| {
+                purposes
+                    .iter()
+                    .any(|p| !p.is_locked() && p.owns_storage_key(key))
+            })
+            .collect();
+        for key in keys {
+            let _ = storage.remove_item(&key);
+        }
+    }
+}
+
+/// The choices as a plain object, `{ analytics: true, … }`, or `null`, for events and the JS API.
+pub fn choices_js(choices: Option<&ConsentChoices>) -> JsValue {
+    match choices {
+        Some(choices) => to_js(choices),
         None => JsValue::NULL,
     }
 }
@@ -250,19 +253,5 @@ pub fn emit(name: &str, detail: &JsValue) {
         web_sys::CustomEvent::new_with_event_init_dict(&format!("virtio-privacy:{name}"), &init)
     {
         let _ = window.dispatch_event(&event);
-    }
-}
-
-/// Applies a new choice to the page: Consent Mode, held-back scripts and iframes, cookies of
-/// refused purposes, and the `consent` and `change` events.
-pub fn apply(gtag: &js_sys::Function, site: SiteId, consent: &ConsentCookie, changed: bool) {
-    consent_update(gtag, site, consent);
-    activate_scripts(consent);
-    activate_iframes(consent);
-    delete_refused_cookies(consent);
-    let detail = choices_js(Some(consent));
-    emit("consent", &detail);
-    if changed {
-        emit("change", &detail);
     }
 }

@@ -16,6 +16,8 @@ pub mod components;
 #[cfg(target_arch = "wasm32")]
 pub mod control;
 #[cfg(target_arch = "wasm32")]
+mod effects;
+#[cfg(target_arch = "wasm32")]
 pub mod enforce;
 #[cfg(any(target_arch = "wasm32", feature = "ssr"))]
 pub mod i18n;
@@ -23,6 +25,8 @@ pub mod i18n;
 pub mod outbox;
 #[cfg(all(not(target_arch = "wasm32"), feature = "ssr"))]
 pub mod ssr;
+#[cfg(target_arch = "wasm32")]
+pub mod store;
 #[cfg(target_arch = "wasm32")]
 mod web;
 

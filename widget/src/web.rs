@@ -1,49 +1,51 @@
 //! What the loader calls: [`start`], and the functions behind `window.VirtioPrivacy`.
 
+use privacy_shared::api::ApiClient;
+use privacy_shared::engine::{Action, Engine};
 use privacy_shared::{Language, PurposeId, SiteId};
 
-use crate::{app, browser, components, control, enforce};
+use crate::{app, browser, components, control, enforce, outbox, store};
 use wasm_bindgen::prelude::*;
 
+thread_local! {
+    /// The page's site and privacy server, for [`set_identity`]'s sync.
+    static PAGE: std::cell::RefCell<Option<(SiteId, String)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
 /// Starts the widget on the page: `site` is the embedding site's id, `lang` its `data-lang` (may
-/// be empty), `api_base` the privacy server's origin, `stylesheet` the URL of the widget's CSS and
-/// `gtag` the page's `gtag` function; `queued` is the hook of a first-layer button clicked before
-/// the bundle ran (`accept-all`, `reject-all`, `open-preferences`), or empty.
+/// be empty), `api_base` the privacy server's origin and `stylesheet` the URL of the widget's
+/// CSS; `queued` is the hook of a first-layer button clicked before the bundle ran
+/// (`accept-all`, `reject-all`, `open-preferences`), or empty.
 ///
-/// Before anything renders, Consent Mode gets its `default` and the tags a stored choice allows
-/// are released, so no held-back tag runs before the signals are set.
+/// The engine starts from the stored cookie before anything renders: Consent Mode gets its
+/// `default` and the tags a current choice allows are released, so no held-back tag runs before
+/// the signals are set; a stale choice expires.
 #[wasm_bindgen]
 pub fn start(
     site: &str,
     lang: &str,
     api_base: &str,
     stylesheet: &str,
-    gtag: JsValue,
     queued: &str,
 ) -> Result<(), JsError> {
     let site: SiteId = site.parse()?;
     let language = browser::language(lang);
-    let gtag: Option<js_sys::Function> = gtag.dyn_into().ok();
-    let initial = browser::read_consent_cookie();
-    let stored = initial
-        .as_ref()
-        .filter(|c| c.is_current_for(site, browser::now_seconds()));
-    if let Some(gtag) = &gtag {
-        enforce::consent_default(gtag, site, stored);
-    }
-    if let Some(stored) = stored {
-        enforce::activate_scripts(stored);
-        enforce::activate_iframes(stored);
-    }
+    PAGE.with(|p| *p.borrow_mut() = Some((site, api_base.to_owned())));
+    store::install(Engine::new(
+        site,
+        language,
+        browser::global_privacy_control(),
+    ));
+    store::dispatch(Action::Start {
+        stored: browser::read_consent_cookie(),
+    });
     enforce::placeholders(language);
     let mount = browser::mount_in_shadow_root(stylesheet)?;
     let props = app::AppProps {
         site,
         language,
         api_base: api_base.into(),
-        initial,
-        gtag,
-        gpc: browser::global_privacy_control(),
         queued: app::Queued::from_hook(queued),
     };
     yew::Renderer::<app::App>::with_root_and_props(mount, props).render();
@@ -90,10 +92,12 @@ fn mount_inline_views(
     Ok(())
 }
 
-/// `VirtioPrivacy.consent()`: the choice that applies, `{ analytics: true, … }`, or `null`.
+/// `VirtioPrivacy.consent()`: the choice that applies, `{ analytics: true, … }`, or `null` (also
+/// for a stored choice that is no longer current).
 #[wasm_bindgen]
 pub fn consent() -> JsValue {
-    enforce::choices_js(control::current().as_ref())
+    let choices = store::read(|e| e.current().map(|c| c.choices.clone())).flatten();
+    enforce::choices_js(choices.as_ref())
 }
 
 /// `VirtioPrivacy.has(purpose)`: whether `purpose` has consent now.
@@ -102,30 +106,33 @@ pub fn has(purpose: &str) -> bool {
     let Ok(purpose) = purpose.parse::<PurposeId>() else {
         return false;
     };
-    purpose.is_locked() || control::current().is_some_and(|c| c.allows(purpose))
+    store::read(|e| e.allows(purpose)).unwrap_or(false)
 }
 
 /// `VirtioPrivacy.open(view)`: opens `"preferences"` (the default), `"policy"` or `"rights"` in a
 /// dialog.
 #[wasm_bindgen]
 pub fn open(view: Option<String>) {
-    let view = control::View::parse(view.as_deref().unwrap_or_default());
-    control::send(control::Command::Open(view));
+    control::open(control::View::parse(view.as_deref().unwrap_or_default()));
 }
 
 /// The button of an iframe placeholder: consent to `purpose` on top of the current choice.
 #[wasm_bindgen]
 pub fn grant(purpose: &str) {
     if let Ok(purpose) = purpose.parse() {
-        control::send(control::Command::Grant(purpose));
+        store::dispatch(Action::Grant(purpose));
     }
 }
 
 /// `VirtioPrivacy.setIdentity(token)`: the customer's identity token from the interface app; the
-/// customer's newer choice from another device is adopted, and later choices are linked to them.
+/// customer's newer choice from another device is adopted, later choices are linked to them, and
+/// events that waited for a fresh token go out with this one.
 #[wasm_bindgen]
 pub fn set_identity(token: &str) {
-    control::set_identity(token.to_owned());
-    control::send(control::Command::SetIdentity(token.to_owned()));
+    store::dispatch(Action::Identify(Some(token.to_owned())));
+    outbox::relink(token);
+    if let Some((site, api_base)) = PAGE.with(|p| p.borrow().clone()) {
+        app::sync_identity(ApiClient::new(api_base), site, token.to_owned());
+    }
     enforce::emit("identity", &JsValue::NULL);
 }

@@ -2,13 +2,13 @@
 #![cfg(target_arch = "wasm32")]
 
 use privacy_shared::cookie::ConsentCookie;
-use privacy_shared::{ConsentChoices, ConsentKind, PurposeId};
+use privacy_shared::engine::{Action, Engine};
+use privacy_shared::{ConsentChoices, PurposeId};
 use privacy_shared::{Language, SiteId, SubjectId, consent::uniform_choices, policy};
-use privacy_widget::app::decision_kind;
 use privacy_widget::app::{App, AppProps};
 use privacy_widget::components::banner::{Banner, BannerProps};
 use privacy_widget::components::preferences::{Preferences, PreferencesProps};
-use privacy_widget::enforce::consent_mode_state;
+use privacy_widget::store;
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
@@ -116,13 +116,11 @@ async fn a_current_stored_choice_shows_the_settings_button_instead_of_the_banner
         given_at: (js_sys::Date::now() / 1000.0) as i64,
         choices: uniform_choices(site(), false),
     };
+    start_engine(Some(stored));
     let props = AppProps {
         site: site(),
         language: Language::Nl,
         api_base: String::new(),
-        initial: Some(stored),
-        gtag: None,
-        gpc: false,
         queued: Default::default(),
     };
     yew::Renderer::<App>::with_root_and_props(root.clone(), props).render();
@@ -154,18 +152,28 @@ async fn a_stale_stored_choice_asks_again() {
         given_at: 1_000,
         choices: uniform_choices(site(), true),
     };
+    start_engine(Some(stale));
     let props = AppProps {
         site: site(),
         language: Language::Nl,
         api_base: String::new(),
-        initial: Some(stale),
-        gtag: None,
-        gpc: false,
         queued: Default::default(),
     };
     yew::Renderer::<App>::with_root_and_props(root.clone(), props).render();
     yew::scheduler::flush().await;
     assert!(root.query_selector("[data-vp=banner]").unwrap().is_some());
+    assert_eq!(
+        store::read(|e| e.current().cloned()),
+        Some(None),
+        "a stale choice is no choice"
+    );
+    assert_eq!(store::read(|e| e.allows(PurposeId::Analytics)), Some(false));
+}
+
+/// The page's engine, started from `stored` as the widget's `start` does.
+fn start_engine(stored: Option<ConsentCookie>) {
+    store::install(Engine::new(site(), Language::Nl, false));
+    store::dispatch(Action::Start { stored });
 }
 
 fn click(root: &Element, css: &str) {
@@ -268,52 +276,6 @@ async fn a_stored_choice_sets_the_toggles_as_they_were() {
     yew::scheduler::flush().await;
     assert!(toggle(&root, "advertising").checked());
     assert!(!toggle(&root, "analytics").checked());
-}
-
-#[wasm_bindgen_test]
-fn a_choice_that_takes_back_consent_is_a_withdrawal() {
-    let site = site();
-    let all = uniform_choices(site, true);
-    let none = uniform_choices(site, false);
-    let mut some = none.clone();
-    some.insert(PurposeId::Analytics, true);
-    let before = ConsentCookie {
-        subject: SubjectId::from_random_bytes([9; 16]),
-        policy_version: policy::CURRENT_VERSION.into(),
-        given_at: 0,
-        choices: all.clone(),
-    };
-    assert_eq!(decision_kind(site, &all, None), ConsentKind::AcceptAll);
-    assert_eq!(decision_kind(site, &none, None), ConsentKind::RejectAll);
-    assert_eq!(decision_kind(site, &some, None), ConsentKind::Custom);
-    assert_eq!(
-        decision_kind(site, &some, Some(&before)),
-        ConsentKind::Withdraw
-    );
-    assert_eq!(
-        decision_kind(site, &none, Some(&before)),
-        ConsentKind::Withdraw
-    );
-}
-
-#[wasm_bindgen_test]
-fn consent_mode_denies_everything_optional_without_a_choice() {
-    let site = site();
-    let state = consent_mode_state(site, None);
-    assert_eq!(state["analytics_storage"], "denied");
-    assert_eq!(state["ad_storage"], "denied");
-    assert_eq!(state["security_storage"], "granted");
-    let mut choices = uniform_choices(site, false);
-    choices.insert(PurposeId::Analytics, true);
-    let consent = ConsentCookie {
-        subject: SubjectId::from_random_bytes([9; 16]),
-        policy_version: policy::CURRENT_VERSION.into(),
-        given_at: 0,
-        choices,
-    };
-    let state = consent_mode_state(site, Some(&consent));
-    assert_eq!(state["analytics_storage"], "granted");
-    assert_eq!(state["ad_user_data"], "denied");
 }
 
 #[wasm_bindgen_test]

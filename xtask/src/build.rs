@@ -65,7 +65,10 @@ pub fn bundles(root: &Path) -> Result<Vec<Asset>> {
         .replace("__VP_WASM__", &wasm)
         .replace("__VP_CSS__", &css)
         .replace("__VP_FIRST_LAYERS__", &first_layers)
-        .replace("__VP_CHOICE_RULES__", &choice_rules()?);
+        .replace(
+            "__VP_IS_CURRENT__",
+            &privacy_shared::cookie::is_current_js(),
+        );
     write_asset(
         &dist.join("widget/v1/loader.js"),
         loader.as_bytes(),
@@ -116,30 +119,6 @@ fn first_layers() -> Result<String> {
         }
     }
     Ok(format!("{{\n    {}\n  }}", entries.join(",\n    ")))
-}
-
-/// What the loader needs to tell a current stored choice from a stale one without the bundle
-/// (`ConsentCookie::is_current_for`): the cookie format, the policy version, the maximum age, and
-/// per site the positions of its purposes in the cookie's states.
-fn choice_rules() -> Result<String> {
-    use privacy_shared::PurposeId;
-    let sites: serde_json::Map<String, serde_json::Value> = privacy_shared::site::SITES
-        .iter()
-        .map(|site| {
-            let positions: Vec<usize> = site
-                .purposes
-                .iter()
-                .filter_map(|p| PurposeId::ALL.iter().position(|q| q == p))
-                .collect();
-            (site.id.to_owned(), positions.into())
-        })
-        .collect();
-    Ok(serde_json::to_string(&serde_json::json!({
-        "format": privacy_shared::cookie::FORMAT,
-        "version": privacy_shared::policy::CURRENT_VERSION,
-        "maxAge": privacy_shared::cookie::MAX_AGE_SECONDS,
-        "sites": sites,
-    }))?)
 }
 
 struct Bindgen {

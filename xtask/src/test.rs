@@ -1,7 +1,8 @@
 //! `cargo xtask test`: every check, cheapest first, so a mistake fails fast.
 //!
 //! In order: formatting; clippy, natively and for wasm32; architecture invariants; the browser and
-//! the bundles the browser tests load; native tests (unit, API and browser end-to-end);
+//! the bundles the browser tests load; native tests (unit, API and browser end-to-end); the
+//! browser tests again with the host pages on a second origin, as group sites embed the widget;
 //! WebAssembly tests in headless Chromium.
 
 use anyhow::{Result, bail};
@@ -58,6 +59,15 @@ pub fn all(root: &Path) -> Result<()> {
             .args(["test", "--workspace"])
             .env("CHROMEDRIVER", &chromedriver)
             .env("AXE_CORE", &axe),
+    )?;
+
+    step("browser end-to-end again, the host pages on a second origin");
+    run_command(
+        Command::new(cargo())
+            .args(["test", "--package", "privacy-tests", "--test", "e2e"])
+            .env("CHROMEDRIVER", &chromedriver)
+            .env("AXE_CORE", &axe)
+            .env("VP_E2E_PAGES", "second-origin"),
     )?;
 
     step("WebAssembly tests in headless Chromium");

@@ -28,8 +28,27 @@ pub async fn record(
 ) -> Result<HttpResponse, ApiError> {
     rate_limit(&request, Limit::ConsentWrite)?;
     let customer = identity.claims(&request)?.map(|claims| claims.customer);
-    let body: RecordConsent = body::json(&request, payload).await?;
-    store(&request, body, customer, &storage).await
+    let outcome = match body::json::<RecordConsent>(&request, payload).await {
+        Ok(body) => store(&request, body, customer, &storage).await,
+        Err(e) => Err(e),
+    };
+    count_refusal(&request, outcome)
+}
+
+/// Counts an event refused for good (not an expired token or a rate limit, which the widget
+/// retries) in `/metrics`.
+fn count_refusal(
+    request: &HttpRequest,
+    outcome: Result<HttpResponse, ApiError>,
+) -> Result<HttpResponse, ApiError> {
+    use actix_web::ResponseError as _;
+    if let Err(e) = &outcome {
+        let status = e.status_code();
+        if status.is_client_error() && status != 401 && status != 429 {
+            crate::metrics::Metrics::consent_refused(request);
+        }
+    }
+    outcome
 }
 
 /// Validates and stores one event: 201 with the receipt, 200 with the first receipt on a retry.
@@ -58,6 +77,7 @@ async fn store(
         user_agent_family: user_agent_family(header("user-agent").unwrap_or("")).to_owned(),
         gpc: body.gpc || header("sec-gpc") == Some("1"),
         expires_at: recorded_at + Duration::seconds(MAX_AGE_SECONDS),
+        withdrawn: body.withdrawn,
     };
     let recorded = storage.record_consent(event).await?;
     crate::metrics::Metrics::consent_recorded(request, recorded.created);
@@ -106,7 +126,10 @@ pub async fn put_me(
 ) -> Result<HttpResponse, ApiError> {
     rate_limit(&request, Limit::ConsentWrite)?;
     let claims = identity.require(&request)?;
-    let body: PutMeConsent = body::json(&request, payload).await?;
+    let body: PutMeConsent = match body::json(&request, payload).await {
+        Ok(body) => body,
+        Err(e) => return count_refusal(&request, Err(e)),
+    };
     let event = RecordConsent {
         idempotency_key: body.idempotency_key,
         site: body.site,
@@ -118,8 +141,10 @@ pub async fn put_me(
         language: body.language,
         notice_hash: body.notice_hash,
         gpc: false,
+        withdrawn: body.withdrawn,
     };
-    store(&request, event, Some(claims.customer), &storage).await
+    let outcome = store(&request, event, Some(claims.customer), &storage).await;
+    count_refusal(&request, outcome)
 }
 
 /// `GET /api/v1/consents/{event_id}/receipt`.

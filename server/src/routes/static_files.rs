@@ -1,6 +1,8 @@
 //! Static files: the demo pages from `www/`, and the built widget and admin bundles from the dist
 //! folder, served precompressed (`.br`, `.gz`) where the client accepts it. Content-hashed assets
-//! are immutable; the loader and the pages are revalidated.
+//! are immutable; the loader and the pages are revalidated. The widget's files are loaded by pages
+//! of other origins (every group site but this host), as CORS requests for the module, the
+//! WebAssembly and the stylesheet: they are public, so any origin may read them.
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -106,6 +108,11 @@ pub async fn serve(request: &HttpRequest, roots: &StaticRoots) -> Result<HttpRes
         .insert_header((header::VARY, "Accept-Encoding"));
     if let Some(encoding) = encoding {
         response.insert_header((header::CONTENT_ENCODING, encoding));
+    }
+    if url_path.starts_with("/widget/") {
+        response
+            .insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"))
+            .insert_header((header::CROSS_ORIGIN_RESOURCE_POLICY, "cross-origin"));
     }
     Ok(response.body(bytes))
 }

@@ -4,7 +4,7 @@
 use privacy_shared::wire::{BrokenLink, LedgerVerification};
 use privacy_shared::{
     ConsentChoices, ConsentKind, ConsentReceipt, ConsentSource, CustomerNumber, Language, SiteId,
-    SubjectId,
+    SubjectId, consent::Withdrawn,
 };
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -32,6 +32,7 @@ pub struct NewConsentEvent {
     pub user_agent_family: String,
     pub gpc: bool,
     pub expires_at: OffsetDateTime,
+    pub withdrawn: Withdrawn,
 }
 
 /// The canonical form of an event that its hash covers: fixed field order, sorted choices,
@@ -55,6 +56,9 @@ struct Canonical<'a> {
     gpc: bool,
     #[serde(with = "time::serde::rfc3339")]
     expires_at: OffsetDateTime,
+    /// Last, and only when not empty, so events stored before the field existed hash as before.
+    #[serde(skip_serializing_if = "Withdrawn::is_empty")]
+    withdrawn: &'a Withdrawn,
 }
 
 impl NewConsentEvent {
@@ -76,6 +80,7 @@ impl NewConsentEvent {
             user_agent_family: &self.user_agent_family,
             gpc: self.gpc,
             expires_at: self.expires_at,
+            withdrawn: &self.withdrawn,
         };
         let json = serde_json::to_vec(&canonical).expect("the canonical event always serialises");
         let mut hasher = Sha256::new();
@@ -94,6 +99,7 @@ impl NewConsentEvent {
             && self.choices == stored.choices
             && self.policy_version == stored.policy_version
             && self.notice_hash == stored.notice_hash
+            && self.withdrawn == stored.withdrawn
     }
 
     /// The event as it was stored, rebuilt from its receipt and the fields a receipt leaves out.
@@ -118,6 +124,7 @@ impl NewConsentEvent {
             user_agent_family,
             gpc: receipt.gpc,
             expires_at: receipt.expires_at,
+            withdrawn: receipt.withdrawn,
         }
     }
 
@@ -135,6 +142,7 @@ impl NewConsentEvent {
             language: self.language,
             notice_hash: self.notice_hash.clone(),
             gpc: self.gpc,
+            withdrawn: self.withdrawn.clone(),
             expires_at: self.expires_at,
             prev_hash,
             hash,

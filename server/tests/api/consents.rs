@@ -1,5 +1,5 @@
-use privacy_shared::ConsentKind;
 use privacy_shared::problem::ProblemKind;
+use privacy_shared::{ConsentKind, PurposeId};
 
 use crate::helpers::{consent_body, expect_problem, spawn_app};
 
@@ -22,6 +22,50 @@ async fn a_consent_is_recorded_once_and_read_back_with_its_receipt() {
     assert_eq!(subject.history, vec![receipt.clone()]);
     assert_eq!(subject.latest, Some(receipt));
     assert_eq!(app.count_events(), 1);
+}
+
+#[tokio::test]
+async fn withdrawing_one_purpose_while_others_stay_granted_is_recorded_and_named_in_the_receipt() {
+    let app = spawn_app().await;
+    let mut body = consent_body(ConsentKind::Withdraw);
+    body.choices = consent_body(ConsentKind::AcceptAll).choices;
+    body.choices.insert(PurposeId::Analytics, false);
+    body.withdrawn = [PurposeId::Analytics].into();
+    let receipt = app
+        .api
+        .record_consent(&body)
+        .await
+        .expect("recorded")
+        .receipt;
+    assert_eq!(receipt.withdrawn, body.withdrawn);
+    assert_eq!(receipt.choices.get(&PurposeId::Advertising), Some(&true));
+    let stored = app.api.consent_receipt(receipt.event_id).await.unwrap();
+    assert_eq!(stored, receipt);
+    let (verified, output) = crate::ledger::verify(&app.database);
+    assert!(
+        verified,
+        "the withdrawn purposes are part of the chain: {output}"
+    );
+}
+
+#[tokio::test]
+async fn a_withdrawal_that_names_nothing_or_a_purpose_still_granted_is_refused() {
+    let app = spawn_app().await;
+    let nothing = consent_body(ConsentKind::Withdraw);
+    let mut still_granted = consent_body(ConsentKind::Withdraw);
+    still_granted.choices = consent_body(ConsentKind::AcceptAll).choices;
+    still_granted.withdrawn = [PurposeId::Analytics].into();
+    for (body, code) in [
+        (nothing, "kind_contradicts_choices"),
+        (still_granted, "withdrawn_still_granted"),
+    ] {
+        let response = app
+            .post_consent_json(&serde_json::to_value(&body).unwrap())
+            .await;
+        let problem = expect_problem(response, 422).await;
+        assert_eq!(problem.errors[0].code, code);
+    }
+    assert_eq!(app.count_events(), 0);
 }
 
 #[tokio::test]

@@ -63,6 +63,12 @@ async fn metrics_count_routes_by_pattern_and_consent_writes_and_retries() {
     let body = crate::helpers::consent_body(privacy_shared::ConsentKind::RejectAll);
     app.api.record_consent(&body).await.unwrap();
     app.api.record_consent(&body).await.unwrap();
+    // A refused event (a withdrawal that names nothing) is counted as refused.
+    let refused = crate::helpers::consent_body(privacy_shared::ConsentKind::Withdraw);
+    let response = app
+        .post_consent_json(&serde_json::to_value(&refused).unwrap())
+        .await;
+    assert_eq!(response.status(), 422);
     let receipt_path = format!(
         "{}/api/v1/consents/{}/receipt",
         app.address,
@@ -85,9 +91,10 @@ async fn metrics_count_routes_by_pattern_and_consent_writes_and_retries() {
         "privacy_http_requests_total{route=\"/api/v1/consents\",method=\"POST\",status=\"201\"} 1",
         "privacy_http_requests_total{route=\"/api/v1/consents\",method=\"POST\",status=\"200\"} 1",
         "privacy_http_requests_total{route=\"/api/v1/consents/{event_id}/receipt\",method=\"GET\",status=\"404\"} 1",
-        "privacy_http_request_duration_seconds_count{route=\"/api/v1/consents\"} 2",
+        "privacy_http_request_duration_seconds_count{route=\"/api/v1/consents\"} 3",
         "privacy_consent_events_total 1",
         "privacy_consent_retries_total 1",
+        "privacy_consent_refused_total 1",
     ] {
         assert!(
             text.lines().any(|l| l == line),

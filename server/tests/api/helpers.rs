@@ -71,6 +71,7 @@ pub fn consent_body(kind: ConsentKind) -> RecordConsent {
             .unwrap()
             .into(),
         gpc: false,
+        withdrawn: Default::default(),
     }
 }
 

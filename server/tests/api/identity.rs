@@ -1,6 +1,7 @@
 //! Customers' identity tokens: a valid one links consent to the customer and drives cross-device
 //! sync through `/api/v1/me/consent`; a forged or expired one is refused.
 
+use privacy_shared::PurposeId;
 use privacy_shared::identity::{self, IdentityClaims};
 use privacy_shared::problem::ProblemKind;
 use privacy_shared::wire::PutMeConsent;
@@ -114,6 +115,7 @@ async fn the_interface_settings_record_a_customers_choice_under_a_stable_subject
         notice_hash: policy::notice_hash(policy::CURRENT_VERSION, Language::Nl)
             .unwrap()
             .into(),
+        withdrawn: Default::default(),
     };
     let first = app
         .api
@@ -122,7 +124,13 @@ async fn the_interface_settings_record_a_customers_choice_under_a_stable_subject
         .unwrap();
     let second = app
         .api
-        .put_me_consent(&token, &put(ConsentKind::Withdraw))
+        .put_me_consent(
+            &token,
+            &PutMeConsent {
+                withdrawn: [PurposeId::Newsletter].into(),
+                ..put(ConsentKind::Withdraw)
+            },
+        )
         .await
         .unwrap();
     assert!(first.created && second.created);

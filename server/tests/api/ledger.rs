@@ -6,7 +6,7 @@ use std::process::Command;
 
 use crate::helpers::{consent_body, spawn_app};
 
-fn verify(database: &std::path::Path) -> (bool, String) {
+pub fn verify(database: &std::path::Path) -> (bool, String) {
     let output = Command::new(env!("CARGO_BIN_EXE_privacy-server"))
         .args(["ledger", "verify", "--database"])
         .arg(format!("sqlite://{}", database.display()))

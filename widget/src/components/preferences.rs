@@ -8,7 +8,6 @@ use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use crate::components::modal::Modal;
-use crate::control;
 use crate::i18n::texts;
 
 #[derive(Properties, PartialEq)]
@@ -140,21 +139,15 @@ pub struct InlinePreferencesProps {
 /// page: the same toggles, kept in step with choices made elsewhere on the page.
 #[component]
 pub fn InlinePreferences(props: &InlinePreferencesProps) -> Html {
-    let consent = use_state(|| control::current().or_else(crate::browser::read_consent_cookie));
-    {
-        let consent = consent.clone();
-        use_effect_with((), move |()| {
-            let listener = web_sys::window().map(|window| {
-                gloo_events::EventListener::new(&window, "virtio-privacy:consent", move |_| {
-                    consent.set(control::current());
-                })
-            });
-            move || drop(listener)
+    let consent = crate::store::use_engine().and_then(|e| e.current().cloned());
+    let ondecide = Callback::from(|choices| {
+        crate::store::dispatch(privacy_shared::engine::Action::Decide {
+            choices,
+            source: privacy_shared::ConsentSource::Preferences,
         });
-    }
-    let ondecide = Callback::from(|choices| control::send(control::Command::Decide(choices)));
+    });
     html! {
-        <Preferences site={props.site} language={props.language} consent={(*consent).clone()}
+        <Preferences site={props.site} language={props.language} {consent}
             {ondecide} inline=true />
     }
 }

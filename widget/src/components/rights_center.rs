@@ -12,8 +12,8 @@ use privacy_shared::{Language, ProblemKind, SiteId};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
+use crate::browser;
 use crate::i18n::{explain, texts};
-use crate::{browser, control};
 
 #[derive(Properties, PartialEq)]
 pub struct RightsCenterProps {
@@ -108,19 +108,7 @@ pub fn RightsCenter(props: &RightsCenterProps) -> Html {
     let busy = use_state(|| false);
     let client = ApiClient::new(props.api_base.clone());
     // The host page may pass the customer's identity after this renders.
-    let identity = use_state(control::identity);
-    {
-        let identity = identity.clone();
-        use_effect_with((), move |()| {
-            let listener = web_sys::window().map(|window| {
-                gloo_events::EventListener::new(&window, "virtio-privacy:identity", move |_| {
-                    identity.set(control::identity());
-                })
-            });
-            move || drop(listener)
-        });
-    }
-    let identity = (*identity).clone();
+    let identity = crate::store::use_engine().and_then(|e| e.identity().map(str::to_owned));
     // The history reloads whenever a request reaches its confirmation.
     let generation = match &*step {
         Step::Done(..) => 1,

@@ -38,6 +38,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/sqlite/0004_staff.sql"),
     include_str!("../../../migrations/sqlite/0005_outbox_retries.sql"),
     include_str!("../../../migrations/sqlite/0006_answer_attachments.sql"),
+    include_str!("../../../migrations/sqlite/0007_withdrawn_purposes.sql"),
 ];
 
 pub struct SqliteStorage {
@@ -394,7 +395,7 @@ impl Storage for SqliteStorage {
 }
 
 const COLUMNS: &str = "event_id, recorded_at, site, subject_id, kind, source, choices, policy_version, \
-                       language, notice_hash, gpc, expires_at, prev_hash, hash, customer";
+                       language, notice_hash, gpc, expires_at, prev_hash, hash, customer, withdrawn";
 
 /// A stored value that no longer parses: the column holds something the server never wrote.
 fn bad(column: &str, e: impl std::fmt::Display) -> rusqlite::Error {
@@ -438,6 +439,8 @@ fn receipt_from_row(row: &Row<'_>) -> rusqlite::Result<ConsentReceipt> {
         language: typed(row, "language")?,
         notice_hash: text(row, "notice_hash")?,
         gpc: row.get("gpc")?,
+        withdrawn: serde_json::from_str(&text(row, "withdrawn")?)
+            .map_err(|e| bad("withdrawn", e))?,
         expires_at: time("expires_at")?,
         prev_hash: text(row, "prev_hash")?,
         hash: text(row, "hash")?,
@@ -484,10 +487,12 @@ fn append(conn: &Connection, event: &NewConsentEvent) -> Result<Recorded, Storag
     let hash = event.chain_hash(&prev_hash);
     let choices =
         serde_json::to_string(&event.choices).map_err(|e| StorageError::Database(e.to_string()))?;
+    let withdrawn = serde_json::to_string(&event.withdrawn)
+        .map_err(|e| StorageError::Database(e.to_string()))?;
     conn.prepare_cached(
         "INSERT INTO consent_events (event_id, idempotency_key, site, subject_id, customer, recorded_at, kind, source, \
-         choices, policy_version, language, notice_hash, user_agent_family, gpc, expires_at, prev_hash, hash) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+         choices, policy_version, language, notice_hash, user_agent_family, gpc, expires_at, prev_hash, hash, withdrawn) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
     )?
     .execute(params![
             event.event_id.to_string(),
@@ -507,6 +512,7 @@ fn append(conn: &Connection, event: &NewConsentEvent) -> Result<Recorded, Storag
             rfc3339(event.expires_at),
             &prev_hash,
             &hash,
+            withdrawn,
     ])?;
     Ok(Recorded {
         receipt: event.receipt(prev_hash, hash.clone()),

@@ -1,0 +1,230 @@
+//! A visitor's choices over time, from click to ledger: every kind of event the engine makes
+//! reaches the real server and stands in the ledger, a partial withdrawal included; a stale
+//! choice counts as none; a refused event is kept and reported, never dropped.
+
+use crate::helpers::{Browser, TestServer};
+
+/// Moves the stored choice `days` into the past, as if the visitor came back that much later.
+const AGE_COOKIE: &str = "
+    const value = document.cookie.split('; ').find(c => c.startsWith('vp_consent=')).slice(11);
+    const parts = value.split('.'); parts[3] = String(Number(parts[3]) - arguments[0] * 86400);
+    document.cookie = 'vp_consent=' + parts.join('.') + '; Path=/; Max-Age=31536000';";
+
+/// The kind, withdrawn purposes and choices of every ledger event, oldest first.
+fn ledger(server: &TestServer) -> Vec<(String, String, serde_json::Value)> {
+    let conn = rusqlite::Connection::open(&server.database).unwrap();
+    let mut statement = conn
+        .prepare("SELECT kind, withdrawn, choices FROM consent_events ORDER BY seq")
+        .unwrap();
+    statement
+        .query_map([], |r| {
+            let choices: String = r.get(2)?;
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                serde_json::from_str(&choices).unwrap(),
+            ))
+        })
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+async fn open_preferences(browser: &Browser) {
+    browser.click("[data-vp=settings]").await;
+    browser.widget_element("[data-vp=preferences]").await;
+}
+
+#[tokio::test]
+async fn every_kind_of_event_reaches_the_ledger_and_a_stale_choice_counts_as_none() {
+    let server = TestServer::start().await;
+    let browser = Browser::start(1280, 900).await;
+
+    // GPC: the optional purposes start off, recorded as `gpc`.
+    browser
+        .client
+        .goto(&server.page("/test/gpc.html"))
+        .await
+        .unwrap();
+    browser.widget_element("[data-vp=gpc-honoured]").await;
+    server.wait_for_events(1).await;
+
+    // On the demo page, the choice holds; switching analytics on is a custom choice.
+    browser.client.goto(&server.page("/")).await.unwrap();
+    open_preferences(&browser).await;
+    browser.click("[data-vp-toggle=analytics]").await;
+    browser.click("[data-vp=save]").await;
+    server.wait_for_events(2).await;
+
+    // Everything on, then analytics withdrawn while the rest stays on.
+    open_preferences(&browser).await;
+    browser.click("[data-vp=preferences-accept-all]").await;
+    server.wait_for_events(3).await;
+    open_preferences(&browser).await;
+    browser.click("[data-vp-toggle=analytics]").await;
+    browser.click("[data-vp=save]").await;
+    server.wait_for_events(4).await;
+
+    // After a reload the one stays off and the others on.
+    browser.client.refresh().await.unwrap();
+    browser.widget_element("[data-vp=settings]").await;
+    let consent = browser
+        .wait_for_script(
+            "return VirtioPrivacy.ready.then(api => api.consent());",
+            |v| v.is_object(),
+        )
+        .await;
+    assert_eq!(consent["analytics"], false, "{consent}");
+    assert_eq!(consent["advertising"], true, "{consent}");
+
+    // 400 days later the choice is none: the banner asks, the API says so, nothing held back
+    // runs, and the expiry is recorded once.
+    browser
+        .run(&AGE_COOKIE.replace("arguments[0]", "400"))
+        .await;
+    open_preferences(&browser).await;
+    browser.click("[data-vp=preferences-accept-all]").await;
+    server.wait_for_events(5).await;
+    browser
+        .run(&AGE_COOKIE.replace("arguments[0]", "400"))
+        .await;
+    browser.client.refresh().await.unwrap();
+    browser.widget_element("[data-vp=banner]").await;
+    let api = browser
+        .run(
+            "return VirtioPrivacy.ready.then(api => [api.consent(), api.has('analytics'), \
+             api.has('advertising'), window.vpDemoAnalyticsRuns ?? 0]);",
+        )
+        .await;
+    assert_eq!(api, serde_json::json!([null, false, false, 0]));
+    server.wait_for_events(6).await;
+    open_preferences_from_banner(&browser).await;
+    let checked = browser
+        .run(
+            "const root = document.querySelector('#virtio-privacy').shadowRoot;
+             return [...root.querySelectorAll('[data-vp-toggle]')].filter(t => t.checked)
+                 .map(t => t.dataset.vpToggle);",
+        )
+        .await;
+    assert_eq!(checked, serde_json::json!(["necessary"]));
+    browser.click("[data-vp=preferences-reject-all]").await;
+    server.wait_for_events(7).await;
+
+    let events = ledger(&server);
+    let kinds: Vec<&str> = events.iter().map(|(k, _, _)| k.as_str()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "gpc",
+            "custom",
+            "accept_all",
+            "withdraw",
+            "accept_all",
+            "expired",
+            "reject_all"
+        ]
+    );
+    let (_, withdrawn, choices) = &events[3];
+    assert_eq!(withdrawn, r#"["analytics"]"#);
+    assert_eq!(choices["analytics"], false);
+    assert_eq!(choices["advertising"], true);
+    assert!(
+        events
+            .iter()
+            .enumerate()
+            .all(|(i, (_, w, _))| i == 3 || w == "[]"),
+        "only the withdrawal names withdrawn purposes: {events:?}"
+    );
+    // The subject id carried over the expiry: one browser, one subject.
+    let subjects: i64 = rusqlite::Connection::open(&server.database)
+        .unwrap()
+        .query_row(
+            "SELECT count(DISTINCT subject_id) FROM consent_events",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(subjects, 1);
+    browser.close().await;
+}
+
+async fn open_preferences_from_banner(browser: &Browser) {
+    browser.click("[data-vp=open-preferences]").await;
+    browser.widget_element("[data-vp=preferences]").await;
+}
+
+#[tokio::test]
+async fn an_event_the_server_refuses_is_kept_reported_and_counted() {
+    let server = TestServer::start().await;
+    let browser = Browser::start(1280, 900).await;
+    browser.client.goto(&server.page("/")).await.unwrap();
+    browser.click("[data-vp=reject-all]").await;
+    server.wait_for_events(1).await;
+    let receipt = browser
+        .wait_for_script(
+            "return JSON.parse(localStorage.getItem('vp_receipt'));",
+            |v| v.is_object(),
+        )
+        .await;
+    assert_eq!(
+        receipt["kind"], "reject_all",
+        "the receipt is kept: {receipt}"
+    );
+    // An event no engine builds (a withdrawal that names nothing) waits in the outbox, as one
+    // written by an older widget might; the next choice sends it first.
+    let bad = serde_json::json!({
+        "event": {
+            "idempotency_key": "4f0c7d2e-8a4b-4c1d-9e2f-3a5b6c7d8e9f", "site": "virtio-nl",
+            "subject": receipt["subject"], "kind": "withdraw", "source": "preferences",
+            "choices": { "necessary": true, "analytics": false, "advertising": false,
+                         "recaptcha": false, "feedback": false },
+            "policy_version": receipt["policy_version"], "language": "nl",
+            "notice_hash": receipt["notice_hash"], "gpc": false
+        }
+    });
+    browser
+        .client
+        .execute(
+            "window.vpErrors = [];
+             window.addEventListener('virtio-privacy:error', (e) => window.vpErrors.push(e.detail));
+             localStorage.setItem('vp_outbox', JSON.stringify([arguments[0]]));",
+            vec![bad],
+        )
+        .await
+        .unwrap();
+    browser.click("[data-vp=settings]").await;
+    browser.click("[data-vp=preferences-accept-all]").await;
+    server.wait_for_events(2).await;
+    let errors = browser
+        .wait_for_script("return window.vpErrors;", |v| {
+            v.as_array().is_some_and(|a| !a.is_empty())
+        })
+        .await;
+    assert_eq!(errors[0]["event"]["kind"], "withdraw");
+    assert_eq!(errors[0]["problem"]["status"], 422);
+    let refused = browser
+        .run("return JSON.parse(localStorage.getItem('vp_outbox_refused') || '[]');")
+        .await;
+    assert_eq!(refused, errors, "the refused event is kept aside");
+    assert_eq!(
+        browser
+            .run("return localStorage.getItem('vp_outbox');")
+            .await,
+        serde_json::Value::Null,
+        "the refused event no longer blocks the outbox"
+    );
+    let metrics = reqwest::get(format!("{}/metrics", server.address))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics
+            .lines()
+            .any(|l| l == "privacy_consent_refused_total 1"),
+        "{metrics}"
+    );
+    assert_eq!(server.event_kinds(), ["reject_all", "accept_all"]);
+    browser.close().await;
+}

@@ -1,0 +1,166 @@
+//! The loader decides before the bundle arrives whether a stored choice still answers; it runs
+//! `privacy_shared::cookie::is_current_js`, generated from the Rust rules. Here a table of cookies
+//! (written by hand at the edges, and mutated at random around them) goes through that JavaScript
+//! in Chromium and through `ConsentCookie::is_current_for`, and both must answer alike.
+
+use privacy_shared::cookie::{self, ConsentCookie, MAX_AGE_SECONDS};
+use privacy_shared::site::SITES;
+use privacy_shared::{SiteId, SubjectId, consent::uniform_choices, policy};
+
+use crate::helpers::{Browser, workspace_root};
+
+const NOW: i64 = 1_790_000_000;
+
+fn rust_answer(header: &str, site: SiteId) -> bool {
+    ConsentCookie::from_cookie_header(header)
+        .and_then(Result::ok)
+        .is_some_and(|c| c.is_current_for(site, NOW))
+}
+
+fn value(site: &str, granted: bool, given_at: i64) -> String {
+    ConsentCookie {
+        subject: SubjectId::from_random_bytes([0x5c; 16]),
+        policy_version: policy::CURRENT_VERSION.into(),
+        given_at,
+        choices: uniform_choices(site.parse().unwrap(), granted),
+    }
+    .encode()
+}
+
+/// Cookie headers at the edges of every rule.
+fn edges() -> Vec<String> {
+    let good = value("virtio-nl", true, NOW - 10);
+    let subject = "5c5c5c5c-5c5c-4c5c-9c5c-5c5c5c5c5c5c";
+    vec![
+        format!("vp_consent={good}"),
+        format!("theme=dark; vp_consent={good}; other=1"),
+        format!(
+            "vp_consent={}",
+            value("virtio-nl", false, NOW - MAX_AGE_SECONDS + 1)
+        ),
+        format!(
+            "vp_consent={}",
+            value("virtio-nl", false, NOW - MAX_AGE_SECONDS)
+        ),
+        format!("vp_consent={}", value("virtio-nl", false, NOW + 300)),
+        format!("vp_consent={}", value("virtio-nl", false, NOW + 301)),
+        format!("vp_consent={}", value("virtio-status", true, NOW)),
+        format!(
+            "vp_consent={}",
+            good.replace(policy::CURRENT_VERSION, "2023-01-01")
+        ),
+        format!("vp_consent={}", good.replace(".11111---", ".01111---")),
+        format!("vp_consent={}", good.replace(".11111---", ".1111----")),
+        format!("vp_consent={}", good.replace(".11111---", ".11111--")),
+        format!("vp_consent={}", good.replace(".11111---", ".1x111---")),
+        format!(
+            "vp_consent={}",
+            good.replace(subject, &subject.to_uppercase())
+        ),
+        format!(
+            "vp_consent={}",
+            good.replace(subject, &subject.replace('-', ""))
+        ),
+        format!("vp_consent={}", good.replace("-4c5c-", "-1c5c-")),
+        format!("vp_consent={}", good.replacen("1.", "2.", 1)),
+        format!("vp_consent= {good} "),
+        format!(
+            "vp_consent={}",
+            good.replace(&format!(".{}.", NOW - 10), &format!(".+{}.", NOW - 10))
+        ),
+        format!(
+            "vp_consent={}",
+            good.replace(&format!(".{}.", NOW - 10), &format!(".{}.5.", NOW - 10))
+        ),
+        format!(
+            "vp_consent={}",
+            good.replace(&format!(".{}.", NOW - 10), ".99999999999999999999.")
+        ),
+        format!(
+            "vp_consent={}",
+            good.replace(&format!(".{}.", NOW - 10), ".-9223372036854775808.")
+        ),
+        format!(
+            "vp_consent={}; vp_consent={good}",
+            value("virtio-nl", true, 5)
+        ),
+        format!(
+            "vp_consent={good}; vp_consent={}",
+            value("virtio-nl", true, 5)
+        ),
+        format!("vp_consent_old={good}"),
+        "vp_consent=".to_owned(),
+        "vp_consent".to_owned(),
+        String::new(),
+    ]
+}
+
+/// Random edits of valid cookies: a character replaced, dropped or doubled (a fixed seed, so a
+/// failure is reproducible).
+fn mutations(count: usize) -> Vec<String> {
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move |bound: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % bound as u64) as usize
+    };
+    let alphabet: Vec<char> = "0123456789abcdefABCDEF.-+ =;x".chars().collect();
+    (0..count)
+        .map(|i| {
+            let site = SITES[i % SITES.len()].id;
+            let mut chars: Vec<char> = value(site, i % 2 == 0, NOW - (i as i64) * 97_000)
+                .chars()
+                .collect();
+            let at = next(chars.len());
+            match next(3) {
+                0 => chars[at] = alphabet[next(alphabet.len())],
+                1 => {
+                    chars.remove(at);
+                }
+                _ => chars.insert(at, chars[at]),
+            }
+            format!("vp_consent={}", chars.into_iter().collect::<String>())
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_loader_and_the_rust_rules_agree_on_every_stored_choice() {
+    let generated = cookie::is_current_js();
+    let loader = std::fs::read_to_string(workspace_root().join("dist/widget/v1/loader.js"))
+        .expect("the built loader (cargo xtask build)");
+    assert!(
+        loader.contains(&generated),
+        "the built loader carries the generated rules"
+    );
+
+    let mut headers = edges();
+    headers.extend(mutations(400));
+    let mut cases = Vec::new();
+    for header in &headers {
+        for site in SITES {
+            cases.push((header.clone(), site.id));
+        }
+    }
+    let browser = Browser::start(800, 600).await;
+    browser.client.goto("about:blank").await.unwrap();
+    let script = format!(
+        "const isCurrent = {generated}; return arguments[0].map(([h, s]) => isCurrent(h, s, {NOW}));"
+    );
+    let input = serde_json::to_value(&cases).unwrap();
+    let answers = browser.client.execute(&script, vec![input]).await.unwrap();
+    browser.close().await;
+    let answers: Vec<bool> = serde_json::from_value(answers).unwrap();
+    assert_eq!(answers.len(), cases.len());
+    let mut current = 0;
+    for ((header, site), js) in cases.iter().zip(answers) {
+        let rust = rust_answer(header, site.parse().unwrap());
+        assert_eq!(js, rust, "`{header}` on {site}: loader {js}, Rust {rust}");
+        current += usize::from(rust);
+    }
+    assert!(
+        current >= 10,
+        "the table holds current choices too ({current})"
+    );
+}

@@ -1,0 +1,80 @@
+//! The one place the widget's consent state lives: the page's [`Engine`] from `shared`. Every
+//! change goes through [`dispatch`], which steps the engine and hands its effects to
+//! [`crate::effects::run`]; components and `window.VirtioPrivacy` read the engine, and components
+//! re-render when it changes ([`use_engine`]).
+
+use privacy_shared::engine::{Action, Engine, Fresh};
+use std::cell::RefCell;
+use std::rc::Rc;
+use yew::prelude::*;
+
+use crate::browser;
+
+thread_local! {
+    static ENGINE: RefCell<Option<Engine>> = const { RefCell::new(None) };
+    static LISTENERS: RefCell<Vec<(usize, Callback<()>)>> = const { RefCell::new(Vec::new()) };
+    static NEXT_LISTENER: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Puts the page's engine in place (once, when the widget starts).
+pub fn install(engine: Engine) {
+    ENGINE.with(|e| *e.borrow_mut() = Some(engine));
+}
+
+/// Steps the engine with `action` now, carries out its effects, and tells the components.
+pub fn dispatch(action: Action) {
+    let fresh = Fresh {
+        subject: browser::new_subject_id(),
+        key: browser::new_idempotency_key(),
+        expiry_key: browser::new_idempotency_key(),
+    };
+    let effects = ENGINE.with(|e| {
+        e.borrow_mut()
+            .as_mut()
+            .map(|engine| engine.step(action, browser::now_seconds(), fresh))
+    });
+    if let Some(effects) = effects {
+        crate::effects::run(effects);
+        let listeners: Vec<Callback<()>> =
+            LISTENERS.with(|l| l.borrow().iter().map(|(_, c)| c.clone()).collect());
+        for listener in listeners {
+            listener.emit(());
+        }
+    }
+}
+
+/// Reads the engine; `None` before the widget started.
+pub fn read<T>(f: impl FnOnce(&Engine) -> T) -> Option<T> {
+    ENGINE.with(|e| e.borrow().as_ref().map(f))
+}
+
+/// Keeps `listener` informed of every change until the returned guard is dropped.
+fn subscribe(listener: Callback<()>) -> impl Drop {
+    let id = NEXT_LISTENER.with(|n| n.replace(n.get() + 1));
+    LISTENERS.with(|l| l.borrow_mut().push((id, listener)));
+    Unsubscribe(id)
+}
+
+struct Unsubscribe(usize);
+
+impl Drop for Unsubscribe {
+    fn drop(&mut self) {
+        LISTENERS.with(|l| l.borrow_mut().retain(|(id, _)| *id != self.0));
+    }
+}
+
+/// The engine as it is now, re-rendering the component after every change.
+#[hook]
+pub fn use_engine() -> Option<Rc<Engine>> {
+    let snapshot = use_state(|| read(Clone::clone).map(Rc::new));
+    {
+        let snapshot = snapshot.clone();
+        use_effect_with((), move |()| {
+            let guard = subscribe(Callback::from(move |()| {
+                snapshot.set(read(Clone::clone).map(Rc::new));
+            }));
+            move || drop(guard)
+        });
+    }
+    (*snapshot).clone()
+}
