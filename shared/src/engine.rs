@@ -449,7 +449,8 @@ impl Engine {
     }
 }
 
-#[cfg(test)]
+// Natively only: proptest is a native dev-dependency.
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
     use crate::cookie::MAX_AGE_SECONDS;
