@@ -64,7 +64,7 @@
           const button = event.target instanceof Element && event.target.closest("button[data-vp]");
           if (!button || started) return;
           queued = button.dataset.vp;
-          if (queued !== "open-preferences") root.replaceChildren();
+          if (queued !== "open-preferences" && queued !== "open-policy") root.replaceChildren();
         });
       });
     }).catch(() => {});

@@ -219,6 +219,50 @@ pub struct Recipient {
     pub why: Text,
     /// Whether the person's consent is the ground for sharing.
     pub by_consent: bool,
+    /// Where the recipient processes the data.
+    pub country: Text,
+    /// For a country outside the EEA: the safeguard of the transfer (GDPR Chapter V).
+    pub transfer_safeguard: Option<Text>,
+}
+
+const NETHERLANDS: Text = Text {
+    nl: "Nederland",
+    en: "the Netherlands",
+};
+const EU: Text = Text {
+    nl: "Europese Unie",
+    en: "European Union",
+};
+const UNITED_STATES: Text = Text {
+    nl: "Verenigde Staten",
+    en: "United States",
+};
+/// Google LLC and Meta Platforms, Inc. are certified under the EU-U.S. Data Privacy Framework
+/// (adequacy decision of 10 July 2023).
+const DATA_PRIVACY_FRAMEWORK: Option<Text> = Some(Text {
+    nl: "doorgifte op basis van het EU-VS Data Privacy Framework (adequaatheidsbesluit)",
+    en: "transfer under the EU-U.S. Data Privacy Framework (adequacy decision)",
+});
+
+impl Recipient {
+    /// The recipient with `id`, from [`RECIPIENTS`].
+    pub fn by_id(id: &str) -> Option<&'static Recipient> {
+        RECIPIENTS.iter().find(|r| r.id == id)
+    }
+
+    /// Name, country and, outside the EEA, the transfer safeguard:
+    /// "Google Analytics (Verenigde Staten; doorgifte op basis van …)".
+    pub fn describe(&self, language: Language) -> String {
+        match self.transfer_safeguard {
+            Some(safeguard) => format!(
+                "{} ({}; {})",
+                self.name,
+                self.country.get(language),
+                safeguard.get(language)
+            ),
+            None => format!("{} ({})", self.name, self.country.get(language)),
+        }
+    }
 }
 
 pub static RECIPIENTS: &[Recipient] = &[
@@ -230,6 +274,8 @@ pub static RECIPIENTS: &[Recipient] = &[
             en: "Payments",
         },
         by_consent: false,
+        country: NETHERLANDS,
+        transfer_safeguard: None,
     },
     Recipient {
         id: "paypal",
@@ -239,6 +285,8 @@ pub static RECIPIENTS: &[Recipient] = &[
             en: "Payments",
         },
         by_consent: false,
+        country: EU,
+        transfer_safeguard: None,
     },
     Recipient {
         id: "police",
@@ -248,6 +296,8 @@ pub static RECIPIENTS: &[Recipient] = &[
             en: "On a legal demand",
         },
         by_consent: false,
+        country: NETHERLANDS,
+        transfer_safeguard: None,
     },
     Recipient {
         id: "domain_registry",
@@ -257,6 +307,8 @@ pub static RECIPIENTS: &[Recipient] = &[
             en: "Registration of a domain name",
         },
         by_consent: false,
+        country: NETHERLANDS,
+        transfer_safeguard: None,
     },
     Recipient {
         id: "google_analytics",
@@ -266,6 +318,8 @@ pub static RECIPIENTS: &[Recipient] = &[
             en: "Statistics on the use of the website",
         },
         by_consent: true,
+        country: UNITED_STATES,
+        transfer_safeguard: DATA_PRIVACY_FRAMEWORK,
     },
     Recipient {
         id: "google_recaptcha",
@@ -275,6 +329,30 @@ pub static RECIPIENTS: &[Recipient] = &[
             en: "Telling people from robots",
         },
         by_consent: true,
+        country: UNITED_STATES,
+        transfer_safeguard: DATA_PRIVACY_FRAMEWORK,
+    },
+    Recipient {
+        id: "google_ads",
+        name: "Google (advertenties)",
+        why: Text {
+            nl: "Advertenties die passen bij je interesses",
+            en: "Advertising that fits your interests",
+        },
+        by_consent: true,
+        country: UNITED_STATES,
+        transfer_safeguard: DATA_PRIVACY_FRAMEWORK,
+    },
+    Recipient {
+        id: "meta",
+        name: "Meta (Facebook)",
+        why: Text {
+            nl: "Advertenties die passen bij je interesses",
+            en: "Advertising that fits your interests",
+        },
+        by_consent: true,
+        country: UNITED_STATES,
+        transfer_safeguard: DATA_PRIVACY_FRAMEWORK,
     },
     Recipient {
         id: "research_agencies",
@@ -284,6 +362,8 @@ pub static RECIPIENTS: &[Recipient] = &[
             en: "Satisfaction surveys",
         },
         by_consent: true,
+        country: NETHERLANDS,
+        transfer_safeguard: None,
     },
     Recipient {
         id: "group_companies",
@@ -293,6 +373,8 @@ pub static RECIPIENTS: &[Recipient] = &[
             en: "Marketing and internal management within the group",
         },
         by_consent: true,
+        country: EU,
+        transfer_safeguard: None,
     },
 ];
 

@@ -121,19 +121,35 @@ impl PurposeId {
         }
     }
 
-    /// Who processes the data for this purpose.
-    pub fn processors(self) -> &'static [&'static str] {
+    /// Who receives the data for this purpose besides Virtio ICT B.V. itself: ids of
+    /// [`crate::facts::RECIPIENTS`], the policy's one list of recipients (empty when only the
+    /// controller processes them).
+    pub fn recipient_ids(self) -> &'static [&'static str] {
         match self {
-            Self::Necessary | Self::Newsletter | Self::CrashReports => &["Virtio ICT B.V."],
-            Self::Analytics => &["Google (Google Analytics)"],
-            Self::Advertising => &["Google", "Meta (Facebook)"],
-            Self::Recaptcha => &["Google (reCAPTCHA)"],
-            Self::Feedback => &["Onderzoeksbureaus / research agencies"],
-            Self::Offers => &[
-                "Virtio ICT B.V.",
-                "Groepsmaatschappijen in de EU / group companies in the EU",
-            ],
+            Self::Necessary | Self::Newsletter | Self::CrashReports => &[],
+            Self::Analytics => &["google_analytics"],
+            Self::Advertising => &["google_ads", "meta"],
+            Self::Recaptcha => &["google_recaptcha"],
+            Self::Feedback => &["research_agencies"],
+            Self::Offers => &["group_companies"],
         }
+    }
+
+    /// Who processes the data for this purpose, each with its country and, outside the EEA, the
+    /// transfer safeguard; Virtio ICT B.V. (the controller) first.
+    pub fn processors(self, language: Language) -> Vec<String> {
+        let controller = match language {
+            Language::Nl => "Virtio ICT B.V. (Nederland)",
+            Language::En => "Virtio ICT B.V. (the Netherlands)",
+        };
+        std::iter::once(controller.to_owned())
+            .chain(
+                self.recipient_ids()
+                    .iter()
+                    .filter_map(|id| crate::facts::Recipient::by_id(id))
+                    .map(|r| r.describe(language)),
+            )
+            .collect()
     }
 
     /// How long the data are kept, where the policy or the cookies' own lifetimes say so.
@@ -249,6 +265,25 @@ fn matches_any(patterns: &[&str], name: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn every_processor_comes_from_the_one_list_of_recipients_with_its_country() {
+        for purpose in PurposeId::ALL {
+            for id in purpose.recipient_ids() {
+                let recipient = crate::facts::Recipient::by_id(id)
+                    .unwrap_or_else(|| panic!("{purpose}: `{id}` is not in RECIPIENTS"));
+                assert!(recipient.by_consent, "{id} receives data by consent");
+            }
+            let listed = purpose.processors(Language::Nl);
+            assert_eq!(listed.len(), purpose.recipient_ids().len() + 1);
+            assert!(listed[0].starts_with("Virtio ICT B.V."));
+        }
+        let analytics = PurposeId::Analytics.processors(Language::En);
+        assert_eq!(
+            analytics[1],
+            "Google Analytics (United States; transfer under the EU-U.S. Data Privacy Framework (adequacy decision))"
+        );
+    }
+
     use super::*;
 
     #[test]

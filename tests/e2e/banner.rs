@@ -184,7 +184,7 @@ async fn the_banner_is_readable_at_320_pixels_wide() {
              const banner = root.querySelector('[data-vp=banner]').getBoundingClientRect();
              const buttons = [...root.querySelectorAll('[data-vp=banner] button')].map(b => b.getBoundingClientRect());
              return window.innerWidth === 320 && banner.left >= 0 && banner.right <= window.innerWidth
-                 && buttons.length === 3 && buttons.every(b => b.left >= banner.left && b.right <= banner.right
+                 && buttons.length === 4 && buttons.every(b => b.left >= banner.left && b.right <= banner.right
                      && b.top >= 0 && b.bottom <= window.innerHeight && b.height >= 24 && b.width >= 24);",
             vec![],
         )

@@ -2,7 +2,7 @@
 //! nothing, focus moves in, stays in and returns to the opener, and a saved choice is recorded
 //! once with exactly the purposes switched on.
 
-use crate::helpers::{Browser, TestServer, keys};
+use crate::helpers::{Browser, TestServer, first_visit, keys};
 
 const TOGGLES: &str = "
     const root = document.querySelector('#virtio-privacy').shadowRoot;
@@ -144,5 +144,45 @@ async fn a_saved_choice_records_the_switched_on_purposes_once_and_reopens_as_it_
             .await,
         false
     );
+    browser.close().await;
+}
+
+/// Before consenting (PRODUCT.md §5.1): the first layer links to the policy, and the preferences
+/// name each purpose's processors with their country and, outside the EEA, the transfer
+/// safeguard, and its cookie names, `necessary` included.
+#[tokio::test]
+async fn the_first_layer_links_to_the_policy_and_every_purpose_names_its_processors_and_cookies() {
+    let (server, browser) = first_visit(1280, 900).await;
+    browser.click("[data-vp=open-policy]").await;
+    browser.widget_element("[data-vp=policy-dialog]").await;
+    browser.press(keys::ESCAPE).await;
+    browser
+        .wait_for_script(
+            "return !document.querySelector('#virtio-privacy').shadowRoot.querySelector('[data-vp=policy-dialog]');",
+            |v| v == true,
+        )
+        .await;
+    browser.click("[data-vp=open-preferences]").await;
+    let page = &browser;
+    let text = move |hook: &'static str| async move {
+        page.widget_element(hook).await.text().await.unwrap()
+    };
+    let analytics = text("[data-vp-processors=analytics]").await;
+    assert!(
+        analytics.contains("Google Analytics (Verenigde Staten; doorgifte op basis van het EU-VS Data Privacy Framework"),
+        "{analytics}"
+    );
+    let advertising = text("[data-vp-processors=advertising]").await;
+    assert!(
+        advertising.contains("Meta (Facebook) (Verenigde Staten"),
+        "{advertising}"
+    );
+    assert!(
+        text("[data-vp-cookies=necessary]")
+            .await
+            .contains("vp_consent")
+    );
+    assert!(text("[data-vp-cookies=analytics]").await.contains("_ga"));
+    assert_eq!(server.count_events(), 0, "reading records nothing");
     browser.close().await;
 }

@@ -53,3 +53,53 @@ async fn two_profiles_with_the_same_identity_token_share_a_choice() {
     assert_eq!(server.count_events(), 1, "adopting records nothing new");
     phone.close().await;
 }
+
+/// A token the server no longer accepts (here: signed under another secret, as after a rotation
+/// or an expiry) does not lose the event or its customer: the widget asks the host page for a
+/// fresh token and sends the waiting event with it.
+#[tokio::test]
+async fn an_event_whose_token_is_refused_waits_for_a_fresh_one_and_keeps_its_customer() {
+    let server = TestServer::start().await;
+    let browser = Browser::start(1280, 900).await;
+    browser.client.goto(&server.page("/")).await.unwrap();
+    browser.widget_element("[data-vp=banner]").await;
+    browser
+        .run(
+            "window.vpExpired = 0;
+             window.addEventListener('virtio-privacy:identity-expired', () => window.vpExpired++);",
+        )
+        .await;
+    let claims = privacy_shared::identity::IdentityClaims {
+        customer: privacy_shared::CustomerNumber::parse("C-3003").unwrap(),
+        email: privacy_shared::EmailAddress::parse("klant@example.nl").unwrap(),
+        exp: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64
+            + 600,
+    };
+    let refused = privacy_shared::identity::sign(&claims, b"a secret the server does not know");
+    browser.identify(&refused).await;
+    browser.click("[data-vp=accept-all]").await;
+    browser
+        .wait_for_script("return window.vpExpired;", |v| v.as_u64() >= Some(1))
+        .await;
+    assert_eq!(server.count_events(), 0, "the attempt was refused");
+    let waiting = browser
+        .run("return JSON.parse(localStorage.getItem('vp_outbox'))[0].identity;")
+        .await;
+    assert_eq!(
+        waiting,
+        refused.as_str(),
+        "the event keeps its customer link"
+    );
+
+    browser.identify(&customer_token("C-3003")).await;
+    server.wait_for_events(1).await;
+    let customer: Option<String> = rusqlite::Connection::open(&server.database)
+        .unwrap()
+        .query_row("SELECT customer FROM consent_events", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(customer.as_deref(), Some("C-3003"));
+    browser.close().await;
+}

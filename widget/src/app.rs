@@ -38,6 +38,7 @@ pub enum Queued {
     AcceptAll,
     RejectAll,
     OpenPreferences,
+    OpenPolicy,
 }
 
 impl Queued {
@@ -47,6 +48,7 @@ impl Queued {
             "accept-all" => Self::AcceptAll,
             "reject-all" => Self::RejectAll,
             "open-preferences" => Self::OpenPreferences,
+            "open-policy" => Self::OpenPolicy,
             _ => Self::Nothing,
         }
     }
@@ -187,6 +189,7 @@ pub fn App(props: &AppProps) -> Html {
                     choose.emit((uniform_choices(site, false), ConsentSource::Banner))
                 }
                 Queued::OpenPreferences => open_view.emit(View::Preferences),
+                Queued::OpenPolicy => open_view.emit(View::Policy),
                 Queued::Nothing => {}
             }
         });
@@ -266,7 +269,8 @@ pub fn App(props: &AppProps) -> Html {
         <div lang={language.as_str()}>
             if banner_open {
                 <Banner {site} {language} ondecide={on_banner}
-                    onpreferences={open_preferences.clone()} {gpc} />
+                    onpreferences={open_preferences.clone()}
+                    onpolicy={open_view.reform(|()| View::Policy)} {gpc} />
             } else {
                 <SettingsButton {language} onopen={open_preferences} />
             }

@@ -14,6 +14,7 @@ pub fn first_layer(site: SiteId, language: Language) -> String {
         language,
         ondecide: yew::Callback::noop(),
         onpreferences: yew::Callback::noop(),
+        onpolicy: yew::Callback::noop(),
         gpc: false,
     })
     .hydratable(false);

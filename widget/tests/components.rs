@@ -47,6 +47,7 @@ async fn the_banner_offers_equal_choices_and_lists_the_optional_purposes_of_the_
         language: Language::Nl,
         ondecide: Callback::noop(),
         onpreferences: Callback::noop(),
+        onpolicy: Callback::noop(),
         gpc: false,
     };
     yew::Renderer::<Banner>::with_root_and_props(root.clone(), props).render();
@@ -91,6 +92,7 @@ async fn each_button_reports_its_own_decision() {
         language: Language::En,
         ondecide: Callback::from(move |granted| seen.borrow_mut().push(granted)),
         onpreferences: Callback::noop(),
+        onpolicy: Callback::noop(),
         gpc: false,
     };
     yew::Renderer::<Banner>::with_root_and_props(root.clone(), props).render();

@@ -142,7 +142,7 @@ pub async fn site_config(
             id: p,
             label: p.label(language).to_owned(),
             description: p.description().get(language).to_owned(),
-            processors: p.processors().iter().map(|s| (*s).to_owned()).collect(),
+            processors: p.processors(language),
             retention: p.retention().map(|t| t.get(language).to_owned()),
             cookies: p.cookies().iter().map(|s| (*s).to_owned()).collect(),
             locked: p.is_locked(),

@@ -15,6 +15,9 @@ pub struct BannerProps {
     /// Opens the preferences dialog.
     #[prop_or_default]
     pub onpreferences: Callback<()>,
+    /// Opens the privacy policy.
+    #[prop_or_default]
+    pub onpolicy: Callback<()>,
     /// The browser sent Global Privacy Control and the optional purposes were switched off.
     #[prop_or_default]
     pub gpc: bool,
@@ -26,6 +29,7 @@ pub fn Banner(props: &BannerProps) -> Html {
     let purposes = props.site.site().purposes.iter().filter(|p| !p.is_locked());
     let decide = |granted: bool| props.ondecide.reform(move |_: MouseEvent| granted);
     let onpreferences = props.onpreferences.reform(|_: MouseEvent| ());
+    let onpolicy = props.onpolicy.reform(|_: MouseEvent| ());
     html! {
         <section class="vp-banner" data-vp="banner" role="region" aria-labelledby="vp-banner-title">
             <h2 id="vp-banner-title" class="vp-title">{ t.banner_title }</h2>
@@ -38,6 +42,11 @@ pub fn Banner(props: &BannerProps) -> Html {
             </ul>
             <p>{ t.banner_necessary }</p>
             <p>{ t.banner_withdraw }</p>
+            <p>
+                <button type="button" class="vp-link" data-vp="open-policy" onclick={onpolicy}>
+                    { t.read_policy }
+                </button>
+            </p>
             <div class="vp-actions">
                 <button type="button" class="vp-button" data-vp="accept-all" onclick={decide(true)}>
                     { t.accept_all }
