@@ -164,7 +164,7 @@ impl RecordConsent {
     /// policy version is published. The server runs this before storing; the widget's events are
     /// built only by [`crate::engine`], whose property test proves they all pass it.
     pub fn validate(&self) -> Result<(), Vec<FieldError>> {
-        let mut errors = validate_choices(self.site, self.kind, &self.choices, &self.withdrawn);
+        let mut errors = self.choice_errors();
         if !policy::is_known_version(&self.policy_version) {
             errors.push(FieldError::new(
                 "policy_version",
@@ -186,76 +186,72 @@ impl RecordConsent {
             Err(errors)
         }
     }
-}
 
-/// The rules of an event's kind, choices and withdrawn purposes on `site`, without the policy
-/// (which the widget does not carry).
-pub fn validate_choices(
-    site: SiteId,
-    kind: ConsentKind,
-    choices: &ConsentChoices,
-    withdrawn: &Withdrawn,
-) -> Vec<FieldError> {
-    let mut errors = Vec::new();
-    for (&purpose, &granted) in choices {
-        if !site.shows(purpose) {
+    /// The rules of the kind, the choices and the withdrawn purposes on the site.
+    fn choice_errors(&self) -> Vec<FieldError> {
+        let (site, kind, choices, withdrawn) =
+            (self.site, self.kind, &self.choices, &self.withdrawn);
+        let mut errors = Vec::new();
+        for (&purpose, &granted) in choices {
+            if !site.shows(purpose) {
+                errors.push(FieldError::new(
+                    format!("choices.{purpose}"),
+                    "purpose_not_on_site",
+                    format!("site `{site}` does not show purpose `{purpose}`"),
+                ));
+            } else if purpose.is_locked() && !granted {
+                errors.push(FieldError::new(
+                    format!("choices.{purpose}"),
+                    "necessary_is_locked",
+                    "necessary processing cannot be refused",
+                ));
+            }
+        }
+        for &purpose in site.site().purposes {
+            if !choices.contains_key(&purpose) {
+                errors.push(FieldError::new(
+                    format!("choices.{purpose}"),
+                    "missing_purpose",
+                    format!("the state of purpose `{purpose}` is missing"),
+                ));
+            }
+        }
+        for &purpose in withdrawn {
+            if !site.shows(purpose) || purpose.is_locked() {
+                errors.push(FieldError::new(
+                    format!("withdrawn.{purpose}"),
+                    "withdrawn_not_optional_on_site",
+                    format!("`{purpose}` is not an optional purpose of site `{site}`"),
+                ));
+            } else if choices.get(&purpose) == Some(&true) {
+                errors.push(FieldError::new(
+                    format!("withdrawn.{purpose}"),
+                    "withdrawn_still_granted",
+                    format!("`{purpose}` is withdrawn but granted in the choices"),
+                ));
+            }
+        }
+        let optional = || choices.iter().filter(|(p, _)| !p.is_locked());
+        let consistent = match kind {
+            ConsentKind::AcceptAll => optional().all(|(_, &on)| on),
+            ConsentKind::RejectAll | ConsentKind::Expired => {
+                optional().all(|(_, &on)| !on) && withdrawn.is_empty()
+            }
+            ConsentKind::Withdraw => !withdrawn.is_empty(),
+            ConsentKind::Custom | ConsentKind::Gpc => true,
+        };
+        if !consistent {
             errors.push(FieldError::new(
-                format!("choices.{purpose}"),
-                "purpose_not_on_site",
-                format!("site `{site}` does not show purpose `{purpose}`"),
-            ));
-        } else if purpose.is_locked() && !granted {
-            errors.push(FieldError::new(
-                format!("choices.{purpose}"),
-                "necessary_is_locked",
-                "necessary processing cannot be refused",
+                "kind",
+                "kind_contradicts_choices",
+                format!(
+                    "kind `{}` contradicts the choices or the withdrawn purposes",
+                    kind.as_str()
+                ),
             ));
         }
+        errors
     }
-    for &purpose in site.site().purposes {
-        if !choices.contains_key(&purpose) {
-            errors.push(FieldError::new(
-                format!("choices.{purpose}"),
-                "missing_purpose",
-                format!("the state of purpose `{purpose}` is missing"),
-            ));
-        }
-    }
-    for &purpose in withdrawn {
-        if !site.shows(purpose) || purpose.is_locked() {
-            errors.push(FieldError::new(
-                format!("withdrawn.{purpose}"),
-                "withdrawn_not_optional_on_site",
-                format!("`{purpose}` is not an optional purpose of site `{site}`"),
-            ));
-        } else if choices.get(&purpose) == Some(&true) {
-            errors.push(FieldError::new(
-                format!("withdrawn.{purpose}"),
-                "withdrawn_still_granted",
-                format!("`{purpose}` is withdrawn but granted in the choices"),
-            ));
-        }
-    }
-    let optional = || choices.iter().filter(|(p, _)| !p.is_locked());
-    let consistent = match kind {
-        ConsentKind::AcceptAll => optional().all(|(_, &on)| on),
-        ConsentKind::RejectAll | ConsentKind::Expired => {
-            optional().all(|(_, &on)| !on) && withdrawn.is_empty()
-        }
-        ConsentKind::Withdraw => !withdrawn.is_empty(),
-        ConsentKind::Custom | ConsentKind::Gpc => true,
-    };
-    if !consistent {
-        errors.push(FieldError::new(
-            "kind",
-            "kind_contradicts_choices",
-            format!(
-                "kind `{}` contradicts the choices or the withdrawn purposes",
-                kind.as_str()
-            ),
-        ));
-    }
-    errors
 }
 
 /// Proof of one recorded consent event, as the server stored it.

@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 use uuid::Uuid;
 
-use crate::consent::{Withdrawn, uniform_choices, validate_choices};
+use crate::consent::{Withdrawn, uniform_choices};
 use crate::cookie::ConsentCookie;
 use crate::{
     ConsentChoices, ConsentKind, ConsentSource, Language, PurposeId, RecordConsent, SiteId,
@@ -114,8 +114,6 @@ pub struct Engine {
     current: Option<ConsentCookie>,
     identity: Option<String>,
     notice_hash: String,
-    /// The first layer is on screen.
-    banner_open: bool,
     /// The optional purposes were switched off for the browser's GPC signal.
     gpc_honoured: bool,
 }
@@ -132,13 +130,16 @@ impl Engine {
             current: None,
             identity: None,
             notice_hash: String::new(),
-            banner_open: false,
             gpc_honoured: false,
         }
     }
 
     pub fn site(&self) -> SiteId {
         self.site
+    }
+
+    pub fn language(&self) -> Language {
+        self.language
     }
 
     /// The choice that applies now; a stale stored choice is none.
@@ -153,8 +154,10 @@ impl Engine {
                 && self.current.as_ref().is_some_and(|c| c.allows(purpose)))
     }
 
+    /// The first layer asks while there is no choice, and stays to say that the GPC signal was
+    /// honoured.
     pub fn banner_open(&self) -> bool {
-        self.banner_open
+        self.current.is_none() || self.gpc_honoured
     }
 
     pub fn gpc_honoured(&self) -> bool {
@@ -180,12 +183,10 @@ impl Engine {
     /// Carries out `action` at `now` (Unix seconds) and returns the effects, in order. A choice
     /// that stopped being current since the last step expires first.
     pub fn step(&mut self, action: Action, now: i64, fresh: Fresh) -> Vec<Effect> {
-        let mut effects = match &self.current {
-            Some(current) if !current.is_current_for(self.site, now) => {
-                let stale = self.current.take();
-                self.expire(stale, now, fresh)
-            }
-            _ => Vec::new(),
+        let site = self.site;
+        let mut effects = match self.current.take_if(|c| !c.is_current_for(site, now)) {
+            Some(stale) => self.expire(stale, now, fresh),
+            None => Vec::new(),
         };
         effects.extend(self.act(action, now, fresh));
         effects
@@ -240,7 +241,6 @@ impl Engine {
             _ => (None, None),
         };
         self.current = current;
-        self.banner_open = self.current.is_none();
         let mut effects = vec![Effect::ConsentModeDefault {
             state: self.consent_mode(),
             wait_for_update: self.current.is_none(),
@@ -248,7 +248,7 @@ impl Engine {
         if self.current.is_some() {
             effects.push(Effect::Release(self.granted()));
         }
-        if stale.is_some() {
+        if let Some(stale) = stale {
             effects.extend(self.expire(stale, now, fresh));
         }
         if self.gpc && self.current.is_none() {
@@ -264,12 +264,8 @@ impl Engine {
 
     /// A choice that is no longer current becomes none: recorded once as `expired`, the cookie
     /// reduced to the subject id, the optional purposes' cookies and storage cleared.
-    fn expire(&mut self, stale: Option<ConsentCookie>, now: i64, fresh: Fresh) -> Vec<Effect> {
-        let Some(stale) = stale else {
-            return Vec::new();
-        };
-        self.current = None;
-        self.banner_open = true;
+    fn expire(&mut self, stale: ConsentCookie, now: i64, fresh: Fresh) -> Vec<Effect> {
+        self.gpc_honoured = false;
         let subject = stale.subject;
         let expiry = Fresh {
             key: fresh.expiry_key,
@@ -346,9 +342,6 @@ impl Engine {
         let changed = previous.as_ref().map(|p| &p.choices) != Some(&choices);
         self.current = Some(consent.clone());
         self.gpc_honoured = source == ConsentSource::Gpc;
-        if !self.gpc_honoured {
-            self.banner_open = false;
-        }
         let mut effects = vec![
             Effect::WriteCookie(consent),
             self.queue(kind, source, choices, withdrawn, subject, fresh),
@@ -382,7 +375,6 @@ impl Engine {
         let changed = self.current.as_ref().map(|c| &c.choices) != Some(&candidate.choices);
         self.subject = Some(subject);
         self.current = Some(candidate.clone());
-        self.banner_open = false;
         self.gpc_honoured = false;
         let mut effects = vec![Effect::WriteCookie(candidate)];
         effects.extend(self.applied(changed));
@@ -428,7 +420,6 @@ impl Engine {
         subject: SubjectId,
         fresh: Fresh,
     ) -> Effect {
-        debug_assert!(validate_choices(self.site, kind, &choices, &withdrawn).is_empty());
         let event = RecordConsent {
             idempotency_key: fresh.key,
             site: self.site,

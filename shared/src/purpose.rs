@@ -265,6 +265,8 @@ fn matches_any(patterns: &[&str], name: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn every_processor_comes_from_the_one_list_of_recipients_with_its_country() {
         for purpose in PurposeId::ALL {
@@ -283,8 +285,6 @@ mod tests {
             "Google Analytics (United States; transfer under the EU-U.S. Data Privacy Framework (adequacy decision))"
         );
     }
-
-    use super::*;
 
     #[test]
     fn ids_round_trip_through_text_and_json() {

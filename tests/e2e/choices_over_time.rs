@@ -2,7 +2,7 @@
 //! reaches the real server and stands in the ledger, a partial withdrawal included; a stale
 //! choice counts as none; a refused event is kept and reported, never dropped.
 
-use crate::helpers::{Browser, TestServer};
+use crate::helpers::{Browser, TestServer, visit};
 
 /// Moves the stored choice `days` into the past, as if the visitor came back that much later.
 const AGE_COOKIE: &str = "
@@ -12,55 +12,45 @@ const AGE_COOKIE: &str = "
 
 /// The kind, withdrawn purposes and choices of every ledger event, oldest first.
 fn ledger(server: &TestServer) -> Vec<(String, String, serde_json::Value)> {
-    let conn = rusqlite::Connection::open(&server.database).unwrap();
-    let mut statement = conn
-        .prepare("SELECT kind, withdrawn, choices FROM consent_events ORDER BY seq")
-        .unwrap();
-    statement
-        .query_map([], |r| {
-            let choices: String = r.get(2)?;
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                serde_json::from_str(&choices).unwrap(),
-            ))
-        })
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap()
+    let column = |name: &str| -> Vec<String> {
+        server.column(&format!("SELECT {name} FROM consent_events ORDER BY seq"))
+    };
+    let choices = column("choices")
+        .into_iter()
+        .map(|c| serde_json::from_str(&c).unwrap());
+    column("kind")
+        .into_iter()
+        .zip(column("withdrawn"))
+        .zip(choices)
+        .map(|((kind, withdrawn), choices)| (kind, withdrawn, choices))
+        .collect()
 }
 
-async fn open_preferences(browser: &Browser) {
-    browser.click("[data-vp=settings]").await;
+/// Opens the preferences with the button of `hook`: the settings button, or the first layer's.
+async fn open_preferences(browser: &Browser, hook: &str) {
+    browser.click(&format!("[data-vp={hook}]")).await;
     browser.widget_element("[data-vp=preferences]").await;
 }
 
 #[tokio::test]
 async fn every_kind_of_event_reaches_the_ledger_and_a_stale_choice_counts_as_none() {
-    let server = TestServer::start().await;
-    let browser = Browser::start(1280, 900).await;
-
     // GPC: the optional purposes start off, recorded as `gpc`.
-    browser
-        .client
-        .goto(&server.page("/test/gpc.html"))
-        .await
-        .unwrap();
+    let (server, browser) = visit("/test/gpc.html").await;
     browser.widget_element("[data-vp=gpc-honoured]").await;
     server.wait_for_events(1).await;
 
     // On the demo page, the choice holds; switching analytics on is a custom choice.
     browser.client.goto(&server.page("/")).await.unwrap();
-    open_preferences(&browser).await;
+    open_preferences(&browser, "settings").await;
     browser.click("[data-vp-toggle=analytics]").await;
     browser.click("[data-vp=save]").await;
     server.wait_for_events(2).await;
 
     // Everything on, then analytics withdrawn while the rest stays on.
-    open_preferences(&browser).await;
+    open_preferences(&browser, "settings").await;
     browser.click("[data-vp=preferences-accept-all]").await;
     server.wait_for_events(3).await;
-    open_preferences(&browser).await;
+    open_preferences(&browser, "settings").await;
     browser.click("[data-vp-toggle=analytics]").await;
     browser.click("[data-vp=save]").await;
     server.wait_for_events(4).await;
@@ -82,7 +72,7 @@ async fn every_kind_of_event_reaches_the_ledger_and_a_stale_choice_counts_as_non
     browser
         .run(&AGE_COOKIE.replace("arguments[0]", "400"))
         .await;
-    open_preferences(&browser).await;
+    open_preferences(&browser, "settings").await;
     browser.click("[data-vp=preferences-accept-all]").await;
     server.wait_for_events(5).await;
     browser
@@ -98,7 +88,7 @@ async fn every_kind_of_event_reaches_the_ledger_and_a_stale_choice_counts_as_non
         .await;
     assert_eq!(api, serde_json::json!([null, false, false, 0]));
     server.wait_for_events(6).await;
-    open_preferences_from_banner(&browser).await;
+    open_preferences(&browser, "open-preferences").await;
     let checked = browser
         .run(
             "const root = document.querySelector('#virtio-privacy').shadowRoot;
@@ -136,28 +126,14 @@ async fn every_kind_of_event_reaches_the_ledger_and_a_stale_choice_counts_as_non
         "only the withdrawal names withdrawn purposes: {events:?}"
     );
     // The subject id carried over the expiry: one browser, one subject.
-    let subjects: i64 = rusqlite::Connection::open(&server.database)
-        .unwrap()
-        .query_row(
-            "SELECT count(DISTINCT subject_id) FROM consent_events",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
-    assert_eq!(subjects, 1);
+    let subjects: Vec<i64> = server.column("SELECT count(DISTINCT subject_id) FROM consent_events");
+    assert_eq!(subjects, [1]);
     browser.close().await;
-}
-
-async fn open_preferences_from_banner(browser: &Browser) {
-    browser.click("[data-vp=open-preferences]").await;
-    browser.widget_element("[data-vp=preferences]").await;
 }
 
 #[tokio::test]
 async fn an_event_the_server_refuses_is_kept_reported_and_counted() {
-    let server = TestServer::start().await;
-    let browser = Browser::start(1280, 900).await;
-    browser.client.goto(&server.page("/")).await.unwrap();
+    let (server, browser) = visit("/").await;
     browser.click("[data-vp=reject-all]").await;
     server.wait_for_events(1).await;
     let receipt = browser

@@ -163,10 +163,13 @@ impl TestServer {
 
     /// The kinds of the ledger's events, oldest first, read from the database file.
     pub fn event_kinds(&self) -> Vec<String> {
+        self.column("SELECT kind FROM consent_events ORDER BY seq")
+    }
+
+    /// The first column of every row `sql` selects, read from the database file itself.
+    pub fn column<T: rusqlite::types::FromSql>(&self, sql: &str) -> Vec<T> {
         let conn = rusqlite::Connection::open(&self.database).unwrap();
-        let mut statement = conn
-            .prepare("SELECT kind FROM consent_events ORDER BY seq")
-            .unwrap();
+        let mut statement = conn.prepare(sql).unwrap();
         statement
             .query_map([], |r| r.get(0))
             .unwrap()
@@ -433,6 +436,14 @@ impl Browser {
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
+}
+
+/// A visit: the real server and a fresh 1280×900 browser on the host page at `path`.
+pub async fn visit(path: &str) -> (TestServer, Browser) {
+    let server = TestServer::start().await;
+    let browser = Browser::start(1280, 900).await;
+    browser.client.goto(&server.page(path)).await.unwrap();
+    (server, browser)
 }
 
 /// A first visit: the real server, a fresh browser of `width`×`height` on the demo page, and the

@@ -1,7 +1,7 @@
 //! Cross-device sync: two fresh browser profiles of one customer (the same identity token from
 //! the interface app) share a choice.
 
-use crate::helpers::{Browser, TestServer, customer_token};
+use crate::helpers::{Browser, TestServer, customer_token, first_visit};
 
 #[tokio::test]
 async fn two_profiles_with_the_same_identity_token_share_a_choice() {
@@ -16,13 +16,10 @@ async fn two_profiles_with_the_same_identity_token_share_a_choice() {
     laptop.click("[data-vp-toggle=analytics]").await;
     laptop.click("[data-vp=save]").await;
     server.wait_for_events(1).await;
-    let customer: Option<String> = rusqlite::Connection::open(&server.database)
-        .unwrap()
-        .query_row("SELECT customer FROM consent_events", [], |r| r.get(0))
-        .unwrap();
+    let customer: Vec<Option<String>> = server.column("SELECT customer FROM consent_events");
     assert_eq!(
-        customer.as_deref(),
-        Some("C-2024"),
+        customer,
+        [Some("C-2024".to_owned())],
         "the event is linked to the customer"
     );
     laptop.close().await;
@@ -59,10 +56,7 @@ async fn two_profiles_with_the_same_identity_token_share_a_choice() {
 /// fresh token and sends the waiting event with it.
 #[tokio::test]
 async fn an_event_whose_token_is_refused_waits_for_a_fresh_one_and_keeps_its_customer() {
-    let server = TestServer::start().await;
-    let browser = Browser::start(1280, 900).await;
-    browser.client.goto(&server.page("/")).await.unwrap();
-    browser.widget_element("[data-vp=banner]").await;
+    let (server, browser) = first_visit(1280, 900).await;
     browser
         .run(
             "window.vpExpired = 0;
@@ -96,10 +90,7 @@ async fn an_event_whose_token_is_refused_waits_for_a_fresh_one_and_keeps_its_cus
 
     browser.identify(&customer_token("C-3003")).await;
     server.wait_for_events(1).await;
-    let customer: Option<String> = rusqlite::Connection::open(&server.database)
-        .unwrap()
-        .query_row("SELECT customer FROM consent_events", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(customer.as_deref(), Some("C-3003"));
+    let customer: Vec<Option<String>> = server.column("SELECT customer FROM consent_events");
+    assert_eq!(customer, [Some("C-3003".to_owned())]);
     browser.close().await;
 }

@@ -2,7 +2,7 @@
 //! dialogs) and turns clicks into engine actions. What is on screen apart from consent (which
 //! dialog is open, how far the latest event got to the server) is the app's own reducer.
 
-use privacy_shared::api::{ApiClient, ApiError, Credentials, endpoints};
+use privacy_shared::api::ApiError;
 use privacy_shared::consent::uniform_choices;
 use privacy_shared::engine::Action as EngineAction;
 use privacy_shared::{ConsentChoices, ConsentSource, Language, SiteId};
@@ -107,27 +107,6 @@ fn deep_active_element() -> Option<web_sys::HtmlElement> {
     active.dyn_into().ok()
 }
 
-/// Fetches the customer's latest choice on `site` from any device and hands it to the engine,
-/// which adopts it when it is newer than this browser's and current.
-pub fn sync_identity(client: ApiClient, site: SiteId, token: String) {
-    wasm_bindgen_futures::spawn_local(async move {
-        let query = [("site", site.as_str())];
-        let Ok((_, me)) = client
-            .call::<endpoints::MeConsent>(&[], &query, None, Credentials::Identity(&token))
-            .await
-        else {
-            return;
-        };
-        if let Some(latest) = me.latest {
-            store::dispatch(EngineAction::Adopt {
-                choices: latest.choices,
-                policy_version: latest.policy_version,
-                recorded_at: latest.recorded_at.unix_timestamp(),
-            });
-        }
-    });
-}
-
 #[component]
 pub fn App(props: &AppProps) -> Html {
     let site = props.site;
@@ -137,7 +116,6 @@ pub fn App(props: &AppProps) -> Html {
         overlay: None,
         save: SaveState::Idle,
     });
-    let client = use_memo(props.api_base.clone(), |base| ApiClient::new(base.clone()));
     // The element that opened the dialog, to give focus back to.
     let opener = use_mut_ref(|| None::<web_sys::HtmlElement>);
 
@@ -167,19 +145,15 @@ pub fn App(props: &AppProps) -> Html {
     // the outbox, and a first-layer click the loader kept.
     {
         let ui = ui.clone();
-        let client = client.clone();
         let choose = choose.clone();
         let open_view = open_view.clone();
         let queued = props.queued;
         use_effect_with((), move |()| {
             control::connect(open_view.clone());
             let reports = ui.dispatcher();
-            outbox::configure(
-                (*client).clone(),
-                site,
-                language,
-                Callback::from(move |report| reports.dispatch(UiAction::SaveReport(report))),
-            );
+            outbox::on_report(Callback::from(move |report| {
+                reports.dispatch(UiAction::SaveReport(report))
+            }));
             outbox::spawn_flush();
             match queued {
                 Queued::AcceptAll => {
@@ -206,10 +180,9 @@ pub fn App(props: &AppProps) -> Html {
     // While a layer asks, fetch the notice hash the choice will be recorded against, so a click
     // does not wait for it. The banner itself never waits for the network.
     {
-        let client = client.clone();
         let asking = banner_open || ui.overlay == Some(View::Preferences);
         use_effect_with(asking, move |&asking| {
-            if asking {
+            if asking && let Some(client) = store::client() {
                 wasm_bindgen_futures::spawn_local(async move {
                     if let Ok(config) = client.site_config(site, language).await {
                         store::dispatch(EngineAction::NoticeHash(config.notice_hash));

@@ -9,8 +9,8 @@
 //!
 //! The receipt of the latest recorded event is kept (`vp_receipt`) for the visitor's proof.
 
-use privacy_shared::api::{ApiClient, ApiError, Credentials, endpoints};
-use privacy_shared::{ConsentReceipt, Language, RecordConsent, SiteId, identity};
+use privacy_shared::api::{ApiError, Credentials, endpoints};
+use privacy_shared::{ConsentReceipt, RecordConsent, identity};
 use serde::{Deserialize, Serialize};
 use std::cell::{Cell, RefCell};
 use wasm_bindgen::JsValue;
@@ -40,32 +40,18 @@ pub struct Refused {
     pub error: String,
 }
 
-/// Where the outbox sends, and who hears of each attempt.
-struct Config {
-    client: ApiClient,
-    site: SiteId,
-    language: Language,
-    report: Callback<Report>,
-}
-
 thread_local! {
-    static CONFIG: RefCell<Option<Config>> = const { RefCell::new(None) };
+    /// Who hears of each attempt (the widget's status line).
+    static REPORT: RefCell<Option<Callback<Report>>> = const { RefCell::new(None) };
     /// Whether a flush loop runs; one is enough.
     static FLUSHING: Cell<bool> = const { Cell::new(false) };
     /// The head event waits for a fresh identity token.
     static AWAITING_IDENTITY: Cell<bool> = const { Cell::new(false) };
 }
 
-/// Sets where events go (once, when the widget starts); `report` hears of every attempt.
-pub fn configure(client: ApiClient, site: SiteId, language: Language, report: Callback<Report>) {
-    CONFIG.with(|c| {
-        *c.borrow_mut() = Some(Config {
-            client,
-            site,
-            language,
-            report,
-        })
-    });
+/// `report` hears of every attempt from now on.
+pub fn on_report(report: Callback<Report>) {
+    REPORT.with(|r| *r.borrow_mut() = Some(report));
 }
 
 fn storage() -> Option<web_sys::Storage> {
@@ -157,12 +143,8 @@ pub fn spawn_flush() {
     wasm_bindgen_futures::spawn_local(flush());
 }
 
-fn config<T>(f: impl FnOnce(&Config) -> T) -> Option<T> {
-    CONFIG.with(|c| c.borrow().as_ref().map(f))
-}
-
 fn report(outcome: Report) {
-    if let Some(report) = config(|c| c.report.clone()) {
+    if let Some(report) = REPORT.with(|r| r.borrow().clone()) {
         report.emit(outcome);
     }
 }
@@ -170,7 +152,10 @@ fn report(outcome: Report) {
 /// Sends the waiting events in order until the queue is empty, waiting with backoff while the
 /// server cannot be reached.
 async fn flush() {
-    let Some((client, site, language)) = config(|c| (c.client.clone(), c.site, c.language)) else {
+    let (Some(client), Some((site, language))) = (
+        crate::store::client(),
+        crate::store::read(|e| (e.site(), e.language())),
+    ) else {
         return;
     };
     if FLUSHING.with(|f| f.replace(true)) {

@@ -1,8 +1,10 @@
-//! The one place the widget's consent state lives: the page's [`Engine`] from `shared`. Every
+//! The one place the widget's consent state lives: the page's [`Engine`] from `shared`, with the
+//! client of the privacy server it reports to. Every
 //! change goes through [`dispatch`], which steps the engine and hands its effects to
 //! [`crate::effects::run`]; components and `window.VirtioPrivacy` read the engine, and components
 //! re-render when it changes ([`use_engine`]).
 
+use privacy_shared::api::ApiClient;
 use privacy_shared::engine::{Action, Engine, Fresh};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -12,13 +14,21 @@ use crate::browser;
 
 thread_local! {
     static ENGINE: RefCell<Option<Engine>> = const { RefCell::new(None) };
+    static CLIENT: RefCell<Option<ApiClient>> = const { RefCell::new(None) };
     static LISTENERS: RefCell<Vec<(usize, Callback<()>)>> = const { RefCell::new(Vec::new()) };
     static NEXT_LISTENER: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
-/// Puts the page's engine in place (once, when the widget starts).
-pub fn install(engine: Engine) {
+/// Puts the page's engine and the privacy server's client in place (once, when the widget
+/// starts).
+pub fn install(engine: Engine, client: ApiClient) {
     ENGINE.with(|e| *e.borrow_mut() = Some(engine));
+    CLIENT.with(|c| *c.borrow_mut() = Some(client));
+}
+
+/// The privacy server's client; `None` before the widget started.
+pub fn client() -> Option<ApiClient> {
+    CLIENT.with(|c| c.borrow().clone())
 }
 
 /// Steps the engine with `action` now, carries out its effects, and tells the components.

@@ -1,17 +1,11 @@
 //! What the loader calls: [`start`], and the functions behind `window.VirtioPrivacy`.
 
-use privacy_shared::api::ApiClient;
+use privacy_shared::api::{ApiClient, Credentials, endpoints};
 use privacy_shared::engine::{Action, Engine};
 use privacy_shared::{Language, PurposeId, SiteId};
 
 use crate::{app, browser, components, control, enforce, outbox, store};
 use wasm_bindgen::prelude::*;
-
-thread_local! {
-    /// The page's site and privacy server, for [`set_identity`]'s sync.
-    static PAGE: std::cell::RefCell<Option<(SiteId, String)>> =
-        const { std::cell::RefCell::new(None) };
-}
 
 /// Starts the widget on the page: `site` is the embedding site's id, `lang` its `data-lang` (may
 /// be empty), `api_base` the privacy server's origin and `stylesheet` the URL of the widget's
@@ -31,12 +25,10 @@ pub fn start(
 ) -> Result<(), JsError> {
     let site: SiteId = site.parse()?;
     let language = browser::language(lang);
-    PAGE.with(|p| *p.borrow_mut() = Some((site, api_base.to_owned())));
-    store::install(Engine::new(
-        site,
-        language,
-        browser::global_privacy_control(),
-    ));
+    store::install(
+        Engine::new(site, language, browser::global_privacy_control()),
+        ApiClient::new(api_base.to_owned()),
+    );
     store::dispatch(Action::Start {
         stored: browser::read_consent_cookie(),
     });
@@ -131,8 +123,30 @@ pub fn grant(purpose: &str) {
 pub fn set_identity(token: &str) {
     store::dispatch(Action::Identify(Some(token.to_owned())));
     outbox::relink(token);
-    if let Some((site, api_base)) = PAGE.with(|p| p.borrow().clone()) {
-        app::sync_identity(ApiClient::new(api_base), site, token.to_owned());
-    }
+    sync_identity(token.to_owned());
     enforce::emit("identity", &JsValue::NULL);
+}
+
+/// Fetches the customer's latest choice on this site from any device and hands it to the engine,
+/// which adopts it when it is newer than this browser's and current.
+fn sync_identity(token: String) {
+    let (Some(client), Some(site)) = (store::client(), store::read(Engine::site)) else {
+        return;
+    };
+    wasm_bindgen_futures::spawn_local(async move {
+        let query = [("site", site.as_str())];
+        let Ok((_, me)) = client
+            .call::<endpoints::MeConsent>(&[], &query, None, Credentials::Identity(&token))
+            .await
+        else {
+            return;
+        };
+        if let Some(latest) = me.latest {
+            store::dispatch(Action::Adopt {
+                choices: latest.choices,
+                policy_version: latest.policy_version,
+                recorded_at: latest.recorded_at.unix_timestamp(),
+            });
+        }
+    });
 }

@@ -174,7 +174,10 @@ async fn a_stale_stored_choice_asks_again() {
 
 /// The page's engine, started from `stored` as the widget's `start` does.
 fn start_engine(stored: Option<ConsentCookie>) {
-    store::install(Engine::new(site(), Language::Nl, false));
+    store::install(
+        Engine::new(site(), Language::Nl, false),
+        privacy_shared::api::ApiClient::new(String::new()),
+    );
     store::dispatch(Action::Start { stored });
 }
 
