@@ -210,6 +210,18 @@ impl PurposeId {
         }
     }
 
+    /// What this purpose keeps in the browser, as the preferences list it: the cookie names, then
+    /// the Web Storage keys, each once.
+    pub fn browser_names(self) -> Vec<&'static str> {
+        let mut names: Vec<&'static str> = Vec::new();
+        for &name in self.cookies().iter().chain(self.storage_keys()) {
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+        names
+    }
+
     /// Whether a cookie called `name` belongs to this purpose.
     pub fn owns_cookie(self, name: &str) -> bool {
         matches_any(self.cookies(), name)
@@ -266,6 +278,15 @@ fn matches_any(patterns: &[&str], name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_names_a_purpose_keeps_in_the_browser_are_listed_once() {
+        assert_eq!(
+            PurposeId::Analytics.browser_names(),
+            ["_ga", "_ga_*", "_gid", "_gat*", "_ga*"]
+        );
+        assert_eq!(PurposeId::Necessary.browser_names(), ["vp_consent"]);
+    }
 
     #[test]
     fn every_processor_comes_from_the_one_list_of_recipients_with_its_country() {

@@ -98,7 +98,7 @@ pub fn Preferences(props: &PreferencesProps) -> Html {
                                     <p class="vp-meta">{ t.always_on }</p>
                                 }
                                 <p class="vp-meta" data-vp-processors={purpose.as_str()}>{ format!("{}: {}", t.processors, purpose.processors(language).join("; ")) }</p>
-                                <p class="vp-meta" data-vp-cookies={purpose.as_str()}>{ format!("{}: {}", t.cookie_names, purpose.cookies().iter().chain(purpose.storage_keys()).copied().collect::<Vec<_>>().join(", ")) }</p>
+                                <p class="vp-meta" data-vp-cookies={purpose.as_str()}>{ format!("{}: {}", t.cookie_names, purpose.browser_names().join(", ")) }</p>
                                 if let Some(retention) = purpose.retention() {
                                     <p class="vp-meta">{ format!("{}: {}", t.retention, retention.get(language)) }</p>
                                 }
