@@ -90,6 +90,9 @@ impl Reducible for UiState {
                 next.overlay = None;
                 next.save = SaveState::Saving;
             }
+            // The status line speaks of the visitor's own choices, not of events the widget
+            // sends by itself before any (a recorded expiry, a queue left by an earlier page).
+            UiAction::SaveReport(_) if self.save == SaveState::Idle => {}
             UiAction::SaveReport(Ok(())) => next.save = SaveState::Saved,
             UiAction::SaveReport(Err(e)) => next.save = SaveState::Failed(e),
         }
