@@ -61,6 +61,18 @@ async fn axe_finds_no_violations_in_the_banner_or_the_preferences_dialog() {
         "with the settings button: {found:#}"
     );
 
+    // The dialog again, now with the proof of the choice and its receipt.
+    browser.click("[data-vp=settings]").await;
+    browser.widget_element("[data-vp=receipt-download]").await;
+    let found = violations(&browser, &axe).await;
+    assert_eq!(
+        found,
+        serde_json::json!([]),
+        "with the proof of a choice: {found:#}"
+    );
+    browser.press(crate::helpers::keys::ESCAPE).await;
+    browser.wait_for_dialog_closed().await;
+
     // The check sees into the widget's shadow root: a nameless button there is found.
     browser
         .run(

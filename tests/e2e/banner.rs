@@ -141,12 +141,7 @@ async fn rejecting_all_records_a_reject_event_with_every_optional_purpose_off() 
     let server = TestServer::start().await;
     let browser = Browser::start(1280, 900).await;
     browser.client.goto(&server.page("/")).await.unwrap();
-    browser
-        .widget_element("[data-vp=reject-all]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    browser.click("[data-vp=reject-all]").await;
     let cookie = stored_cookie(&browser).await;
     assert!(cookie.allows(PurposeId::Necessary));
     assert!(

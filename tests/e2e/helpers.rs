@@ -356,6 +356,17 @@ impl Browser {
         .await;
     }
 
+    /// Lets the browser save downloads into a fresh folder, which it returns.
+    pub async fn allow_downloads(&self) -> tempfile::TempDir {
+        let folder = tempfile::tempdir().unwrap();
+        self.devtools(
+            "Browser.setDownloadBehavior",
+            serde_json::json!({ "behavior": "allow", "downloadPath": folder.path() }),
+        )
+        .await;
+        folder
+    }
+
     /// Runs a Chrome DevTools Protocol command, such as `Network.emulateNetworkConditions`.
     pub async fn devtools(&self, cmd: &'static str, params: serde_json::Value) {
         self.client
@@ -436,6 +447,20 @@ impl Browser {
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
+}
+
+/// The content of the file at `path` once a download has finished writing it.
+pub async fn downloaded(path: &Path) -> String {
+    let started = Instant::now();
+    while !path.exists() {
+        assert!(
+            started.elapsed() < PATIENCE,
+            "{} was never downloaded",
+            path.display()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    std::fs::read_to_string(path).unwrap()
 }
 
 /// A visit: the real server and a fresh 1280×900 browser on the host page at `path`.

@@ -2,7 +2,7 @@
 //! nothing, focus moves in, stays in and returns to the opener, and a saved choice is recorded
 //! once with exactly the purposes switched on.
 
-use crate::helpers::{Browser, TestServer, first_visit, keys};
+use crate::helpers::{Browser, TestServer, downloaded, first_visit, keys};
 
 const TOGGLES: &str = "
     const root = document.querySelector('#virtio-privacy').shadowRoot;
@@ -184,5 +184,38 @@ async fn the_first_layer_links_to_the_policy_and_every_purpose_names_its_process
     );
     assert!(text("[data-vp-cookies=analytics]").await.contains("_ga"));
     assert_eq!(server.count_events(), 0, "reading records nothing");
+    browser.close().await;
+}
+
+/// Proof for the visitor: the preferences show when the current choice was made and, once the
+/// server recorded it, its event id and notice hash, with the receipt to download as JSON.
+#[tokio::test]
+async fn the_preferences_show_the_current_choice_with_its_receipt_to_download() {
+    let (server, browser) = first_visit(1280, 900).await;
+    browser.click("[data-vp=accept-all]").await;
+    server.wait_for_events(1).await;
+    let event_id: Vec<String> = server.column("SELECT event_id FROM consent_events");
+    let hash: Vec<String> = server.column("SELECT hash FROM consent_events");
+    browser.click("[data-vp=settings]").await;
+    let proof = browser.widget_element("[data-vp=receipt]").await;
+    let text = proof.text().await.unwrap();
+    assert!(text.contains(&event_id[0]), "{text}");
+    assert!(
+        browser
+            .widget_element("[data-vp=proof]")
+            .await
+            .text()
+            .await
+            .unwrap()
+            .contains("Je huidige keuze is van")
+    );
+    let downloads = browser.allow_downloads().await;
+    browser.click("[data-vp=receipt-download]").await;
+    let name = format!("virtio-privacy-receipt-{}.json", event_id[0]);
+    let receipt: serde_json::Value =
+        serde_json::from_str(&downloaded(&downloads.path().join(&name)).await).unwrap();
+    assert_eq!(receipt["event_id"], event_id[0].as_str());
+    assert_eq!(receipt["hash"], hash[0].as_str());
+    assert_eq!(receipt["kind"], "accept_all");
     browser.close().await;
 }

@@ -6,7 +6,7 @@ use privacy_shared::Language;
 use privacy_shared::policy::{self, CURRENT_VERSION};
 
 use crate::accessibility::{axe_source, violations};
-use crate::helpers::{Browser, TestServer, customer_token};
+use crate::helpers::{Browser, TestServer, customer_token, downloaded};
 
 const POLICY: &str = "[data-virtio-privacy=policy]";
 const RIGHTS: &str = "[data-virtio-privacy=rights]";
@@ -358,23 +358,13 @@ async fn a_completed_access_request_shows_its_answer_and_its_files_download() {
     );
 
     // A click downloads the file, with the officer's content.
-    let downloads = tempfile::tempdir().unwrap();
-    browser
-        .devtools(
-            "Browser.setDownloadBehavior",
-            serde_json::json!({ "behavior": "allow", "downloadPath": downloads.path() }),
-        )
-        .await;
+    let downloads = browser.allow_downloads().await;
     press(
         &browser,
         &format!("{item} [data-vp=history-downloads] a[download='facturen.txt']"),
     )
     .await;
     let file = downloads.path().join("facturen.txt");
-    let started = std::time::Instant::now();
-    while !file.exists() && started.elapsed().as_secs() < 15 {
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    assert_eq!(std::fs::read_to_string(&file).unwrap(), "factuur 2024-001");
+    assert_eq!(downloaded(&file).await, "factuur 2024-001");
     browser.close().await;
 }

@@ -137,6 +137,27 @@ pub fn write_consent_cookie(consent: &ConsentCookie) {
     }
 }
 
+/// An object URL holding `bytes` as `content_type`, for a link that downloads them.
+pub fn object_url(bytes: &[u8], content_type: &str) -> Option<String> {
+    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(content_type);
+    web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options)
+        .and_then(|blob| web_sys::Url::create_object_url_with_blob(&blob))
+        .ok()
+}
+
+/// A moment (Unix seconds) as the person's local date and time, in `language`.
+pub fn local_date_time(seconds: i64, language: Language) -> String {
+    let locale = match language {
+        Language::Nl => "nl-NL",
+        Language::En => "en-GB",
+    };
+    js_sys::Date::new(&JsValue::from_f64(seconds as f64 * 1000.0))
+        .to_locale_string(locale, &JsValue::UNDEFINED)
+        .into()
+}
+
 /// `navigator.globalPrivacyControl === true`.
 pub fn global_privacy_control() -> bool {
     web_sys::window()

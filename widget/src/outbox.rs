@@ -212,6 +212,7 @@ async fn flush() {
 fn keep_receipt(receipt: &ConsentReceipt) {
     if let (Some(storage), Ok(json)) = (storage(), serde_json::to_string(receipt)) {
         let _ = storage.set_item(RECEIPT_KEY, &json);
+        crate::store::notify();
     }
 }
 

@@ -4,6 +4,7 @@
 //! [`crate::effects::run`]; components and `window.VirtioPrivacy` read the engine, and components
 //! re-render when it changes ([`use_engine`]).
 
+use privacy_shared::ConsentReceipt;
 use privacy_shared::api::ApiClient;
 use privacy_shared::engine::{Action, Engine, Fresh};
 use std::cell::RefCell;
@@ -45,11 +46,16 @@ pub fn dispatch(action: Action) {
     });
     if let Some(effects) = effects {
         crate::effects::run(effects);
-        let listeners: Vec<Callback<()>> =
-            LISTENERS.with(|l| l.borrow().iter().map(|(_, c)| c.clone()).collect());
-        for listener in listeners {
-            listener.emit(());
-        }
+        notify();
+    }
+}
+
+/// Tells the components that what they show changed (the engine, or a receipt that arrived).
+pub fn notify() {
+    let listeners: Vec<Callback<()>> =
+        LISTENERS.with(|l| l.borrow().iter().map(|(_, c)| c.clone()).collect());
+    for listener in listeners {
+        listener.emit(());
     }
 }
 
@@ -76,13 +82,24 @@ impl Drop for Unsubscribe {
 /// The engine as it is now, re-rendering the component after every change.
 #[hook]
 pub fn use_engine() -> Option<Rc<Engine>> {
-    let snapshot = use_state(|| read(Clone::clone).map(Rc::new));
+    use_subscription(|| read(Clone::clone).map(Rc::new))
+}
+
+/// The receipt of the latest event the server recorded from this browser, re-rendering the
+/// component when another arrives.
+#[hook]
+pub fn use_receipt() -> Option<Rc<ConsentReceipt>> {
+    use_subscription(|| crate::outbox::latest_receipt().map(Rc::new))
+}
+
+/// `read()` now and again after every [`notify`].
+#[hook]
+fn use_subscription<T: Clone + PartialEq + 'static>(read: fn() -> T) -> T {
+    let snapshot = use_state(read);
     {
         let snapshot = snapshot.clone();
         use_effect_with((), move |()| {
-            let guard = subscribe(Callback::from(move |()| {
-                snapshot.set(read(Clone::clone).map(Rc::new));
-            }));
+            let guard = subscribe(Callback::from(move |()| snapshot.set(read())));
             move || drop(guard)
         });
     }

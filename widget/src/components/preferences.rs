@@ -3,7 +3,8 @@
 //! reject-all; in a [`Modal`] (closing or Escape records nothing) or inline in the page.
 
 use privacy_shared::cookie::ConsentCookie;
-use privacy_shared::{ConsentChoices, Language, PurposeId, SiteId};
+use privacy_shared::{ConsentChoices, ConsentReceipt, Language, PurposeId, SiteId};
+use std::rc::Rc;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
@@ -69,10 +70,14 @@ pub fn Preferences(props: &PreferencesProps) -> Html {
         Callback::from(move |_: MouseEvent| ondecide.emit((*choices).clone()))
     };
     let language = props.language;
+    let receipt = crate::store::use_receipt();
 
     let body = html! {
         <>
             <p>{ t.preferences_intro }</p>
+            if let Some(consent) = &props.consent {
+                <Proof {language} consent={consent.clone()} {receipt} />
+            }
             if let Some(onpolicy) = &props.onpolicy {
                 <button type="button" class="vp-link" data-vp="open-policy" onclick={onpolicy.reform(|_: MouseEvent| ())}>
                     { t.read_policy }
@@ -127,6 +132,58 @@ pub fn Preferences(props: &PreferencesProps) -> Html {
                 { body }
             </Modal>
         }
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct ProofProps {
+    language: Language,
+    consent: ConsentCookie,
+    receipt: Option<Rc<ConsentReceipt>>,
+}
+
+/// The date of the current choice and, once the server recorded it, its receipt: the event id,
+/// the notice hash and a download of the receipt as JSON.
+#[component]
+fn Proof(props: &ProofProps) -> Html {
+    let t = texts(props.language);
+    // The receipt proves this choice when it is of this browser and of these very choices.
+    let receipt = props
+        .receipt
+        .clone()
+        .filter(|r| r.subject == props.consent.subject && r.choices == props.consent.choices);
+    let download = use_memo(receipt.clone(), |receipt| {
+        let receipt = receipt.as_ref()?;
+        let json = serde_json::to_vec_pretty(&**receipt).ok()?;
+        let url = crate::browser::object_url(&json, "application/json")?;
+        Some((
+            url,
+            format!("virtio-privacy-receipt-{}.json", receipt.event_id),
+        ))
+    });
+    let given = crate::browser::local_date_time(props.consent.given_at, props.language);
+    html! {
+        <div class="vp-proof" data-vp="proof">
+            <p class="vp-meta">{ format!("{} {given}.", t.current_choice) }</p>
+            {
+                match (&receipt, &*download) {
+                    (Some(receipt), Some((url, name))) => html! {
+                        <>
+                            <p class="vp-meta" data-vp="receipt">
+                                { format!("{}: {} {}, {} {}.", t.proof, t.proof_event, receipt.event_id,
+                                    t.proof_notice, receipt.notice_hash) }
+                            </p>
+                            <p class="vp-meta">
+                                <a class="vp-link" data-vp="receipt-download" href={url.clone()} download={name.clone()}>
+                                    { t.proof_download }
+                                </a>
+                            </p>
+                        </>
+                    },
+                    _ => html! { <p class="vp-meta" data-vp="receipt-pending">{ t.proof_pending }</p> },
+                }
+            }
+        </div>
     }
 }
 

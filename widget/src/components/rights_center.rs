@@ -408,12 +408,7 @@ async fn download_answer(
         else {
             continue;
         };
-        let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes.as_slice()));
-        let options = web_sys::BlobPropertyBag::new();
-        options.set_type(&file.content_type);
-        let url = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options)
-            .and_then(|blob| web_sys::Url::create_object_url_with_blob(&blob));
-        if let Ok(url) = url {
+        if let Some(url) = browser::object_url(&bytes, &file.content_type) {
             downloads.push(Download {
                 name: file.name,
                 url,
