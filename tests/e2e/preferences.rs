@@ -219,3 +219,26 @@ async fn the_preferences_show_the_current_choice_with_its_receipt_to_download() 
     assert_eq!(receipt["kind"], "accept_all");
     browser.close().await;
 }
+
+/// The proof's event id and notice hash are long unbroken words: at 320 px they wrap, and the
+/// dialog does not scroll sideways.
+#[tokio::test]
+async fn the_proof_of_a_choice_reflows_at_320_pixels_wide() {
+    let (server, browser) = first_visit(320, 640).await;
+    browser.click("[data-vp=accept-all]").await;
+    server.wait_for_events(1).await;
+    browser.click("[data-vp=settings]").await;
+    browser.widget_element("[data-vp=receipt]").await;
+    let widths = browser
+        .run(
+            "const dialog = document.querySelector('#virtio-privacy').shadowRoot
+                 .querySelector('[data-vp=preferences]');
+             return [dialog.scrollWidth, dialog.clientWidth];",
+        )
+        .await;
+    assert!(
+        widths[0].as_u64() <= widths[1].as_u64(),
+        "the dialog overflows sideways: {widths}"
+    );
+    browser.close().await;
+}
