@@ -2,7 +2,7 @@
 //! reaches the real server and stands in the ledger, a partial withdrawal included; a stale
 //! choice counts as none; a refused event is kept and reported, never dropped.
 
-use crate::helpers::{Browser, TestServer, visit};
+use crate::helpers::{Browser, TestServer, first_visit, visit};
 
 /// Moves the stored choice `days` into the past, as if the visitor came back that much later.
 const AGE_COOKIE: &str = "
@@ -202,5 +202,34 @@ async fn an_event_the_server_refuses_is_kept_reported_and_counted() {
         "{metrics}"
     );
     assert_eq!(server.event_kinds(), ["reject_all", "accept_all"]);
+    browser.close().await;
+}
+
+/// A page left open past the moment its choice turns twelve months old asks again by itself:
+/// the banner comes back and nothing counts as consent any more.
+#[tokio::test]
+async fn a_choice_that_expires_while_the_page_is_open_asks_again() {
+    let (server, browser) = first_visit(1280, 900).await;
+    browser.click("[data-vp=accept-all]").await;
+    server.wait_for_events(1).await;
+    // The same choice, made twelve months ago less six seconds.
+    browser
+        .run(
+            "const v = document.cookie.split('; ').find(c => c.startsWith('vp_consent=')).slice(11).split('.');
+             v[3] = String(Math.floor(Date.now() / 1000) - 365 * 86400 + 6);
+             document.cookie = 'vp_consent=' + v.join('.') + '; Path=/; Max-Age=31536000';",
+        )
+        .await;
+    browser.client.refresh().await.unwrap();
+    browser.widget_element("[data-vp=settings]").await;
+    browser.widget_element("[data-vp=banner]").await;
+    assert_eq!(
+        browser
+            .run("return [VirtioPrivacy.consent(), VirtioPrivacy.has('analytics')];")
+            .await,
+        serde_json::json!([null, false])
+    );
+    server.wait_for_events(2).await;
+    assert_eq!(server.event_kinds(), ["accept_all", "expired"]);
     browser.close().await;
 }

@@ -16,6 +16,8 @@ use crate::browser;
 thread_local! {
     static ENGINE: RefCell<Option<Engine>> = const { RefCell::new(None) };
     static CLIENT: RefCell<Option<ApiClient>> = const { RefCell::new(None) };
+    /// Wakes the engine when the current choice stops being current.
+    static EXPIRY: RefCell<Option<gloo_timers::callback::Timeout>> = const { RefCell::new(None) };
     static LISTENERS: RefCell<Vec<(usize, Callback<()>)>> = const { RefCell::new(Vec::new()) };
     static NEXT_LISTENER: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
@@ -46,8 +48,28 @@ pub fn dispatch(action: Action) {
     });
     if let Some(effects) = effects {
         crate::effects::run(effects);
+        schedule_expiry();
         notify();
     }
+}
+
+/// The longest wait a browser timer takes (about 24.8 days); a later expiry is met at a later
+/// action or page load, which check it too.
+const LONGEST_TIMER_MS: i64 = i32::MAX as i64;
+
+/// Sets a timer for the moment the current choice stops being current, so a page left open
+/// past it asks again without waiting for an action.
+fn schedule_expiry() {
+    let remaining = read(|e| {
+        e.current().map(|c| {
+            (c.given_at + privacy_shared::cookie::MAX_AGE_SECONDS - browser::now_seconds()) * 1000
+        })
+    })
+    .flatten();
+    let timer = remaining.filter(|&ms| ms < LONGEST_TIMER_MS).map(|ms| {
+        gloo_timers::callback::Timeout::new(ms.max(0) as u32 + 1_000, || dispatch(Action::Tick))
+    });
+    EXPIRY.with(|t| *t.borrow_mut() = timer);
 }
 
 /// Tells the components that what they show changed (the engine, or a receipt that arrived).
