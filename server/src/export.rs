@@ -42,20 +42,20 @@ fn optional(value: Option<&(impl ToString + ?Sized)>) -> String {
 
 #[rustfmt::skip]
 const CONSENT_FIELDS: &[Field<ConsentReceipt>] = &[
-    Field { name: "event_id", nl: "Nummer van de toestemmingsgebeurtenis", en: "Number of the consent event", value: |e| e.event_id.to_string() },
-    Field { name: "recorded_at", nl: "Moment waarop de keuze is vastgelegd (UTC)", en: "When the choice was recorded (UTC)", value: |e| time(e.recorded_at) },
-    Field { name: "site", nl: "Website waarop de keuze is gemaakt", en: "Website on which the choice was made", value: |e| e.site.to_string() },
-    Field { name: "subject", nl: "Willekeurig nummer van de browser (geen naam of IP-adres)", en: "Random number of the browser (no name or IP address)", value: |e| e.subject.to_string() },
-    Field { name: "customer", nl: "Klantnummer, als je was ingelogd", en: "Customer number, if you were logged in", value: |e| optional(e.customer.as_ref().map(AsRef::<str>::as_ref)) },
-    Field { name: "kind", nl: "Soort keuze (alles accepteren, alles weigeren, eigen keuze, intrekking, GPC)", en: "Kind of choice (accept all, reject all, custom, withdrawal, GPC)", value: |e| json_text(&e.kind) },
-    Field { name: "source", nl: "Waar de keuze is gemaakt (banner, voorkeuren, API)", en: "Where the choice was made (banner, preferences, API)", value: |e| json_text(&e.source) },
-    Field { name: "choices", nl: "Per doel: toestemming gegeven (true) of niet (false)", en: "Per purpose: consent given (true) or not (false)", value: |e| json_text(&e.choices) },
-    Field { name: "policy_version", nl: "Versie van de privacyverklaring die je zag", en: "Version of the privacy statement you were shown", value: |e| e.policy_version.clone() },
-    Field { name: "language", nl: "Taal waarin je de tekst zag", en: "Language in which you saw the text", value: |e| e.language.as_str().to_owned() },
-    Field { name: "notice_hash", nl: "Vingerafdruk (SHA-256) van de getoonde tekst", en: "Fingerprint (SHA-256) of the text shown", value: |e| e.notice_hash.clone() },
-    Field { name: "withdrawn", nl: "Doelen waarvoor je met deze keuze je toestemming introk", en: "Purposes for which this choice withdrew your consent", value: |e| json_text(&e.withdrawn) },
-    Field { name: "gpc", nl: "Of je browser Global Privacy Control meestuurde", en: "Whether your browser sent Global Privacy Control", value: |e| e.gpc.to_string() },
-    Field { name: "expires_at", nl: "Na dit moment vragen we opnieuw", en: "After this moment we ask again", value: |e| time(e.expires_at) },
+    Field { name: "event_id", nl: "Nummer van de toestemmingsgebeurtenis", en: "Number of the consent event", value: |e| e.event.event_id.to_string() },
+    Field { name: "recorded_at", nl: "Moment waarop de keuze is vastgelegd (UTC)", en: "When the choice was recorded (UTC)", value: |e| time(e.event.recorded_at) },
+    Field { name: "site", nl: "Website waarop de keuze is gemaakt", en: "Website on which the choice was made", value: |e| e.event.decision.site.to_string() },
+    Field { name: "subject", nl: "Willekeurig nummer van de browser (geen naam of IP-adres)", en: "Random number of the browser (no name or IP address)", value: |e| e.event.subject.to_string() },
+    Field { name: "customer", nl: "Klantnummer, als je was ingelogd", en: "Customer number, if you were logged in", value: |e| optional(e.event.customer.as_ref().map(AsRef::<str>::as_ref)) },
+    Field { name: "kind", nl: "Soort keuze (alles accepteren, alles weigeren, eigen keuze, intrekking, GPC)", en: "Kind of choice (accept all, reject all, custom, withdrawal, GPC)", value: |e| json_text(&e.event.decision.kind) },
+    Field { name: "source", nl: "Waar de keuze is gemaakt (banner, voorkeuren, API)", en: "Where the choice was made (banner, preferences, API)", value: |e| json_text(&e.event.decision.source) },
+    Field { name: "choices", nl: "Per doel: toestemming gegeven (true) of niet (false)", en: "Per purpose: consent given (true) or not (false)", value: |e| json_text(&e.event.decision.choices) },
+    Field { name: "policy_version", nl: "Versie van de privacyverklaring die je zag", en: "Version of the privacy statement you were shown", value: |e| e.event.decision.policy_version.clone() },
+    Field { name: "language", nl: "Taal waarin je de tekst zag", en: "Language in which you saw the text", value: |e| e.event.decision.language.as_str().to_owned() },
+    Field { name: "notice_hash", nl: "Vingerafdruk (SHA-256) van de getoonde tekst", en: "Fingerprint (SHA-256) of the text shown", value: |e| e.event.decision.notice_hash.clone() },
+    Field { name: "withdrawn", nl: "Doelen waarvoor je met deze keuze je toestemming introk", en: "Purposes for which this choice withdrew your consent", value: |e| json_text(&e.event.decision.withdrawn) },
+    Field { name: "gpc", nl: "Of je browser Global Privacy Control meestuurde", en: "Whether your browser sent Global Privacy Control", value: |e| e.event.decision.gpc.to_string() },
+    Field { name: "expires_at", nl: "Na dit moment vragen we opnieuw", en: "After this moment we ask again", value: |e| time(e.event.expires_at) },
     Field { name: "hash", nl: "Vingerafdruk van deze gebeurtenis in de keten van bewijs", en: "Fingerprint of this event in the chain of proof", value: |e| e.hash.clone() },
 ];
 
@@ -233,6 +233,43 @@ mod tests {
             .chain(REQUEST_FIELDS.iter().map(|f| (f.name, f.nl, f.en)))
         {
             assert!(!nl.is_empty() && !en.is_empty() && nl != en, "{name}");
+        }
+    }
+
+    /// A field added to the consent decision or event reaches a person's export: the export
+    /// describes every field a receipt carries, except `prev_hash`, the previous event's hash.
+    #[test]
+    fn the_export_holds_every_field_of_a_consent_receipt() {
+        use privacy_shared::{
+            ConsentDecision, ConsentEvent, ConsentKind, ConsentSource, SubjectId,
+        };
+        let site = "virtio-nl".parse().unwrap();
+        let mut decision = ConsentDecision::uniform(
+            site,
+            ConsentKind::Withdraw,
+            ConsentSource::Banner,
+            Language::Nl,
+        );
+        decision.withdrawn = [privacy_shared::PurposeId::Analytics].into();
+        let receipt = ConsentReceipt {
+            event: ConsentEvent {
+                event_id: uuid::Uuid::from_u128(1),
+                recorded_at: OffsetDateTime::UNIX_EPOCH,
+                subject: SubjectId::from_random_bytes([1; 16]),
+                customer: None,
+                decision,
+                expires_at: OffsetDateTime::UNIX_EPOCH,
+            },
+            prev_hash: "0".repeat(64),
+            hash: "1".repeat(64),
+        };
+        let json = serde_json::to_value(&receipt).unwrap();
+        let exported: Vec<&str> = CONSENT_FIELDS.iter().map(|f| f.name).collect();
+        for name in json.as_object().unwrap().keys() {
+            assert!(
+                exported.contains(&name.as_str()) || name == "prev_hash",
+                "`{name}` is not in the export"
+            );
         }
     }
 }

@@ -130,15 +130,14 @@ pub fn uniform_choices(site: SiteId, granted: bool) -> ConsentChoices {
         .collect()
 }
 
-/// The body of `POST /api/v1/consents`: one change of a subject's consent.
+/// One decision about a site's purposes, with the notice it was made under: the fields every
+/// consent message carries. Declared once and flattened into the request
+/// ([`RecordConsent`], [`crate::wire::PutMeConsent`]), the recorded [`ConsentEvent`] with its
+/// [`ConsentReceipt`], and the server's stored event whose canonical form the ledger hashes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
-pub struct RecordConsent {
-    /// Chosen by the client; a retry with the same key returns the first receipt.
-    pub idempotency_key: Uuid,
+pub struct ConsentDecision {
     pub site: SiteId,
-    pub subject: SubjectId,
     pub kind: ConsentKind,
     pub source: ConsentSource,
     /// The state of every purpose the site shows.
@@ -151,11 +150,23 @@ pub struct RecordConsent {
     /// Whether the browser sent a Global Privacy Control signal.
     #[serde(default)]
     pub gpc: bool,
-    /// The purposes this event takes back (consent given before, refused now); required for
+    /// The purposes this decision takes back (consent given before, refused now); required for
     /// `withdraw`, where the other purposes keep the state they had.
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     #[cfg_attr(feature = "openapi", schema(inline))]
     pub withdrawn: Withdrawn,
+}
+
+/// The body of `POST /api/v1/consents`: one change of a subject's consent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RecordConsent {
+    /// Chosen by the client; a retry with the same key returns the first receipt.
+    pub idempotency_key: Uuid,
+    pub subject: SubjectId,
+    #[serde(flatten)]
+    pub decision: ConsentDecision,
 }
 
 impl RecordConsent {
@@ -163,6 +174,38 @@ impl RecordConsent {
     /// `necessary` is on, the kind agrees with the choices and the withdrawn purposes, and the
     /// policy version is published. The server runs this before storing; the widget's events are
     /// built only by [`crate::engine`], whose property test proves they all pass it.
+    pub fn validate(&self) -> Result<(), Vec<FieldError>> {
+        self.decision.validate()
+    }
+}
+
+impl ConsentDecision {
+    /// A decision of `kind` with every purpose of `site` granted (accept all) or every optional one
+    /// refused (any other kind), made under the current policy in `language`, without GPC: what
+    /// an API client such as the interface app's settings sends for its `source`.
+    pub fn uniform(
+        site: SiteId,
+        kind: ConsentKind,
+        source: ConsentSource,
+        language: Language,
+    ) -> Self {
+        let policy_version = policy::CURRENT_VERSION;
+        Self {
+            site,
+            kind,
+            source,
+            choices: uniform_choices(site, kind == ConsentKind::AcceptAll),
+            policy_version: policy_version.into(),
+            language,
+            notice_hash: policy::notice_hash(policy_version, language)
+                .unwrap_or_default()
+                .into(),
+            gpc: false,
+            withdrawn: Withdrawn::new(),
+        }
+    }
+
+    /// See [`RecordConsent::validate`].
     pub fn validate(&self) -> Result<(), Vec<FieldError>> {
         let mut errors = self.choice_errors();
         if !policy::is_known_version(&self.policy_version) {
@@ -254,32 +297,29 @@ impl RecordConsent {
     }
 }
 
-/// Proof of one recorded consent event, as the server stored it.
+/// One consent event as the ledger recorded it: the decision, whose it is, and when.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct ConsentReceipt {
+pub struct ConsentEvent {
     pub event_id: Uuid,
     #[serde(with = "time::serde::rfc3339")]
     pub recorded_at: OffsetDateTime,
-    pub site: SiteId,
     pub subject: SubjectId,
     /// The customer, when a valid identity token came with the event.
     pub customer: Option<crate::CustomerNumber>,
-    pub kind: ConsentKind,
-    pub source: ConsentSource,
-    #[cfg_attr(feature = "openapi", schema(inline))]
-    pub choices: ConsentChoices,
-    pub policy_version: String,
-    pub language: Language,
-    pub notice_hash: String,
-    pub gpc: bool,
-    /// The purposes this event took back.
-    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
-    #[cfg_attr(feature = "openapi", schema(inline))]
-    pub withdrawn: Withdrawn,
+    #[serde(flatten)]
+    pub decision: ConsentDecision,
     /// After this moment the choice is stale and the person is asked again.
     #[serde(with = "time::serde::rfc3339")]
     pub expires_at: OffsetDateTime,
+}
+
+/// Proof of one recorded consent event: the event and its link in the ledger's hash chain.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ConsentReceipt {
+    #[serde(flatten)]
+    pub event: ConsentEvent,
     /// The hash of the ledger event before this one (hex SHA-256; zeros for the first event).
     pub prev_hash: String,
     /// The hash of this event, chaining it to `prev_hash` (hex SHA-256).
@@ -300,21 +340,11 @@ pub struct SubjectConsent {
 mod tests {
     use super::*;
 
-    fn body(kind: ConsentKind, choices: ConsentChoices) -> RecordConsent {
-        RecordConsent {
-            idempotency_key: Uuid::from_u128(1),
-            site: "virtio-nl".parse().unwrap(),
-            subject: SubjectId::from_random_bytes([7; 16]),
-            kind,
-            source: ConsentSource::Banner,
+    fn body(kind: ConsentKind, choices: ConsentChoices) -> ConsentDecision {
+        let site = "virtio-nl".parse().unwrap();
+        ConsentDecision {
             choices,
-            policy_version: policy::CURRENT_VERSION.into(),
-            language: Language::Nl,
-            notice_hash: policy::notice_hash(policy::CURRENT_VERSION, Language::Nl)
-                .unwrap()
-                .into(),
-            gpc: false,
-            withdrawn: Withdrawn::new(),
+            ..ConsentDecision::uniform(site, kind, ConsentSource::Banner, Language::Nl)
         }
     }
 
@@ -371,6 +401,52 @@ mod tests {
         assert_eq!(
             codes(wrong.validate()),
             ["kind_contradicts_choices", "unknown_policy_version"]
+        );
+    }
+
+    #[test]
+    fn the_decision_travels_flat_in_the_request_and_the_receipt() {
+        let site = "virtio-nl".parse().unwrap();
+        let request = RecordConsent {
+            idempotency_key: Uuid::from_u128(1),
+            subject: SubjectId::from_random_bytes([7; 16]),
+            decision: body(ConsentKind::AcceptAll, uniform_choices(site, true)),
+        };
+        let json = serde_json::to_value(&request).unwrap();
+        assert_eq!(json["site"], "virtio-nl");
+        assert_eq!(json["kind"], "accept_all");
+        assert!(json.get("decision").is_none(), "{json}");
+        assert_eq!(
+            serde_json::from_value::<RecordConsent>(json.clone()).unwrap(),
+            request
+        );
+
+        let mut extra = json;
+        extra["ip"] = "203.0.113.9".into();
+        let refused = serde_json::from_value::<RecordConsent>(extra).unwrap_err();
+        assert!(
+            refused.to_string().contains("unknown field `ip`"),
+            "{refused}"
+        );
+
+        let receipt = ConsentReceipt {
+            event: ConsentEvent {
+                event_id: Uuid::from_u128(2),
+                recorded_at: OffsetDateTime::UNIX_EPOCH,
+                subject: request.subject,
+                customer: None,
+                decision: request.decision,
+                expires_at: OffsetDateTime::UNIX_EPOCH,
+            },
+            prev_hash: "0".repeat(64),
+            hash: "1".repeat(64),
+        };
+        let json = serde_json::to_value(&receipt).unwrap();
+        assert_eq!(json["choices"]["analytics"], true);
+        assert_eq!(json["customer"], serde_json::Value::Null);
+        assert_eq!(
+            serde_json::from_value::<ConsentReceipt>(json).unwrap(),
+            receipt
         );
     }
 

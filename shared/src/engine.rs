@@ -14,8 +14,8 @@ use uuid::Uuid;
 use crate::consent::{Withdrawn, uniform_choices};
 use crate::cookie::ConsentCookie;
 use crate::{
-    ConsentChoices, ConsentKind, ConsentSource, Language, PurposeId, RecordConsent, SiteId,
-    SubjectId, policy,
+    ConsentChoices, ConsentDecision, ConsentKind, ConsentSource, Language, PurposeId,
+    RecordConsent, SiteId, SubjectId, policy,
 };
 
 /// The randomness an action may need: the browser's CSPRNG in the widget, fixed in tests.
@@ -422,16 +422,18 @@ impl Engine {
     ) -> Effect {
         let event = RecordConsent {
             idempotency_key: fresh.key,
-            site: self.site,
             subject,
-            kind,
-            source,
-            choices,
-            policy_version: policy::CURRENT_VERSION.to_owned(),
-            language: self.language,
-            notice_hash: self.notice_hash.clone(),
-            gpc: self.gpc,
-            withdrawn,
+            decision: ConsentDecision {
+                site: self.site,
+                kind,
+                source,
+                choices,
+                policy_version: policy::CURRENT_VERSION.to_owned(),
+                language: self.language,
+                notice_hash: self.notice_hash.clone(),
+                gpc: self.gpc,
+                withdrawn,
+            },
         };
         Effect::Queue {
             event,
@@ -530,8 +532,8 @@ mod tests {
         let [event] = &events(&effects)[..] else {
             panic!("one event: {effects:?}")
         };
-        assert_eq!(event.kind, ConsentKind::Withdraw);
-        assert_eq!(event.withdrawn, [PurposeId::Analytics].into());
+        assert_eq!(event.decision.kind, ConsentKind::Withdraw);
+        assert_eq!(event.decision.withdrawn, [PurposeId::Analytics].into());
         assert_eq!(event.validate(), Ok(()));
         assert!(!engine.allows(PurposeId::Analytics));
         assert!(engine.allows(PurposeId::Advertising));
@@ -565,7 +567,7 @@ mod tests {
         let [expired] = &events(&effects)[..] else {
             panic!("one event: {effects:?}")
         };
-        assert_eq!(expired.kind, ConsentKind::Expired);
+        assert_eq!(expired.decision.kind, ConsentKind::Expired);
         assert_eq!(expired.subject, old.subject, "the subject id carries over");
         assert_eq!(expired.validate(), Ok(()));
         let written = effects.iter().find_map(|e| match e {
@@ -624,7 +626,7 @@ mod tests {
         assert!(engine.allows(PurposeId::Analytics));
         assert!(engine.step(Action::Tick, NOW + 5, fresh(2)).is_empty());
         let effects = engine.step(Action::Tick, NOW + 10, fresh(3));
-        assert_eq!(events(&effects)[0].kind, ConsentKind::Expired);
+        assert_eq!(events(&effects)[0].decision.kind, ConsentKind::Expired);
         assert!(!engine.allows(PurposeId::Analytics));
     }
 
@@ -635,7 +637,10 @@ mod tests {
         let [event] = &events(&effects)[..] else {
             panic!("one event")
         };
-        assert_eq!((event.kind, event.gpc), (ConsentKind::Gpc, true));
+        assert_eq!(
+            (event.decision.kind, event.decision.gpc),
+            (ConsentKind::Gpc, true)
+        );
         assert!(engine.banner_open() && engine.gpc_honoured());
         assert!(matches!(
             effects[0],

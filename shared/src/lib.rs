@@ -24,7 +24,8 @@ pub mod validate;
 pub mod wire;
 
 pub use consent::{
-    ConsentChoices, ConsentKind, ConsentReceipt, ConsentSource, RecordConsent, SubjectId,
+    ConsentChoices, ConsentDecision, ConsentEvent, ConsentKind, ConsentReceipt, ConsentSource,
+    RecordConsent, SubjectId,
 };
 pub use language::Language;
 pub use problem::{FieldError, Problem, ProblemKind};

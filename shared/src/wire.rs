@@ -8,10 +8,7 @@ use uuid::Uuid;
 
 use crate::rights::{AttachmentInfo, HistoryEntry, RequestStatus, RightsRequestKind};
 use crate::validate::{BoundedText, EmailAddress};
-use crate::{
-    ConsentChoices, ConsentKind, ConsentReceipt, ConsentSource, CustomerNumber, Language,
-    PurposeId, SiteId,
-};
+use crate::{ConsentReceipt, CustomerNumber, Language, PurposeId, SiteId};
 
 /// The answer of `GET /api/v1/health`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -65,24 +62,15 @@ pub struct MeConsent {
     pub latest: Option<ConsentReceipt>,
 }
 
-/// `PUT /api/v1/me/consent`: a customer's choice, recorded as a ledger event linked to them.
+/// `PUT /api/v1/me/consent`: a customer's choice, recorded as a ledger event linked to them under
+/// the customer's own pseudonymous subject.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PutMeConsent {
     pub idempotency_key: Uuid,
-    pub site: SiteId,
-    pub kind: ConsentKind,
-    pub source: ConsentSource,
-    #[cfg_attr(feature = "openapi", schema(inline))]
-    pub choices: ConsentChoices,
-    pub policy_version: String,
-    pub language: Language,
-    pub notice_hash: String,
-    /// The purposes this choice takes back, as in [`crate::RecordConsent`].
-    #[serde(default, skip_serializing_if = "crate::consent::Withdrawn::is_empty")]
-    #[cfg_attr(feature = "openapi", schema(inline))]
-    pub withdrawn: crate::consent::Withdrawn,
+    #[serde(flatten)]
+    pub decision: crate::consent::ConsentDecision,
 }
 
 /// `POST /api/v1/admin/login`.

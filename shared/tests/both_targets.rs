@@ -3,7 +3,9 @@
 
 use privacy_shared::consent::uniform_choices;
 use privacy_shared::cookie::ConsentCookie;
-use privacy_shared::{ConsentKind, ConsentSource, Language, RecordConsent, SubjectId, policy};
+use privacy_shared::{
+    ConsentDecision, ConsentKind, ConsentSource, Language, RecordConsent, SubjectId, policy,
+};
 
 #[cfg(target_arch = "wasm32")]
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
@@ -31,18 +33,16 @@ fn the_widget_and_the_server_validate_a_consent_body_alike() {
     let site = "virtio-nl".parse().unwrap();
     let body = RecordConsent {
         idempotency_key: uuid::Uuid::from_u128(42),
-        site,
         subject: SubjectId::from_random_bytes([1; 16]),
-        kind: ConsentKind::AcceptAll,
-        source: ConsentSource::Banner,
-        choices: uniform_choices(site, false),
-        policy_version: policy::CURRENT_VERSION.into(),
-        language: Language::Nl,
-        notice_hash: policy::notice_hash(policy::CURRENT_VERSION, Language::Nl)
-            .unwrap()
-            .into(),
-        gpc: false,
-        withdrawn: Default::default(),
+        decision: ConsentDecision {
+            choices: uniform_choices(site, false),
+            ..ConsentDecision::uniform(
+                site,
+                ConsentKind::AcceptAll,
+                ConsentSource::Banner,
+                Language::Nl,
+            )
+        },
     };
     let codes: Vec<String> = body
         .validate()
@@ -54,7 +54,7 @@ fn the_widget_and_the_server_validate_a_consent_body_alike() {
     let json = serde_json::to_string(&body).unwrap();
     assert_eq!(
         json,
-        r#"{"idempotency_key":"00000000-0000-0000-0000-00000000002a","site":"virtio-nl","subject":"01010101-0101-4101-8101-010101010101","kind":"accept_all","source":"banner","choices":{"necessary":true,"analytics":false,"advertising":false,"recaptcha":false,"feedback":false},"policy_version":"2024-11-26","language":"nl","notice_hash":"b39845d6a387e33a50f07b87c3dc8cfe2fd35ff4c7e43403b8ca4058cb837a1a","gpc":false}"#
+        r#"{"idempotency_key":"00000000-0000-0000-0000-00000000002a","subject":"01010101-0101-4101-8101-010101010101","site":"virtio-nl","kind":"accept_all","source":"banner","choices":{"necessary":true,"analytics":false,"advertising":false,"recaptcha":false,"feedback":false},"policy_version":"2024-11-26","language":"nl","notice_hash":"b39845d6a387e33a50f07b87c3dc8cfe2fd35ff4c7e43403b8ca4058cb837a1a","gpc":false}"#
     );
 }
 

@@ -101,12 +101,15 @@ async fn a_first_visit_shows_the_banner_and_accepting_records_exactly_one_event(
     assert_eq!(recorded.history.len(), 1);
     let event = &recorded.history[0];
     assert_eq!(
-        (event.kind, event.site.as_str()),
+        (
+            event.event.decision.kind,
+            event.event.decision.site.as_str()
+        ),
         (ConsentKind::AcceptAll, "virtio-nl")
     );
-    assert_eq!(event.choices, cookie.choices);
+    assert_eq!(event.event.decision.choices, cookie.choices);
     assert_eq!(
-        Some(event.notice_hash.as_str()),
+        Some(event.event.decision.notice_hash.as_str()),
         privacy_shared::policy::notice_hash(
             privacy_shared::policy::CURRENT_VERSION,
             privacy_shared::Language::Nl
@@ -114,7 +117,11 @@ async fn a_first_visit_shows_the_banner_and_accepting_records_exactly_one_event(
         "the event names the Dutch notice the banner showed"
     );
     assert_eq!(
-        server.api.consent_receipt(event.event_id).await.unwrap(),
+        server
+            .api
+            .consent_receipt(event.event.event_id)
+            .await
+            .unwrap(),
         *event
     );
     assert_eq!(
@@ -164,7 +171,7 @@ async fn rejecting_all_records_a_reject_event_with_every_optional_purpose_off() 
         tokio::time::sleep(std::time::Duration::from_millis(25)).await;
     };
     assert_eq!(history.len(), 1);
-    assert_eq!(history[0].kind, ConsentKind::RejectAll);
+    assert_eq!(history[0].event.decision.kind, ConsentKind::RejectAll);
     browser.close().await;
 }
 

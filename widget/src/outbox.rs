@@ -171,8 +171,8 @@ async fn flush() {
             break;
         }
         let attempt = async {
-            if event.notice_hash.is_empty() {
-                event.notice_hash = client.site_config(site, language).await?.notice_hash;
+            if event.decision.notice_hash.is_empty() {
+                event.decision.notice_hash = client.site_config(site, language).await?.notice_hash;
             }
             let credentials = identity
                 .as_deref()

@@ -143,9 +143,9 @@ fn sync_identity(token: String) {
         };
         if let Some(latest) = me.latest {
             store::dispatch(Action::Adopt {
-                choices: latest.choices,
-                policy_version: latest.policy_version,
-                recorded_at: latest.recorded_at.unix_timestamp(),
+                choices: latest.event.decision.choices,
+                policy_version: latest.event.decision.policy_version,
+                recorded_at: latest.event.recorded_at.unix_timestamp(),
             });
         }
     });

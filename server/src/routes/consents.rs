@@ -5,7 +5,9 @@ use privacy_shared::consent::SubjectConsent;
 use privacy_shared::cookie::MAX_AGE_SECONDS;
 use privacy_shared::problem::ProblemKind;
 use privacy_shared::wire::{MeConsent, PutMeConsent};
-use privacy_shared::{CustomerNumber, RecordConsent, SiteId, SubjectId};
+use privacy_shared::{
+    ConsentDecision, ConsentEvent, CustomerNumber, RecordConsent, SiteId, SubjectId,
+};
 use std::sync::Arc;
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
@@ -28,10 +30,11 @@ pub async fn record(
 ) -> Result<HttpResponse, ApiError> {
     rate_limit(&request, Limit::ConsentWrite)?;
     let customer = identity.claims(&request)?.map(|claims| claims.customer);
-    let outcome = match body::json::<RecordConsent>(&request, payload).await {
-        Ok(body) => store(&request, body, customer, &storage).await,
-        Err(e) => Err(e),
-    };
+    let outcome =
+        match body::json_flattened::<RecordConsent, ConsentDecision>(&request, payload).await {
+            Ok(body) => store(&request, body, customer, &storage).await,
+            Err(e) => Err(e),
+        };
     count_refusal(&request, outcome)
 }
 
@@ -61,23 +64,19 @@ async fn store(
     body.validate().map_err(ApiError::fields)?;
     let header = |name: &str| request.headers().get(name).and_then(|v| v.to_str().ok());
     let recorded_at = OffsetDateTime::now_utc();
+    let mut decision = body.decision;
+    decision.gpc |= header("sec-gpc") == Some("1");
     let event = NewConsentEvent {
-        event_id: Uuid::new_v4(),
+        event: ConsentEvent {
+            event_id: Uuid::new_v4(),
+            recorded_at,
+            subject: body.subject,
+            customer,
+            decision,
+            expires_at: recorded_at + Duration::seconds(MAX_AGE_SECONDS),
+        },
         idempotency_key: body.idempotency_key,
-        site: body.site,
-        subject: body.subject,
-        customer,
-        recorded_at,
-        kind: body.kind,
-        source: body.source,
-        choices: body.choices,
-        policy_version: body.policy_version,
-        language: body.language,
-        notice_hash: body.notice_hash,
         user_agent_family: user_agent_family(header("user-agent").unwrap_or("")).to_owned(),
-        gpc: body.gpc || header("sec-gpc") == Some("1"),
-        expires_at: recorded_at + Duration::seconds(MAX_AGE_SECONDS),
-        withdrawn: body.withdrawn,
     };
     let recorded = storage.record_consent(event).await?;
     crate::metrics::Metrics::consent_recorded(request, recorded.created);
@@ -126,22 +125,15 @@ pub async fn put_me(
 ) -> Result<HttpResponse, ApiError> {
     rate_limit(&request, Limit::ConsentWrite)?;
     let claims = identity.require(&request)?;
-    let body: PutMeConsent = match body::json(&request, payload).await {
+    let body = match body::json_flattened::<PutMeConsent, ConsentDecision>(&request, payload).await
+    {
         Ok(body) => body,
         Err(e) => return count_refusal(&request, Err(e)),
     };
     let event = RecordConsent {
         idempotency_key: body.idempotency_key,
-        site: body.site,
         subject: identity.customer_subject(&claims.customer),
-        kind: body.kind,
-        source: body.source,
-        choices: body.choices,
-        policy_version: body.policy_version,
-        language: body.language,
-        notice_hash: body.notice_hash,
-        gpc: false,
-        withdrawn: body.withdrawn,
+        decision: body.decision,
     };
     let outcome = store(&request, event, Some(claims.customer), &storage).await;
     count_refusal(&request, outcome)

@@ -2,148 +2,95 @@
 //! hashed into the chain.
 
 use privacy_shared::wire::{BrokenLink, LedgerVerification};
-use privacy_shared::{
-    ConsentChoices, ConsentKind, ConsentReceipt, ConsentSource, CustomerNumber, Language, SiteId,
-    SubjectId, consent::Withdrawn,
-};
+use privacy_shared::{ConsentEvent, ConsentReceipt};
 use serde::Serialize;
+use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
-use time::OffsetDateTime;
+use std::collections::BTreeMap;
 use uuid::Uuid;
 
 /// The `prev_hash` of the first event.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
-/// A validated consent event as the server is about to store it.
-#[derive(Debug, Clone, PartialEq)]
+/// A validated consent event as the server stores it: the event its receipt shows, and what only
+/// the ledger keeps. Its JSON is what the chain hash covers (see [`NewConsentEvent::canonical_json`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct NewConsentEvent {
-    pub event_id: Uuid,
+    #[serde(flatten)]
+    pub event: ConsentEvent,
     pub idempotency_key: Uuid,
-    pub site: SiteId,
-    pub subject: SubjectId,
-    pub customer: Option<CustomerNumber>,
-    pub recorded_at: OffsetDateTime,
-    pub kind: ConsentKind,
-    pub source: ConsentSource,
-    pub choices: ConsentChoices,
-    pub policy_version: String,
-    pub language: Language,
-    pub notice_hash: String,
     pub user_agent_family: String,
-    pub gpc: bool,
-    pub expires_at: OffsetDateTime,
-    pub withdrawn: Withdrawn,
 }
 
-/// The canonical form of an event that its hash covers: fixed field order, sorted choices,
-/// RFC 3339 times in UTC.
-#[derive(Serialize)]
-struct Canonical<'a> {
-    event_id: &'a Uuid,
-    idempotency_key: &'a Uuid,
-    site: &'a str,
-    subject: &'a SubjectId,
-    customer: Option<&'a str>,
-    #[serde(with = "time::serde::rfc3339")]
-    recorded_at: OffsetDateTime,
-    kind: ConsentKind,
-    source: ConsentSource,
-    choices: &'a ConsentChoices,
-    policy_version: &'a str,
-    language: Language,
-    notice_hash: &'a str,
-    user_agent_family: &'a str,
-    gpc: bool,
-    #[serde(with = "time::serde::rfc3339")]
-    expires_at: OffsetDateTime,
-    /// Last, and only when not empty, so events stored before the field existed hash as before.
-    #[serde(skip_serializing_if = "Withdrawn::is_empty")]
-    withdrawn: &'a Withdrawn,
-}
+/// The order the ledger has hashed an event's fields in since its first event. Frozen: a field
+/// added to the event later is hashed after these, in name order, so no stored hash changes and
+/// no field escapes the hash.
+const HASH_ORDER: [&str; 16] = [
+    "event_id",
+    "idempotency_key",
+    "site",
+    "subject",
+    "customer",
+    "recorded_at",
+    "kind",
+    "source",
+    "choices",
+    "policy_version",
+    "language",
+    "notice_hash",
+    "user_agent_family",
+    "gpc",
+    "expires_at",
+    "withdrawn",
+];
 
 impl NewConsentEvent {
+    /// The canonical form the hash covers: the event's JSON object, each field as serde writes it
+    /// (choices in purpose order, RFC 3339 times in UTC), fields in [`HASH_ORDER`] then the rest in
+    /// name order.
+    pub fn canonical_json(&self) -> String {
+        let json = serde_json::to_string(self).expect("a consent event always serialises");
+        let mut fields: BTreeMap<String, Box<RawValue>> =
+            serde_json::from_str(&json).expect("a serialised consent event is a JSON object");
+        let known = HASH_ORDER
+            .iter()
+            .filter_map(|&name| fields.remove_entry(name));
+        let entries: Vec<String> = known
+            .collect::<Vec<_>>()
+            .into_iter()
+            .chain(std::mem::take(&mut fields))
+            .map(|(name, value)| format!("{}:{}", serde_json::Value::String(name), value.get()))
+            .collect();
+        format!("{{{}}}", entries.join(","))
+    }
+
     /// The chain hash: SHA-256 over the previous hash, a newline and the canonical JSON.
     pub fn chain_hash(&self, prev_hash: &str) -> String {
-        let canonical = Canonical {
-            event_id: &self.event_id,
-            idempotency_key: &self.idempotency_key,
-            site: self.site.as_str(),
-            subject: &self.subject,
-            customer: self.customer.as_ref().map(AsRef::as_ref),
-            recorded_at: self.recorded_at,
-            kind: self.kind,
-            source: self.source,
-            choices: &self.choices,
-            policy_version: &self.policy_version,
-            language: self.language,
-            notice_hash: &self.notice_hash,
-            user_agent_family: &self.user_agent_family,
-            gpc: self.gpc,
-            expires_at: self.expires_at,
-            withdrawn: &self.withdrawn,
-        };
-        let json = serde_json::to_vec(&canonical).expect("the canonical event always serialises");
         let mut hasher = Sha256::new();
         hasher.update(prev_hash.as_bytes());
         hasher.update(b"\n");
-        hasher.update(&json);
+        hasher.update(self.canonical_json().as_bytes());
         hex::encode(hasher.finalize())
     }
 
-    /// Whether a retry carries the same content as the event first stored under its key.
+    /// Whether a retry carries the same content as the event first stored under its key: the same
+    /// subject, customer and decision (the source and the GPC header may differ on a retry).
     pub fn same_request_as(&self, stored: &ConsentReceipt) -> bool {
-        self.site == stored.site
-            && self.subject == stored.subject
-            && self.customer == stored.customer
-            && self.kind == stored.kind
-            && self.choices == stored.choices
-            && self.policy_version == stored.policy_version
-            && self.notice_hash == stored.notice_hash
-            && self.withdrawn == stored.withdrawn
-    }
-
-    /// The event as it was stored, rebuilt from its receipt and the fields a receipt leaves out.
-    pub fn from_stored(
-        receipt: ConsentReceipt,
-        idempotency_key: Uuid,
-        user_agent_family: String,
-    ) -> Self {
-        Self {
-            event_id: receipt.event_id,
-            idempotency_key,
-            site: receipt.site,
-            subject: receipt.subject,
-            customer: receipt.customer,
-            recorded_at: receipt.recorded_at,
-            kind: receipt.kind,
-            source: receipt.source,
-            choices: receipt.choices,
-            policy_version: receipt.policy_version,
-            language: receipt.language,
-            notice_hash: receipt.notice_hash,
-            user_agent_family,
-            gpc: receipt.gpc,
-            expires_at: receipt.expires_at,
-            withdrawn: receipt.withdrawn,
-        }
+        let (new, old) = (&self.event, &stored.event);
+        let (a, b) = (&new.decision, &old.decision);
+        new.subject == old.subject
+            && new.customer == old.customer
+            && a.site == b.site
+            && a.kind == b.kind
+            && a.choices == b.choices
+            && a.policy_version == b.policy_version
+            && a.notice_hash == b.notice_hash
+            && a.withdrawn == b.withdrawn
     }
 
     pub fn receipt(&self, prev_hash: String, hash: String) -> ConsentReceipt {
         ConsentReceipt {
-            event_id: self.event_id,
-            recorded_at: self.recorded_at,
-            site: self.site,
-            subject: self.subject,
-            customer: self.customer.clone(),
-            kind: self.kind,
-            source: self.source,
-            choices: self.choices.clone(),
-            policy_version: self.policy_version.clone(),
-            language: self.language,
-            notice_hash: self.notice_hash.clone(),
-            gpc: self.gpc,
-            withdrawn: self.withdrawn.clone(),
-            expires_at: self.expires_at,
+            event: self.event.clone(),
             prev_hash,
             hash,
         }
@@ -199,5 +146,88 @@ pub fn verify_chain(
     LedgerVerification {
         events,
         first_broken: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use privacy_shared::consent::uniform_choices;
+    use privacy_shared::{
+        ConsentDecision, ConsentKind, ConsentSource, CustomerNumber, Language, SubjectId,
+    };
+    use time::OffsetDateTime;
+
+    fn event() -> NewConsentEvent {
+        let at = OffsetDateTime::from_unix_timestamp(1_764_000_000).unwrap();
+        let site = "virtio-nl".parse().unwrap();
+        NewConsentEvent {
+            event: ConsentEvent {
+                event_id: Uuid::from_u128(0x1111),
+                recorded_at: at,
+                subject: SubjectId::from_random_bytes([7; 16]),
+                customer: None,
+                decision: ConsentDecision {
+                    site,
+                    kind: ConsentKind::AcceptAll,
+                    source: ConsentSource::Banner,
+                    choices: uniform_choices(site, true),
+                    policy_version: "2024-11-26".into(),
+                    language: Language::Nl,
+                    notice_hash: "ab".repeat(32),
+                    gpc: false,
+                    withdrawn: Default::default(),
+                },
+                expires_at: at + time::Duration::days(365),
+            },
+            idempotency_key: Uuid::from_u128(0x2222),
+            user_agent_family: "chrome".into(),
+        }
+    }
+
+    /// Regression: hashes computed before the event's fields were declared once (with the field
+    /// list written out in the hash code) still verify, so no ledger stored before breaks.
+    #[test]
+    fn events_hash_as_they_did_when_they_were_stored() {
+        let mut event = event();
+        assert_eq!(
+            event.chain_hash(GENESIS_HASH),
+            "dff56094da734609a09a0efae0c99106dea2e6599911bcefe0337a9e3bc7b831"
+        );
+        let decision = &mut event.event.decision;
+        decision.kind = ConsentKind::Withdraw;
+        decision.choices = uniform_choices(decision.site, false);
+        decision.withdrawn = decision
+            .choices
+            .keys()
+            .filter(|p| !p.is_locked())
+            .copied()
+            .collect();
+        decision.gpc = true;
+        event.event.customer = Some(CustomerNumber::parse("12345").unwrap());
+        assert_eq!(
+            event.chain_hash(&"cd".repeat(32)),
+            "9ddc25c83e5213948163862948a2db06a84bf4406dd8464554ee5006d9f7f484"
+        );
+    }
+
+    /// Every field the event serialises is covered by the hash: changing any one changes it.
+    #[test]
+    fn every_field_of_the_event_is_in_the_canonical_form() {
+        let canonical: serde_json::Value = serde_json::from_str(&event().canonical_json()).unwrap();
+        let serialised = serde_json::to_value(event()).unwrap();
+        assert_eq!(canonical, serialised);
+        let names: Vec<&str> = canonical
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        for name in names {
+            assert!(
+                HASH_ORDER.contains(&name),
+                "`{name}` is hashed after the frozen order"
+            );
+        }
     }
 }

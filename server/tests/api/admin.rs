@@ -488,7 +488,7 @@ async fn an_access_answer_carries_the_export_and_the_officers_file_encrypted_at_
     let export: serde_json::Value = serde_json::from_str(&file("export.json")).unwrap();
     assert_eq!(
         export["consent_events"][0]["event_id"],
-        receipt.event_id.to_string()
+        receipt.event.event_id.to_string()
     );
     assert_eq!(export["requests"][0]["id"], created.id.to_string());
     assert_eq!(export["requests"][0]["name"], "Vera Visitor");
@@ -510,7 +510,7 @@ async fn an_access_answer_carries_the_export_and_the_officers_file_encrypted_at_
         lines
             .next()
             .unwrap()
-            .starts_with(&receipt.event_id.to_string())
+            .starts_with(&receipt.event.event_id.to_string())
     );
     assert!(file("field-descriptions.csv").contains("consent-events.csv,gpc,"));
 

@@ -11,11 +11,18 @@ async fn a_consent_is_recorded_once_and_read_back_with_its_receipt() {
     assert!(recorded.created);
     let receipt = recorded.receipt;
     assert_eq!(
-        (receipt.subject, receipt.kind, &receipt.choices),
-        (body.subject, body.kind, &body.choices)
+        (
+            receipt.event.subject,
+            receipt.event.decision.kind,
+            &receipt.event.decision.choices
+        ),
+        (body.subject, body.decision.kind, &body.decision.choices)
     );
     assert_eq!(
-        app.api.consent_receipt(receipt.event_id).await.unwrap(),
+        app.api
+            .consent_receipt(receipt.event.event_id)
+            .await
+            .unwrap(),
         receipt
     );
     let subject = app.api.subject_consent(body.subject).await.unwrap();
@@ -28,18 +35,25 @@ async fn a_consent_is_recorded_once_and_read_back_with_its_receipt() {
 async fn withdrawing_one_purpose_while_others_stay_granted_is_recorded_and_named_in_the_receipt() {
     let app = spawn_app().await;
     let mut body = consent_body(ConsentKind::Withdraw);
-    body.choices = consent_body(ConsentKind::AcceptAll).choices;
-    body.choices.insert(PurposeId::Analytics, false);
-    body.withdrawn = [PurposeId::Analytics].into();
+    body.decision.choices = consent_body(ConsentKind::AcceptAll).decision.choices;
+    body.decision.choices.insert(PurposeId::Analytics, false);
+    body.decision.withdrawn = [PurposeId::Analytics].into();
     let receipt = app
         .api
         .record_consent(&body)
         .await
         .expect("recorded")
         .receipt;
-    assert_eq!(receipt.withdrawn, body.withdrawn);
-    assert_eq!(receipt.choices.get(&PurposeId::Advertising), Some(&true));
-    let stored = app.api.consent_receipt(receipt.event_id).await.unwrap();
+    assert_eq!(receipt.event.decision.withdrawn, body.decision.withdrawn);
+    assert_eq!(
+        receipt.event.decision.choices.get(&PurposeId::Advertising),
+        Some(&true)
+    );
+    let stored = app
+        .api
+        .consent_receipt(receipt.event.event_id)
+        .await
+        .unwrap();
     assert_eq!(stored, receipt);
     let (verified, output) = crate::ledger::verify(&app.database);
     assert!(
@@ -53,8 +67,8 @@ async fn a_withdrawal_that_names_nothing_or_a_purpose_still_granted_is_refused()
     let app = spawn_app().await;
     let nothing = consent_body(ConsentKind::Withdraw);
     let mut still_granted = consent_body(ConsentKind::Withdraw);
-    still_granted.choices = consent_body(ConsentKind::AcceptAll).choices;
-    still_granted.withdrawn = [PurposeId::Analytics].into();
+    still_granted.decision.choices = consent_body(ConsentKind::AcceptAll).decision.choices;
+    still_granted.decision.withdrawn = [PurposeId::Analytics].into();
     for (body, code) in [
         (nothing, "kind_contradicts_choices"),
         (still_granted, "withdrawn_still_granted"),
@@ -199,5 +213,5 @@ async fn the_sec_gpc_header_is_recorded_with_the_event() {
         .unwrap();
     assert_eq!(response.status(), 201);
     let receipt: privacy_shared::ConsentReceipt = response.json().await.unwrap();
-    assert!(receipt.gpc);
+    assert!(receipt.event.decision.gpc);
 }

@@ -84,6 +84,39 @@ async fn unknown_sites_missing_fields_and_unknown_fields_are_422_problems() {
     assert_eq!(app.count_events(), 0);
 }
 
+/// Regression: the decision's fields are flattened into the body, and serde reports an error inside
+/// a flattened part at the root; every field is still named.
+#[tokio::test]
+async fn an_invalid_value_in_any_field_of_the_body_names_that_field() {
+    use serde_json::json;
+    let app = spawn_app().await;
+    let valid = serde_json::to_value(consent_body(ConsentKind::RejectAll)).unwrap();
+    for (field, bad, named) in [
+        ("idempotency_key", json!("nope"), "idempotency_key"),
+        ("subject", json!("nope"), "subject"),
+        ("site", json!("evil-corp"), "site"),
+        ("kind", json!("maybe"), "kind"),
+        ("source", json!("telepathy"), "source"),
+        ("language", json!("fr"), "language"),
+        ("gpc", json!("yes"), "gpc"),
+        ("policy_version", json!(7), "policy_version"),
+        ("notice_hash", json!(false), "notice_hash"),
+        ("choices", json!({"necessary": "yes"}), "choices"),
+        ("withdrawn", json!(["marketing"]), "withdrawn"),
+    ] {
+        let mut body = valid.clone();
+        body[field] = bad;
+        let problem = expect_problem(app.post_consent_json(&body).await, 422).await;
+        let reported = &problem.errors[0].field;
+        assert!(
+            reported.starts_with(named) && !reported.contains('?'),
+            "{field}: {problem:?}"
+        );
+        assert_eq!(problem.errors[0].code, "invalid_value", "{field}");
+    }
+    assert_eq!(app.count_events(), 0);
+}
+
 #[tokio::test]
 async fn an_oversize_body_is_a_413_problem() {
     let app = spawn_app().await;

@@ -4,9 +4,8 @@
 use privacy_server::storage::DatabaseUrl;
 use privacy_server::{Application, Settings};
 use privacy_shared::api::ApiClient;
-use privacy_shared::consent::uniform_choices;
 use privacy_shared::{
-    ConsentKind, ConsentSource, Language, Problem, RecordConsent, SubjectId, policy,
+    ConsentDecision, ConsentKind, ConsentSource, Language, Problem, RecordConsent, SubjectId,
 };
 use std::path::PathBuf;
 use uuid::Uuid;
@@ -60,18 +59,8 @@ pub fn consent_body(kind: ConsentKind) -> RecordConsent {
     let site = "virtio-nl".parse().unwrap();
     RecordConsent {
         idempotency_key: Uuid::new_v4(),
-        site,
         subject: SubjectId::from_random_bytes(*Uuid::new_v4().as_bytes()),
-        kind,
-        source: ConsentSource::Banner,
-        choices: uniform_choices(site, kind == ConsentKind::AcceptAll),
-        policy_version: policy::CURRENT_VERSION.into(),
-        language: Language::Nl,
-        notice_hash: policy::notice_hash(policy::CURRENT_VERSION, Language::Nl)
-            .unwrap()
-            .into(),
-        gpc: false,
-        withdrawn: Default::default(),
+        decision: ConsentDecision::uniform(site, kind, ConsentSource::Banner, Language::Nl),
     }
 }
 

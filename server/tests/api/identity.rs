@@ -5,7 +5,7 @@ use privacy_shared::PurposeId;
 use privacy_shared::identity::{self, IdentityClaims};
 use privacy_shared::problem::ProblemKind;
 use privacy_shared::wire::PutMeConsent;
-use privacy_shared::{ConsentKind, ConsentSource, CustomerNumber, EmailAddress, Language, policy};
+use privacy_shared::{ConsentKind, ConsentSource, CustomerNumber, EmailAddress, Language};
 use uuid::Uuid;
 
 use crate::helpers::{IDENTITY_SECRET, consent_body, expect_problem, spawn_app};
@@ -46,14 +46,17 @@ async fn a_valid_token_links_consent_to_the_customer_across_devices() {
     let laptop = post_with_token(&app, &token, ConsentKind::AcceptAll).await;
     assert_eq!(laptop.status(), 201);
     let laptop: privacy_shared::ConsentReceipt = laptop.json().await.unwrap();
-    assert_eq!(laptop.customer.as_ref().map(|c| c.as_ref()), Some("C-1001"));
+    assert_eq!(
+        laptop.event.customer.as_ref().map(|c| c.as_ref()),
+        Some("C-1001")
+    );
     let phone: privacy_shared::ConsentReceipt =
         post_with_token(&app, &token, ConsentKind::RejectAll)
             .await
             .json()
             .await
             .unwrap();
-    assert_ne!(laptop.subject, phone.subject);
+    assert_ne!(laptop.event.subject, phone.event.subject);
 
     let latest = app
         .api
@@ -106,16 +109,12 @@ async fn the_interface_settings_record_a_customers_choice_under_a_stable_subject
     let site: privacy_shared::SiteId = "interface".parse().unwrap();
     let put = |kind: ConsentKind| PutMeConsent {
         idempotency_key: Uuid::new_v4(),
-        site,
-        kind,
-        source: ConsentSource::InterfaceSettings,
-        choices: privacy_shared::consent::uniform_choices(site, kind == ConsentKind::AcceptAll),
-        policy_version: policy::CURRENT_VERSION.into(),
-        language: Language::Nl,
-        notice_hash: policy::notice_hash(policy::CURRENT_VERSION, Language::Nl)
-            .unwrap()
-            .into(),
-        withdrawn: Default::default(),
+        decision: privacy_shared::ConsentDecision::uniform(
+            site,
+            kind,
+            ConsentSource::InterfaceSettings,
+            Language::Nl,
+        ),
     };
     let first = app
         .api
@@ -124,21 +123,22 @@ async fn the_interface_settings_record_a_customers_choice_under_a_stable_subject
         .unwrap();
     let second = app
         .api
-        .put_me_consent(
-            &token,
-            &PutMeConsent {
-                withdrawn: [PurposeId::Newsletter].into(),
-                ..put(ConsentKind::Withdraw)
-            },
-        )
+        .put_me_consent(&token, &{
+            let mut withdraw = put(ConsentKind::Withdraw);
+            withdraw.decision.withdrawn = [PurposeId::Newsletter].into();
+            withdraw
+        })
         .await
         .unwrap();
     assert!(first.created && second.created);
     assert_eq!(
-        first.receipt.subject, second.receipt.subject,
+        first.receipt.event.subject, second.receipt.event.subject,
         "one subject per customer"
     );
-    assert_eq!(second.receipt.source, ConsentSource::InterfaceSettings);
+    assert_eq!(
+        second.receipt.event.decision.source,
+        ConsentSource::InterfaceSettings
+    );
     let latest = app
         .api
         .me_consent(&token, site)

@@ -49,6 +49,7 @@ async fn editing_one_row_makes_verify_fail_at_that_row() {
                 .await
                 .unwrap()
                 .receipt
+                .event
                 .event_id,
         );
     }

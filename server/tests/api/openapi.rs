@@ -85,8 +85,23 @@ async fn the_description_names_every_endpoint_and_resolves_every_schema() {
             "a component named {generic} hides its type"
         );
     }
-    let consent = &schemas["RecordConsent"]["properties"];
-    assert_eq!(consent["site"]["$ref"], "#/components/schemas/SiteId");
+    // The decision is declared once and flattened into the request and the recorded event.
+    for (schema, part) in [
+        ("RecordConsent", "ConsentDecision"),
+        ("PutMeConsent", "ConsentDecision"),
+        ("ConsentEvent", "ConsentDecision"),
+        ("ConsentReceipt", "ConsentEvent"),
+    ] {
+        let parts = schemas[schema]["allOf"].as_array().unwrap();
+        assert!(
+            parts
+                .iter()
+                .any(|p| p["$ref"] == format!("#/components/schemas/{part}")),
+            "{schema} does not include {part}"
+        );
+    }
+    let decision = &schemas["ConsentDecision"]["properties"];
+    assert_eq!(decision["site"]["$ref"], "#/components/schemas/SiteId");
     assert!(
         schemas["SiteId"]["enum"]
             .as_array()

@@ -148,17 +148,17 @@ struct ProofProps {
 fn Proof(props: &ProofProps) -> Html {
     let t = texts(props.language);
     // The receipt proves this choice when it is of this browser and of these very choices.
-    let receipt = props
-        .receipt
-        .clone()
-        .filter(|r| r.subject == props.consent.subject && r.choices == props.consent.choices);
+    let receipt = props.receipt.clone().filter(|r| {
+        r.event.subject == props.consent.subject
+            && r.event.decision.choices == props.consent.choices
+    });
     let download = use_memo(receipt.clone(), |receipt| {
         let receipt = receipt.as_ref()?;
         let json = serde_json::to_vec_pretty(&**receipt).ok()?;
         let url = crate::browser::object_url(&json, "application/json")?;
         Some((
             url,
-            format!("virtio-privacy-receipt-{}.json", receipt.event_id),
+            format!("virtio-privacy-receipt-{}.json", receipt.event.event_id),
         ))
     });
     let given = crate::browser::local_date_time(props.consent.given_at, props.language);
@@ -170,8 +170,8 @@ fn Proof(props: &ProofProps) -> Html {
                     (Some(receipt), Some((url, name))) => html! {
                         <>
                             <p class="vp-meta" data-vp="receipt">
-                                { format!("{}: {} {}, {} {}.", t.proof, t.proof_event, receipt.event_id,
-                                    t.proof_notice, receipt.notice_hash) }
+                                { format!("{}: {} {}, {} {}.", t.proof, t.proof_event, receipt.event.event_id,
+                                    t.proof_notice, receipt.event.decision.notice_hash) }
                             </p>
                             <p class="vp-meta">
                                 <a class="vp-link" data-vp="receipt-download" href={url.clone()} download={name.clone()}>

@@ -5,7 +5,9 @@
 
 use async_trait::async_trait;
 use privacy_shared::api::Recorded;
-use privacy_shared::{ConsentReceipt, CustomerNumber, SiteId, SubjectId};
+use privacy_shared::{
+    ConsentDecision, ConsentEvent, ConsentReceipt, CustomerNumber, SiteId, SubjectId,
+};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use std::path::Path;
 use std::sync::{Arc, Mutex, mpsc};
@@ -119,7 +121,7 @@ impl SqliteStorage {
 
 #[async_trait]
 impl Storage for SqliteStorage {
-    #[tracing::instrument(skip_all, fields(site = %event.site, kind = event.kind.as_str()))]
+    #[tracing::instrument(skip_all, fields(site = %event.event.decision.site, kind = event.event.decision.kind.as_str()))]
     async fn record_consent(&self, event: NewConsentEvent) -> Result<Recorded, StorageError> {
         self.write(move |conn| append(conn, &event)).await
     }
@@ -170,11 +172,7 @@ impl Storage for SqliteStorage {
             let sql = format!("SELECT {COLUMNS}, seq, idempotency_key, user_agent_family FROM consent_events ORDER BY seq");
             let mut statement = conn.prepare(&sql)?;
             let links = statement.query_map([], |row| {
-                let event = receipt_from_row(row).map_err(|e| e.to_string()).and_then(|receipt| {
-                    let key: String = row.get("idempotency_key").map_err(|e| e.to_string())?;
-                    let key = Uuid::parse_str(&key).map_err(|e| e.to_string())?;
-                    Ok(NewConsentEvent::from_stored(receipt, key, row.get("user_agent_family").map_err(|e| e.to_string())?))
-                });
+                let event = stored_event_from_row(row).map_err(|e| e.to_string());
                 Ok(StoredLink {
                     seq: row.get("seq")?,
                     event_id: row.get::<_, String>("event_id").unwrap_or_default(),
@@ -419,31 +417,52 @@ fn typed<T: serde::de::DeserializeOwned>(row: &Row<'_>, column: &str) -> rusqlit
         .map_err(|e| bad(column, e))
 }
 
+/// A column holding JSON the server wrote.
+fn json<T: serde::de::DeserializeOwned>(row: &Row<'_>, column: &str) -> rusqlite::Result<T> {
+    serde_json::from_str(&text(row, column)?).map_err(|e| bad(column, e))
+}
+
 fn receipt_from_row(row: &Row<'_>) -> rusqlite::Result<ConsentReceipt> {
+    Ok(ConsentReceipt {
+        event: event_from_row(row)?,
+        prev_hash: text(row, "prev_hash")?,
+        hash: text(row, "hash")?,
+    })
+}
+
+fn event_from_row(row: &Row<'_>) -> rusqlite::Result<ConsentEvent> {
     let time = |column: &str| {
         OffsetDateTime::parse(&text(row, column)?, &Rfc3339).map_err(|e| bad(column, e))
     };
-    Ok(ConsentReceipt {
+    Ok(ConsentEvent {
         event_id: parsed(row, "event_id")?,
         recorded_at: time("recorded_at")?,
-        site: typed(row, "site")?,
         subject: parsed(row, "subject_id")?,
         customer: row
             .get::<_, Option<String>>("customer")?
             .map(|c| CustomerNumber::parse(&c).map_err(|e| bad("customer", e)))
             .transpose()?,
-        kind: typed(row, "kind")?,
-        source: typed(row, "source")?,
-        choices: serde_json::from_str(&text(row, "choices")?).map_err(|e| bad("choices", e))?,
-        policy_version: text(row, "policy_version")?,
-        language: typed(row, "language")?,
-        notice_hash: text(row, "notice_hash")?,
-        gpc: row.get("gpc")?,
-        withdrawn: serde_json::from_str(&text(row, "withdrawn")?)
-            .map_err(|e| bad("withdrawn", e))?,
+        decision: ConsentDecision {
+            site: typed(row, "site")?,
+            kind: typed(row, "kind")?,
+            source: typed(row, "source")?,
+            choices: json(row, "choices")?,
+            policy_version: text(row, "policy_version")?,
+            language: typed(row, "language")?,
+            notice_hash: text(row, "notice_hash")?,
+            gpc: row.get("gpc")?,
+            withdrawn: json(row, "withdrawn")?,
+        },
         expires_at: time("expires_at")?,
-        prev_hash: text(row, "prev_hash")?,
-        hash: text(row, "hash")?,
+    })
+}
+
+/// The stored event as the server wrote it, for the verifier to hash again.
+fn stored_event_from_row(row: &Row<'_>) -> rusqlite::Result<NewConsentEvent> {
+    Ok(NewConsentEvent {
+        event: event_from_row(row)?,
+        idempotency_key: parsed(row, "idempotency_key")?,
+        user_agent_family: text(row, "user_agent_family")?,
     })
 }
 
@@ -485,9 +504,10 @@ fn append(conn: &Connection, event: &NewConsentEvent) -> Result<Recorded, Storag
     }
     let prev_hash = last_hash(conn)?;
     let hash = event.chain_hash(&prev_hash);
-    let choices =
-        serde_json::to_string(&event.choices).map_err(|e| StorageError::Database(e.to_string()))?;
-    let withdrawn = serde_json::to_string(&event.withdrawn)
+    let (stored, decision) = (&event.event, &event.event.decision);
+    let choices = serde_json::to_string(&decision.choices)
+        .map_err(|e| StorageError::Database(e.to_string()))?;
+    let withdrawn = serde_json::to_string(&decision.withdrawn)
         .map_err(|e| StorageError::Database(e.to_string()))?;
     conn.prepare_cached(
         "INSERT INTO consent_events (event_id, idempotency_key, site, subject_id, customer, recorded_at, kind, source, \
@@ -495,21 +515,21 @@ fn append(conn: &Connection, event: &NewConsentEvent) -> Result<Recorded, Storag
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
     )?
     .execute(params![
-            event.event_id.to_string(),
+            stored.event_id.to_string(),
             key,
-            event.site.as_str(),
-            event.subject.to_string(),
-            event.customer.as_ref().map(|c| c.as_ref().to_owned()),
-            rfc3339(event.recorded_at),
-            event.kind.as_str(),
-            event.source.as_str(),
+            decision.site.as_str(),
+            stored.subject.to_string(),
+            stored.customer.as_ref().map(|c| c.as_ref().to_owned()),
+            rfc3339(stored.recorded_at),
+            decision.kind.as_str(),
+            decision.source.as_str(),
             choices,
-            event.policy_version,
-            event.language.as_str(),
-            event.notice_hash,
+            decision.policy_version,
+            decision.language.as_str(),
+            decision.notice_hash,
             event.user_agent_family,
-            event.gpc,
-            rfc3339(event.expires_at),
+            decision.gpc,
+            rfc3339(stored.expires_at),
             &prev_hash,
             &hash,
             withdrawn,
