@@ -106,6 +106,10 @@ endpoints! {
     RequestAnswer: Get "/api/v1/requests/{id}/answer", () => crate::rights::AnswerFiles;
     /// Staff login: password and TOTP; sets the session cookie.
     AdminLogin: Post "/api/v1/admin/login", crate::wire::AdminLogin => crate::wire::AdminSession;
+    /// The signed-in staff member and when the session ends.
+    AdminWhoAmI: Get "/api/v1/admin/session", () => crate::wire::AdminSession;
+    /// Ends the session on the server and clears its cookie (204).
+    AdminLogout: Post "/api/v1/admin/logout", () => ();
     /// The request inbox, by days left.
     AdminRequests: Get "/api/v1/admin/requests", () => Vec<crate::wire::RequestSummary>;
     /// One request with its history.
@@ -505,6 +509,9 @@ mod client {
             status: response.status,
             detail,
         };
+        if response.status == 204 {
+            return serde_json::from_str("null").map_err(|e| unexpected(e.to_string()));
+        }
         if matches!(response.status, 200 | 201) {
             return serde_json::from_str(&response.body).map_err(|e| unexpected(e.to_string()));
         }

@@ -113,6 +113,9 @@ pub enum StaffRole {
 pub struct AdminSession {
     pub email: EmailAddress,
     pub role: StaffRole,
+    /// When the session ends; the console signs in again after it.
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: OffsetDateTime,
 }
 
 /// One line of the request inbox, sorted by days left.

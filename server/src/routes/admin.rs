@@ -89,7 +89,30 @@ pub async fn login(
     Ok(HttpResponse::Ok().cookie(cookie).json(AdminSession {
         email: account.email,
         role: account.role,
+        expires_at: expires,
     }))
+}
+
+/// `GET /api/v1/admin/session`: who is signed in, and until when.
+pub async fn who_am_i(request: HttpRequest, storage: Store) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(signed_in(&request, &storage).await?))
+}
+
+/// `POST /api/v1/admin/logout`: ends the session on the server, so its cookie opens nothing even
+/// if it was copied, and tells the browser to drop the cookie.
+pub async fn logout(request: HttpRequest, storage: Store) -> Result<HttpResponse, ApiError> {
+    same_origin(&request)?;
+    let session = signed_in(&request, &storage).await?;
+    if let Some(cookie) = request.cookie(staff::SESSION_COOKIE) {
+        storage
+            .end_session(requests::status_token_hash(cookie.value()), session.email)
+            .await?;
+    }
+    let mut removal = Cookie::build(staff::SESSION_COOKIE, "")
+        .path("/api/v1/admin")
+        .finish();
+    removal.make_removal();
+    Ok(HttpResponse::NoContent().cookie(removal).finish())
 }
 
 /// Refuses a cross-origin browser request: the `Origin` header, when sent, must be this host.
@@ -110,10 +133,7 @@ fn same_origin(request: &HttpRequest) -> Result<(), ApiError> {
 }
 
 /// The signed-in staff member.
-async fn signed_in(
-    request: &HttpRequest,
-    storage: &Store,
-) -> Result<(EmailAddress, StaffRole), ApiError> {
+async fn signed_in(request: &HttpRequest, storage: &Store) -> Result<AdminSession, ApiError> {
     let cookie = request
         .cookie(staff::SESSION_COOKIE)
         .ok_or_else(|| ApiError::detail(ProblemKind::InvalidCredentials, "sign in first"))?;
@@ -133,8 +153,15 @@ async fn signed_in(
 async fn officer(request: &HttpRequest, storage: &Store) -> Result<EmailAddress, ApiError> {
     same_origin(request)?;
     match signed_in(request, storage).await? {
-        (email, StaffRole::Officer) => Ok(email),
-        (_, StaffRole::Viewer) => Err(ApiError::detail(
+        AdminSession {
+            email,
+            role: StaffRole::Officer,
+            ..
+        } => Ok(email),
+        AdminSession {
+            role: StaffRole::Viewer,
+            ..
+        } => Err(ApiError::detail(
             ProblemKind::Forbidden,
             "viewers cannot change requests",
         )),
@@ -172,7 +199,7 @@ fn detail(request: StoredRequest, today: time::Date) -> AdminRequestDetail {
 
 /// `GET /api/v1/admin/requests`: the inbox, fewest days left first.
 pub async fn inbox(request: HttpRequest, storage: Store) -> Result<HttpResponse, ApiError> {
-    let (actor, _) = signed_in(&request, &storage).await?;
+    let actor = signed_in(&request, &storage).await?.email;
     let inbox = storage.inbox(OffsetDateTime::now_utc().date()).await?;
     storage.audit(actor, "view inbox", None, None).await?;
     Ok(HttpResponse::Ok().json(inbox))
@@ -184,7 +211,7 @@ pub async fn show(
     path: web::Path<String>,
     storage: Store,
 ) -> Result<HttpResponse, ApiError> {
-    let (actor, _) = signed_in(&request, &storage).await?;
+    let actor = signed_in(&request, &storage).await?.email;
     let id = request_id(&path)?;
     let stored = storage
         .request(id)
@@ -402,7 +429,7 @@ pub async fn stats(request: HttpRequest, storage: Store) -> Result<HttpResponse,
 
 /// `GET /api/v1/admin/ledger/verify`.
 pub async fn verify_ledger(request: HttpRequest, storage: Store) -> Result<HttpResponse, ApiError> {
-    let (actor, _) = signed_in(&request, &storage).await?;
+    let actor = signed_in(&request, &storage).await?.email;
     let verification = storage.verify_ledger().await?;
     storage.audit(actor, "verify ledger", None, None).await?;
     Ok(HttpResponse::Ok().json(verification))
@@ -420,7 +447,7 @@ pub async fn audit(request: HttpRequest, storage: Store) -> Result<HttpResponse,
 
 /// `GET /api/v1/admin/outbox`.
 pub async fn outbox(request: HttpRequest, storage: Store) -> Result<HttpResponse, ApiError> {
-    let (actor, _) = signed_in(&request, &storage).await?;
+    let actor = signed_in(&request, &storage).await?.email;
     let messages: Vec<OutboxMessage> = storage
         .outbox()
         .await?

@@ -40,6 +40,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(api(endpoints::RequestAnswer::PATH).route(web::get().to(requests::answer)))
         .service(api(endpoints::VerifyRequest::PATH).route(web::post().to(requests::verify)))
         .service(api(endpoints::AdminLogin::PATH).route(web::post().to(admin::login)))
+        .service(api(endpoints::AdminWhoAmI::PATH).route(web::get().to(admin::who_am_i)))
+        .service(api(endpoints::AdminLogout::PATH).route(web::post().to(admin::logout)))
         .service(api(endpoints::AdminRequests::PATH).route(web::get().to(admin::inbox)))
         .service(api(endpoints::AdminRequest::PATH).route(web::get().to(admin::show)))
         .service(api(endpoints::AdminExtend::PATH).route(web::post().to(admin::extend)))

@@ -116,18 +116,19 @@ pub trait Storage: Send + Sync {
         expires: time::OffsetDateTime,
     ) -> Result<(), StorageError>;
 
-    /// The staff member a live session belongs to.
+    /// The staff member a live session belongs to, with its end.
     async fn session(
         &self,
         token_hash: String,
         now: time::OffsetDateTime,
-    ) -> Result<
-        Option<(
-            privacy_shared::EmailAddress,
-            privacy_shared::wire::StaffRole,
-        )>,
-        StorageError,
-    >;
+    ) -> Result<Option<privacy_shared::wire::AdminSession>, StorageError>;
+
+    /// Ends a session (logout) and audits it; ending one that is gone already is no error.
+    async fn end_session(
+        &self,
+        token_hash: String,
+        actor: privacy_shared::EmailAddress,
+    ) -> Result<(), StorageError>;
 
     /// Appends to the hash-chained audit log.
     async fn audit(

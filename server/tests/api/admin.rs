@@ -181,6 +181,45 @@ async fn login_needs_the_password_and_a_fresh_totp_code() {
 }
 
 #[tokio::test]
+async fn the_session_names_its_end_and_logout_ends_it_on_the_server() {
+    let app = spawn_app().await;
+    let cookie = session(&app, "viewer@virtio.nl", "viewer").await;
+    let who = get(&app, &cookie, "/api/v1/admin/session").await;
+    assert_eq!(who.status(), 200);
+    let who: privacy_shared::wire::AdminSession = who.json().await.unwrap();
+    assert_eq!(who.role, privacy_shared::wire::StaffRole::Viewer);
+    let hours = (who.expires_at - time::OffsetDateTime::now_utc()).whole_minutes() as f64 / 60.0;
+    assert!(
+        (hours - privacy_server::staff::SESSION_HOURS as f64).abs() < 0.1,
+        "{hours}"
+    );
+
+    let out = post(
+        &app,
+        &cookie,
+        "/api/v1/admin/logout",
+        serde_json::json!(null),
+    )
+    .await;
+    assert_eq!(out.status(), 204);
+    let cleared = out.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(cleared.contains("Max-Age=0"), "{cleared}");
+    // The old cookie, replayed (copied before the logout), opens nothing any more.
+    for path in ["/api/v1/admin/session", "/api/v1/admin/requests"] {
+        expect_problem(get(&app, &cookie, path).await, 401).await;
+    }
+    let conn = rusqlite::Connection::open(&app.database).unwrap();
+    let last: String = conn
+        .query_row(
+            "SELECT action FROM audit_log ORDER BY seq DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(last, "logout");
+}
+
+#[tokio::test]
 async fn an_officer_extends_once_with_a_reason_and_completes_and_the_requester_is_told() {
     let app = spawn_app().await;
     let (cookie, created) = officer_and_request(&app).await;

@@ -30,7 +30,7 @@ use crate::requests::{CodeCheck, Email, NewRightsRequest, StoredRequest};
 use privacy_shared::EmailAddress;
 use privacy_shared::validate::VerificationCode;
 use privacy_shared::wire::LedgerVerification;
-use privacy_shared::wire::{AuditEntry, ConsentStatsRow, RequestSummary, StaffRole};
+use privacy_shared::wire::{AdminSession, AuditEntry, ConsentStatsRow, RequestSummary, StaffRole};
 
 /// The migrations, in order; `PRAGMA user_version` counts how many have run.
 const MIGRATIONS: &[&str] = &[
@@ -264,9 +264,25 @@ impl Storage for SqliteStorage {
         &self,
         token_hash: String,
         now: OffsetDateTime,
-    ) -> Result<Option<(EmailAddress, StaffRole)>, StorageError> {
+    ) -> Result<Option<AdminSession>, StorageError> {
         self.read(move |conn| staff::session(conn, &token_hash, now))
             .await
+    }
+
+    async fn end_session(
+        &self,
+        token_hash: String,
+        actor: EmailAddress,
+    ) -> Result<(), StorageError> {
+        let now = OffsetDateTime::now_utc();
+        self.write(move |conn| {
+            conn.execute(
+                "DELETE FROM staff_sessions WHERE token_hash = ?1",
+                [&token_hash],
+            )?;
+            staff::audit(conn, actor.as_ref(), "logout", None, None, now)
+        })
+        .await
     }
 
     async fn audit(

@@ -2,7 +2,7 @@
 
 use privacy_shared::EmailAddress;
 use privacy_shared::rights::RequestStatus;
-use privacy_shared::wire::{AuditEntry, ConsentStatsRow, RequestSummary, StaffRole};
+use privacy_shared::wire::{AdminSession, AuditEntry, ConsentStatsRow, RequestSummary, StaffRole};
 use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
 use time::format_description::well_known::Rfc3339;
@@ -97,17 +97,20 @@ pub fn session(
     conn: &Connection,
     token_hash: &str,
     now: OffsetDateTime,
-) -> Result<Option<(EmailAddress, StaffRole)>, StorageError> {
+) -> Result<Option<AdminSession>, StorageError> {
     Ok(conn
         .query_row(
-            "SELECT staff.email, staff.role FROM staff_sessions JOIN staff USING (email) \
-             WHERE token_hash = ?1 AND expires_at > ?2",
+            "SELECT staff.email, staff.role, staff_sessions.expires_at FROM staff_sessions \
+             JOIN staff USING (email) WHERE token_hash = ?1 AND expires_at > ?2",
             params![token_hash, rfc3339(now)],
             |row| {
-                Ok((
-                    EmailAddress::parse(&text(row, "email")?).map_err(|e| bad("email", e))?,
-                    typed(row, "role")?,
-                ))
+                Ok(AdminSession {
+                    email: EmailAddress::parse(&text(row, "email")?)
+                        .map_err(|e| bad("email", e))?,
+                    role: typed(row, "role")?,
+                    expires_at: OffsetDateTime::parse(&text(row, "expires_at")?, &Rfc3339)
+                        .map_err(|e| bad("expires_at", e))?,
+                })
             },
         )
         .optional()?)
