@@ -114,6 +114,8 @@ endpoints! {
     AdminRequests: Get "/api/v1/admin/requests", () => Vec<crate::wire::RequestSummary>;
     /// One request with its history.
     AdminRequest: Get "/api/v1/admin/requests/{id}", () => crate::wire::AdminRequestDetail;
+    /// The export an access or portability request will carry, before it is sent.
+    AdminExportPreview: Get "/api/v1/admin/requests/{id}/export", () => Vec<crate::wire::ExportPreviewFile>;
     /// Extends the deadline once, with a reason.
     AdminExtend: Post "/api/v1/admin/requests/{id}/extend", crate::wire::ExtendRequest => crate::wire::AdminRequestDetail;
     /// Completes a request with an answer.
@@ -123,7 +125,7 @@ endpoints! {
     /// Sends the requester a message without closing the request.
     AdminReply: Post "/api/v1/admin/requests/{id}/reply", crate::wire::AnswerRequest => crate::wire::AdminRequestDetail;
     /// Consent statistics per site, purpose and day.
-    AdminStats: Get "/api/v1/admin/stats", () => Vec<crate::wire::ConsentStatsRow>;
+    AdminStats: Get "/api/v1/admin/stats", () => crate::wire::ConsentStats;
     /// Recomputes the ledger's hash chain.
     AdminLedgerVerify: Get "/api/v1/admin/ledger/verify", () => crate::wire::LedgerVerification;
     /// The staff audit log.

@@ -132,6 +132,17 @@ pub struct RequestSummary {
     /// Negative when overdue.
     pub days_left: i64,
     pub overdue: bool,
+    /// The requester's address, when they gave one (a customer may file without).
+    pub email: Option<EmailAddress>,
+}
+
+impl RequestSummary {
+    /// The days left until `due_date` on `today`, and whether the request is overdue: still open
+    /// after its due date.
+    pub fn deadline(due_date: Date, status: RequestStatus, today: Date) -> (i64, bool) {
+        let days_left = (due_date - today).whole_days();
+        (days_left, days_left < 0 && !status.is_closed())
+    }
 }
 
 /// A request as staff see it.
@@ -139,7 +150,6 @@ pub struct RequestSummary {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AdminRequestDetail {
     pub summary: RequestSummary,
-    pub email: Option<EmailAddress>,
     pub customer: Option<CustomerNumber>,
     pub name: Option<String>,
     pub details: Option<String>,
@@ -187,6 +197,37 @@ pub struct NewAttachment {
 #[serde(deny_unknown_fields)]
 pub struct RefuseRequest {
     pub reasons: BoundedText<5000>,
+}
+
+/// `GET /api/v1/admin/stats`: what visitors chose, per day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ConsentStats {
+    /// Granted and refused per site, purpose and day.
+    pub purposes: Vec<ConsentStatsRow>,
+    /// Events per site, kind (accept all, reject all, custom, withdraw, …) and day.
+    pub kinds: Vec<ConsentKindRow>,
+}
+
+/// How many events of one kind a site recorded on one day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ConsentKindRow {
+    pub site: SiteId,
+    pub kind: crate::ConsentKind,
+    pub day: Date,
+    pub events: u64,
+}
+
+/// One file of the export a completed access or portability request will carry, shown to the
+/// officer before it is sent (`GET /api/v1/admin/requests/{id}/export`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ExportPreviewFile {
+    pub name: String,
+    pub content_type: String,
+    /// The file's text (JSON or CSV).
+    pub text: String,
 }
 
 /// Consent counts of one site, purpose and day (`GET /api/v1/admin/stats`).

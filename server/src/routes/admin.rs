@@ -10,8 +10,8 @@ use privacy_shared::EmailAddress;
 use privacy_shared::FieldError;
 use privacy_shared::problem::ProblemKind;
 use privacy_shared::wire::{
-    AdminLogin, AdminRequestDetail, AdminSession, AnswerRequest, AuditLog, ExtendRequest,
-    NewAttachment, OutboxMessage, RefuseRequest, StaffRole,
+    AdminLogin, AdminRequestDetail, AdminSession, AnswerRequest, AuditLog, ExportPreviewFile,
+    ExtendRequest, NewAttachment, OutboxMessage, RefuseRequest, RequestSummary, StaffRole,
 };
 use std::sync::Arc;
 use time::{Duration, OffsetDateTime};
@@ -174,9 +174,9 @@ fn request_id(path: &str) -> Result<Uuid, ApiError> {
 }
 
 fn detail(request: StoredRequest, today: time::Date) -> AdminRequestDetail {
-    let days_left = (request.due_date - today).whole_days();
+    let (days_left, overdue) = RequestSummary::deadline(request.due_date, request.status, today);
     AdminRequestDetail {
-        summary: privacy_shared::wire::RequestSummary {
+        summary: RequestSummary {
             id: request.id,
             kind: request.kind,
             status: request.status,
@@ -184,9 +184,9 @@ fn detail(request: StoredRequest, today: time::Date) -> AdminRequestDetail {
             received_at: request.received_at,
             due_date: request.due_date,
             days_left,
-            overdue: days_left < 0 && !request.status.is_closed(),
+            overdue,
+            email: request.email,
         },
-        email: request.email,
         customer: request.customer,
         name: request.name,
         details: request.details,
@@ -221,6 +221,56 @@ pub async fn show(
     Ok(HttpResponse::Ok().json(detail(stored, OffsetDateTime::now_utc().date())))
 }
 
+/// The export of what the server holds about the requester of `stored`.
+async fn export_of(
+    storage: &Store,
+    stored: &StoredRequest,
+    now: OffsetDateTime,
+) -> Result<Vec<export::ExportFile>, ApiError> {
+    let person = storage
+        .person_data(
+            stored.email.clone(),
+            stored.customer.clone(),
+            stored.subject,
+        )
+        .await?;
+    Ok(export::files(&person, stored.language, now))
+}
+
+/// `GET /api/v1/admin/requests/{id}/export`: the export an access or portability request will
+/// carry when it is completed, for the officer to check before sending; the view is audited.
+pub async fn export_preview(
+    request: HttpRequest,
+    path: web::Path<String>,
+    storage: Store,
+) -> Result<HttpResponse, ApiError> {
+    let actor = signed_in(&request, &storage).await?.email;
+    let id = request_id(&path)?;
+    let stored = storage
+        .request(id)
+        .await?
+        .ok_or_else(|| ApiError::new(ProblemKind::NotFound))?;
+    if !stored.kind.includes_export() {
+        return Err(ApiError::detail(
+            ProblemKind::Conflict,
+            "only access and portability requests carry an export",
+        ));
+    }
+    let files = export_of(&storage, &stored, OffsetDateTime::now_utc()).await?;
+    storage
+        .audit(actor, "preview export", Some(id), None)
+        .await?;
+    let preview: Vec<ExportPreviewFile> = files
+        .into_iter()
+        .map(|f| ExportPreviewFile {
+            name: f.name.to_owned(),
+            content_type: f.content_type.to_owned(),
+            text: String::from_utf8_lossy(&f.content).into_owned(),
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(preview))
+}
+
 /// Checks that an officer asks, reads the action's body and applies it, with the files the
 /// officer attached and, when an access or portability request is completed, the export of what
 /// the server holds about the person, all sealed before they are stored.
@@ -243,15 +293,9 @@ async fn act<B: serde::de::DeserializeOwned>(
             .await?
             .ok_or_else(|| ApiError::new(ProblemKind::NotFound))?;
         if stored.kind.includes_export() {
-            let person = storage
-                .person_data(
-                    stored.email.clone(),
-                    stored.customer.clone(),
-                    stored.subject,
-                )
-                .await?;
             files.extend(
-                export::files(&person, stored.language, now)
+                export_of(&storage, &stored, now)
+                    .await?
                     .into_iter()
                     .map(|f| AnswerContent {
                         name: f.name.to_owned(),

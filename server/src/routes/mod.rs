@@ -44,6 +44,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(api(endpoints::AdminLogout::PATH).route(web::post().to(admin::logout)))
         .service(api(endpoints::AdminRequests::PATH).route(web::get().to(admin::inbox)))
         .service(api(endpoints::AdminRequest::PATH).route(web::get().to(admin::show)))
+        .service(
+            api(endpoints::AdminExportPreview::PATH).route(web::get().to(admin::export_preview)),
+        )
         .service(api(endpoints::AdminExtend::PATH).route(web::post().to(admin::extend)))
         .service(api(endpoints::AdminComplete::PATH).route(web::post().to(admin::complete)))
         .service(api(endpoints::AdminRefuse::PATH).route(web::post().to(admin::refuse)))

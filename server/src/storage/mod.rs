@@ -177,10 +177,8 @@ pub trait Storage: Send + Sync {
         subject: Option<SubjectId>,
     ) -> Result<crate::export::PersonData, StorageError>;
 
-    /// Granted and refused counts per site, purpose and day.
-    async fn consent_stats(
-        &self,
-    ) -> Result<Vec<privacy_shared::wire::ConsentStatsRow>, StorageError>;
+    /// Granted and refused counts per site, purpose and day; events per site, kind and day.
+    async fn consent_stats(&self) -> Result<privacy_shared::wire::ConsentStats, StorageError>;
 
     /// Unsent e-mails whose next attempt is due, with fewer than `max_attempts` failures.
     async fn due_mail(

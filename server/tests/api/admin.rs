@@ -11,8 +11,7 @@ use privacy_shared::rights::{
 };
 use privacy_shared::validate::{BoundedText, VerificationCode};
 use privacy_shared::wire::{
-    AdminRequestDetail, AuditLog, ConsentStatsRow, LedgerVerification, OutboxMessage,
-    RequestSummary,
+    AdminRequestDetail, AuditLog, ConsentStats, LedgerVerification, OutboxMessage, RequestSummary,
 };
 use privacy_shared::{ConsentKind, EmailAddress, Language, PurposeId, SubjectId};
 use std::process::Command;
@@ -449,11 +448,27 @@ async fn statistics_and_ledger_verification_for_staff() {
     ] {
         app.api.record_consent(&consent_body(kind)).await.unwrap();
     }
-    let stats: Vec<ConsentStatsRow> = get(&app, &cookie, "/api/v1/admin/stats")
+    let stats: ConsentStats = get(&app, &cookie, "/api/v1/admin/stats")
         .await
         .json()
         .await
         .unwrap();
+    let events = |kind| {
+        stats
+            .kinds
+            .iter()
+            .filter(|r| r.kind == kind)
+            .map(|r| r.events)
+            .sum::<u64>()
+    };
+    assert_eq!(
+        (
+            events(ConsentKind::AcceptAll),
+            events(ConsentKind::RejectAll)
+        ),
+        (1, 2)
+    );
+    let stats = stats.purposes;
     let analytics = stats
         .iter()
         .find(|r| r.purpose == PurposeId::Analytics)
@@ -481,6 +496,22 @@ async fn an_access_answer_carries_the_export_and_the_officers_file_encrypted_at_
     let receipt = app.api.record_consent(&consent).await.unwrap().receipt;
     let created = verified_request_from(&app, Some(consent.subject)).await;
     let path = format!("/api/v1/admin/requests/{}", created.id);
+    // The officer sees the export before sending it.
+    let preview: Vec<privacy_shared::wire::ExportPreviewFile> =
+        get(&app, &cookie, &format!("{path}/export"))
+            .await
+            .json()
+            .await
+            .unwrap();
+    let preview_json = &preview
+        .iter()
+        .find(|f| f.name == "export.json")
+        .unwrap()
+        .text;
+    assert!(
+        preview_json.contains(&receipt.event.event_id.to_string()),
+        "{preview_json}"
+    );
     let secret_text = "invoice records of Vera Visitor";
     let done = post(
         &app,

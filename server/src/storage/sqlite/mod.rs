@@ -30,7 +30,7 @@ use crate::requests::{CodeCheck, Email, NewRightsRequest, StoredRequest};
 use privacy_shared::EmailAddress;
 use privacy_shared::validate::VerificationCode;
 use privacy_shared::wire::LedgerVerification;
-use privacy_shared::wire::{AdminSession, AuditEntry, ConsentStatsRow, RequestSummary, StaffRole};
+use privacy_shared::wire::{AdminSession, AuditEntry, ConsentStats, RequestSummary, StaffRole};
 
 /// The migrations, in order; `PRAGMA user_version` counts how many have run.
 const MIGRATIONS: &[&str] = &[
@@ -362,7 +362,7 @@ impl Storage for SqliteStorage {
         .await
     }
 
-    async fn consent_stats(&self) -> Result<Vec<ConsentStatsRow>, StorageError> {
+    async fn consent_stats(&self) -> Result<ConsentStats, StorageError> {
         self.read(staff::stats).await
     }
 

@@ -2,7 +2,10 @@
 
 use privacy_shared::EmailAddress;
 use privacy_shared::rights::RequestStatus;
-use privacy_shared::wire::{AdminSession, AuditEntry, ConsentStatsRow, RequestSummary, StaffRole};
+use privacy_shared::wire::{
+    AdminSession, AuditEntry, ConsentKindRow, ConsentStats, ConsentStatsRow, RequestSummary,
+    StaffRole,
+};
 use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
 use time::format_description::well_known::Rfc3339;
@@ -207,7 +210,7 @@ pub fn audit_log(
 
 pub fn inbox(conn: &Connection, today: Date) -> Result<Vec<RequestSummary>, StorageError> {
     let mut statement = conn.prepare(
-        "SELECT id, kind, status, site, received_at, due_date FROM rights_requests \
+        "SELECT id, kind, status, site, received_at, due_date, email FROM rights_requests \
          WHERE status != 'awaiting_verification'",
     )?;
     let rows = statement.query_map([], |row| {
@@ -217,7 +220,7 @@ pub fn inbox(conn: &Connection, today: Date) -> Result<Vec<RequestSummary>, Stor
         )
         .map_err(|e| bad("due_date", e))?;
         let status: RequestStatus = typed(row, "status")?;
-        let days_left = (due_date - today).whole_days();
+        let (days_left, overdue) = RequestSummary::deadline(due_date, status, today);
         Ok(RequestSummary {
             id: text(row, "id")?.parse().map_err(|e| bad("id", e))?,
             kind: typed(row, "kind")?,
@@ -227,7 +230,11 @@ pub fn inbox(conn: &Connection, today: Date) -> Result<Vec<RequestSummary>, Stor
                 .map_err(|e| bad("received_at", e))?,
             due_date,
             days_left,
-            overdue: days_left < 0 && !status.is_closed(),
+            overdue,
+            email: row
+                .get::<_, Option<String>>("email")?
+                .map(|e| EmailAddress::parse(&e).map_err(|e| bad("email", e)))
+                .transpose()?,
         })
     })?;
     let mut inbox: Vec<RequestSummary> = rows.collect::<Result<_, _>>()?;
@@ -303,8 +310,37 @@ pub fn act(
     Ok(Some(Ok(updated)))
 }
 
-/// Granted and refused counts per site, purpose and day, from every event's choices.
-pub fn stats(conn: &Connection) -> Result<Vec<ConsentStatsRow>, StorageError> {
+/// Granted and refused counts per site, purpose and day, from every event's choices, and the
+/// events per site, kind and day.
+pub fn stats(conn: &Connection) -> Result<ConsentStats, StorageError> {
+    let day = |row: &rusqlite::Row<'_>| {
+        Date::parse(
+            &text(row, "day")?,
+            &time::format_description::well_known::Iso8601::DATE,
+        )
+        .map_err(|e| bad("day", e))
+    };
+    let mut statement = conn.prepare(
+        "SELECT site, kind, substr(recorded_at, 1, 10) AS day, count(*) AS events \
+         FROM consent_events GROUP BY site, kind, day ORDER BY day, site, kind",
+    )?;
+    let kinds = statement
+        .query_map([], |row| {
+            Ok(ConsentKindRow {
+                site: typed(row, "site")?,
+                kind: typed(row, "kind")?,
+                day: day(row)?,
+                events: row.get("events")?,
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(ConsentStats {
+        purposes: purpose_stats(conn)?,
+        kinds,
+    })
+}
+
+fn purpose_stats(conn: &Connection) -> Result<Vec<ConsentStatsRow>, StorageError> {
     let mut statement = conn.prepare(
         "SELECT site, choice.key AS purpose, substr(recorded_at, 1, 10) AS day, \
                 sum(choice.value = 1) AS granted, sum(choice.value = 0) AS refused \
