@@ -110,6 +110,37 @@ pub struct TransitionError {
 }
 
 impl RequestStatus {
+    pub const ALL: [RequestStatus; 7] = [
+        Self::AwaitingVerification,
+        Self::Open,
+        Self::InProgress,
+        Self::Extended,
+        Self::Completed,
+        Self::Refused,
+        Self::Withdrawn,
+    ];
+
+    /// The status as the requester and staff read it.
+    pub fn label(self, language: crate::Language) -> &'static str {
+        use crate::Language::{En, Nl};
+        match (self, language) {
+            (Self::AwaitingVerification, Nl) => "wacht op bevestiging",
+            (Self::AwaitingVerification, En) => "awaiting confirmation",
+            (Self::Open, Nl) => "ontvangen",
+            (Self::Open, En) => "received",
+            (Self::InProgress, Nl) => "in behandeling",
+            (Self::InProgress, En) => "in progress",
+            (Self::Extended, Nl) => "termijn verlengd",
+            (Self::Extended, En) => "deadline extended",
+            (Self::Completed, Nl) => "afgehandeld",
+            (Self::Completed, En) => "completed",
+            (Self::Refused, Nl) => "afgewezen",
+            (Self::Refused, En) => "refused",
+            (Self::Withdrawn, Nl) => "ingetrokken",
+            (Self::Withdrawn, En) => "withdrawn",
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::AwaitingVerification => "awaiting_verification",

@@ -51,6 +51,21 @@ fn settings(bind: std::net::SocketAddr, database: &Path, host: Option<&str>) -> 
     }
 }
 
+/// The password of the staff accounts tests create.
+pub const STAFF_PASSWORD: &str = "an officer's long password";
+
+/// The TOTP code of `secret` for the current 30-second step plus `steps_ahead`, as an
+/// authenticator app computes it.
+pub fn totp_now(secret: &str, steps_ahead: i64) -> String {
+    use privacy_server::staff;
+    let step = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+        / staff::TOTP_STEP;
+    staff::totp_code(&staff::base32_decode(secret).unwrap(), step + steps_ahead)
+}
+
 /// Whether this run serves the host pages from a second origin (`VP_E2E_PAGES=second-origin`;
 /// `cargo xtask test` runs the browser tests both ways).
 pub fn second_origin() -> bool {
@@ -127,32 +142,38 @@ impl TestServer {
         tokio::spawn(app.run_until_stopped());
     }
 
-    /// Signs in an officer through the admin API (the account created in the database, the TOTP
-    /// code computed as an authenticator app does) and returns the session cookie.
-    pub async fn officer_session(&self) -> String {
+    /// Creates a staff account in the database, as `privacy-server admin create` does, and returns
+    /// its TOTP secret; the password is [`STAFF_PASSWORD`].
+    pub async fn create_staff(&self, email: &str, role: privacy_shared::wire::StaffRole) -> String {
         use privacy_server::staff;
         let storage = privacy_server::storage::open(&DatabaseUrl::Sqlite(self.database.clone()))
             .expect("the database opens");
         let secret = staff::new_totp_secret().unwrap();
-        let password = "an officer's long password";
         storage
             .create_staff(
-                privacy_shared::EmailAddress::parse("officer@virtio.nl").unwrap(),
-                staff::hash_password(password).unwrap(),
+                privacy_shared::EmailAddress::parse(email).unwrap(),
+                staff::hash_password(STAFF_PASSWORD).unwrap(),
                 secret.clone(),
-                privacy_shared::wire::StaffRole::Officer,
+                role,
             )
             .await
             .unwrap();
-        let step = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_secs() as i64
-            / staff::TOTP_STEP;
-        let code = staff::totp_code(&staff::base32_decode(&secret).unwrap(), step);
+        secret
+    }
+
+    /// Signs in an officer through the admin API (the account created in the database, the TOTP
+    /// code computed as an authenticator app does) and returns the session cookie.
+    pub async fn officer_session(&self) -> String {
+        let secret = self
+            .create_staff(
+                "officer@virtio.nl",
+                privacy_shared::wire::StaffRole::Officer,
+            )
+            .await;
+        let code = totp_now(&secret, 0);
         let response = reqwest::Client::new()
             .post(format!("{}/api/v1/admin/login", self.address))
-            .json(&serde_json::json!({ "email": "officer@virtio.nl", "password": password, "totp": code }))
+            .json(&serde_json::json!({ "email": "officer@virtio.nl", "password": STAFF_PASSWORD, "totp": code }))
             .send()
             .await
             .unwrap();
@@ -461,6 +482,53 @@ pub async fn downloaded(path: &Path) -> String {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     std::fs::read_to_string(path).unwrap()
+}
+
+/// The rights center on the demo request page.
+pub const RIGHTS: &str = "[data-virtio-privacy=rights]";
+
+/// A fresh browser on `page` that has answered the first-visit banner, as a visitor does before
+/// reading on.
+pub async fn visit_answered(server: &TestServer, page: &str) -> Browser {
+    let browser = Browser::start(1280, 900).await;
+    browser.client.goto(&server.page(page)).await.unwrap();
+    browser.click("[data-vp=reject-all]").await;
+    browser.widget_element("[data-vp=settings]").await;
+    browser
+}
+
+/// Clicks the rights center's element matching `css`.
+pub async fn rights_press(browser: &Browser, css: &str) {
+    browser.element_in(RIGHTS, css).await.click().await.unwrap();
+}
+
+/// Types `text` into the rights center's field matching `css`, replacing what it held.
+pub async fn rights_type(browser: &Browser, css: &str, text: &str) {
+    let field = browser.element_in(RIGHTS, css).await;
+    field.clear().await.unwrap();
+    field.send_keys(text).await.unwrap();
+}
+
+/// Files an access request in the rights center as the visitor at `email`, confirms it with the
+/// e-mailed code, and returns the request number shown.
+pub async fn file_confirmed_request(server: &TestServer, browser: &Browser, email: &str) -> String {
+    rights_type(browser, "[data-vp=rights-email]", email).await;
+    rights_press(browser, "[data-vp=rights-submit]").await;
+    browser.element_in(RIGHTS, "[data-vp=rights-verify]").await;
+    rights_type(browser, "[data-vp=rights-code]", &outbox_code(server)).await;
+    rights_press(browser, "[data-vp=rights-confirm]").await;
+    let number = browser.element_in(RIGHTS, "[data-vp=rights-number]").await;
+    number.text().await.unwrap()
+}
+
+/// The e-mail code of the newest message in the outbox.
+pub fn outbox_code(server: &TestServer) -> String {
+    let body: String = server
+        .column("SELECT body FROM outbox ORDER BY rowid DESC")
+        .into_iter()
+        .next()
+        .expect("an e-mail in the outbox");
+    body.split_once("code is: ").unwrap().1[..6].to_owned()
 }
 
 /// A visit: the real server and a fresh 1280×900 browser on the host page at `path`.

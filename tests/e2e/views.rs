@@ -6,25 +6,17 @@ use privacy_shared::Language;
 use privacy_shared::policy::{self, CURRENT_VERSION};
 
 use crate::accessibility::{axe_source, violations};
-use crate::helpers::{Browser, TestServer, customer_token, downloaded};
+use crate::helpers::{
+    RIGHTS, TestServer, customer_token, downloaded, file_confirmed_request, outbox_code,
+    rights_press, rights_type, visit_answered,
+};
 
 const POLICY: &str = "[data-virtio-privacy=policy]";
-const RIGHTS: &str = "[data-virtio-privacy=rights]";
-
-/// A fresh browser on `page` that has answered the first-visit banner, as a visitor does before
-/// reading on.
-async fn visit(server: &TestServer, page: &str) -> Browser {
-    let browser = Browser::start(1280, 900).await;
-    browser.client.goto(&server.page(page)).await.unwrap();
-    browser.click("[data-vp=reject-all]").await;
-    browser.widget_element("[data-vp=settings]").await;
-    browser
-}
 
 #[tokio::test]
 async fn the_policy_viewer_shows_the_whole_policy_with_contents_versions_and_a_language_switch() {
     let server = TestServer::start().await;
-    let browser = visit(&server, "/privacy.html").await;
+    let browser = visit_answered(&server, "/privacy.html").await;
     let dutch = policy::document(CURRENT_VERSION, Language::Nl)
         .unwrap()
         .unwrap();
@@ -91,36 +83,14 @@ async fn the_policy_viewer_shows_the_whole_policy_with_contents_versions_and_a_l
     browser.close().await;
 }
 
-async fn press(browser: &Browser, css: &str) {
-    browser.element_in(RIGHTS, css).await.click().await.unwrap();
-}
-
-async fn type_into(browser: &Browser, css: &str, text: &str) {
-    let field = browser.element_in(RIGHTS, css).await;
-    field.clear().await.unwrap();
-    field.send_keys(text).await.unwrap();
-}
-
-fn outbox_code(server: &TestServer) -> String {
-    let body: String = rusqlite::Connection::open(&server.database)
-        .unwrap()
-        .query_row(
-            "SELECT body FROM outbox ORDER BY rowid DESC LIMIT 1",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
-    body.split_once("code is: ").unwrap().1[..6].to_owned()
-}
-
 #[tokio::test]
 async fn a_visitor_files_a_request_confirms_it_with_the_code_and_sees_number_and_due_date() {
     let server = TestServer::start().await;
-    let browser = visit(&server, "/rechten.html").await;
+    let browser = visit_answered(&server, "/rechten.html").await;
 
     // A bad address is refused in the form, in Dutch, before anything is sent.
-    type_into(&browser, "[data-vp=rights-email]", "geen-adres").await;
-    press(&browser, "[data-vp=rights-submit]").await;
+    rights_type(&browser, "[data-vp=rights-email]", "geen-adres").await;
+    rights_press(&browser, "[data-vp=rights-submit]").await;
     let error = browser.element_in(RIGHTS, "[data-vp-error=email]").await;
     assert!(error.text().await.unwrap().contains("geldig e-mailadres"));
     let email = browser.element_in(RIGHTS, "[data-vp=rights-email]").await;
@@ -140,9 +110,9 @@ async fn a_visitor_files_a_request_confirms_it_with_the_code_and_sees_number_and
         .select_by_value("erasure")
         .await
         .unwrap();
-    type_into(&browser, "[data-vp=rights-email]", "bezoeker@example.nl").await;
-    type_into(&browser, "[data-vp=rights-name]", "Bea Bezoeker").await;
-    press(&browser, "[data-vp=rights-submit]").await;
+    rights_type(&browser, "[data-vp=rights-email]", "bezoeker@example.nl").await;
+    rights_type(&browser, "[data-vp=rights-name]", "Bea Bezoeker").await;
+    rights_press(&browser, "[data-vp=rights-submit]").await;
     browser.element_in(RIGHTS, "[data-vp=rights-verify]").await;
     let (id, kind, due): (String, String, String) = rusqlite::Connection::open(&server.database)
         .unwrap()
@@ -154,15 +124,15 @@ async fn a_visitor_files_a_request_confirms_it_with_the_code_and_sees_number_and
     let code = outbox_code(&server);
 
     let wrong = if code == "000000" { "111111" } else { "000000" };
-    type_into(&browser, "[data-vp=rights-code]", wrong).await;
-    press(&browser, "[data-vp=rights-confirm]").await;
+    rights_type(&browser, "[data-vp=rights-code]", wrong).await;
+    rights_press(&browser, "[data-vp=rights-confirm]").await;
     let failure = browser.element_in(RIGHTS, "[data-vp=rights-failure]").await;
     assert_eq!(
         failure.text().await.unwrap(),
         "Deze code klopt niet. Je kunt het nog 4 keer proberen."
     );
 
-    type_into(&browser, "[data-vp=rights-code]", &code).await;
+    rights_type(&browser, "[data-vp=rights-code]", &code).await;
     browser
         .element_in(RIGHTS, "[data-vp=rights-code]")
         .await
@@ -193,11 +163,11 @@ async fn a_visitor_files_a_request_confirms_it_with_the_code_and_sees_number_and
 #[tokio::test]
 async fn a_signed_in_customer_files_a_request_without_a_code_step() {
     let server = TestServer::start().await;
-    let browser = visit(&server, "/rechten.html").await;
+    let browser = visit_answered(&server, "/rechten.html").await;
     browser.element_in(RIGHTS, "[data-vp=rights-form]").await;
     browser.identify(&customer_token("C-31")).await;
     // The form reads the identity when it is sent; the e-mail field may stay empty.
-    press(&browser, "[data-vp=rights-submit]").await;
+    rights_press(&browser, "[data-vp=rights-submit]").await;
     let status = browser.element_in(RIGHTS, "[data-vp=rights-status]").await;
     assert_eq!(status.text().await.unwrap(), "ontvangen");
     let customer: String = rusqlite::Connection::open(&server.database)
@@ -212,7 +182,7 @@ async fn a_signed_in_customer_files_a_request_without_a_code_step() {
 async fn the_inline_preferences_record_a_choice_and_follow_choices_made_elsewhere() {
     const INLINE: &str = "[data-virtio-privacy=preferences]";
     let server = TestServer::start().await;
-    let browser = visit(&server, "/privacy.html").await;
+    let browser = visit_answered(&server, "/privacy.html").await;
     server.wait_for_events(1).await;
     let analytics = browser
         .element_in(INLINE, "[data-vp-toggle=analytics]")
@@ -251,7 +221,7 @@ async fn the_inline_preferences_record_a_choice_and_follow_choices_made_elsewher
 #[tokio::test]
 async fn the_policy_and_the_rights_center_open_in_dialogs_and_focus_returns_to_the_opener() {
     let server = TestServer::start().await;
-    let browser = visit(&server, "/").await;
+    let browser = visit_answered(&server, "/").await;
     // From the preferences to the policy, and back to the settings button on Escape.
     browser.click("[data-vp=settings]").await;
     browser.click("[data-vp=open-policy]").await;
@@ -296,14 +266,8 @@ async fn the_policy_and_the_rights_center_open_in_dialogs_and_focus_returns_to_t
 #[tokio::test]
 async fn a_completed_access_request_shows_its_answer_and_its_files_download() {
     let server = TestServer::start().await;
-    let browser = visit(&server, "/rechten.html").await;
-    type_into(&browser, "[data-vp=rights-email]", "bezoeker@example.nl").await;
-    press(&browser, "[data-vp=rights-submit]").await;
-    browser.element_in(RIGHTS, "[data-vp=rights-verify]").await;
-    type_into(&browser, "[data-vp=rights-code]", &outbox_code(&server)).await;
-    press(&browser, "[data-vp=rights-confirm]").await;
-    let number = browser.element_in(RIGHTS, "[data-vp=rights-number]").await;
-    let id = number.text().await.unwrap();
+    let browser = visit_answered(&server, "/rechten.html").await;
+    let id = file_confirmed_request(&server, &browser, "bezoeker@example.nl").await;
 
     // The officer answers through the admin API with a file; the export is added by the server.
     let cookie = server.officer_session().await;
@@ -336,7 +300,7 @@ async fn a_completed_access_request_shows_its_answer_and_its_files_download() {
         answer.text().await.unwrap(),
         "Hierbij alle gegevens die we van je hebben."
     );
-    press(&browser, &format!("{item} [data-vp=history-files]")).await;
+    rights_press(&browser, &format!("{item} [data-vp=history-files]")).await;
     browser
         .element_in(RIGHTS, &format!("{item} [data-vp=history-downloads]"))
         .await;
@@ -359,7 +323,7 @@ async fn a_completed_access_request_shows_its_answer_and_its_files_download() {
 
     // A click downloads the file, with the officer's content.
     let downloads = browser.allow_downloads().await;
-    press(
+    rights_press(
         &browser,
         &format!("{item} [data-vp=history-downloads] a[download='facturen.txt']"),
     )

@@ -83,8 +83,11 @@ pub fn bundles(root: &Path) -> Result<Vec<Asset>> {
         .replace("__ADMIN_MODULE__", &module)
         .replace("__ADMIN_WASM__", &wasm);
     let boot = write_hashed(&admin_assets, "boot", "js", boot.as_bytes(), &mut assets)?;
-    let page =
-        std::fs::read_to_string(root.join("admin/index.html"))?.replace("__ADMIN_BOOT__", &boot);
+    let css = std::fs::read(root.join("admin/admin.css"))?;
+    let css = write_hashed(&admin_assets, "admin", "css", &css, &mut assets)?;
+    let page = std::fs::read_to_string(root.join("admin/index.html"))?
+        .replace("__ADMIN_BOOT__", &boot)
+        .replace("__ADMIN_CSS__", &css);
     write_asset(&dist.join("admin/index.html"), page.as_bytes(), &mut assets)?;
 
     println!("{:<48} {:>10} {:>10}", "dist/", "bytes", "brotli");

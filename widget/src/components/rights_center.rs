@@ -329,7 +329,7 @@ pub fn RightsCenter(props: &RightsCenterProps) -> Html {
                 <dl class="vp-facts">
                     <dt>{ t.rights_number }</dt><dd data-vp="rights-number">{ created.id.to_string() }</dd>
                     <dt>{ t.rights_due }</dt><dd data-vp="rights-due">{ view.due_date.to_string() }</dd>
-                    <dt>{ t.rights_status }</dt><dd data-vp="rights-status">{ status_label(view, language) }</dd>
+                    <dt>{ t.rights_status }</dt><dd data-vp="rights-status">{ view.status.label(language) }</dd>
                 </dl>
                 <p class="vp-meta">{ t.rights_keep_number }</p>
             </div>
@@ -478,7 +478,7 @@ fn RequestHistory(props: &HistoryProps) -> Html {
                         <p><strong>{ view.kind.label(language) }</strong></p>
                         <dl class="vp-facts">
                             <dt>{ t.rights_number }</dt><dd>{ view.id.to_string() }</dd>
-                            <dt>{ t.rights_status }</dt><dd data-vp="history-status">{ status_label(view, language) }</dd>
+                            <dt>{ t.rights_status }</dt><dd data-vp="history-status">{ view.status.label(language) }</dd>
                             <dt>{ t.rights_due }</dt><dd>{ view.due_date.to_string() }</dd>
                         </dl>
                         if let Some(answer) = &view.answer {
@@ -520,25 +520,5 @@ fn RequestHistory(props: &HistoryProps) -> Html {
                 }) }
             </ul>
         </section>
-    }
-}
-
-fn status_label(view: &RequestView, language: Language) -> &'static str {
-    use privacy_shared::rights::RequestStatus as S;
-    match (view.status, language) {
-        (S::AwaitingVerification, Language::Nl) => "wacht op bevestiging",
-        (S::AwaitingVerification, Language::En) => "awaiting confirmation",
-        (S::Open, Language::Nl) => "ontvangen",
-        (S::Open, Language::En) => "received",
-        (S::InProgress, Language::Nl) => "in behandeling",
-        (S::InProgress, Language::En) => "in progress",
-        (S::Extended, Language::Nl) => "termijn verlengd",
-        (S::Extended, Language::En) => "deadline extended",
-        (S::Completed, Language::Nl) => "afgehandeld",
-        (S::Completed, Language::En) => "completed",
-        (S::Refused, Language::Nl) => "afgewezen",
-        (S::Refused, Language::En) => "refused",
-        (S::Withdrawn, Language::Nl) => "ingetrokken",
-        (S::Withdrawn, Language::En) => "withdrawn",
     }
 }

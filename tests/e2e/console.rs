@@ -1,0 +1,381 @@
+//! The admin console, as the privacy officer and a viewer use it: signing in with password and a
+//! TOTP code, the inbox, a request's detail and its answer with a file, statistics, proof; and
+//! the visitor on the other side of the request. Screenshots go to `target/e2e/`.
+
+use fantoccini::Locator;
+use fantoccini::elements::Element;
+use privacy_shared::wire::StaffRole;
+use std::time::{Duration, Instant};
+
+use crate::accessibility::{axe_source, violations};
+use crate::helpers::{
+    Browser, RIGHTS, STAFF_PASSWORD, TestServer, downloaded, file_confirmed_request, rights_press,
+    totp_now, visit_answered,
+};
+
+const PATIENCE: Duration = Duration::from_secs(10);
+
+/// The console's element matching `css`, waiting for it to appear.
+async fn find(browser: &Browser, css: &str) -> Element {
+    browser
+        .client
+        .wait()
+        .at_most(PATIENCE)
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("the console never showed `{css}`: {e}"))
+}
+
+async fn fill(browser: &Browser, css: &str, text: &str) {
+    let field = find(browser, css).await;
+    field.clear().await.unwrap();
+    field.send_keys(text).await.unwrap();
+}
+
+async fn text_of(browser: &Browser, css: &str) -> String {
+    find(browser, css).await.text().await.unwrap()
+}
+
+/// Waits until the text of `css` satisfies `condition`, and returns it.
+async fn wait_for_text(browser: &Browser, css: &str, condition: impl Fn(&str) -> bool) -> String {
+    let started = Instant::now();
+    loop {
+        if let Ok(element) = browser.client.find(Locator::Css(css)).await
+            && let Ok(text) = element.text().await
+            && condition(&text)
+        {
+            return text;
+        }
+        assert!(
+            started.elapsed() < PATIENCE,
+            "`{css}` never showed the text looked for"
+        );
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+/// Signs in through the console's form with the code an authenticator app shows now.
+async fn sign_in(browser: &Browser, email: &str, secret: &str) {
+    fill(browser, "#admin-email", email).await;
+    fill(browser, "#admin-password", STAFF_PASSWORD).await;
+    fill(browser, "#admin-code", &totp_now(secret, 0)).await;
+    find(browser, "[data-admin=login] button[type=submit]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    find(browser, "[data-admin=who]").await;
+}
+
+async fn no_violations(browser: &Browser, screen: &str) {
+    let found = violations(browser, &axe_source()).await;
+    assert_eq!(found, serde_json::json!([]), "{screen}: {found:#}");
+}
+
+/// Whether the page scrolls sideways (content wider than the viewport).
+async fn scrolls_sideways(browser: &Browser) -> bool {
+    browser
+        .run("return document.documentElement.scrollWidth > document.documentElement.clientWidth;")
+        .await
+        == true
+}
+
+#[tokio::test]
+async fn an_officer_answers_an_access_request_from_the_console_and_the_visitor_downloads_it() {
+    let server = TestServer::start().await;
+
+    // A visitor files an access request on the privacy page and confirms it with the code.
+    let visitor = visit_answered(&server, "/rechten.html").await;
+    let id = file_confirmed_request(&server, &visitor, "vera@example.nl").await;
+    let due = visitor
+        .element_in(RIGHTS, "[data-vp=rights-due]")
+        .await
+        .text()
+        .await
+        .unwrap();
+
+    // The officer signs in with password and TOTP code; the form is what password managers and
+    // authenticator apps expect.
+    let secret = server
+        .create_staff("officer@virtio.nl", StaffRole::Officer)
+        .await;
+    let officer = Browser::start(1280, 900).await;
+    officer
+        .client
+        .goto(&format!("{}/admin/", server.address))
+        .await
+        .unwrap();
+    for (css, kind, autocomplete) in [
+        ("#admin-email", "email", "username"),
+        ("#admin-password", "password", "current-password"),
+        ("#admin-code", "text", "one-time-code"),
+    ] {
+        let field = find(&officer, css).await;
+        assert_eq!(field.attr("type").await.unwrap().as_deref(), Some(kind));
+        assert_eq!(
+            field.attr("autocomplete").await.unwrap().as_deref(),
+            Some(autocomplete)
+        );
+    }
+    no_violations(&officer, "login").await;
+    // A wrong code is refused in words.
+    fill(&officer, "#admin-email", "officer@virtio.nl").await;
+    fill(&officer, "#admin-password", STAFF_PASSWORD).await;
+    fill(&officer, "#admin-code", &totp_now(&secret, 9)).await;
+    find(&officer, "[data-admin=login] button[type=submit]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let refused = text_of(&officer, "[data-admin=login-error]").await;
+    assert!(refused.contains("klopt niet"), "{refused}");
+    sign_in(&officer, "officer@virtio.nl", &secret).await;
+    let who = text_of(&officer, "[data-admin=who]").await;
+    assert!(
+        who.contains("officer@virtio.nl") && who.contains("sessie tot"),
+        "{who}"
+    );
+
+    // The request is at the top of the inbox, with its days left.
+    let first = find(&officer, "[data-admin=inbox-row]").await;
+    assert_eq!(
+        first.attr("data-id").await.unwrap().as_deref(),
+        Some(id.as_str())
+    );
+    let days = text_of(&officer, "[data-admin=inbox-row] [data-admin=days-left]").await;
+    assert!(days.contains("dagen"), "{days}");
+    no_violations(&officer, "inbox").await;
+    officer.screenshot("console-inbox-1280").await;
+    // Search by e-mail address finds it; a search for another address does not.
+    fill(&officer, "[data-admin=search]", "nobody@example.nl").await;
+    find(&officer, "[data-admin=inbox-empty]").await;
+    fill(&officer, "[data-admin=search]", "VERA@example").await;
+    find(&officer, "[data-admin=inbox-row]").await;
+
+    // The detail, with the export previewed before the answer goes out.
+    find(&officer, "[data-admin=inbox-row] a")
+        .await
+        .click()
+        .await
+        .unwrap();
+    assert_eq!(text_of(&officer, "[data-admin=number]").await, id);
+    assert_eq!(text_of(&officer, "[data-admin=due]").await, due);
+    let history = text_of(&officer, "[data-admin=history]").await;
+    assert!(history.contains("ontvangen"), "{history}");
+    find(&officer, "[data-admin=complete]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let preview = text_of(&officer, "[data-admin=export-preview]").await;
+    assert!(preview.contains("export.json"), "{preview}");
+    no_violations(&officer, "request detail").await;
+    officer.screenshot("console-request-1280").await;
+    fill(
+        &officer,
+        "[data-admin=message]",
+        "Hierbij alles wat we van je bewaren.",
+    )
+    .await;
+    let folder = tempfile::tempdir().unwrap();
+    let attachment = folder.path().join("facturen.txt");
+    std::fs::write(&attachment, "factuur 2026-118").unwrap();
+    find(&officer, "[data-admin=files-input]")
+        .await
+        .send_keys(attachment.to_str().unwrap())
+        .await
+        .unwrap();
+    find(&officer, "[data-admin=action-form] [data-admin=submit]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    find(&officer, "[data-admin=saved]").await;
+    wait_for_text(&officer, "[data-admin=status]", |s| s == "afgehandeld").await;
+    let files = text_of(&officer, "[data-admin=files]").await;
+    assert!(
+        files.contains("facturen.txt") && files.contains("export.json"),
+        "{files}"
+    );
+    // Signing out ends the session on the server too.
+    find(&officer, "[data-admin=logout]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    find(&officer, "[data-admin=login]").await;
+    let sessions: Vec<i64> = server.column("SELECT count(*) FROM staff_sessions");
+    assert_eq!(sessions, [0]);
+
+    // The visitor's status page shows the request completed; the download holds the file.
+    visitor.client.refresh().await.unwrap();
+    let item = format!("[data-vp-request='{id}']");
+    let status = visitor
+        .element_in(RIGHTS, &format!("{item} [data-vp=history-status]"))
+        .await;
+    assert_eq!(status.text().await.unwrap(), "afgehandeld");
+    rights_press(&visitor, &format!("{item} [data-vp=history-files]")).await;
+    let downloads = visitor.allow_downloads().await;
+    rights_press(
+        &visitor,
+        &format!("{item} [data-vp=history-downloads] a[download='facturen.txt']"),
+    )
+    .await;
+    assert_eq!(
+        downloaded(&downloads.path().join("facturen.txt")).await,
+        "factuur 2026-118"
+    );
+    rights_press(
+        &visitor,
+        &format!("{item} [data-vp=history-downloads] a[download='export.json']"),
+    )
+    .await;
+    let export = downloaded(&downloads.path().join("export.json")).await;
+    assert!(export.contains(&id), "the export names the request");
+
+    // A viewer signs in in the same browser: everything is readable, nothing can be changed.
+    let viewer_secret = server
+        .create_staff("viewer@virtio.nl", StaffRole::Viewer)
+        .await;
+    sign_in(&officer, "viewer@virtio.nl", &viewer_secret).await;
+    officer
+        .client
+        .goto(&format!("{}/admin/#/requests/{id}", server.address))
+        .await
+        .unwrap();
+    assert_eq!(text_of(&officer, "[data-admin=number]").await, id);
+    assert!(
+        officer
+            .client
+            .find(Locator::Css("[data-admin=actions], [data-admin=complete]"))
+            .await
+            .is_err(),
+        "a viewer sees no action"
+    );
+    visitor.close().await;
+    officer.close().await;
+}
+
+#[tokio::test]
+async fn statistics_are_drawn_as_charts_and_the_ledger_verifies_from_the_console() {
+    let server = TestServer::start().await;
+    for kind in [
+        privacy_shared::ConsentKind::AcceptAll,
+        privacy_shared::ConsentKind::RejectAll,
+        privacy_shared::ConsentKind::RejectAll,
+    ] {
+        server
+            .api
+            .record_consent(&privacy_shared::RecordConsent {
+                idempotency_key: uuid::Uuid::new_v4(),
+                subject: privacy_shared::SubjectId::from_random_bytes(
+                    *uuid::Uuid::new_v4().as_bytes(),
+                ),
+                decision: privacy_shared::ConsentDecision::uniform(
+                    "virtio-nl".parse().unwrap(),
+                    kind,
+                    privacy_shared::ConsentSource::Banner,
+                    privacy_shared::Language::Nl,
+                ),
+            })
+            .await
+            .unwrap();
+    }
+    let secret = server
+        .create_staff("viewer@virtio.nl", StaffRole::Viewer)
+        .await;
+    let browser = Browser::start(1280, 900).await;
+    browser
+        .client
+        .goto(&format!("{}/admin/#/stats", server.address))
+        .await
+        .unwrap();
+    sign_in(&browser, "viewer@virtio.nl", &secret).await;
+
+    // One day, two kinds: two stacked bars; the numbers are in the table beside the chart.
+    let bars = browser
+        .run("return document.querySelectorAll('[data-admin=chart-kinds] rect').length;")
+        .await;
+    assert_eq!(bars, 2);
+    let table = text_of(&browser, "main").await;
+    assert!(
+        table.contains("alles geaccepteerd") && table.contains("alles geweigerd"),
+        "{table}"
+    );
+    let share = browser
+        .run("return document.querySelectorAll('[data-admin=chart-share] polyline').length;")
+        .await;
+    assert!(
+        share.as_u64().unwrap() >= 3,
+        "a line per optional purpose: {share}"
+    );
+    assert!(
+        table.contains("33%"),
+        "one of three choices consents: {table}"
+    );
+    no_violations(&browser, "statistics").await;
+    browser.screenshot("console-stats-1280").await;
+
+    find(&browser, "nav a[href='#/proof']")
+        .await
+        .click()
+        .await
+        .unwrap();
+    find(&browser, "[data-admin=verify-ledger]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let result = text_of(&browser, "[data-admin=ledger-result]").await;
+    assert!(result.ends_with(" 3"), "{result}");
+    wait_for_text(&browser, "[data-admin=audit]", |s| {
+        s.contains("verify ledger")
+    })
+    .await;
+    fill(&browser, "[data-admin=audit-search]", "login").await;
+    let audit = wait_for_text(&browser, "[data-admin=audit]", |s| {
+        !s.contains("verify ledger")
+    })
+    .await;
+    assert!(audit.contains("login"), "{audit}");
+    no_violations(&browser, "proof").await;
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn the_console_reads_at_320_px_in_english() {
+    let server = TestServer::start().await;
+    let secret = server
+        .create_staff("officer@virtio.nl", StaffRole::Officer)
+        .await;
+    let browser = Browser::start(320, 640).await;
+    browser
+        .client
+        .goto(&format!("{}/admin/", server.address))
+        .await
+        .unwrap();
+    find(&browser, "[data-admin=language]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(&browser, "h1", |s| s == "Sign in").await;
+    assert_eq!(
+        browser.run("return document.documentElement.lang;").await,
+        "en"
+    );
+    assert!(
+        !scrolls_sideways(&browser).await,
+        "the login form fits 320 px"
+    );
+    no_violations(&browser, "login at 320 px").await;
+    sign_in(&browser, "officer@virtio.nl", &secret).await;
+    wait_for_text(&browser, "h1", |s| s == "Requests").await;
+    assert!(!scrolls_sideways(&browser).await, "the inbox fits 320 px");
+    no_violations(&browser, "inbox at 320 px").await;
+    browser.screenshot("console-inbox-320").await;
+    // The language stays chosen after a reload.
+    browser.client.refresh().await.unwrap();
+    wait_for_text(&browser, "h1", |s| s == "Requests").await;
+    browser.close().await;
+}
