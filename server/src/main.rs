@@ -165,8 +165,15 @@ async fn main() -> anyhow::Result<()> {
                 allowed_origins,
                 attachment_key: attachment_key.map(Secret::new).or(file.attachments.key),
                 metrics_token: metrics_token.map(Secret::new).or(file.metrics.token),
+                dev_identity_tokens: file.identity.dev_tokens,
                 ..defaults
             };
+            if settings.dev_identity_tokens {
+                tracing::warn!(
+                    "development identity tokens are on: anyone can sign in as any customer; \
+                     never use this configuration in production"
+                );
+            }
             if settings.identity_secret.is_none() {
                 tracing::warn!(
                     "no identity secret configured: customers' identity tokens will be refused"

@@ -54,6 +54,9 @@ pub struct Settings {
     pub attachment_key: Option<Secret>,
     /// When set, `/metrics` answers only `Authorization: Bearer <token>`.
     pub metrics_token: Option<Secret>,
+    /// Development only: `POST /api/v1/dev/identity-token` signs a token for any customer, for
+    /// the demo interface page's login. Never in production.
+    pub dev_identity_tokens: bool,
 }
 
 impl Settings {
@@ -73,6 +76,7 @@ impl Settings {
             allowed_origins: HashSet::new(),
             attachment_key: None,
             metrics_token: None,
+            dev_identity_tokens: false,
         }
     }
 }
@@ -114,6 +118,9 @@ pub struct SiteSettings {
 #[serde(deny_unknown_fields)]
 pub struct IdentitySettings {
     pub secret: Option<Secret>,
+    /// Development only: sign identity tokens for the demo interface page's login.
+    #[serde(default)]
+    pub dev_tokens: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]

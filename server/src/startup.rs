@@ -43,7 +43,10 @@ impl Application {
         let shared = Shared {
             storage: web::Data::new(storage),
             catalog: web::Data::new(PolicyCatalog::load()?),
-            identity: web::Data::new(IdentityKey(settings.identity_secret.clone())),
+            identity: web::Data::new(IdentityKey::new(
+                settings.identity_secret.clone(),
+                settings.dev_identity_tokens,
+            )),
             limiter: web::Data::new(RateLimiter::new(settings.rate_limits)),
             vault: web::Data::new(vault),
             metrics: web::Data::new(Metrics::default()),

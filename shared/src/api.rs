@@ -104,6 +104,10 @@ endpoints! {
     RequestStatus: Get "/api/v1/requests/{id}", () => crate::rights::RequestView;
     /// The answer's files (status token).
     RequestAnswer: Get "/api/v1/requests/{id}/answer", () => crate::rights::AnswerFiles;
+    /// The rights requests filed with the customer's identity, newest first.
+    MeRequests: Get "/api/v1/me/requests", () => Vec<crate::rights::RequestView>;
+    /// Development only (off unless configured): an identity token for a demo login.
+    DevIdentityToken: Post "/api/v1/dev/identity-token", crate::wire::DevTokenRequest => crate::wire::DevToken;
     /// Staff login: password and TOTP; sets the session cookie.
     AdminLogin: Post "/api/v1/admin/login", crate::wire::AdminLogin => crate::wire::AdminSession;
     /// The signed-in staff member and when the session ends.

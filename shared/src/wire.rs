@@ -60,6 +60,26 @@ pub struct PolicyVersionInfo {
 pub struct MeConsent {
     pub customer: CustomerNumber,
     pub latest: Option<ConsentReceipt>,
+    /// The customer's choices on the site with their receipts, newest first (the latest 50).
+    pub history: Vec<ConsentReceipt>,
+}
+
+/// `POST /api/v1/dev/identity-token`: a demo login's customer. Development only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct DevTokenRequest {
+    pub customer: CustomerNumber,
+    pub email: EmailAddress,
+}
+
+/// An identity token signed as the interface app signs them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DevToken {
+    pub token: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: OffsetDateTime,
 }
 
 /// `PUT /api/v1/me/consent`: a customer's choice, recorded as a ledger event linked to them under

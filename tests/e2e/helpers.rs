@@ -47,6 +47,8 @@ fn settings(bind: std::net::SocketAddr, database: &Path, host: Option<&str>) -> 
         identity_secret: Some(privacy_server::settings::Secret::new(IDENTITY_SECRET)),
         allowed_origins,
         workers: Some(2),
+        // The demo interface page signs in through the development token endpoint.
+        dev_identity_tokens: true,
         ..Settings::new(bind, DatabaseUrl::Sqlite(database.to_owned()))
     }
 }
@@ -569,6 +571,7 @@ pub mod keys {
     pub const TAB: &str = "\u{E004}";
     pub const SHIFT_TAB: &str = "\u{E008}\u{E004}";
     pub const ESCAPE: &str = "\u{E00C}";
+    pub const ENTER: &str = "\u{E007}";
 }
 
 /// Whether a click failed because the element was replaced or covered while it was being clicked.

@@ -10,6 +10,7 @@ mod console;
 mod enforcement;
 mod helpers;
 mod host_site;
+mod interface;
 mod loader_rules;
 mod preferences;
 mod sync;

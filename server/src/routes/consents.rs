@@ -93,7 +93,11 @@ pub struct MeQuery {
     site: String,
 }
 
-/// `GET /api/v1/me/consent?site=`: the customer's latest choice on a site, from any device.
+/// How many of a customer's events `GET /api/v1/me/consent` lists.
+const MAX_HISTORY: u32 = 50;
+
+/// `GET /api/v1/me/consent?site=`: the customer's latest choice on a site, from any device, and
+/// their history there.
 pub async fn me(
     request: HttpRequest,
     storage: web::Data<Arc<dyn Storage>>,
@@ -105,12 +109,13 @@ pub async fn me(
     let site: SiteId = query.site.parse().map_err(|_| {
         ApiError::detail(ProblemKind::InvalidQuery, "`site` names no configured site")
     })?;
-    let latest = storage
-        .latest_for_customer(claims.customer.clone(), site)
+    let history = storage
+        .customer_history(claims.customer.clone(), site, MAX_HISTORY)
         .await?;
     Ok(HttpResponse::Ok().json(MeConsent {
         customer: claims.customer,
-        latest,
+        latest: history.first().cloned(),
+        history,
     }))
 }
 

@@ -11,10 +11,39 @@ use sha2::Sha256;
 use crate::problem::ApiError;
 use crate::settings::Secret;
 
-/// The key identity tokens are checked with; `None` refuses every token.
-pub struct IdentityKey(pub Option<Secret>);
+/// The key identity tokens are checked with (`None` refuses every token), and whether this
+/// development server signs tokens for a demo login.
+pub struct IdentityKey {
+    secret: Option<Secret>,
+    dev_tokens: bool,
+}
+
+/// How long a development token lives, as a real interface app's short-lived tokens.
+const DEV_TOKEN_MINUTES: i64 = 15;
 
 impl IdentityKey {
+    pub fn new(secret: Option<Secret>, dev_tokens: bool) -> Self {
+        Self { secret, dev_tokens }
+    }
+
+    /// A token for `customer`, signed as the interface app signs them, when this server was
+    /// configured for development (`[identity] dev_tokens = true`); `None` otherwise.
+    pub fn dev_token(
+        &self,
+        customer: CustomerNumber,
+        email: privacy_shared::EmailAddress,
+        now: time::OffsetDateTime,
+    ) -> Option<(String, time::OffsetDateTime)> {
+        let secret = self.secret.as_ref().filter(|_| self.dev_tokens)?;
+        let expires_at = now + time::Duration::minutes(DEV_TOKEN_MINUTES);
+        let claims = IdentityClaims {
+            customer,
+            email,
+            exp: expires_at.unix_timestamp(),
+        };
+        Some((identity::sign(&claims, secret.expose()), expires_at))
+    }
+
     /// The claims of the request's bearer token: `None` without a token, an error for a token
     /// that is malformed, forged or expired.
     pub fn claims(&self, request: &HttpRequest) -> Result<Option<IdentityClaims>, ApiError> {
@@ -34,7 +63,7 @@ impl IdentityKey {
                     "expected `Authorization: Bearer <token>`",
                 )
             })?;
-        let secret = self.0.as_ref().ok_or_else(|| {
+        let secret = self.secret.as_ref().ok_or_else(|| {
             ApiError::detail(
                 ProblemKind::InvalidCredentials,
                 "this server is not configured to accept identity tokens",
@@ -59,7 +88,7 @@ impl IdentityKey {
     /// The pseudonymous subject id of a customer's server-side choices: stable, and without the
     /// secret not linkable to the customer number.
     pub fn customer_subject(&self, customer: &CustomerNumber) -> SubjectId {
-        let key = self.0.as_ref().map_or(&[][..], Secret::expose);
+        let key = self.secret.as_ref().map_or(&[][..], Secret::expose);
         let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).unwrap_or_else(|_| unreachable!());
         mac.update(b"subject:");
         mac.update(customer.as_ref().as_bytes());
@@ -68,4 +97,26 @@ impl IdentityKey {
         bytes.copy_from_slice(&digest[..16]);
         SubjectId::from_random_bytes(bytes)
     }
+}
+
+/// `POST /api/v1/dev/identity-token`: the demo interface page's login. A 404 unless this server
+/// was configured for development, so production never signs a token for anyone.
+pub async fn dev_token(
+    request: HttpRequest,
+    payload: actix_web::web::Payload,
+    identity: actix_web::web::Data<IdentityKey>,
+) -> Result<actix_web::HttpResponse, ApiError> {
+    if !identity.dev_tokens {
+        return Err(ApiError::new(ProblemKind::NotFound));
+    }
+    let body: privacy_shared::wire::DevTokenRequest = super::body::json(&request, payload).await?;
+    let (token, expires_at) = identity
+        .dev_token(body.customer, body.email, time::OffsetDateTime::now_utc())
+        .ok_or_else(|| {
+            ApiError::detail(
+                ProblemKind::NotFound,
+                "development tokens need an identity secret",
+            )
+        })?;
+    Ok(actix_web::HttpResponse::Ok().json(privacy_shared::wire::DevToken { token, expires_at }))
 }

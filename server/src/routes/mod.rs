@@ -35,6 +35,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::get().to(consents::me))
                 .route(web::put().to(consents::put_me)),
         )
+        .service(api(endpoints::MeRequests::PATH).route(web::get().to(requests::mine)))
+        .service(api(endpoints::DevIdentityToken::PATH).route(web::post().to(identity::dev_token)))
         .service(api(endpoints::CreateRequest::PATH).route(web::post().to(requests::create)))
         .service(api(endpoints::RequestStatus::PATH).route(web::get().to(requests::status)))
         .service(api(endpoints::RequestAnswer::PATH).route(web::get().to(requests::answer)))

@@ -143,6 +143,19 @@ pub async fn status(
     Ok(HttpResponse::Ok().json(stored.view()))
 }
 
+/// `GET /api/v1/me/requests`: the rights requests filed with the customer's identity, with their
+/// status, for the interface app's settings page.
+pub async fn mine(
+    request: HttpRequest,
+    storage: web::Data<Arc<dyn Storage>>,
+    identity: web::Data<IdentityKey>,
+) -> Result<HttpResponse, ApiError> {
+    let claims = identity.require(&request)?;
+    let requests = storage.customer_requests(claims.customer).await?;
+    let views: Vec<_> = requests.iter().map(StoredRequest::view).collect();
+    Ok(HttpResponse::Ok().json(views))
+}
+
 /// `GET /api/v1/requests/{id}/answer`: the answer's files, decrypted for the requester.
 pub async fn answer(
     request: HttpRequest,

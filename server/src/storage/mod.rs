@@ -50,12 +50,19 @@ pub trait Storage: Send + Sync {
         subject: SubjectId,
     ) -> Result<Vec<ConsentReceipt>, StorageError>;
 
-    /// The latest event of a customer on a site, from any of their devices.
-    async fn latest_for_customer(
+    /// A customer's events on a site from any of their devices, newest first, at most `limit`.
+    async fn customer_history(
         &self,
         customer: privacy_shared::CustomerNumber,
         site: privacy_shared::SiteId,
-    ) -> Result<Option<ConsentReceipt>, StorageError>;
+        limit: u32,
+    ) -> Result<Vec<ConsentReceipt>, StorageError>;
+
+    /// The rights requests filed with a customer's identity, newest first.
+    async fn customer_requests(
+        &self,
+        customer: privacy_shared::CustomerNumber,
+    ) -> Result<Vec<crate::requests::StoredRequest>, StorageError>;
 
     /// Recomputes the ledger's hash chain from the stored rows.
     async fn verify_ledger(&self)

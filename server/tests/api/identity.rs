@@ -8,7 +8,7 @@ use privacy_shared::wire::PutMeConsent;
 use privacy_shared::{ConsentKind, ConsentSource, CustomerNumber, EmailAddress, Language};
 use uuid::Uuid;
 
-use crate::helpers::{IDENTITY_SECRET, consent_body, expect_problem, spawn_app};
+use crate::helpers::{IDENTITY_SECRET, consent_body, expect_problem, spawn_app, spawn_app_with};
 
 fn token_for(customer: &str, lifetime: i64, secret: &str) -> String {
     let claims = IdentityClaims {
@@ -147,4 +147,93 @@ async fn the_interface_settings_record_a_customers_choice_under_a_stable_subject
         .latest
         .unwrap();
     assert_eq!(latest, second.receipt);
+}
+
+#[tokio::test]
+async fn the_customers_history_lists_every_choice_newest_first_with_its_receipt() {
+    let app = spawn_app().await;
+    let token = token_for("C-1001", 600, IDENTITY_SECRET);
+    for kind in [ConsentKind::AcceptAll, ConsentKind::RejectAll] {
+        assert_eq!(post_with_token(&app, &token, kind).await.status(), 201);
+    }
+    // Another customer's choice is not in it.
+    let other = token_for("C-2002", 600, IDENTITY_SECRET);
+    post_with_token(&app, &other, ConsentKind::AcceptAll).await;
+    let mine = app
+        .api
+        .me_consent(&token, "virtio-nl".parse().unwrap())
+        .await
+        .unwrap();
+    let kinds: Vec<ConsentKind> = mine.history.iter().map(|r| r.event.decision.kind).collect();
+    assert_eq!(kinds, [ConsentKind::RejectAll, ConsentKind::AcceptAll]);
+    assert_eq!(mine.latest.as_ref(), mine.history.first());
+}
+
+#[tokio::test]
+async fn a_customer_sees_the_requests_filed_with_their_identity() {
+    let app = spawn_app().await;
+    let token = token_for("C-1001", 600, IDENTITY_SECRET);
+    let body = privacy_shared::rights::CreateRightsRequest {
+        site: "interface".parse().unwrap(),
+        kind: privacy_shared::rights::RightsRequestKind::Access,
+        language: Language::Nl,
+        email: None,
+        name: None,
+        details: None,
+        subject: None,
+    };
+    let created = app.api.create_request(&body, Some(&token)).await.unwrap();
+    app.api
+        .create_request(&body, Some(&token_for("C-2002", 600, IDENTITY_SECRET)))
+        .await
+        .unwrap();
+    let response = app
+        .http
+        .get(format!("{}/api/v1/me/requests", app.address))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let mine: Vec<privacy_shared::rights::RequestView> = response.json().await.unwrap();
+    let ids: Vec<Uuid> = mine.iter().map(|r| r.id).collect();
+    assert_eq!(ids, [created.id]);
+    let anonymous = reqwest::get(format!("{}/api/v1/me/requests", app.address))
+        .await
+        .unwrap();
+    expect_problem(anonymous, 401).await;
+}
+
+#[tokio::test]
+async fn development_identity_tokens_exist_only_where_configured() {
+    let body = serde_json::json!({ "customer": "C-1001", "email": "klant@example.nl" });
+    let production = spawn_app().await;
+    let refused = production
+        .http
+        .post(format!("{}/api/v1/dev/identity-token", production.address))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    expect_problem(refused, 404).await;
+
+    let dev = spawn_app_with(|s| s.dev_identity_tokens = true).await;
+    let issued: privacy_shared::wire::DevToken = dev
+        .http
+        .post(format!("{}/api/v1/dev/identity-token", dev.address))
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let minutes = (issued.expires_at - time::OffsetDateTime::now_utc()).whole_minutes();
+    assert!((14..=15).contains(&minutes), "{minutes}");
+    let mine = dev
+        .api
+        .me_consent(&issued.token, "interface".parse().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(mine.customer.as_ref(), "C-1001");
 }

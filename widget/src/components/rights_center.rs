@@ -188,7 +188,11 @@ pub fn RightsCenter(props: &RightsCenterProps) -> Html {
                             .request_status(created.id, &created.status_token)
                             .await;
                         match view {
-                            Ok(view) => step.set(Step::Done(created, view)),
+                            Ok(view) => {
+                                announce(&view);
+                                announce(&view);
+                                step.set(Step::Done(created, view));
+                            }
                             Err(e) => failure.set(Some(explain(&e, language))),
                         }
                     }
@@ -236,6 +240,7 @@ pub fn RightsCenter(props: &RightsCenterProps) -> Html {
                 {
                     Ok(view) => {
                         failure.set(None);
+                        announce(&view);
                         step.set(Step::Done(created, view));
                     }
                     Err(e) => failure.set(Some(code_problem(&e, language))),
@@ -521,4 +526,17 @@ fn RequestHistory(props: &HistoryProps) -> Html {
             </ul>
         </section>
     }
+}
+
+/// Tells the host page a request was filed and confirmed (`virtio-privacy:request`, with its id,
+/// kind, status and due date), so a page listing the customer's requests can show it.
+fn announce(view: &RequestView) {
+    let detail = serde_json::json!({
+        "id": view.id,
+        "kind": view.kind.as_str(),
+        "status": view.status.as_str(),
+        "due_date": view.due_date.to_string(),
+    });
+    let detail = js_sys::JSON::parse(&detail.to_string()).unwrap_or(wasm_bindgen::JsValue::NULL);
+    crate::enforce::emit("request", &detail);
 }

@@ -153,18 +153,29 @@ impl Storage for SqliteStorage {
         .await
     }
 
-    async fn latest_for_customer(
+    async fn customer_history(
         &self,
         customer: CustomerNumber,
         site: SiteId,
-    ) -> Result<Option<ConsentReceipt>, StorageError> {
+        limit: u32,
+    ) -> Result<Vec<ConsentReceipt>, StorageError> {
         self.read(move |conn| {
             let sql = format!(
-                "SELECT {COLUMNS} FROM consent_events WHERE customer = ?1 AND site = ?2 ORDER BY seq DESC LIMIT 1"
+                "SELECT {COLUMNS} FROM consent_events WHERE customer = ?1 AND site = ?2 ORDER BY seq DESC LIMIT ?3"
             );
-            Ok(conn.query_row(&sql, [customer.as_ref(), site.as_str()], receipt_from_row).optional()?)
+            let mut statement = conn.prepare(&sql)?;
+            let rows = statement.query_map(params![customer.as_ref(), site.as_str(), limit], receipt_from_row)?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
         })
         .await
+    }
+
+    async fn customer_requests(
+        &self,
+        customer: CustomerNumber,
+    ) -> Result<Vec<StoredRequest>, StorageError> {
+        self.read(move |conn| requests::of_customer(conn, &customer))
+            .await
     }
 
     async fn verify_ledger(&self) -> Result<LedgerVerification, StorageError> {

@@ -137,6 +137,26 @@ fn request_from_row(row: &Row<'_>) -> rusqlite::Result<StoredRequest> {
     })
 }
 
+/// The verified requests filed with a customer's identity, newest first.
+pub fn of_customer(
+    conn: &Connection,
+    customer: &privacy_shared::CustomerNumber,
+) -> Result<Vec<StoredRequest>, StorageError> {
+    let mut statement = conn.prepare(
+        "SELECT id FROM rights_requests WHERE customer = ?1 AND status != 'awaiting_verification' \
+         ORDER BY received_at DESC LIMIT 100",
+    )?;
+    let ids = statement
+        .query_map([customer.as_ref()], |row| row.get::<_, String>(0))?
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut found = Vec::new();
+    for id in ids {
+        let id = Uuid::parse_str(&id).map_err(|e| StorageError::Database(e.to_string()))?;
+        found.extend(find(conn, id)?);
+    }
+    Ok(found)
+}
+
 pub fn find(conn: &Connection, id: Uuid) -> Result<Option<StoredRequest>, StorageError> {
     let Some(mut request) = conn
         .query_row(
