@@ -93,7 +93,7 @@ async fn a_customer_switches_a_toggle_on_the_interface_page_and_finds_it_in_anot
     // and the banner does not ask again.
     let phone = Browser::start(320, 640).await;
     sign_in(&phone, &server, "C-1001").await;
-    let newsletter_on = "return document.querySelector('[data-virtio-privacy=preferences]').shadowRoot.querySelector('[data-vp-toggle=newsletter]')?.checked;";
+    let newsletter_on = "return document.querySelector('[data-virtio-privacy=preferences]')?.shadowRoot?.querySelector('[data-vp-toggle=newsletter]')?.checked ?? null;";
     phone.wait_for_script(newsletter_on, |v| v == true).await;
     phone.widget_element("[data-vp=settings]").await;
     // In English: the page reloads in English and stays signed in.
