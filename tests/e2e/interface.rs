@@ -84,6 +84,17 @@ async fn a_customer_switches_a_toggle_on_the_interface_page_and_finds_it_in_anot
         rows[1].as_str().unwrap().contains("alles geweigerd"),
         "{rows}"
     );
+    // A purpose that stores nothing in the browser says so instead of an empty list.
+    let newsletter_cookies = laptop
+        .element_in(INLINE, "[data-vp-cookies=newsletter]")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        newsletter_cookies,
+        "Cookies en opslag: geen: niets in je browser"
+    );
     let found = violations(&laptop, &axe_source()).await;
     assert_eq!(found, serde_json::json!([]), "{found:#}");
     laptop.screenshot("interface-1280").await;
