@@ -5,6 +5,7 @@
 //! only through [`storage::Storage`].
 
 pub mod export;
+pub mod group_site;
 pub mod limits;
 pub mod mail;
 pub mod metrics;

@@ -166,6 +166,7 @@ async fn main() -> anyhow::Result<()> {
                 attachment_key: attachment_key.map(Secret::new).or(file.attachments.key),
                 metrics_token: metrics_token.map(Secret::new).or(file.metrics.token),
                 dev_identity_tokens: file.identity.dev_tokens,
+                demo_group_site: file.demo.group_site,
                 ..defaults
             };
             if settings.dev_identity_tokens {

@@ -57,6 +57,9 @@ pub struct Settings {
     /// Development only: `POST /api/v1/dev/identity-token` signs a token for any customer, for
     /// the demo interface page's login. Never in production.
     pub dev_identity_tokens: bool,
+    /// Development only: where a demo group site on another origin serves the pages of `www/`
+    /// with the one tag pointing at this server (`crate::group_site`).
+    pub demo_group_site: Option<SocketAddr>,
 }
 
 impl Settings {
@@ -77,6 +80,7 @@ impl Settings {
             attachment_key: None,
             metrics_token: None,
             dev_identity_tokens: false,
+            demo_group_site: None,
         }
     }
 }
@@ -105,6 +109,16 @@ pub struct FileSettings {
     /// Per site id: the origins whose pages embed the widget and may call the API.
     #[serde(default)]
     pub sites: BTreeMap<String, SiteSettings>,
+    #[serde(default)]
+    pub demo: DemoSettings,
+}
+
+/// Development only: the demo group site on another origin.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DemoSettings {
+    /// Where the demo group site listens, such as `127.0.0.1:8081`.
+    pub group_site: Option<SocketAddr>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -4,6 +4,7 @@
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::middleware::DefaultHeaders;
 use actix_web::{App, HttpServer, web};
+use anyhow::Context as _;
 use std::net::TcpListener;
 use std::sync::Arc;
 
@@ -24,6 +25,8 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'
 pub struct Application {
     port: u16,
     server: Server,
+    /// The demo group site's listener, started with the server (development only).
+    group_site: Option<(TcpListener, std::path::PathBuf)>,
 }
 
 impl Application {
@@ -58,7 +61,16 @@ impl Application {
             }),
         };
         let server = run(listener, shared, settings.workers)?;
-        Ok(Self { port, server })
+        let group_site = settings
+            .demo_group_site
+            .map(|bind| TcpListener::bind(bind).map(|l| (l, settings.www_dir.clone())))
+            .transpose()
+            .context("binding the demo group site")?;
+        Ok(Self {
+            port,
+            server,
+            group_site,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -71,6 +83,12 @@ impl Application {
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        if let Some((listener, www)) = self.group_site {
+            let address = listener.local_addr()?;
+            let privacy = format!("http://127.0.0.1:{}", self.port);
+            crate::group_site::start(listener, www, privacy)?;
+            tracing::info!("demo group site on another origin: http://{address}");
+        }
         self.server.await
     }
 }

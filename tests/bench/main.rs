@@ -7,8 +7,6 @@
 #[allow(dead_code)]
 #[path = "../e2e/helpers.rs"]
 mod helpers;
-#[path = "../e2e/host_site.rs"]
-mod host_site;
 
 use helpers::{Browser, TestServer, workspace_root};
 use std::fmt::Write as _;

@@ -360,3 +360,29 @@ async fn a_stale_stored_choice_brings_the_first_layer_back_before_the_bundle() {
     );
     browser.close().await;
 }
+
+/// Another site of the group (status.virtio.nl) with its own purposes: its banner names only
+/// statistics, and its choice is recorded for that site. In the second-origin run the page comes
+/// from the demo group site on another origin, with the one tag.
+#[tokio::test]
+async fn the_status_site_asks_for_its_own_purposes_and_records_its_own_choice() {
+    let server = TestServer::start().await;
+    let browser = Browser::start(1280, 900).await;
+    browser
+        .client
+        .goto(&server.page("/status.html"))
+        .await
+        .unwrap();
+    let banner = browser.widget_element("[data-vp=banner]").await;
+    let text = banner.text().await.unwrap();
+    assert!(text.contains("Statistieken"), "{text}");
+    assert!(!text.contains("Gepersonaliseerde advertenties"), "{text}");
+    browser.click("[data-vp=accept-all]").await;
+    server.wait_for_events(1).await;
+    let sites: Vec<String> = server.column("SELECT site FROM consent_events");
+    assert_eq!(sites, ["virtio-status"]);
+    browser
+        .wait_for_script("return window.vpDemoAnalyticsRuns ?? 0;", |v| v == 1)
+        .await;
+    browser.close().await;
+}

@@ -109,7 +109,7 @@ impl TestServer {
         let handle = app.handle();
         tokio::spawn(app.run_until_stopped());
         let host = host_listener.map(|listener| {
-            crate::host_site::start(listener, www.to_owned(), address.clone())
+            privacy_server::group_site::start(listener, www.to_owned(), address.clone())
                 .expect("the group site starts")
         });
         Self {

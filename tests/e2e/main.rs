@@ -9,7 +9,6 @@ mod choices_over_time;
 mod console;
 mod enforcement;
 mod helpers;
-mod host_site;
 mod interface;
 mod loader_rules;
 mod preferences;

@@ -1,6 +1,8 @@
-//! A group site on another origin than the privacy server, as virtio.nl's other sites and the
-//! interface app are: it serves the demo pages from `www/` with the README's one tag pointing at
-//! the privacy server, under the strict Content Security Policy a group site would set for it.
+//! A demo group site on another origin than the privacy server, as virtio.nl's other sites and
+//! the interface app are: it serves the demo pages from `www/` with the README's one tag pointing
+//! at the privacy server, under the strict Content Security Policy a group site would set for it.
+//! `cargo xtask serve` starts it beside the server (`[demo] group_site` in `config/dev.toml`), and
+//! the browser tests run every page from it once (`VP_E2E_PAGES=second-origin`).
 
 use actix_web::http::header;
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
