@@ -111,9 +111,15 @@ fn App() -> Html {
             move || drop(listener)
         });
     }
-    // The page's language and title follow the console's; a new screen takes the focus to its
-    // heading, so a screen reader announces it and the keyboard starts there.
-    use_effect_with((*language, *route), move |(language, _)| {
+    // The page's language and title follow the console's; a new screen (another route, or signing
+    // in and out) takes the focus to its heading, so a screen reader announces it and the keyboard
+    // starts there.
+    let phase = match &*session {
+        Session::Checking => 0,
+        Session::SignedOut(_) => 1,
+        Session::SignedIn(_) => 2,
+    };
+    use_effect_with((*language, *route, phase), move |(language, _, _)| {
         if let Some(document) = web_sys::window().and_then(|w| w.document()) {
             if let Some(root) = document.document_element() {
                 let _ = root.set_attribute("lang", language.as_str());

@@ -380,3 +380,69 @@ async fn the_console_reads_at_320_px_in_english() {
     wait_for_text(&browser, "h1", |s| s == "Requests").await;
     browser.close().await;
 }
+
+/// The id of the element that has the keyboard focus.
+async fn focused_id(browser: &Browser) -> String {
+    browser
+        .run("return document.activeElement ? document.activeElement.id : '';")
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn an_officer_signs_in_by_keyboard_and_an_ended_session_asks_to_sign_in_again() {
+    use crate::helpers::keys::{ENTER, TAB};
+    let server = TestServer::start().await;
+    let secret = server
+        .create_staff("officer@virtio.nl", StaffRole::Officer)
+        .await;
+    let browser = Browser::start(1280, 900).await;
+    browser
+        .client
+        .goto(&format!("{}/admin/", server.address))
+        .await
+        .unwrap();
+    find(&browser, "[data-admin=login]").await;
+    // From the top of the page, Tab reaches the e-mail field; the form is filled and sent by keys.
+    let mut tabs = 0;
+    while focused_id(&browser).await != "admin-email" {
+        assert!(tabs < 5, "Tab never reached the e-mail field");
+        browser.press(TAB).await;
+        tabs += 1;
+    }
+    browser.press("officer@virtio.nl").await;
+    browser.press(TAB).await;
+    assert_eq!(focused_id(&browser).await, "admin-password");
+    browser.press(STAFF_PASSWORD).await;
+    browser.press(TAB).await;
+    assert_eq!(focused_id(&browser).await, "admin-code");
+    browser
+        .press(&format!("{}{ENTER}", totp_now(&secret, 0)))
+        .await;
+    find(&browser, "[data-admin=who]").await;
+    // The new screen's heading has the focus, so a screen reader announces it.
+    browser
+        .wait_for_script(
+            "return document.activeElement && document.activeElement.tagName;",
+            |v| v == "H1",
+        )
+        .await;
+
+    // The session ends on the server (it expired, or was ended elsewhere): the next step asks to
+    // sign in again, saying why, instead of failing silently.
+    rusqlite::Connection::open(&server.database)
+        .unwrap()
+        .execute("DELETE FROM staff_sessions", [])
+        .unwrap();
+    find(&browser, "nav a[href='#/proof']")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let notice = text_of(&browser, "[data-admin=notice]").await;
+    assert_eq!(notice, "Je sessie is verlopen. Log opnieuw in.");
+    find(&browser, "[data-admin=login]").await;
+    browser.close().await;
+}
