@@ -4,6 +4,7 @@
 //! Architecture invariant: this is the only crate that knows SQL; handlers reach the database
 //! only through [`storage::Storage`].
 
+pub mod answers;
 pub mod export;
 pub mod group_site;
 pub mod limits;

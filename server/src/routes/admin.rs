@@ -4,10 +4,7 @@
 
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::{HttpRequest, HttpResponse, web};
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
 use privacy_shared::EmailAddress;
-use privacy_shared::FieldError;
 use privacy_shared::problem::ProblemKind;
 use privacy_shared::wire::{
     AdminLogin, AdminRequestDetail, AdminSession, AnswerRequest, AuditLog, ExportPreviewFile,
@@ -19,12 +16,12 @@ use uuid::Uuid;
 
 use super::body;
 use super::guard::rate_limit;
-use crate::export;
+use crate::answers::{self, ActError};
 use crate::limits::Limit;
 use crate::problem::ApiError;
 use crate::requests::{self, RequestAction, StoredRequest};
 use crate::staff;
-use crate::storage::{Storage, StoredAttachment};
+use crate::storage::Storage;
 use crate::vault::Vault;
 
 type Store = web::Data<Arc<dyn Storage>>;
@@ -221,22 +218,6 @@ pub async fn show(
     Ok(HttpResponse::Ok().json(detail(stored, OffsetDateTime::now_utc().date())))
 }
 
-/// The export of what the server holds about the requester of `stored`.
-async fn export_of(
-    storage: &Store,
-    stored: &StoredRequest,
-    now: OffsetDateTime,
-) -> Result<Vec<export::ExportFile>, ApiError> {
-    let person = storage
-        .person_data(
-            stored.email.clone(),
-            stored.customer.clone(),
-            stored.subject,
-        )
-        .await?;
-    Ok(export::files(&person, stored.language, now))
-}
-
 /// `GET /api/v1/admin/requests/{id}/export`: the export an access or portability request will
 /// carry when it is completed, for the officer to check before sending; the view is audited.
 pub async fn export_preview(
@@ -256,7 +237,12 @@ pub async fn export_preview(
             "only access and portability requests carry an export",
         ));
     }
-    let files = export_of(&storage, &stored, OffsetDateTime::now_utc()).await?;
+    let files = answers::export_of(
+        storage.as_ref().as_ref(),
+        &stored,
+        OffsetDateTime::now_utc(),
+    )
+    .await?;
     storage
         .audit(actor, "preview export", Some(id), None)
         .await?;
@@ -271,9 +257,7 @@ pub async fn export_preview(
     Ok(HttpResponse::Ok().json(preview))
 }
 
-/// Checks that an officer asks, reads the action's body and applies it, with the files the
-/// officer attached and, when an access or portability request is completed, the export of what
-/// the server holds about the person, all sealed before they are stored.
+/// Checks that an officer asks, reads the action's body and has the request service apply it.
 async fn act<B: serde::de::DeserializeOwned>(
     request: HttpRequest,
     path: web::Path<String>,
@@ -285,118 +269,29 @@ async fn act<B: serde::de::DeserializeOwned>(
     let id = request_id(&path)?;
     let (action, attached) =
         action(body::json_up_to(&request, payload, body::MAX_ANSWER_BODY_BYTES).await?);
+    let files = answers::Attachment::parse_all(attached).map_err(ApiError::fields)?;
     let now = OffsetDateTime::now_utc();
-    let mut files = attachments(attached)?;
-    if matches!(action, RequestAction::Complete { .. }) {
-        let stored = storage
-            .request(id)
-            .await?
-            .ok_or_else(|| ApiError::new(ProblemKind::NotFound))?;
-        if stored.kind.includes_export() {
-            files.extend(
-                export_of(&storage, &stored, now)
-                    .await?
-                    .into_iter()
-                    .map(|f| AnswerContent {
-                        name: f.name.to_owned(),
-                        content_type: f.content_type.to_owned(),
-                        content: f.content,
-                        export: true,
-                    }),
-            );
-        }
-    }
-    let sealed = files
-        .into_iter()
-        .map(|file| {
-            let id = Uuid::new_v4();
-            let sealed = vault.seal(id, &file.content).map_err(|e| {
-                tracing::error!(error = %e, "cannot seal an answer file");
-                ApiError::new(ProblemKind::Internal)
-            })?;
-            Ok(StoredAttachment {
-                id,
-                size: file.content.len() as u64,
-                name: file.name,
-                content_type: file.content_type,
-                export: file.export,
-                sealed,
-            })
-        })
-        .collect::<Result<Vec<_>, ApiError>>()?;
-    match storage
-        .act_on_request(id, actor, action, sealed, now)
-        .await?
+    match answers::act(
+        storage.as_ref().as_ref(),
+        &vault,
+        id,
+        actor,
+        action,
+        files,
+        now,
+    )
+    .await
     {
-        None => Err(ApiError::new(ProblemKind::NotFound)),
-        Some(Err(refused)) => Err(ApiError::detail(ProblemKind::Conflict, refused.to_string())),
-        Some(Ok(updated)) => Ok(HttpResponse::Ok().json(detail(updated, now.date()))),
-    }
-}
-
-/// A file of an answer before it is sealed.
-struct AnswerContent {
-    name: String,
-    content_type: String,
-    content: Vec<u8>,
-    /// Part of the automatic export.
-    export: bool,
-}
-
-/// The most files one answer may carry.
-const MAX_ATTACHMENTS: usize = 20;
-
-/// The officer's files, decoded and checked: a plain file name, a media type, base64 content.
-fn attachments(attached: Vec<NewAttachment>) -> Result<Vec<AnswerContent>, ApiError> {
-    if attached.len() > MAX_ATTACHMENTS {
-        return Err(ApiError::fields(vec![FieldError::new(
-            "attachments",
-            "too_many",
-            format!("at most {MAX_ATTACHMENTS} files"),
-        )]));
-    }
-    let mut errors = Vec::new();
-    let mut files = Vec::new();
-    for (i, file) in attached.into_iter().enumerate() {
-        let name = String::from(file.name);
-        let content_type = String::from(file.content_type);
-        if name.is_empty()
-            || name.starts_with('.')
-            || name.contains(['/', '\\'])
-            || name.chars().any(char::is_control)
-        {
-            errors.push(FieldError::new(
-                format!("attachments[{i}].name"),
-                "invalid_value",
-                "a file name without a path",
-            ));
+        Ok(updated) => Ok(HttpResponse::Ok().json(detail(updated, now.date()))),
+        Err(ActError::NotFound) => Err(ApiError::new(ProblemKind::NotFound)),
+        Err(ActError::Refused(refused)) => {
+            Err(ApiError::detail(ProblemKind::Conflict, refused.to_string()))
         }
-        let essence = content_type.split(';').next().unwrap_or("").trim();
-        if essence.split('/').count() != 2 || essence.split('/').any(str::is_empty) {
-            errors.push(FieldError::new(
-                format!("attachments[{i}].content_type"),
-                "invalid_value",
-                "a media type such as application/pdf",
-            ));
+        Err(ActError::Storage(e)) => Err(e.into()),
+        Err(ActError::Seal(e)) => {
+            tracing::error!(error = %e, "cannot seal an answer file");
+            Err(ApiError::new(ProblemKind::Internal))
         }
-        match STANDARD.decode(file.content_base64.as_bytes()) {
-            Ok(content) => files.push(AnswerContent {
-                name,
-                content_type,
-                content,
-                export: false,
-            }),
-            Err(_) => errors.push(FieldError::new(
-                format!("attachments[{i}].content_base64"),
-                "invalid_value",
-                "the content is not base64",
-            )),
-        }
-    }
-    if errors.is_empty() {
-        Ok(files)
-    } else {
-        Err(ApiError::fields(errors))
     }
 }
 

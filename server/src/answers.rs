@@ -1,0 +1,186 @@
+//! Acting on a rights request, the part of the request workflow that is not a status rule: the
+//! officer's files checked into [`Attachment`]s, the export of what the server holds about the
+//! requester (access and portability), every file sealed, and the action applied in one storage
+//! call. Handlers parse the body, call [`act`] and render; they decide nothing here.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use privacy_shared::EmailAddress;
+use privacy_shared::FieldError;
+use privacy_shared::wire::NewAttachment;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::export::{self, ExportFile};
+use crate::requests::{ActionRefused, RequestAction, StoredRequest};
+use crate::storage::{Storage, StorageError, StoredAttachment};
+use crate::vault::Vault;
+
+/// The most files one answer may carry.
+pub const MAX_ATTACHMENTS: usize = 20;
+
+/// A file an officer attached, checked: a file name without a path, a media type such as
+/// `application/pdf`, and the decoded content.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    name: String,
+    content_type: String,
+    content: Vec<u8>,
+}
+
+impl Attachment {
+    /// Checks every file of an answer; the errors name each failing field
+    /// (`attachments[1].name`), and nothing is accepted unless all pass.
+    pub fn parse_all(attached: Vec<NewAttachment>) -> Result<Vec<Self>, Vec<FieldError>> {
+        if attached.len() > MAX_ATTACHMENTS {
+            return Err(vec![FieldError::new(
+                "attachments",
+                "too_many",
+                format!("at most {MAX_ATTACHMENTS} files"),
+            )]);
+        }
+        let mut errors = Vec::new();
+        let mut files = Vec::new();
+        for (i, file) in attached.into_iter().enumerate() {
+            let name = String::from(file.name);
+            let content_type = String::from(file.content_type);
+            if name.is_empty()
+                || name.starts_with('.')
+                || name.contains(['/', '\\'])
+                || name.chars().any(char::is_control)
+            {
+                errors.push(FieldError::new(
+                    format!("attachments[{i}].name"),
+                    "invalid_value",
+                    "a file name without a path",
+                ));
+            }
+            let essence = content_type.split(';').next().unwrap_or("").trim();
+            if essence.split('/').count() != 2 || essence.split('/').any(str::is_empty) {
+                errors.push(FieldError::new(
+                    format!("attachments[{i}].content_type"),
+                    "invalid_value",
+                    "a media type such as application/pdf",
+                ));
+            }
+            match STANDARD.decode(file.content_base64.as_bytes()) {
+                Ok(content) => files.push(Self {
+                    name,
+                    content_type,
+                    content,
+                }),
+                Err(_) => errors.push(FieldError::new(
+                    format!("attachments[{i}].content_base64"),
+                    "invalid_value",
+                    "the content is not base64",
+                )),
+            }
+        }
+        if errors.is_empty() {
+            Ok(files)
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+/// Why an action on a request did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum ActError {
+    #[error("no such request")]
+    NotFound,
+    #[error(transparent)]
+    Refused(ActionRefused),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error("an answer file cannot be sealed: {0}")]
+    Seal(String),
+}
+
+/// The export of what the server holds about the requester of `request`.
+pub async fn export_of(
+    storage: &dyn Storage,
+    request: &StoredRequest,
+    now: OffsetDateTime,
+) -> Result<Vec<ExportFile>, StorageError> {
+    let person = storage
+        .person_data(
+            request.email.clone(),
+            request.customer.clone(),
+            request.subject,
+        )
+        .await?;
+    Ok(export::files(&person, request.language, now))
+}
+
+/// A file before it is sealed: the officer's, or one of the export's.
+struct Unsealed {
+    name: String,
+    content_type: String,
+    content: Vec<u8>,
+    export: bool,
+}
+
+/// Applies `action` to request `id` by `actor`, with the officer's `files` and, when an access
+/// or portability request is completed, the export of what the server holds about the person,
+/// every file sealed before it is stored.
+pub async fn act(
+    storage: &dyn Storage,
+    vault: &Vault,
+    id: Uuid,
+    actor: EmailAddress,
+    action: RequestAction,
+    files: Vec<Attachment>,
+    now: OffsetDateTime,
+) -> Result<StoredRequest, ActError> {
+    let mut unsealed: Vec<Unsealed> = files
+        .into_iter()
+        .map(|f| Unsealed {
+            name: f.name,
+            content_type: f.content_type,
+            content: f.content,
+            export: false,
+        })
+        .collect();
+    if matches!(action, RequestAction::Complete { .. }) {
+        let request = storage.request(id).await?.ok_or(ActError::NotFound)?;
+        if request.kind.includes_export() {
+            unsealed.extend(
+                export_of(storage, &request, now)
+                    .await?
+                    .into_iter()
+                    .map(|f| Unsealed {
+                        name: f.name.to_owned(),
+                        content_type: f.content_type.to_owned(),
+                        content: f.content,
+                        export: true,
+                    }),
+            );
+        }
+    }
+    let sealed = unsealed
+        .into_iter()
+        .map(|file| {
+            let id = Uuid::new_v4();
+            let sealed = vault
+                .seal(id, &file.content)
+                .map_err(|e| ActError::Seal(e.to_string()))?;
+            Ok(StoredAttachment {
+                id,
+                size: file.content.len() as u64,
+                name: file.name,
+                content_type: file.content_type,
+                export: file.export,
+                sealed,
+            })
+        })
+        .collect::<Result<Vec<_>, ActError>>()?;
+    match storage
+        .act_on_request(id, actor, action, sealed, now)
+        .await?
+    {
+        None => Err(ActError::NotFound),
+        Some(Err(refused)) => Err(ActError::Refused(refused)),
+        Some(Ok(updated)) => Ok(updated),
+    }
+}
