@@ -38,9 +38,11 @@ async fn a_first_visit_shows_the_banner_and_accepting_records_exactly_one_event(
     let browser = Browser::start(1280, 900).await;
     browser.client.goto(&server.page("/")).await.unwrap();
 
-    let banner = browser.widget_element("[data-vp=banner]").await;
     assert!(
-        banner.text().await.unwrap().contains("Virtio ICT B.V."),
+        browser
+            .widget_text("[data-vp=banner]")
+            .await
+            .contains("Virtio ICT B.V."),
         "the banner names the controller"
     );
     let shot = browser.screenshot("banner-first-visit").await;
@@ -218,8 +220,12 @@ async fn the_first_layer_shows_before_the_bundle_and_a_click_on_it_is_not_lost()
         )
         .await;
     browser.client.goto(&server.page("/")).await.unwrap();
-    let banner = browser.widget_element("[data-vp=banner]").await;
-    assert!(banner.text().await.unwrap().contains("Alles weigeren"));
+    assert!(
+        browser
+            .widget_text("[data-vp=banner]")
+            .await
+            .contains("Alles weigeren")
+    );
     let started = browser
         .run("return performance.getEntriesByName('vp-banner').length;")
         .await;
@@ -373,8 +379,7 @@ async fn the_status_site_asks_for_its_own_purposes_and_records_its_own_choice() 
         .goto(&server.page("/status.html"))
         .await
         .unwrap();
-    let banner = browser.widget_element("[data-vp=banner]").await;
-    let text = banner.text().await.unwrap();
+    let text = browser.widget_text("[data-vp=banner]").await;
     assert!(text.contains("Statistieken"), "{text}");
     assert!(!text.contains("Gepersonaliseerde advertenties"), "{text}");
     browser.click("[data-vp=accept-all]").await;
@@ -384,5 +389,19 @@ async fn the_status_site_asks_for_its_own_purposes_and_records_its_own_choice() 
     browser
         .wait_for_script("return window.vpDemoAnalyticsRuns ?? 0;", |v| v == 1)
         .await;
+    browser.screenshot("second-site-1280").await;
     browser.close().await;
+
+    // At 320 px the status site's banner reads and passes axe too.
+    let phone = Browser::start(320, 640).await;
+    phone
+        .client
+        .goto(&server.page("/status.html"))
+        .await
+        .unwrap();
+    phone.widget_text("[data-vp=banner]").await;
+    let found = crate::accessibility::violations(&phone, &crate::accessibility::axe_source()).await;
+    assert_eq!(found, serde_json::json!([]), "{found:#}");
+    phone.screenshot("second-site-320").await;
+    phone.close().await;
 }

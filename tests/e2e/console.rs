@@ -264,22 +264,7 @@ async fn statistics_are_drawn_as_charts_and_the_ledger_verifies_from_the_console
         privacy_shared::ConsentKind::RejectAll,
         privacy_shared::ConsentKind::RejectAll,
     ] {
-        server
-            .api
-            .record_consent(&privacy_shared::RecordConsent {
-                idempotency_key: uuid::Uuid::new_v4(),
-                subject: privacy_shared::SubjectId::from_random_bytes(
-                    *uuid::Uuid::new_v4().as_bytes(),
-                ),
-                decision: privacy_shared::ConsentDecision::uniform(
-                    "virtio-nl".parse().unwrap(),
-                    kind,
-                    privacy_shared::ConsentSource::Banner,
-                    privacy_shared::Language::Nl,
-                ),
-            })
-            .await
-            .unwrap();
+        record(&server, kind).await;
     }
     let secret = server
         .create_staff("viewer@virtio.nl", StaffRole::Viewer)
@@ -378,7 +363,68 @@ async fn the_console_reads_at_320_px_in_english() {
     // The language stays chosen after a reload.
     browser.client.refresh().await.unwrap();
     wait_for_text(&browser, "h1", |s| s == "Requests").await;
+
+    // A customer's request and a recorded choice, then the request and the charts at 320 px.
+    let request = privacy_shared::rights::CreateRightsRequest {
+        site: "interface".parse().unwrap(),
+        kind: privacy_shared::rights::RightsRequestKind::Portability,
+        language: privacy_shared::Language::En,
+        email: None,
+        name: None,
+        details: Some(
+            privacy_shared::validate::BoundedText::parse("All my invoices, please.").unwrap(),
+        ),
+        subject: None,
+    };
+    let created = server
+        .api
+        .create_request(&request, Some(&crate::helpers::customer_token("C-77")))
+        .await
+        .unwrap();
+    record(&server, privacy_shared::ConsentKind::AcceptAll).await;
+    browser
+        .client
+        .goto(&format!(
+            "{}/admin/#/requests/{}",
+            server.address, created.id
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        text_of(&browser, "[data-admin=number]").await,
+        created.id.to_string()
+    );
+    assert!(!scrolls_sideways(&browser).await, "the request fits 320 px");
+    no_violations(&browser, "request at 320 px").await;
+    browser.screenshot("console-request-320").await;
+    find(&browser, "nav a[href='#/stats']")
+        .await
+        .click()
+        .await
+        .unwrap();
+    find(&browser, "[data-admin=chart-kinds]").await;
+    assert!(!scrolls_sideways(&browser).await, "the charts fit 320 px");
+    no_violations(&browser, "statistics at 320 px").await;
+    browser.screenshot("console-stats-320").await;
     browser.close().await;
+}
+
+/// Records one consent event of `kind` for a fresh subject on virtio.nl, as a visitor's widget does.
+async fn record(server: &TestServer, kind: privacy_shared::ConsentKind) {
+    server
+        .api
+        .record_consent(&privacy_shared::RecordConsent {
+            idempotency_key: uuid::Uuid::new_v4(),
+            subject: privacy_shared::SubjectId::from_random_bytes(*uuid::Uuid::new_v4().as_bytes()),
+            decision: privacy_shared::ConsentDecision::uniform(
+                "virtio-nl".parse().unwrap(),
+                kind,
+                privacy_shared::ConsentSource::Banner,
+                privacy_shared::Language::Nl,
+            ),
+        })
+        .await
+        .unwrap();
 }
 
 /// The id of the element that has the keyboard focus.

@@ -307,6 +307,17 @@ impl Browser {
         }
     }
 
+    /// The text of the widget's element matching `css`, read in the page in one step: the bundle
+    /// replaces the loader's first layer when it starts, and an element found just before that
+    /// would be stale by the time its text is asked for.
+    pub async fn widget_text(&self, css: &str) -> String {
+        let script = format!(
+            "return document.querySelector('#virtio-privacy')?.shadowRoot?.querySelector({css:?})?.textContent ?? null;"
+        );
+        let text = self.wait_for_script(&script, |v| v.is_string()).await;
+        text.as_str().unwrap_or_default().to_owned()
+    }
+
     /// The widget's shadow-root element matching `css`, if it is there now.
     pub async fn try_widget_element(&self, css: &str) -> Option<Element> {
         self.try_element_in("#virtio-privacy", css).await
