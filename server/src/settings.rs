@@ -121,11 +121,17 @@ pub struct DemoSettings {
     pub group_site: Option<SocketAddr>,
 }
 
+/// `[sites.<id>]`: the origins of a site's pages; for a site the code does not know, also its
+/// name and purposes, which declare it (no code change, no widget rebuild).
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SiteSettings {
     #[serde(default)]
     pub origins: Vec<String>,
+    /// The site's name as people know it, such as `shop.virtio.nl`.
+    pub name: Option<String>,
+    /// The purposes the site shows, from the policy, `necessary` first.
+    pub purposes: Option<Vec<privacy_shared::PurposeId>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -151,6 +157,23 @@ pub struct MetricsSettings {
     pub token: Option<Secret>,
 }
 
+/// Whether `text` is a web origin: `http` or `https`, a host, an optional port, nothing after.
+fn is_origin(text: &str) -> bool {
+    let Some(rest) = text
+        .strip_prefix("https://")
+        .or_else(|| text.strip_prefix("http://"))
+    else {
+        return false;
+    };
+    let rest = rest.strip_suffix('/').unwrap_or(rest);
+    let (host, port) = rest.split_once(':').unwrap_or((rest, "80"));
+    !host.is_empty()
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
+        && port.parse::<u16>().is_ok()
+}
+
 impl FileSettings {
     /// Every configured origin; a site id that names no site of the group is an error.
     pub fn allowed_origins(&self) -> anyhow::Result<HashSet<String>> {
@@ -168,14 +191,56 @@ impl FileSettings {
         Ok(origins)
     }
 
-    /// Reads the file at `path`, or the empty settings when there is none.
+    /// Reads the file at `path`, or the empty settings when there is none, and installs the sites
+    /// it declares. Every error is one line naming the file and line.
     pub fn load(path: Option<&Path>) -> anyhow::Result<Self> {
         let Some(path) = path else {
             return Ok(Self::default());
         };
         let text =
             std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-        toml::from_str(&text).with_context(|| format!("reading {}", path.display()))
+        Self::from_toml(&text, &path.display().to_string())
+    }
+
+    /// Parses settings from `text` (read from `file`) and installs the sites it declares.
+    pub fn from_toml(text: &str, file: &str) -> anyhow::Result<Self> {
+        let line_of = |offset: usize| text[..offset.min(text.len())].lines().count().max(1);
+        let settings: Self = toml::from_str(text).map_err(|e| {
+            let line = e.span().map_or(1, |span| line_of(span.start + 1));
+            anyhow::anyhow!("{file}:{line}: {}", e.message().trim())
+        })?;
+        for (id, site) in &settings.sites {
+            let header = format!("[sites.{id}]");
+            let line = text
+                .lines()
+                .position(|l| l.trim() == header)
+                .map_or(1, |i| i + 1);
+            let fail = |why: String| anyhow::anyhow!("{file}:{line}: {header} {why}");
+            match (&site.name, &site.purposes) {
+                (Some(name), Some(purposes)) => {
+                    privacy_shared::site::install(id, name, purposes)
+                        .map_err(|e| fail(e.to_string()))?;
+                }
+                (None, None) => {
+                    id.parse::<privacy_shared::SiteId>().map_err(|_| {
+                        fail("names no site of the group: declare its `name` and `purposes`".into())
+                    })?;
+                }
+                _ => {
+                    return Err(fail(
+                        "declares a site with both `name` and `purposes`".into(),
+                    ));
+                }
+            }
+            for origin in &site.origins {
+                if !is_origin(origin) {
+                    return Err(fail(format!(
+                        "`{origin}` is not an origin such as https://shop.virtio.nl"
+                    )));
+                }
+            }
+        }
+        Ok(settings)
     }
 }
 
@@ -191,6 +256,53 @@ mod tests {
         let secret = settings.identity.secret.unwrap();
         assert!(!secret.expose().is_empty());
         assert_eq!(format!("{secret:?}"), "Secret(***)");
+    }
+
+    #[test]
+    fn a_site_declared_in_the_file_is_installed_and_bad_ones_are_named_by_line() {
+        let text = "[sites.test-settings-shop]\nname = \"shop.virtio.nl\"\n\
+                    purposes = [\"necessary\", \"analytics\"]\norigins = [\"https://shop.virtio.nl\"]\n";
+        let settings = FileSettings::from_toml(text, "sites.toml").unwrap();
+        let shop: privacy_shared::SiteId = "test-settings-shop".parse().unwrap();
+        assert!(shop.shows(privacy_shared::PurposeId::Analytics));
+        assert_eq!(shop.site().name, "shop.virtio.nl");
+        assert!(
+            settings
+                .allowed_origins()
+                .unwrap()
+                .contains("https://shop.virtio.nl")
+        );
+
+        let refused = |text: &str| {
+            let error = FileSettings::from_toml(text, "sites.toml")
+                .unwrap_err()
+                .to_string();
+            assert!(!error.contains('\n'), "one line: {error}");
+            error
+        };
+        let unknown_purpose = refused(
+            "bind = \"127.0.0.1:1\"\n[sites.x-shop]\nname = \"x\"\npurposes = [\"necessary\", \"marketing\"]\n",
+        );
+        assert!(
+            unknown_purpose.starts_with("sites.toml:4: "),
+            "{unknown_purpose}"
+        );
+        assert!(unknown_purpose.contains("marketing"), "{unknown_purpose}");
+        let duplicate = refused("[sites.a-shop]\norigins = []\n[sites.a-shop]\norigins = []\n");
+        assert!(duplicate.starts_with("sites.toml:3: "), "{duplicate}");
+        let bad_origin =
+            refused("\n[sites.virtio-nl]\norigins = [\"https://www.virtio.nl/path\"]\n");
+        assert!(
+            bad_origin.starts_with("sites.toml:2: [sites.virtio-nl] "),
+            "{bad_origin}"
+        );
+        let undeclared = refused("[sites.nowhere]\norigins = []\n");
+        assert!(
+            undeclared.contains("declare its `name` and `purposes`"),
+            "{undeclared}"
+        );
+        let no_necessary = refused("[sites.y-shop]\nname = \"y\"\npurposes = [\"analytics\"]\n");
+        assert!(no_necessary.contains("necessary"), "{no_necessary}");
     }
 
     #[test]

@@ -158,7 +158,7 @@ impl ConsentCookie {
 /// same constants for the loader (which must decide before the bundle arrives whether to show the
 /// first layer). A browser test runs a table of cookies through both and compares the answers.
 pub fn is_current_js() -> String {
-    let sites: Vec<String> = crate::site::SITES
+    let sites: Vec<String> = crate::site::built_in()
         .iter()
         .map(|site| {
             let positions: Vec<String> = site

@@ -447,7 +447,6 @@ impl Engine {
 mod tests {
     use super::*;
     use crate::cookie::MAX_AGE_SECONDS;
-    use crate::site::SITES;
     use proptest::prelude::*;
 
     const NOW: i64 = 1_780_000_000;
@@ -782,13 +781,13 @@ mod tests {
         /// the server accepts, and no purpose runs without a current choice that allows it.
         #[test]
         fn every_event_the_engine_builds_passes_the_servers_validation(
-            site_index in 0..SITES.len(),
+            site_index in 0..crate::site::built_in().len(),
             english in any::<bool>(),
             gpc in any::<bool>(),
             stored in stored_cookie(),
             actions in prop::collection::vec(action(), 0..24),
         ) {
-            let id = SITES[site_index].id;
+            let id = crate::site::built_in()[site_index].id;
             let language = if english { Language::En } else { Language::Nl };
             let mut engine = engine(id, language, gpc);
             let mut now = NOW;

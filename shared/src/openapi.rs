@@ -38,7 +38,7 @@ macro_rules! string_schema {
 
 string_schema!(
     SiteId,
-    string("A site of the group.").enum_values(Some(crate::site::SITES.iter().map(|s| s.id)))
+    string("A site of the group.").enum_values(Some(crate::site::all().into_iter().map(|s| s.id)))
 );
 string_schema!(
     EmailAddress,

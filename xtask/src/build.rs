@@ -109,7 +109,7 @@ pub fn bundles(root: &Path) -> Result<Vec<Asset>> {
 fn first_layers() -> Result<String> {
     use privacy_shared::Language;
     let mut entries = Vec::new();
-    for site in privacy_shared::site::SITES {
+    for site in privacy_shared::site::built_in() {
         let id: privacy_shared::SiteId = site.id.parse().context("a site of the catalogue")?;
         for language in [Language::Nl, Language::En] {
             let html = privacy_widget::ssr::first_layer(id, language);
