@@ -70,12 +70,22 @@
     }).catch(() => {});
   }
 
-  const ready = Promise.all([import(asset("__VP_MODULE__")), domReady]).then(async ([glue]) => {
-    await glue.default({ module_or_path: asset("__VP_WASM__") });
-    started = true;
-    glue.start(site, lang, apiBase, asset("__VP_CSS__"), queued);
-    return glue;
-  });
+  // A site declared in the privacy server's configuration rather than built in: the widget learns
+  // its name and purposes from the server (no first layer ahead of the bundle for it).
+  const definition = (site + ":nl") in FIRST_LAYERS
+    ? Promise.resolve("")
+    : fetch(apiBase + "/api/v1/sites/" + encodeURIComponent(site) + "/config?lang=" + language)
+      .then((response) => (response.ok ? response.json() : Promise.reject(new Error(
+        "site `" + site + "` is not configured on the privacy server (HTTP " + response.status + ")"))))
+      .then((config) => JSON.stringify({ name: config.name, purposes: config.purposes.map((p) => p.id) }));
+
+  const ready = Promise.all([import(asset("__VP_MODULE__")), domReady, definition])
+    .then(async ([glue, , declared]) => {
+      await glue.default({ module_or_path: asset("__VP_WASM__") });
+      started = true;
+      glue.start(site, lang, apiBase, asset("__VP_CSS__"), queued, declared);
+      return glue;
+    });
 
   const listeners = new Map();
   const prefix = "virtio-privacy:";

@@ -128,8 +128,16 @@ fn database_url(args: &DatabaseArgs) -> anyhow::Result<(FileSettings, DatabaseUr
     Ok((file, url.parse().context("reading the database URL")?))
 }
 
+/// Runs the command; a failure is printed as one line (its causes joined by `: `), exit code 1.
 #[actix_web::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() {
+    if let Err(error) = run().await {
+        eprintln!("error: {error:#}");
+        std::process::exit(1);
+    }
+}
+
+async fn run() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("PRIVACY_LOG")

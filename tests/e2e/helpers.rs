@@ -81,6 +81,15 @@ impl TestServer {
 
     /// The server with `www` as its pages (the benchmark adds its comparison pages to a copy).
     pub async fn start_serving(www: &Path) -> Self {
+        Self::serve(www, second_origin()).await
+    }
+
+    /// The server with `www` as its pages, always served by a group site on another origin.
+    pub async fn start_serving_from_another_origin(www: &Path) -> Self {
+        Self::serve(www, true).await
+    }
+
+    async fn serve(www: &Path, another_origin: bool) -> Self {
         let root = workspace_root();
         let loader = root.join("dist/widget/v1/loader.js");
         assert!(
@@ -90,7 +99,7 @@ impl TestServer {
         );
         let dir = tempfile::tempdir().expect("a temporary folder");
         let database = dir.path().join("privacy.db");
-        let host_listener = second_origin()
+        let host_listener = another_origin
             .then(|| std::net::TcpListener::bind("127.0.0.1:0").expect("a free port"));
         let host_origin = host_listener
             .as_ref()

@@ -6,6 +6,7 @@
 mod accessibility;
 mod banner;
 mod choices_over_time;
+mod configured_site;
 mod console;
 mod enforcement;
 mod helpers;

@@ -10,7 +10,9 @@ use wasm_bindgen::prelude::*;
 /// Starts the widget on the page: `site` is the embedding site's id, `lang` its `data-lang` (may
 /// be empty), `api_base` the privacy server's origin and `stylesheet` the URL of the widget's
 /// CSS; `queued` is the hook of a first-layer button clicked before the bundle ran
-/// (`accept-all`, `reject-all`, `open-preferences`), or empty.
+/// (`accept-all`, `reject-all`, `open-preferences`), or empty. `definition` is the JSON
+/// `{"name": …, "purposes": […]}` of a site declared in the privacy server's configuration
+/// rather than built in (the loader fetched it), or empty.
 ///
 /// The engine starts from the stored cookie before anything renders: Consent Mode gets its
 /// `default` and the tags a current choice allows are released, so no held-back tag runs before
@@ -22,7 +24,17 @@ pub fn start(
     api_base: &str,
     stylesheet: &str,
     queued: &str,
+    definition: &str,
 ) -> Result<(), JsError> {
+    if !definition.is_empty() {
+        #[derive(serde::Deserialize)]
+        struct Declared {
+            name: String,
+            purposes: Vec<PurposeId>,
+        }
+        let declared: Declared = serde_json::from_str(definition)?;
+        privacy_shared::site::install(site, &declared.name, &declared.purposes)?;
+    }
     let site: SiteId = site.parse()?;
     let language = browser::language(lang);
     store::install(

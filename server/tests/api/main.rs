@@ -14,3 +14,4 @@ mod openapi;
 mod policy;
 mod requests;
 mod retention;
+mod startup;

@@ -1,0 +1,50 @@
+//! A group site declared only in the privacy server's configuration file: no code change, no
+//! widget rebuild. Its page on another origin, with the one tag, shows its banner with its own
+//! purposes and records its choice.
+
+use privacy_server::settings::FileSettings;
+
+use crate::helpers::{Browser, TestServer, workspace_root};
+
+#[tokio::test]
+async fn a_site_added_only_in_the_configuration_shows_its_banner_on_another_origin() {
+    FileSettings::from_toml(
+        "[sites.test-shop]\nname = \"shop.virtio.nl\"\npurposes = [\"necessary\", \"analytics\"]\n",
+        "test.toml",
+    )
+    .expect("the test's configuration is valid");
+    let www = tempfile::tempdir().unwrap();
+    std::fs::write(
+        www.path().join("index.html"),
+        "<!doctype html><html lang=\"nl\"><head><meta charset=\"utf-8\"><title>Shop</title>\
+         <script src=\"/widget/v1/loader.js\" data-site=\"test-shop\" defer></script>\
+         <script type=\"text/plain\" data-vp-purpose=\"analytics\" src=\"/analytics.js\"></script>\
+         </head><body><main><h1>Shop</h1></main></body></html>",
+    )
+    .unwrap();
+    std::fs::copy(
+        workspace_root().join("www/demo/analytics.js"),
+        www.path().join("analytics.js"),
+    )
+    .unwrap();
+    let server = TestServer::start_serving_from_another_origin(www.path()).await;
+    assert_ne!(
+        server.pages, server.address,
+        "the page comes from another origin"
+    );
+
+    let browser = Browser::start(1280, 900).await;
+    browser.client.goto(&server.page("/")).await.unwrap();
+    let banner = browser.widget_text("[data-vp=banner]").await;
+    assert!(banner.contains("Statistieken"), "{banner}");
+    assert!(!banner.contains("Nieuwsbrief"), "{banner}");
+    browser.click("[data-vp=accept-all]").await;
+    server.wait_for_events(1).await;
+    let sites: Vec<String> = server.column("SELECT site FROM consent_events");
+    assert_eq!(sites, ["test-shop"]);
+    browser
+        .wait_for_script("return window.vpDemoAnalyticsRuns ?? 0;", |v| v == 1)
+        .await;
+    browser.screenshot("configured-site-1280").await;
+    browser.close().await;
+}
