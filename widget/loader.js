@@ -77,7 +77,12 @@
     : fetch(apiBase + "/api/v1/sites/" + encodeURIComponent(site) + "/config?lang=" + language)
       .then((response) => (response.ok ? response.json() : Promise.reject(new Error(
         "site `" + site + "` is not configured on the privacy server (HTTP " + response.status + ")"))))
-      .then((config) => JSON.stringify({ name: config.name, purposes: config.purposes.map((p) => p.id) }));
+      .then((config) => JSON.stringify({
+        name: config.name,
+        purposes: config.purposes.map((p) => p.id),
+        cookies: Object.fromEntries(config.purposes.map((p) => [p.id, p.cookies])),
+        storage: Object.fromEntries(config.purposes.map((p) => [p.id, p.storage_keys])),
+      }));
 
   const ready = Promise.all([import(asset("__VP_MODULE__")), domReady, definition])
     .then(async ([glue, , declared]) => {

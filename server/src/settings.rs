@@ -122,7 +122,8 @@ pub struct DemoSettings {
 }
 
 /// `[sites.<id>]`: the origins of a site's pages; for a site the code does not know, also its
-/// name and purposes, which declare it (no code change, no widget rebuild).
+/// name, purposes and the cookie names and Web Storage keys its own scripts set per purpose,
+/// which declare it (no code change, no widget rebuild).
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SiteSettings {
@@ -132,6 +133,12 @@ pub struct SiteSettings {
     pub name: Option<String>,
     /// The purposes the site shows, from the policy, `necessary` first.
     pub purposes: Option<Vec<privacy_shared::PurposeId>>,
+    /// Per purpose, cookie names the site's own scripts set (see `SiteDefinition`).
+    #[serde(default)]
+    pub cookies: BTreeMap<privacy_shared::PurposeId, Vec<String>>,
+    /// Per purpose, Web Storage keys the site's own scripts keep.
+    #[serde(default)]
+    pub storage: BTreeMap<privacy_shared::PurposeId, Vec<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -218,8 +225,19 @@ impl FileSettings {
             let fail = |why: String| anyhow::anyhow!("{file}:{line}: {header} {why}");
             match (&site.name, &site.purposes) {
                 (Some(name), Some(purposes)) => {
-                    privacy_shared::site::install(id, name, purposes)
+                    let definition = privacy_shared::site::SiteDefinition {
+                        name: name.clone(),
+                        purposes: purposes.clone(),
+                        cookies: site.cookies.clone(),
+                        storage: site.storage.clone(),
+                    };
+                    privacy_shared::site::install(id, &definition)
                         .map_err(|e| fail(e.to_string()))?;
+                }
+                (None, None) if !site.cookies.is_empty() || !site.storage.is_empty() => {
+                    return Err(fail(
+                        "names cookies or storage keys; they belong to a declared site (`name` and `purposes`)".into(),
+                    ));
                 }
                 (None, None) => {
                     id.parse::<privacy_shared::SiteId>().map_err(|_| {

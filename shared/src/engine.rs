@@ -96,8 +96,8 @@ pub enum Effect {
     ConsentModeUpdate(ConsentModeState),
     /// Run the held-back scripts and iframes of these purposes.
     Release(Vec<PurposeId>),
-    /// Delete the cookies and Web Storage keys of these purposes.
-    Clear(Vec<PurposeId>),
+    /// Delete the cookies and Web Storage keys of these purposes on this site.
+    Clear(SiteId, Vec<PurposeId>),
     /// Fire this DOM event with the current choices (or `null`).
     Emit(PageEvent, Option<ConsentChoices>),
 }
@@ -282,7 +282,7 @@ impl Engine {
                 expiry,
             ),
             Effect::ConsentModeUpdate(self.consent_mode()),
-            Effect::Clear(self.refused()),
+            Effect::Clear(self.site, self.refused()),
             Effect::Emit(PageEvent::Consent, None),
             Effect::Emit(PageEvent::Change, None),
         ]
@@ -387,7 +387,7 @@ impl Engine {
         let mut effects = vec![
             Effect::ConsentModeUpdate(self.consent_mode()),
             Effect::Release(self.granted()),
-            Effect::Clear(self.refused()),
+            Effect::Clear(self.site, self.refused()),
             Effect::Emit(PageEvent::Consent, choices.clone()),
         ];
         if changed {
@@ -536,12 +536,15 @@ mod tests {
         assert_eq!(event.validate(), Ok(()));
         assert!(!engine.allows(PurposeId::Analytics));
         assert!(engine.allows(PurposeId::Advertising));
-        assert!(effects.contains(&Effect::Clear(vec![
-            PurposeId::Analytics,
-            PurposeId::Offers,
-            PurposeId::Newsletter,
-            PurposeId::CrashReports
-        ])));
+        assert!(effects.contains(&Effect::Clear(
+            site("virtio-nl"),
+            vec![
+                PurposeId::Analytics,
+                PurposeId::Offers,
+                PurposeId::Newsletter,
+                PurposeId::CrashReports
+            ]
+        )));
     }
 
     #[test]

@@ -210,28 +210,6 @@ impl PurposeId {
         }
     }
 
-    /// What this purpose keeps in the browser, as the preferences list it: the cookie names, then
-    /// the Web Storage keys, each once.
-    pub fn browser_names(self) -> Vec<&'static str> {
-        let mut names: Vec<&'static str> = Vec::new();
-        for &name in self.cookies().iter().chain(self.storage_keys()) {
-            if !names.contains(&name) {
-                names.push(name);
-            }
-        }
-        names
-    }
-
-    /// Whether a cookie called `name` belongs to this purpose.
-    pub fn owns_cookie(self, name: &str) -> bool {
-        matches_any(self.cookies(), name)
-    }
-
-    /// Whether a Web Storage key belongs to this purpose.
-    pub fn owns_storage_key(self, key: &str) -> bool {
-        matches_any(self.storage_keys(), key)
-    }
-
     /// The Google Consent Mode v2 signals this purpose grants.
     pub fn consent_mode_signals(self) -> &'static [&'static str] {
         match self {
@@ -266,7 +244,7 @@ impl FromStr for PurposeId {
 }
 
 /// Whether `name` matches one of `patterns`, where a trailing `*` matches any suffix.
-fn matches_any(patterns: &[&str], name: &str) -> bool {
+pub(crate) fn matches_any(patterns: &[&str], name: &str) -> bool {
     patterns
         .iter()
         .any(|pattern| match pattern.strip_suffix('*') {
@@ -278,15 +256,6 @@ fn matches_any(patterns: &[&str], name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_names_a_purpose_keeps_in_the_browser_are_listed_once() {
-        assert_eq!(
-            PurposeId::Analytics.browser_names(),
-            ["_ga", "_ga_*", "_gid", "_gat*", "_ga*"]
-        );
-        assert_eq!(PurposeId::Necessary.browser_names(), ["vp_consent"]);
-    }
 
     #[test]
     fn every_processor_comes_from_the_one_list_of_recipients_with_its_country() {
@@ -315,16 +284,6 @@ mod tests {
             assert_eq!(json, format!("\"{}\"", purpose.as_str()));
         }
         assert!("marketing".parse::<PurposeId>().is_err());
-    }
-
-    #[test]
-    fn withdrawal_deletes_the_analytics_cookies_and_only_those() {
-        for name in ["_ga", "_ga_ABC123", "_gid", "_gat_UA-1"] {
-            assert!(PurposeId::Analytics.owns_cookie(name), "{name}");
-        }
-        for name in ["_gaz", "ga", "_fbp", "vp_consent"] {
-            assert!(!PurposeId::Analytics.owns_cookie(name), "{name}");
-        }
     }
 
     #[test]

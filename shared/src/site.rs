@@ -21,6 +21,29 @@ pub struct Site {
     pub name: &'static str,
     /// Purposes shown on this site, `necessary` first.
     pub purposes: &'static [PurposeId],
+    /// Cookie names this site's own scripts set per purpose, beyond the purpose's
+    /// ([`PurposeId::cookies`]); a trailing `*` matches any suffix.
+    pub cookies: &'static [(PurposeId, &'static str)],
+    /// Web Storage keys this site's own scripts keep per purpose, beyond the purpose's
+    /// ([`PurposeId::storage_keys`]).
+    pub storage_keys: &'static [(PurposeId, &'static str)],
+}
+
+/// A site declared outside the code: in the server's configuration file (`[sites.<id>]`), or
+/// handed to the widget by its loader.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiteDefinition {
+    pub name: String,
+    /// The purposes the site shows, from the policy, `necessary` first.
+    pub purposes: Vec<PurposeId>,
+    /// Per purpose, the cookie names the site's own scripts set (a trailing `*` matches any
+    /// suffix), deleted with the purpose's own on withdrawal and listed in the preferences.
+    #[serde(default)]
+    pub cookies: std::collections::BTreeMap<PurposeId, Vec<String>>,
+    /// Per purpose, the `localStorage` and `sessionStorage` keys the site's own scripts keep.
+    #[serde(default)]
+    pub storage: std::collections::BTreeMap<PurposeId, Vec<String>>,
 }
 
 /// The built-in sites of the Virtio group.
@@ -35,6 +58,8 @@ static BUILT_IN: &[Site] = &[
             PurposeId::Recaptcha,
             PurposeId::Feedback,
         ],
+        cookies: &[],
+        storage_keys: &[],
     },
     Site {
         id: "interface",
@@ -47,11 +72,15 @@ static BUILT_IN: &[Site] = &[
             PurposeId::Newsletter,
             PurposeId::CrashReports,
         ],
+        cookies: &[],
+        storage_keys: &[],
     },
     Site {
         id: "virtio-status",
         name: "status.virtio.nl",
         purposes: &[PurposeId::Necessary, PurposeId::Analytics],
+        cookies: &[],
+        storage_keys: &[],
     },
 ];
 
@@ -81,12 +110,17 @@ pub enum SiteError {
     DuplicatePurpose(String),
     #[error("site `{0}` exists already with other purposes or another name")]
     Conflict(String),
+    #[error("site `{0}` names cookies or storage keys for `{1}`, a purpose it does not show")]
+    NamesForPurposeNotShown(String, PurposeId),
+    #[error("site `{0}`: `{1}` is not a cookie name or storage key (a trailing `*` may end one)")]
+    BadName(String, String),
 }
 
 /// Adds a site declared outside the code (the server's configuration file, or the definition
-/// the loader hands the widget): `id`, its `name`, and its purposes, `necessary` first. The same
-/// definition again is no error; another definition under a known id is.
-pub fn install(id: &str, name: &str, purposes: &[PurposeId]) -> Result<SiteId, SiteError> {
+/// the loader hands the widget). The same definition again is no error; another definition under
+/// a known id is.
+pub fn install(id: &str, definition: &SiteDefinition) -> Result<SiteId, SiteError> {
+    let (name, purposes) = (definition.name.as_str(), definition.purposes.as_slice());
     let valid_id = !id.is_empty()
         && id.len() <= 40
         && id
@@ -101,6 +135,29 @@ pub fn install(id: &str, name: &str, purposes: &[PurposeId]) -> Result<SiteId, S
     if (1..purposes.len()).any(|i| purposes[..i].contains(&purposes[i])) {
         return Err(SiteError::DuplicatePurpose(id.to_owned()));
     }
+    let names = |map: &std::collections::BTreeMap<PurposeId, Vec<String>>| {
+        let mut pairs: Vec<(PurposeId, &'static str)> = Vec::new();
+        for (&purpose, list) in map {
+            if !purposes.contains(&purpose) {
+                return Err(SiteError::NamesForPurposeNotShown(id.to_owned(), purpose));
+            }
+            for name in list {
+                let stem = name.strip_suffix('*').unwrap_or(name);
+                let valid = !stem.is_empty()
+                    && !stem.contains('*')
+                    && stem
+                        .chars()
+                        .all(|c| c.is_ascii_graphic() && !";,=\"".contains(c));
+                if !valid {
+                    return Err(SiteError::BadName(id.to_owned(), name.clone()));
+                }
+                pairs.push((purpose, Box::leak(name.clone().into_boxed_str())));
+            }
+        }
+        Ok(pairs)
+    };
+    let cookies = names(&definition.cookies)?;
+    let storage_keys = names(&definition.storage)?;
     let mut installed = INSTALLED.write().unwrap_or_else(|e| e.into_inner());
     if let Some(known) = BUILT_IN
         .iter()
@@ -117,6 +174,8 @@ pub fn install(id: &str, name: &str, purposes: &[PurposeId]) -> Result<SiteId, S
         id: Box::leak(id.to_owned().into_boxed_str()),
         name: Box::leak(name.to_owned().into_boxed_str()),
         purposes: Box::leak(purposes.to_vec().into_boxed_slice()),
+        cookies: Box::leak(cookies.into_boxed_slice()),
+        storage_keys: Box::leak(storage_keys.into_boxed_slice()),
     }));
     installed.push(site);
     Ok(SiteId(site))
@@ -134,6 +193,61 @@ impl SiteId {
     pub fn shows(self, purpose: PurposeId) -> bool {
         self.0.purposes.contains(&purpose)
     }
+
+    /// The cookie names of `purpose` on this site: the purpose's own, then the site's.
+    pub fn cookies(self, purpose: PurposeId) -> Vec<&'static str> {
+        let extra = self.0.cookies.iter().filter(|(p, _)| *p == purpose);
+        once_each(
+            purpose
+                .cookies()
+                .iter()
+                .copied()
+                .chain(extra.map(|(_, n)| *n)),
+        )
+    }
+
+    /// The Web Storage keys of `purpose` on this site: the purpose's own, then the site's.
+    pub fn storage_keys(self, purpose: PurposeId) -> Vec<&'static str> {
+        let extra = self.0.storage_keys.iter().filter(|(p, _)| *p == purpose);
+        once_each(
+            purpose
+                .storage_keys()
+                .iter()
+                .copied()
+                .chain(extra.map(|(_, n)| *n)),
+        )
+    }
+
+    /// What `purpose` keeps in the browser on this site, as the preferences list it: the cookie
+    /// names, then the Web Storage keys, each once.
+    pub fn browser_names(self, purpose: PurposeId) -> Vec<&'static str> {
+        once_each(
+            self.cookies(purpose)
+                .into_iter()
+                .chain(self.storage_keys(purpose)),
+        )
+    }
+
+    /// Whether a cookie called `name` belongs to `purpose` on this site.
+    pub fn owns_cookie(self, purpose: PurposeId, name: &str) -> bool {
+        crate::purpose::matches_any(&self.cookies(purpose), name)
+    }
+
+    /// Whether a Web Storage key belongs to `purpose` on this site.
+    pub fn owns_storage_key(self, purpose: PurposeId, key: &str) -> bool {
+        crate::purpose::matches_any(&self.storage_keys(purpose), key)
+    }
+}
+
+/// The names in order, each once.
+fn once_each(names: impl Iterator<Item = &'static str>) -> Vec<&'static str> {
+    let mut unique: Vec<&'static str> = Vec::new();
+    for name in names {
+        if !unique.contains(&name) {
+            unique.push(name);
+        }
+    }
+    unique
 }
 
 /// The text was not the id of any configured site.
@@ -195,34 +309,90 @@ mod tests {
 
     #[test]
     fn an_installed_site_is_known_by_its_id_and_a_conflicting_one_is_refused() {
-        use PurposeId::{Analytics, Necessary};
-        let shop = install("test-shop-a", "Shop", &[Necessary, Analytics]).unwrap();
+        use PurposeId::{Advertising, Analytics, Necessary};
+        let define = |purposes: &[PurposeId]| SiteDefinition {
+            name: "Shop".into(),
+            purposes: purposes.to_vec(),
+            ..SiteDefinition::default()
+        };
+        let mut definition = define(&[Necessary, Analytics]);
+        definition
+            .cookies
+            .insert(Analytics, vec!["shop_stats".into(), "shop_ab_*".into()]);
+        definition
+            .storage
+            .insert(Analytics, vec!["shopStats".into()]);
+        let shop = install("test-shop-a", &definition).unwrap();
         assert_eq!("test-shop-a".parse::<SiteId>(), Ok(shop));
         assert!(shop.shows(Analytics));
+        assert_eq!(install("test-shop-a", &definition), Ok(shop));
+        // The site's own names join the purpose's: listed, and deleted on withdrawal.
         assert_eq!(
-            install("test-shop-a", "Shop", &[Necessary, Analytics]),
-            Ok(shop)
+            shop.browser_names(Analytics),
+            [
+                "_ga",
+                "_ga_*",
+                "_gid",
+                "_gat*",
+                "shop_stats",
+                "shop_ab_*",
+                "_ga*",
+                "shopStats"
+            ]
         );
+        assert!(shop.owns_cookie(Analytics, "shop_ab_7") && shop.owns_cookie(Analytics, "_ga"));
+        assert!(shop.owns_storage_key(Analytics, "shopStats"));
+        let built_in: SiteId = "virtio-nl".parse().unwrap();
+        assert!(!built_in.owns_cookie(Analytics, "shop_stats"));
+        let conflict =
+            |id: &str, d: &SiteDefinition| matches!(install(id, d), Err(SiteError::Conflict(_)));
+        assert!(conflict("test-shop-a", &define(&[Necessary])));
+        assert!(conflict("virtio-nl", &define(&[Necessary])));
         assert!(matches!(
-            install("test-shop-a", "Shop", &[Necessary]),
-            Err(SiteError::Conflict(_))
-        ));
-        assert!(matches!(
-            install("virtio-nl", "x", &[Necessary]),
-            Err(SiteError::Conflict(_))
-        ));
-        assert!(matches!(
-            install("Bad Id", "x", &[Necessary]),
+            install("Bad Id", &define(&[Necessary])),
             Err(SiteError::BadId(_))
         ));
         assert!(matches!(
-            install("test-shop-b", "x", &[Analytics, Necessary]),
+            install("test-shop-b", &define(&[Analytics, Necessary])),
             Err(SiteError::NecessaryFirst(_))
         ));
         assert!(matches!(
-            install("test-shop-c", "x", &[Necessary, Analytics, Analytics]),
+            install("test-shop-c", &define(&[Necessary, Analytics, Analytics])),
             Err(SiteError::DuplicatePurpose(_))
         ));
+        let mut elsewhere = define(&[Necessary, Analytics]);
+        elsewhere.cookies.insert(Advertising, vec!["_x".into()]);
+        assert!(matches!(
+            install("test-shop-d", &elsewhere),
+            Err(SiteError::NamesForPurposeNotShown(_, Advertising))
+        ));
+        let mut bad = define(&[Necessary, Analytics]);
+        bad.cookies.insert(Analytics, vec!["a*b".into()]);
+        assert!(matches!(
+            install("test-shop-e", &bad),
+            Err(SiteError::BadName(..))
+        ));
+    }
+
+    #[test]
+    fn the_names_a_purpose_keeps_in_the_browser_are_listed_once() {
+        let site: SiteId = "virtio-nl".parse().unwrap();
+        assert_eq!(
+            site.browser_names(PurposeId::Analytics),
+            ["_ga", "_ga_*", "_gid", "_gat*", "_ga*"]
+        );
+        assert_eq!(site.browser_names(PurposeId::Necessary), ["vp_consent"]);
+    }
+
+    #[test]
+    fn withdrawal_deletes_the_analytics_cookies_and_only_those() {
+        let site: SiteId = "virtio-nl".parse().unwrap();
+        for name in ["_ga", "_ga_ABC123", "_gid", "_gat_UA-1"] {
+            assert!(site.owns_cookie(PurposeId::Analytics, name), "{name}");
+        }
+        for name in ["_gaz", "ga", "_fbp", "vp_consent"] {
+            assert!(!site.owns_cookie(PurposeId::Analytics, name), "{name}");
+        }
     }
 
     #[test]

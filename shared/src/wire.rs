@@ -27,7 +27,10 @@ pub struct PurposeInfo {
     pub description: String,
     pub processors: Vec<String>,
     pub retention: Option<String>,
+    /// The cookie names this purpose sets on the site (a trailing `*` matches any suffix).
     pub cookies: Vec<String>,
+    /// The Web Storage keys this purpose keeps on the site.
+    pub storage_keys: Vec<String>,
     /// `necessary`: shown, always on, cannot be switched off.
     pub locked: bool,
 }

@@ -9,7 +9,8 @@ use crate::helpers::{Browser, TestServer, workspace_root};
 #[tokio::test]
 async fn a_site_added_only_in_the_configuration_shows_its_banner_on_another_origin() {
     FileSettings::from_toml(
-        "[sites.test-shop]\nname = \"shop.virtio.nl\"\npurposes = [\"necessary\", \"analytics\"]\n",
+        "[sites.test-shop]\nname = \"shop.virtio.nl\"\npurposes = [\"necessary\", \"analytics\"]\n\
+         cookies = { analytics = [\"shop_stats\"] }\nstorage = { analytics = [\"shopStats\"] }\n",
         "test.toml",
     )
     .expect("the test's configuration is valid");
@@ -46,5 +47,25 @@ async fn a_site_added_only_in_the_configuration_shows_its_banner_on_another_orig
         .wait_for_script("return window.vpDemoAnalyticsRuns ?? 0;", |v| v == 1)
         .await;
     browser.screenshot("configured-site-1280").await;
+
+    // The site's own cookie and storage key, declared only in the configuration, are listed in
+    // the preferences and go when the visitor withdraws.
+    browser
+        .run("document.cookie = 'shop_stats=1; path=/'; localStorage.setItem('shopStats', '1');")
+        .await;
+    browser.click("[data-vp=settings]").await;
+    let listed = browser.widget_text("[data-vp-cookies=analytics]").await;
+    assert!(
+        listed.contains("shop_stats") && listed.contains("shopStats"),
+        "{listed}"
+    );
+    browser.click("[data-vp=preferences-reject-all]").await;
+    server.wait_for_events(2).await;
+    browser
+        .wait_for_script(
+            "return document.cookie.includes('shop_stats') || localStorage.getItem('shopStats') !== null;",
+            |v| v == false,
+        )
+        .await;
     browser.close().await;
 }

@@ -24,9 +24,9 @@ pub fn run(effects: Vec<Effect>) {
                 enforce::activate_scripts(&purposes);
                 enforce::activate_iframes(&purposes);
             }
-            Effect::Clear(purposes) => {
-                enforce::delete_cookies(&purposes);
-                enforce::remove_storage_keys(&purposes);
+            Effect::Clear(site, purposes) => {
+                enforce::delete_cookies(site, &purposes);
+                enforce::remove_storage_keys(site, &purposes);
             }
             Effect::Emit(event, choices) => {
                 enforce::emit(event.name(), &enforce::choices_js(choices.as_ref()));

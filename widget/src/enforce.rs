@@ -3,7 +3,7 @@
 //! events host pages listen to.
 
 use privacy_shared::engine::ConsentModeState;
-use privacy_shared::{ConsentChoices, Language, PurposeId};
+use privacy_shared::{ConsentChoices, Language, PurposeId, SiteId};
 use std::collections::BTreeMap;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Element, HtmlScriptElement};
@@ -178,9 +178,9 @@ pub fn cookie_domains(host: &str) -> Vec<String> {
     domains
 }
 
-/// Deletes the cookies of `purposes` (never a locked one's), on this host and its parent
+/// Deletes the cookies of `purposes` on `site` (never a locked one's), on this host and its parent
 /// domains.
-pub fn delete_cookies(purposes: &[PurposeId]) {
+pub fn delete_cookies(site: SiteId, purposes: &[PurposeId]) {
     let Some(document) = document().and_then(|d| d.dyn_into::<web_sys::HtmlDocument>().ok()) else {
         return;
     };
@@ -195,7 +195,7 @@ pub fn delete_cookies(purposes: &[PurposeId]) {
     {
         if !purposes
             .iter()
-            .any(|p| !p.is_locked() && p.owns_cookie(name))
+            .any(|&p| !p.is_locked() && site.owns_cookie(p, name))
         {
             continue;
         }
@@ -212,8 +212,9 @@ pub fn delete_cookies(purposes: &[PurposeId]) {
     }
 }
 
-/// Removes the `localStorage` and `sessionStorage` keys of `purposes` (never a locked one's).
-pub fn remove_storage_keys(purposes: &[PurposeId]) {
+/// Removes the `localStorage` and `sessionStorage` keys of `purposes` on `site` (never a locked
+/// one's).
+pub fn remove_storage_keys(site: SiteId, purposes: &[PurposeId]) {
     let Some(window) = web_sys::window() else {
         return;
     };
@@ -225,7 +226,7 @@ pub fn remove_storage_keys(purposes: &[PurposeId]) {
             .filter(|key| {
                 purposes
                     .iter()
-                    .any(|p| !p.is_locked() && p.owns_storage_key(key))
+                    .any(|&p| !p.is_locked() && site.owns_storage_key(p, key))
             })
             .collect();
         for key in keys {

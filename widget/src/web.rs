@@ -27,13 +27,8 @@ pub fn start(
     definition: &str,
 ) -> Result<(), JsError> {
     if !definition.is_empty() {
-        #[derive(serde::Deserialize)]
-        struct Declared {
-            name: String,
-            purposes: Vec<PurposeId>,
-        }
-        let declared: Declared = serde_json::from_str(definition)?;
-        privacy_shared::site::install(site, &declared.name, &declared.purposes)?;
+        let declared: privacy_shared::site::SiteDefinition = serde_json::from_str(definition)?;
+        privacy_shared::site::install(site, &declared)?;
     }
     let site: SiteId = site.parse()?;
     let language = browser::language(lang);

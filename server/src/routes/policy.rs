@@ -144,7 +144,12 @@ pub async fn site_config(
             description: p.description().get(language).to_owned(),
             processors: p.processors(language),
             retention: p.retention().map(|t| t.get(language).to_owned()),
-            cookies: p.cookies().iter().map(|s| (*s).to_owned()).collect(),
+            cookies: site.cookies(p).into_iter().map(str::to_owned).collect(),
+            storage_keys: site
+                .storage_keys(p)
+                .into_iter()
+                .map(str::to_owned)
+                .collect(),
             locked: p.is_locked(),
         })
         .collect();

@@ -103,7 +103,7 @@ pub fn Preferences(props: &PreferencesProps) -> Html {
                                     <p class="vp-meta">{ t.always_on }</p>
                                 }
                                 <p class="vp-meta" data-vp-processors={purpose.as_str()}>{ format!("{}: {}", t.processors, purpose.processors(language).join("; ")) }</p>
-                                <p class="vp-meta" data-vp-cookies={purpose.as_str()}>{ format!("{}: {}", t.cookie_names, match purpose.browser_names().as_slice() {
+                                <p class="vp-meta" data-vp-cookies={purpose.as_str()}>{ format!("{}: {}", t.cookie_names, match site.browser_names(purpose).as_slice() {
                                     [] => t.no_cookies.to_owned(),
                                     names => names.join(", "),
                                 }) }</p>
