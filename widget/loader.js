@@ -82,6 +82,7 @@
         purposes: config.purposes.map((p) => p.id),
         cookies: Object.fromEntries(config.purposes.map((p) => [p.id, p.cookies])),
         storage: Object.fromEntries(config.purposes.map((p) => [p.id, p.storage_keys])),
+        theme: config.theme,
       }));
 
   const ready = Promise.all([import(asset("__VP_MODULE__")), domReady, definition])

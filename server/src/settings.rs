@@ -139,6 +139,9 @@ pub struct SiteSettings {
     /// Per purpose, Web Storage keys the site's own scripts keep.
     #[serde(default)]
     pub storage: BTreeMap<privacy_shared::PurposeId, Vec<String>>,
+    /// The widget's theme on this site, such as `"--vp-button-background" = "#0b5cad"`.
+    #[serde(default)]
+    pub theme: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -230,11 +233,16 @@ impl FileSettings {
                         purposes: purposes.clone(),
                         cookies: site.cookies.clone(),
                         storage: site.storage.clone(),
+                        theme: site.theme.clone(),
                     };
                     privacy_shared::site::install(id, &definition)
                         .map_err(|e| fail(e.to_string()))?;
                 }
-                (None, None) if !site.cookies.is_empty() || !site.storage.is_empty() => {
+                (None, None)
+                    if !site.cookies.is_empty()
+                        || !site.storage.is_empty()
+                        || !site.theme.is_empty() =>
+                {
                     return Err(fail(
                         "names cookies or storage keys; they belong to a declared site (`name` and `purposes`)".into(),
                     ));

@@ -27,7 +27,20 @@ pub struct Site {
     /// Web Storage keys this site's own scripts keep per purpose, beyond the purpose's
     /// ([`PurposeId::storage_keys`]).
     pub storage_keys: &'static [(PurposeId, &'static str)],
+    /// Values of the widget's theme variables ([`THEME_VARIABLES`]) for this site.
+    pub theme: &'static [(&'static str, &'static str)],
 }
+
+/// The CSS custom properties the widget's stylesheet reads (`widget/style.css`): what a site may
+/// theme, on the host page or in its configuration.
+pub const THEME_VARIABLES: [&str; 6] = [
+    "--vp-background",
+    "--vp-text",
+    "--vp-button-background",
+    "--vp-button-text",
+    "--vp-focus-ring",
+    "--vp-font",
+];
 
 /// A site declared outside the code: in the server's configuration file (`[sites.<id>]`), or
 /// handed to the widget by its loader.
@@ -44,6 +57,9 @@ pub struct SiteDefinition {
     /// Per purpose, the `localStorage` and `sessionStorage` keys the site's own scripts keep.
     #[serde(default)]
     pub storage: std::collections::BTreeMap<PurposeId, Vec<String>>,
+    /// Values of the widget's theme variables, such as `"--vp-button-background" = "#0b5cad"`.
+    #[serde(default)]
+    pub theme: std::collections::BTreeMap<String, String>,
 }
 
 /// The built-in sites of the Virtio group.
@@ -60,6 +76,7 @@ static BUILT_IN: &[Site] = &[
         ],
         cookies: &[],
         storage_keys: &[],
+        theme: &[],
     },
     Site {
         id: "interface",
@@ -74,6 +91,7 @@ static BUILT_IN: &[Site] = &[
         ],
         cookies: &[],
         storage_keys: &[],
+        theme: &[],
     },
     Site {
         id: "virtio-status",
@@ -81,6 +99,7 @@ static BUILT_IN: &[Site] = &[
         purposes: &[PurposeId::Necessary, PurposeId::Analytics],
         cookies: &[],
         storage_keys: &[],
+        theme: &[],
     },
 ];
 
@@ -114,6 +133,10 @@ pub enum SiteError {
     NamesForPurposeNotShown(String, PurposeId),
     #[error("site `{0}`: `{1}` is not a cookie name or storage key (a trailing `*` may end one)")]
     BadName(String, String),
+    #[error("site `{0}`: `{1}` is not a theme variable (one of {vars})", vars = THEME_VARIABLES.join(", "))]
+    UnknownThemeVariable(String, String),
+    #[error("site `{0}`: the value of `{1}` is not a plain CSS value")]
+    BadThemeValue(String, String),
 }
 
 /// Adds a site declared outside the code (the server's configuration file, or the definition
@@ -158,13 +181,36 @@ pub fn install(id: &str, definition: &SiteDefinition) -> Result<SiteId, SiteErro
     };
     let cookies = names(&definition.cookies)?;
     let storage_keys = names(&definition.storage)?;
+    let mut theme: Vec<(&'static str, &'static str)> = Vec::new();
+    for (variable, value) in &definition.theme {
+        let Some(&known) = THEME_VARIABLES.iter().find(|v| **v == variable.as_str()) else {
+            return Err(SiteError::UnknownThemeVariable(
+                id.to_owned(),
+                variable.clone(),
+            ));
+        };
+        let plain = !value.trim().is_empty()
+            && value.len() <= 100
+            && !value
+                .chars()
+                .any(|c| ";{}<>\\".contains(c) || c.is_control());
+        if !plain {
+            return Err(SiteError::BadThemeValue(id.to_owned(), variable.clone()));
+        }
+        theme.push((known, Box::leak(value.clone().into_boxed_str())));
+    }
     let mut installed = INSTALLED.write().unwrap_or_else(|e| e.into_inner());
     if let Some(known) = BUILT_IN
         .iter()
         .chain(installed.iter().copied())
         .find(|s| s.id == id)
     {
-        return if known.purposes == purposes && known.name == name {
+        let same = known.purposes == purposes
+            && known.name == name
+            && known.cookies == cookies.as_slice()
+            && known.storage_keys == storage_keys.as_slice()
+            && known.theme == theme.as_slice();
+        return if same {
             Ok(SiteId(known))
         } else {
             Err(SiteError::Conflict(id.to_owned()))
@@ -176,6 +222,7 @@ pub fn install(id: &str, definition: &SiteDefinition) -> Result<SiteId, SiteErro
         purposes: Box::leak(purposes.to_vec().into_boxed_slice()),
         cookies: Box::leak(cookies.into_boxed_slice()),
         storage_keys: Box::leak(storage_keys.into_boxed_slice()),
+        theme: Box::leak(theme.into_boxed_slice()),
     }));
     installed.push(site);
     Ok(SiteId(site))
@@ -372,6 +419,40 @@ mod tests {
             install("test-shop-e", &bad),
             Err(SiteError::BadName(..))
         ));
+        let mut other_names = definition.clone();
+        other_names.cookies.insert(Analytics, vec!["other".into()]);
+        assert!(conflict("test-shop-a", &other_names));
+        let mut themed = define(&[Necessary]);
+        themed
+            .theme
+            .insert("--vp-button-background".into(), "#123456".into());
+        let themed = install("test-shop-f", &themed).unwrap();
+        assert_eq!(themed.site().theme, [("--vp-button-background", "#123456")]);
+        let mut unknown = define(&[Necessary]);
+        unknown
+            .theme
+            .insert("--vp-buton-background".into(), "red".into());
+        assert!(matches!(
+            install("test-shop-g", &unknown),
+            Err(SiteError::UnknownThemeVariable(..))
+        ));
+        let mut escaping = define(&[Necessary]);
+        escaping
+            .theme
+            .insert("--vp-text".into(), "red; } body { display: none".into());
+        assert!(matches!(
+            install("test-shop-h", &escaping),
+            Err(SiteError::BadThemeValue(..))
+        ));
+    }
+
+    /// The theme variables a configuration may set are the ones the stylesheet reads.
+    #[test]
+    fn every_theme_variable_is_read_by_the_widgets_stylesheet() {
+        let css = include_str!("../../widget/style.css");
+        for variable in THEME_VARIABLES {
+            assert!(css.contains(&format!("var({variable}")), "{variable}");
+        }
     }
 
     #[test]

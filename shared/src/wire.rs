@@ -45,6 +45,8 @@ pub struct SiteConfig {
     pub policy_version: String,
     pub notice_hash: String,
     pub purposes: Vec<PurposeInfo>,
+    /// The site's values of the widget's theme variables (`--vp-button-background`, …).
+    pub theme: BTreeMap<String, String>,
 }
 
 /// One published policy version (`GET /api/v1/policy/versions`).

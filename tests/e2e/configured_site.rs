@@ -1,6 +1,6 @@
 //! A group site declared only in the privacy server's configuration file: no code change, no
 //! widget rebuild. Its page on another origin, with the one tag, shows its banner with its own
-//! purposes and records its choice.
+//! purposes and theme, records its choice, and clears its own cookies on withdrawal.
 
 use privacy_server::settings::FileSettings;
 
@@ -10,7 +10,8 @@ use crate::helpers::{Browser, TestServer, workspace_root};
 async fn a_site_added_only_in_the_configuration_shows_its_banner_on_another_origin() {
     FileSettings::from_toml(
         "[sites.test-shop]\nname = \"shop.virtio.nl\"\npurposes = [\"necessary\", \"analytics\"]\n\
-         cookies = { analytics = [\"shop_stats\"] }\nstorage = { analytics = [\"shopStats\"] }\n",
+         cookies = { analytics = [\"shop_stats\"] }\nstorage = { analytics = [\"shopStats\"] }\n\
+         theme = { \"--vp-button-background\" = \"#123456\" }\n",
         "test.toml",
     )
     .expect("the test's configuration is valid");
@@ -39,6 +40,14 @@ async fn a_site_added_only_in_the_configuration_shows_its_banner_on_another_orig
     let banner = browser.widget_text("[data-vp=banner]").await;
     assert!(banner.contains("Statistieken"), "{banner}");
     assert!(!banner.contains("Nieuwsbrief"), "{banner}");
+    // The site's theme from the configuration reaches the widget's buttons.
+    let background = browser
+        .run(
+            "const b = document.querySelector('#virtio-privacy').shadowRoot.querySelector('[data-vp=accept-all]');
+             return getComputedStyle(b).backgroundColor;",
+        )
+        .await;
+    assert_eq!(background, "rgb(18, 52, 86)");
     browser.click("[data-vp=accept-all]").await;
     server.wait_for_events(1).await;
     let sites: Vec<String> = server.column("SELECT site FROM consent_events");

@@ -2,7 +2,7 @@
 //! the consent cookie, randomness, the clock and the page's language.
 
 use privacy_shared::cookie::{self, ConsentCookie};
-use privacy_shared::{Language, SubjectId};
+use privacy_shared::{Language, SiteId, SubjectId};
 use wasm_bindgen::{JsCast, JsError, JsValue};
 use web_sys::{Document, Element, HtmlDocument, ShadowRootInit, ShadowRootMode};
 
@@ -16,7 +16,7 @@ fn js_error(value: JsValue) -> JsError {
 
 /// Creates the widget's host element at the end of `<body>`, with an open shadow root holding the
 /// stylesheet and the element yew renders into. Host page styles cannot reach inside.
-pub fn mount_in_shadow_root(stylesheet: &str) -> Result<Element, JsError> {
+pub fn mount_in_shadow_root(stylesheet: &str, site: SiteId) -> Result<Element, JsError> {
     let document = document().ok_or_else(|| JsError::new("no document"))?;
     // The loader's host with the first layer: the bundle takes its place.
     if let Some(host) = document.get_element_by_id("virtio-privacy")
@@ -24,6 +24,7 @@ pub fn mount_in_shadow_root(stylesheet: &str) -> Result<Element, JsError> {
         && let Ok(Some(mount)) = root.query_selector(".vp-root")
     {
         mount.set_inner_html("");
+        apply_theme(&host, site);
         host.remove_attribute("hidden").map_err(js_error)?;
         return Ok(mount);
     }
@@ -32,9 +33,20 @@ pub fn mount_in_shadow_root(stylesheet: &str) -> Result<Element, JsError> {
         .ok_or_else(|| JsError::new("the page has no <body>"))?;
     let host = document.create_element("div").map_err(js_error)?;
     host.set_id("virtio-privacy");
-    let mount = shadow_mount(&host, stylesheet)?;
+    let mount = shadow_mount(&host, stylesheet, site)?;
     body.append_child(&host).map_err(js_error)?;
     Ok(mount)
+}
+
+/// Sets the site's theme variables on a widget host, from where they reach into its shadow root
+/// (through the CSSOM, which the strict CSP allows, not a `style` attribute).
+fn apply_theme(host: &Element, site: SiteId) {
+    use wasm_bindgen::JsCast as _;
+    if let Some(host) = host.dyn_ref::<web_sys::HtmlElement>() {
+        for (variable, value) in site.site().theme {
+            let _ = host.style().set_property(variable, value);
+        }
+    }
 }
 
 /// The page's elements with `data-virtio-privacy="<view>"`.
@@ -51,7 +63,7 @@ pub fn mount_points(view: &str) -> Vec<Element> {
 }
 
 /// An open shadow root on `host` holding the stylesheet and the element yew renders into.
-pub fn shadow_mount(host: &Element, stylesheet: &str) -> Result<Element, JsError> {
+pub fn shadow_mount(host: &Element, stylesheet: &str, site: SiteId) -> Result<Element, JsError> {
     let document = document().ok_or_else(|| JsError::new("no document"))?;
     let shadow = host
         .attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))
@@ -65,6 +77,7 @@ pub fn shadow_mount(host: &Element, stylesheet: &str) -> Result<Element, JsError
     let mount = document.create_element("div").map_err(js_error)?;
     mount.set_class_name("vp-root");
     shadow.append_child(&mount).map_err(js_error)?;
+    apply_theme(host, site);
     Ok(mount)
 }
 

@@ -40,7 +40,7 @@ pub fn start(
         stored: browser::read_consent_cookie(),
     });
     enforce::placeholders(language);
-    let mount = browser::mount_in_shadow_root(stylesheet)?;
+    let mount = browser::mount_in_shadow_root(stylesheet, site)?;
     let props = app::AppProps {
         site,
         language,
@@ -64,7 +64,7 @@ fn mount_inline_views(
     use components::policy_viewer::{PolicyViewer, PolicyViewerProps};
     use components::rights_center::{RightsCenter, RightsCenterProps};
     for host in browser::mount_points("policy") {
-        let mount = browser::shadow_mount(&host, stylesheet)?;
+        let mount = browser::shadow_mount(&host, stylesheet, site)?;
         let props = PolicyViewerProps {
             api_base: api_base.into(),
             language,
@@ -72,7 +72,7 @@ fn mount_inline_views(
         yew::Renderer::<PolicyViewer>::with_root_and_props(mount, props).render();
     }
     for host in browser::mount_points("preferences") {
-        let mount = browser::shadow_mount(&host, stylesheet)?;
+        let mount = browser::shadow_mount(&host, stylesheet, site)?;
         let props = components::preferences::InlinePreferencesProps { site, language };
         yew::Renderer::<components::preferences::InlinePreferences>::with_root_and_props(
             mount, props,
@@ -80,7 +80,7 @@ fn mount_inline_views(
         .render();
     }
     for host in browser::mount_points("rights") {
-        let mount = browser::shadow_mount(&host, stylesheet)?;
+        let mount = browser::shadow_mount(&host, stylesheet, site)?;
         let props = RightsCenterProps {
             api_base: api_base.into(),
             site,

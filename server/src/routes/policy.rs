@@ -156,6 +156,12 @@ pub async fn site_config(
     Ok(HttpResponse::Ok().json(SiteConfig {
         site,
         name: site.site().name.to_owned(),
+        theme: site
+            .site()
+            .theme
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect(),
         language,
         policy_version: policy::CURRENT_VERSION.to_owned(),
         notice_hash: document.notice_hash(),
