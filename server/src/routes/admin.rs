@@ -202,19 +202,28 @@ pub async fn inbox(request: HttpRequest, storage: Store) -> Result<HttpResponse,
     Ok(HttpResponse::Ok().json(inbox))
 }
 
+/// The signed-in staff member and the request the path names (404 when there is none).
+async fn signed_in_on(
+    request: &HttpRequest,
+    path: &str,
+    storage: &Store,
+) -> Result<(EmailAddress, StoredRequest), ApiError> {
+    let actor = signed_in(request, storage).await?.email;
+    let stored = storage
+        .request(request_id(path)?)
+        .await?
+        .ok_or_else(|| ApiError::new(ProblemKind::NotFound))?;
+    Ok((actor, stored))
+}
+
 /// `GET /api/v1/admin/requests/{id}`: one request with its history; the view is audited.
 pub async fn show(
     request: HttpRequest,
     path: web::Path<String>,
     storage: Store,
 ) -> Result<HttpResponse, ApiError> {
-    let actor = signed_in(&request, &storage).await?.email;
-    let id = request_id(&path)?;
-    let stored = storage
-        .request(id)
-        .await?
-        .ok_or_else(|| ApiError::new(ProblemKind::NotFound))?;
-    storage.audit(actor, "view", Some(id), None).await?;
+    let (actor, stored) = signed_in_on(&request, &path, &storage).await?;
+    storage.audit(actor, "view", Some(stored.id), None).await?;
     Ok(HttpResponse::Ok().json(detail(stored, OffsetDateTime::now_utc().date())))
 }
 
@@ -225,12 +234,8 @@ pub async fn export_preview(
     path: web::Path<String>,
     storage: Store,
 ) -> Result<HttpResponse, ApiError> {
-    let actor = signed_in(&request, &storage).await?.email;
-    let id = request_id(&path)?;
-    let stored = storage
-        .request(id)
-        .await?
-        .ok_or_else(|| ApiError::new(ProblemKind::NotFound))?;
+    let (actor, stored) = signed_in_on(&request, &path, &storage).await?;
+    let id = stored.id;
     if !stored.kind.includes_export() {
         return Err(ApiError::detail(
             ProblemKind::Conflict,
