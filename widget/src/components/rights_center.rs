@@ -531,12 +531,14 @@ fn RequestHistory(props: &HistoryProps) -> Html {
 /// Tells the host page a request was filed and confirmed (`virtio-privacy:request`, with its id,
 /// kind, status and due date), so a page listing the customer's requests can show it.
 fn announce(view: &RequestView) {
-    let detail = serde_json::json!({
-        "id": view.id,
-        "kind": view.kind.as_str(),
-        "status": view.status.as_str(),
-        "due_date": view.due_date.to_string(),
-    });
-    let detail = js_sys::JSON::parse(&detail.to_string()).unwrap_or(wasm_bindgen::JsValue::NULL);
+    let detail = js_sys::Object::new();
+    for (key, value) in [
+        ("id", view.id.to_string()),
+        ("kind", view.kind.as_str().to_owned()),
+        ("status", view.status.as_str().to_owned()),
+        ("due_date", view.due_date.to_string()),
+    ] {
+        let _ = js_sys::Reflect::set(&detail, &key.into(), &value.into());
+    }
     crate::enforce::emit("request", &detail);
 }
