@@ -492,3 +492,151 @@ async fn an_officer_signs_in_by_keyboard_and_an_ended_session_asks_to_sign_in_ag
     find(&browser, "[data-admin=login]").await;
     browser.close().await;
 }
+
+#[tokio::test]
+async fn an_officer_extends_with_the_new_due_date_shown_first_and_refuses_with_reasons() {
+    let server = TestServer::start().await;
+    let token = crate::helpers::customer_token("C-88");
+    let file = |kind| privacy_shared::rights::CreateRightsRequest {
+        site: "virtio-nl".parse().unwrap(),
+        kind,
+        language: privacy_shared::Language::Nl,
+        email: None,
+        name: None,
+        details: None,
+        subject: None,
+    };
+    let erasure = server
+        .api
+        .create_request(
+            &file(privacy_shared::rights::RightsRequestKind::Erasure),
+            Some(&token),
+        )
+        .await
+        .unwrap();
+    let objection = server
+        .api
+        .create_request(
+            &file(privacy_shared::rights::RightsRequestKind::Objection),
+            Some(&token),
+        )
+        .await
+        .unwrap();
+    let secret = server
+        .create_staff("officer@virtio.nl", StaffRole::Officer)
+        .await;
+    let browser = Browser::start(1280, 900).await;
+    browser
+        .client
+        .goto(&format!(
+            "{}/admin/#/requests/{}",
+            server.address, erasure.id
+        ))
+        .await
+        .unwrap();
+    sign_in(&browser, "officer@virtio.nl", &secret).await;
+    let due = text_of(&browser, "[data-admin=due]").await;
+
+    // Extend: the new due date is shown before anything is sent, and sent only on confirming.
+    find(&browser, "[data-admin=extend]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    fill(
+        &browser,
+        "[data-admin=reason]",
+        "Veel systemen om te doorzoeken.",
+    )
+    .await;
+    let months = find(&browser, "[data-admin=months]").await;
+    months.select_by_value("1").await.unwrap();
+    let expected = privacy_shared::rights::add_months(
+        time::Date::parse(&due, &time::format_description::well_known::Iso8601::DATE).unwrap(),
+        1,
+    );
+    let shown = text_of(&browser, "[data-admin=new-due]").await;
+    assert!(shown.ends_with(&expected.to_string()), "{shown}");
+    find(&browser, "[data-admin=action-form] [data-admin=submit]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(
+        &browser,
+        "[data-admin=action-form] [data-admin=submit]",
+        |s| s == "Verlenging bevestigen",
+    )
+    .await;
+    let unchanged: Vec<String> =
+        server.column("SELECT due_date FROM rights_requests WHERE kind = 'erasure'");
+    assert_eq!(
+        unchanged,
+        [due.clone()],
+        "nothing is sent before confirming"
+    );
+    find(&browser, "[data-admin=action-form] [data-admin=submit]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(&browser, "[data-admin=due]", |s| s == expected.to_string()).await;
+    wait_for_text(&browser, "[data-admin=status]", |s| s == "termijn verlengd").await;
+
+    // Refuse: reasons are required; the requester's page then names the complaint route.
+    browser
+        .client
+        .goto(&format!(
+            "{}/admin/#/requests/{}",
+            server.address, objection.id
+        ))
+        .await
+        .unwrap();
+    wait_for_text(&browser, "[data-admin=number]", |s| {
+        s == objection.id.to_string()
+    })
+    .await;
+    find(&browser, "[data-admin=refuse]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let intro = text_of(&browser, "[data-admin=action-form]").await;
+    assert!(
+        intro.contains("Autoriteit Persoonsgegevens") && intro.contains("rechter"),
+        "{intro}"
+    );
+    find(&browser, "[data-admin=action-form] [data-admin=submit]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    assert_eq!(
+        text_of(&browser, "[data-admin=action-error]").await,
+        "Vul dit veld in."
+    );
+    fill(
+        &browser,
+        "[data-admin=reason]",
+        "Dwingende gerechtvaardigde gronden.",
+    )
+    .await;
+    find(&browser, "[data-admin=action-form] [data-admin=submit]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(&browser, "[data-admin=status]", |s| s == "afgewezen").await;
+    let view = server
+        .api
+        .request_status(objection.id, &objection.status_token)
+        .await
+        .unwrap();
+    assert_eq!(
+        view.refusal_reasons.as_deref(),
+        Some("Dwingende gerechtvaardigde gronden.")
+    );
+    assert!(view.complaint_authority.is_some());
+    no_violations(&browser, "refused request").await;
+    browser.close().await;
+}
