@@ -506,22 +506,20 @@ async fn an_officer_extends_with_the_new_due_date_shown_first_and_refuses_with_r
         details: None,
         subject: None,
     };
-    let erasure = server
-        .api
-        .create_request(
-            &file(privacy_shared::rights::RightsRequestKind::Erasure),
-            Some(&token),
-        )
-        .await
-        .unwrap();
-    let objection = server
-        .api
-        .create_request(
-            &file(privacy_shared::rights::RightsRequestKind::Objection),
-            Some(&token),
-        )
-        .await
-        .unwrap();
+    let mut filed = Vec::new();
+    for kind in [
+        privacy_shared::rights::RightsRequestKind::Erasure,
+        privacy_shared::rights::RightsRequestKind::Objection,
+    ] {
+        filed.push(
+            server
+                .api
+                .create_request(&file(kind), Some(&token))
+                .await
+                .unwrap(),
+        );
+    }
+    let [erasure, objection] = <[_; 2]>::try_from(filed).unwrap();
     let secret = server
         .create_staff("officer@virtio.nl", StaffRole::Officer)
         .await;
@@ -572,7 +570,7 @@ async fn an_officer_extends_with_the_new_due_date_shown_first_and_refuses_with_r
         server.column("SELECT due_date FROM rights_requests WHERE kind = 'erasure'");
     assert_eq!(
         unchanged,
-        [due.clone()],
+        std::slice::from_ref(&due),
         "nothing is sent before confirming"
     );
     find(&browser, "[data-admin=action-form] [data-admin=submit]")
