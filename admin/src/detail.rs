@@ -48,15 +48,12 @@ async fn load(ctx: Ctx, id: Uuid) -> Result<Loaded, String> {
     let request = ctx
         .call::<endpoints::AdminRequest>(&[("id", &id_text)], None)
         .await?;
-    let outbox = ctx.call::<endpoints::AdminOutbox>(&[], None).await?;
+    let emails = ctx
+        .query::<endpoints::AdminOutbox>(&[], &[("request", &id_text)])
+        .await?;
     Ok(Loaded {
         request: Rc::new(request),
-        emails: Rc::new(
-            outbox
-                .into_iter()
-                .filter(|m| m.request == Some(id))
-                .collect(),
-        ),
+        emails: Rc::new(emails),
     })
 }
 

@@ -36,8 +36,26 @@ impl Ctx {
         params: &[(&str, &str)],
         body: Option<&E::Request>,
     ) -> Result<E::Response, String> {
+        self.send::<E>(params, &[], body).await
+    }
+
+    /// [`Self::call`] for a `GET` with query parameters.
+    pub async fn query<E: Endpoint>(
+        &self,
+        params: &[(&str, &str)],
+        query: &[(&str, &str)],
+    ) -> Result<E::Response, String> {
+        self.send::<E>(params, query, None).await
+    }
+
+    async fn send<E: Endpoint>(
+        &self,
+        params: &[(&str, &str)],
+        query: &[(&str, &str)],
+        body: Option<&E::Request>,
+    ) -> Result<E::Response, String> {
         match client()
-            .call::<E>(params, &[], body, Credentials::None)
+            .call::<E>(params, query, body, Credentials::None)
             .await
         {
             Ok((_, response)) => Ok(response),

@@ -135,7 +135,7 @@ endpoints! {
     /// The staff audit log.
     AdminAudit: Get "/api/v1/admin/audit", () => crate::wire::AuditLog;
     /// The e-mail outbox.
-    AdminOutbox: Get "/api/v1/admin/outbox", () => Vec<crate::wire::OutboxMessage>;
+    AdminOutbox: Get "/api/v1/admin/outbox" ["request": "only the e-mails of this request (its id)"], () => Vec<crate::wire::OutboxMessage>;
     /// This description of the API (OpenAPI 3.1).
     OpenApi: Get "/api/v1/openapi.json", () => serde_json::Value;
 }

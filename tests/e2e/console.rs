@@ -54,6 +54,17 @@ async fn wait_for_text(browser: &Browser, css: &str, condition: impl Fn(&str) ->
     }
 }
 
+/// A fresh browser of `size` on the console's screen `route` (such as `#/stats`).
+async fn open_console(server: &TestServer, size: (u32, u32), route: &str) -> Browser {
+    let browser = Browser::start(size.0, size.1).await;
+    browser
+        .client
+        .goto(&format!("{}/admin/{route}", server.address))
+        .await
+        .unwrap();
+    browser
+}
+
 /// Signs in through the console's form with the code an authenticator app shows now.
 async fn sign_in(browser: &Browser, email: &str, secret: &str) {
     fill(browser, "#admin-email", email).await;
@@ -99,12 +110,7 @@ async fn an_officer_answers_an_access_request_from_the_console_and_the_visitor_d
     let secret = server
         .create_staff("officer@virtio.nl", StaffRole::Officer)
         .await;
-    let officer = Browser::start(1280, 900).await;
-    officer
-        .client
-        .goto(&format!("{}/admin/", server.address))
-        .await
-        .unwrap();
+    let officer = open_console(&server, (1280, 900), "").await;
     for (css, kind, autocomplete) in [
         ("#admin-email", "email", "username"),
         ("#admin-password", "password", "current-password"),
@@ -269,12 +275,7 @@ async fn statistics_are_drawn_as_charts_and_the_ledger_verifies_from_the_console
     let secret = server
         .create_staff("viewer@virtio.nl", StaffRole::Viewer)
         .await;
-    let browser = Browser::start(1280, 900).await;
-    browser
-        .client
-        .goto(&format!("{}/admin/#/stats", server.address))
-        .await
-        .unwrap();
+    let browser = open_console(&server, (1280, 900), "#/stats").await;
     sign_in(&browser, "viewer@virtio.nl", &secret).await;
 
     // One day, two kinds: two stacked bars; the numbers are in the table beside the chart.
@@ -335,12 +336,7 @@ async fn the_console_reads_at_320_px_in_english() {
     let secret = server
         .create_staff("officer@virtio.nl", StaffRole::Officer)
         .await;
-    let browser = Browser::start(320, 640).await;
-    browser
-        .client
-        .goto(&format!("{}/admin/", server.address))
-        .await
-        .unwrap();
+    let browser = open_console(&server, (320, 640), "").await;
     find(&browser, "[data-admin=language]")
         .await
         .click()
@@ -444,12 +440,7 @@ async fn an_officer_signs_in_by_keyboard_and_an_ended_session_asks_to_sign_in_ag
     let secret = server
         .create_staff("officer@virtio.nl", StaffRole::Officer)
         .await;
-    let browser = Browser::start(1280, 900).await;
-    browser
-        .client
-        .goto(&format!("{}/admin/", server.address))
-        .await
-        .unwrap();
+    let browser = open_console(&server, (1280, 900), "").await;
     find(&browser, "[data-admin=login]").await;
     // From the top of the page, Tab reaches the e-mail field; the form is filled and sent by keys.
     let mut tabs = 0;

@@ -391,9 +391,16 @@ pub async fn audit(request: HttpRequest, storage: Store) -> Result<HttpResponse,
 
 /// `GET /api/v1/admin/outbox`.
 pub async fn outbox(request: HttpRequest, storage: Store) -> Result<HttpResponse, ApiError> {
+    #[derive(serde::Deserialize)]
+    struct Query {
+        request: Option<String>,
+    }
     let actor = signed_in(&request, &storage).await?.email;
+    let query = web::Query::<Query>::from_query(request.query_string())
+        .map_err(|e| ApiError::detail(ProblemKind::InvalidQuery, e.to_string()))?;
+    let only = query.request.as_deref().map(request_id).transpose()?;
     let messages: Vec<OutboxMessage> = storage
-        .outbox()
+        .outbox(only)
         .await?
         .into_iter()
         .filter_map(|row| {

@@ -91,7 +91,7 @@ pub trait Storage: Send + Sync {
     ) -> Result<crate::requests::CodeCheck, StorageError>;
 
     /// Every e-mail in the outbox, oldest first.
-    async fn outbox(&self) -> Result<Vec<OutboxRow>, StorageError>;
+    async fn outbox(&self, request: Option<Uuid>) -> Result<Vec<OutboxRow>, StorageError>;
 
     /// Deletes what its retention period has passed at `now` and says how much, by kind.
     async fn run_retention(

@@ -101,7 +101,7 @@ async fn the_outbox_is_delivered_over_smtp_and_the_sent_body_erased() {
         messages[0]
     );
 
-    let outbox = storage.outbox().await.unwrap();
+    let outbox = storage.outbox(None).await.unwrap();
     assert!(outbox[0].sent && outbox[0].body.is_empty(), "{outbox:?}");
     assert_eq!(
         mail::deliver_due(&storage, &settings).await,
@@ -129,7 +129,7 @@ async fn an_unreachable_relay_is_retried_later_and_nothing_is_lost() {
         from: "privacy@virtio.nl".into(),
     };
     assert_eq!(mail::deliver_due(&storage, &down).await, 0);
-    let outbox = storage.outbox().await.unwrap();
+    let outbox = storage.outbox(None).await.unwrap();
     assert_eq!((outbox[0].sent, outbox[0].attempts), (false, 1));
     assert!(!outbox[0].body.is_empty());
 

@@ -221,8 +221,8 @@ impl Storage for SqliteStorage {
             .await
     }
 
-    async fn outbox(&self) -> Result<Vec<OutboxRow>, StorageError> {
-        self.read(requests::outbox).await
+    async fn outbox(&self, request: Option<Uuid>) -> Result<Vec<OutboxRow>, StorageError> {
+        self.read(move |conn| requests::outbox(conn, request)).await
     }
 
     async fn run_retention(
@@ -530,7 +530,9 @@ fn append(conn: &Connection, event: &NewConsentEvent) -> Result<Recorded, Storag
         };
     }
     let prev_hash = last_hash(conn)?;
-    let hash = event.chain_hash(&prev_hash);
+    let hash = event
+        .chain_hash(&prev_hash)
+        .map_err(|e| StorageError::Database(format!("the event cannot be hashed: {e}")))?;
     let (stored, decision) = (&event.event, &event.event.decision);
     let choices = serde_json::to_string(&decision.choices)
         .map_err(|e| StorageError::Database(e.to_string()))?;

@@ -325,8 +325,12 @@ pub fn check_code(
     Ok(CodeCheck::Verified(Box::new(request)))
 }
 
-pub fn outbox(conn: &Connection) -> Result<Vec<OutboxRow>, StorageError> {
-    outbox_where(conn, "1 = 1", rusqlite::params![])
+/// Every e-mail in the outbox, or only those of one request.
+pub fn outbox(conn: &Connection, request: Option<Uuid>) -> Result<Vec<OutboxRow>, StorageError> {
+    match request {
+        Some(id) => outbox_where(conn, "request_id = ?1", rusqlite::params![id.to_string()]),
+        None => outbox_where(conn, "1 = 1", rusqlite::params![]),
+    }
 }
 
 pub fn due_mail(
