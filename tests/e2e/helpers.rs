@@ -493,9 +493,21 @@ impl Browser {
 }
 
 /// The content of the file at `path` once a download has finished writing it.
+///
+/// Chromium reserves the final name with an empty file while it still writes to a `.crdownload`
+/// beside it, so the file counts as downloaded only once it has content and no partial download
+/// is left in the folder.
 pub async fn downloaded(path: &Path) -> String {
     let started = Instant::now();
-    while !path.exists() {
+    let complete = || {
+        let partial = std::fs::read_dir(path.parent().unwrap())
+            .into_iter()
+            .flatten()
+            .flatten()
+            .any(|entry| entry.file_name().to_string_lossy().ends_with(".crdownload"));
+        !partial && std::fs::metadata(path).is_ok_and(|meta| meta.len() > 0)
+    };
+    while !complete() {
         assert!(
             started.elapsed() < PATIENCE,
             "{} was never downloaded",
