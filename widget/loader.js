@@ -1,8 +1,9 @@
 // Virtio Privacy loader: the stable entry of the widget (/widget/v1/loader.js). It shows the first
-// layer at once from HTML rendered at build time by the widget's own banner component (carried
-// here, so it costs no request of its own), loads the
-// content-hashed bundle beside it in parallel, starts it (handing over a click made in the
-// meantime) and offers window.VirtioPrivacy. `cargo xtask build` fills in the hashed names.
+// layer at once from HTML rendered by the widget's own banner component (carried here, so it costs
+// no request of its own), loads the content-hashed bundle beside it in parallel, starts it
+// (handing over a click made in the meantime) and offers window.VirtioPrivacy. `cargo xtask build`
+// fills in the hashed names; the privacy server fills in its configured sites at start
+// (server/src/loader.rs).
 (() => {
   "use strict";
   const script = document.currentScript;
@@ -15,7 +16,10 @@
   const site = script.dataset.site || "";
   const lang = script.dataset.lang || "";
   const apiBase = script.dataset.api || new URL(script.src).origin;
-  const FIRST_LAYERS = __VP_FIRST_LAYERS__;
+  // Per configured site: its definition (name, purposes, cookies, storage keys, theme) as JSON
+  // for the bundle, and its first layer per language.
+  const SITES = __VP_SITES__;
+  const configured = Object.prototype.hasOwnProperty.call(SITES, site) ? SITES[site] : null;
 
   // Google's own snippet: gtag() pushes its arguments object, which is what Consent Mode reads.
   window.dataLayer = window.dataLayer || [];
@@ -30,7 +34,7 @@
   const language = [lang, document.documentElement.lang, ...(navigator.languages || [])]
     .map((tag) => (tag || "").split(/[-_]/)[0].toLowerCase())
     .find((tag) => tag === "nl" || tag === "en") || "nl";
-  const firstLayer = FIRST_LAYERS[site + ":" + language];
+  const firstLayer = configured && configured.layers[language];
   // Whether the stored choice still answers for this site: ConsentCookie::is_current_for,
   // generated from the Rust rules by `cargo xtask build` (privacy_shared::cookie::is_current_js).
   const isCurrent = __VP_IS_CURRENT__;
@@ -42,6 +46,11 @@
       const host = document.createElement("div");
       host.id = "virtio-privacy";
       host.hidden = true;
+      // The site's theme variables, through the CSSOM (which the strict CSP allows), as the
+      // bundle sets them.
+      for (const [variable, value] of Object.entries(configured.definition.theme || {})) {
+        host.style.setProperty(variable, value);
+      }
       const shadow = host.attachShadow({ mode: "open" });
       const link = document.createElement("link");
       link.rel = "stylesheet";
@@ -70,20 +79,11 @@
     }).catch(() => {});
   }
 
-  // A site declared in the privacy server's configuration rather than built in: the widget learns
-  // its name and purposes from the server (no first layer ahead of the bundle for it).
-  const definition = (site + ":nl") in FIRST_LAYERS
-    ? Promise.resolve("")
-    : fetch(apiBase + "/api/v1/sites/" + encodeURIComponent(site) + "/config?lang=" + language)
-      .then((response) => (response.ok ? response.json() : Promise.reject(new Error(
-        "site `" + site + "` is not configured on the privacy server (HTTP " + response.status + ")"))))
-      .then((config) => JSON.stringify({
-        name: config.name,
-        purposes: config.purposes.map((p) => p.id),
-        cookies: Object.fromEntries(config.purposes.map((p) => [p.id, p.cookies])),
-        storage: Object.fromEntries(config.purposes.map((p) => [p.id, p.storage_keys])),
-        theme: config.theme,
-      }));
+  // A site the privacy server does not know cannot be honoured: say so, and start nothing.
+  const definition = configured
+    ? Promise.resolve(JSON.stringify(configured.definition))
+    : Promise.reject(new Error("site `" + site + "` is not configured on the privacy server " +
+      "(data-site on the script tag; [sites." + site + "] in its settings)"));
 
   const ready = Promise.all([import(asset("__VP_MODULE__")), domReady, definition])
     .then(async ([glue, , declared]) => {

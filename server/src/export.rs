@@ -243,6 +243,7 @@ mod tests {
         use privacy_shared::{
             ConsentDecision, ConsentEvent, ConsentKind, ConsentSource, SubjectId,
         };
+        privacy_shared::site::install_repo_catalogue_for_tests();
         let site = "virtio-nl".parse().unwrap();
         let mut decision = ConsentDecision::uniform(
             site,

@@ -8,6 +8,7 @@ pub mod answers;
 pub mod export;
 pub mod group_site;
 pub mod limits;
+pub mod loader;
 pub mod mail;
 pub mod metrics;
 pub mod problem;

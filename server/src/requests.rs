@@ -342,6 +342,7 @@ mod action_tests {
     use time::macros::{date, datetime};
 
     fn open_request() -> StoredRequest {
+        privacy_shared::site::install_repo_catalogue_for_tests();
         StoredRequest {
             id: Uuid::from_u128(7),
             site: "virtio-nl".parse().unwrap(),

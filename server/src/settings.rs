@@ -106,7 +106,11 @@ pub struct FileSettings {
     pub rate_limits: RateLimits,
     /// Where the outbox is delivered; without it, e-mail waits in the outbox.
     pub smtp: Option<SmtpSettings>,
-    /// Per site id: the origins whose pages embed the widget and may call the API.
+    /// The file of the group's sites (`config/sites.toml`), relative to this file: each site's
+    /// name and purposes, installed before this file's `[sites]` tables add their origins.
+    pub catalogue: Option<PathBuf>,
+    /// Per site id: the origins whose pages embed the widget and may call the API; a site not in
+    /// the catalogue is declared here in full.
     #[serde(default)]
     pub sites: BTreeMap<String, SiteSettings>,
     #[serde(default)]
@@ -121,8 +125,8 @@ pub struct DemoSettings {
     pub group_site: Option<SocketAddr>,
 }
 
-/// `[sites.<id>]`: the origins of a site's pages; for a site the code does not know, also its
-/// name, purposes and the cookie names and Web Storage keys its own scripts set per purpose,
+/// `[sites.<id>]`: the origins of a site's pages; for a site the catalogue does not hold, also
+/// its name, purposes and the cookie names and Web Storage keys its own scripts set per purpose,
 /// which declare it (no code change, no widget rebuild).
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -219,12 +223,19 @@ impl FileSettings {
             let line = e.span().map_or(1, |span| line_of(span.start + 1));
             anyhow::anyhow!("{file}:{line}: {}", e.message().trim())
         })?;
+        if let Some(catalogue) = &settings.catalogue {
+            let path = Path::new(file)
+                .parent()
+                .unwrap_or(Path::new(""))
+                .join(catalogue);
+            let shown = path.display().to_string();
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| anyhow::anyhow!("{file}: catalogue `{shown}` cannot be read: {e}"))?;
+            privacy_shared::site::install_catalogue(&text, &shown).map_err(anyhow::Error::msg)?;
+        }
         for (id, site) in &settings.sites {
             let header = format!("[sites.{id}]");
-            let line = text
-                .lines()
-                .position(|l| l.trim() == header)
-                .map_or(1, |i| i + 1);
+            let line = privacy_shared::site::line_of_table(text, &header);
             let fail = |why: String| anyhow::anyhow!("{file}:{line}: {header} {why}");
             match (&site.name, &site.purposes) {
                 (Some(name), Some(purposes)) => {
@@ -285,7 +296,69 @@ mod tests {
     }
 
     #[test]
+    fn the_catalogue_is_read_beside_the_settings_and_its_errors_name_its_line() {
+        let folder = tempfile::tempdir().unwrap();
+        let settings = folder.path().join("settings.toml");
+        let catalogue = folder.path().join("sites.toml");
+        std::fs::write(
+            &settings,
+            "catalogue = \"sites.toml\"\n[sites.test-catalogue-shop]\norigins = [\"https://shop.virtio.nl\"]\n",
+        )
+        .unwrap();
+        std::fs::write(
+            &catalogue,
+            "[sites.test-catalogue-shop]\nname = \"shop\"\npurposes = [\"necessary\", \"offers\"]\n",
+        )
+        .unwrap();
+        let loaded = FileSettings::load(Some(&settings)).unwrap();
+        let shop: privacy_shared::SiteId = "test-catalogue-shop".parse().unwrap();
+        assert!(shop.shows(privacy_shared::PurposeId::Offers));
+        assert!(
+            loaded
+                .allowed_origins()
+                .unwrap()
+                .contains("https://shop.virtio.nl")
+        );
+
+        std::fs::write(
+            &catalogue,
+            "# the group\n\n[sites.test-catalogue-bad]\nname = \"bad\"\npurposes = [\"analytics\"]\n",
+        )
+        .unwrap();
+        let error = FileSettings::load(Some(&settings)).unwrap_err().to_string();
+        assert_eq!(
+            error,
+            format!(
+                "{}:3: [sites.test-catalogue-bad] site `test-catalogue-bad` must show `necessary` first",
+                catalogue.display()
+            )
+        );
+        std::fs::remove_file(&catalogue).unwrap();
+        let error = FileSettings::load(Some(&settings)).unwrap_err().to_string();
+        assert!(
+            error.contains("catalogue") && !error.contains('\n'),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn the_repositorys_dev_settings_install_the_three_sites_of_the_group() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/dev.toml");
+        let settings = FileSettings::load(Some(&path)).unwrap();
+        for id in ["virtio-nl", "interface", "virtio-status"] {
+            assert!(id.parse::<privacy_shared::SiteId>().is_ok(), "{id}");
+        }
+        assert!(
+            settings
+                .allowed_origins()
+                .unwrap()
+                .contains("http://127.0.0.1:8081")
+        );
+    }
+
+    #[test]
     fn a_site_declared_in_the_file_is_installed_and_bad_ones_are_named_by_line() {
+        privacy_shared::site::install_repo_catalogue_for_tests();
         let text = "[sites.test-settings-shop]\nname = \"shop.virtio.nl\"\n\
                     purposes = [\"necessary\", \"analytics\"]\norigins = [\"https://shop.virtio.nl\"]\n";
         let settings = FileSettings::from_toml(text, "sites.toml").unwrap();

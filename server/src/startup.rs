@@ -9,6 +9,7 @@ use std::net::TcpListener;
 use std::sync::Arc;
 
 use crate::limits::RateLimiter;
+use crate::loader::Loader;
 use crate::metrics::{Metrics, MetricsAccess};
 use crate::routes::{self, AllowedOrigins, IdentityKey, PolicyCatalog, StaticRoots};
 use crate::settings::Settings;
@@ -41,6 +42,14 @@ impl Application {
             Some(smtp) => crate::mail::spawn_sender(Arc::clone(&storage), smtp),
             None => tracing::info!("no SMTP relay configured: e-mail stays in the outbox"),
         }
+        let sites = privacy_shared::site::all();
+        if sites.is_empty() {
+            tracing::warn!("no site is configured: the widget starts on no page (see `catalogue`)");
+        }
+        let loader = Loader::load(&settings.dist_dir, &sites)?;
+        if loader.is_none() {
+            tracing::warn!("the widget is not built: run `cargo xtask build`");
+        }
         let listener = TcpListener::bind(settings.bind)?;
         let port = listener.local_addr()?.port();
         let shared = Shared {
@@ -58,6 +67,7 @@ impl Application {
             roots: web::Data::new(StaticRoots {
                 www: settings.www_dir.clone(),
                 dist: settings.dist_dir.clone(),
+                loader: loader.map(Arc::new),
             }),
         };
         let server = run(listener, shared, settings.workers)?;

@@ -156,9 +156,10 @@ impl ConsentCookie {
 /// [`ConsentCookie::from_cookie_header`] followed by [`ConsentCookie::is_current_for`] as a
 /// JavaScript arrow function `(cookieHeader, siteId, nowSeconds) => boolean`, generated from the
 /// same constants for the loader (which must decide before the bundle arrives whether to show the
-/// first layer). A browser test runs a table of cookies through both and compares the answers.
-pub fn is_current_js() -> String {
-    let sites: Vec<String> = crate::site::built_in()
+/// first layer) with the purposes of each of `sites`. A browser test runs a table of cookies
+/// through both and compares the answers.
+pub fn is_current_js(sites: &[&crate::site::Site]) -> String {
+    let sites: Vec<String> = sites
         .iter()
         .map(|site| {
             let positions: Vec<String> = site

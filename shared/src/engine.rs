@@ -784,13 +784,13 @@ mod tests {
         /// the server accepts, and no purpose runs without a current choice that allows it.
         #[test]
         fn every_event_the_engine_builds_passes_the_servers_validation(
-            site_index in 0..crate::site::built_in().len(),
+            site_index in 0..crate::site::install_repo_catalogue_for_tests().len(),
             english in any::<bool>(),
             gpc in any::<bool>(),
             stored in stored_cookie(),
             actions in prop::collection::vec(action(), 0..24),
         ) {
-            let id = crate::site::built_in()[site_index].id;
+            let id = crate::site::install_repo_catalogue_for_tests()[site_index].as_str();
             let language = if english { Language::En } else { Language::Nl };
             let mut engine = engine(id, language, gpc);
             let mut now = NOW;

@@ -1,6 +1,7 @@
-//! The group sites that embed the widget and which purposes each shows (PRODUCT.md §4): the
-//! group's built-in sites, and sites added at run time from the server's configuration file
-//! ([`install`]), which the widget learns from its loader. Either way a [`SiteId`] names one.
+//! The group sites that embed the widget and which purposes each shows (PRODUCT.md §4). None is
+//! in the code: the server installs them at start from its catalogue file (`config/sites.toml`)
+//! and settings ([`install_catalogue`], [`install`]); the widget installs the one its loader
+//! declares. A [`SiteId`] names an installed site.
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -62,60 +63,74 @@ pub struct SiteDefinition {
     pub theme: std::collections::BTreeMap<String, String>,
 }
 
-/// The built-in sites of the Virtio group.
-static BUILT_IN: &[Site] = &[
-    Site {
-        id: "virtio-nl",
-        name: "virtio.nl",
-        purposes: &[
-            PurposeId::Necessary,
-            PurposeId::Analytics,
-            PurposeId::Advertising,
-            PurposeId::Recaptcha,
-            PurposeId::Feedback,
-        ],
-        cookies: &[],
-        storage_keys: &[],
-        theme: &[],
-    },
-    Site {
-        id: "interface",
-        name: "Virtio interface app",
-        purposes: &[
-            PurposeId::Necessary,
-            PurposeId::Analytics,
-            PurposeId::Feedback,
-            PurposeId::Offers,
-            PurposeId::Newsletter,
-            PurposeId::CrashReports,
-        ],
-        cookies: &[],
-        storage_keys: &[],
-        theme: &[],
-    },
-    Site {
-        id: "virtio-status",
-        name: "status.virtio.nl",
-        purposes: &[PurposeId::Necessary, PurposeId::Analytics],
-        cookies: &[],
-        storage_keys: &[],
-        theme: &[],
-    },
-];
-
-/// Sites added at run time, after the built-in ones.
+/// Every site installed, in the order they were.
 static INSTALLED: RwLock<Vec<&'static Site>> = RwLock::new(Vec::new());
 
-/// The group's built-in sites, which the loader's first layers and staleness rule are generated
-/// for at build time.
-pub fn built_in() -> &'static [Site] {
-    BUILT_IN
+/// Every site installed: from the server's catalogue and settings at start, or, in the widget,
+/// the one its loader declared.
+pub fn all() -> Vec<&'static Site> {
+    INSTALLED.read().map(|i| i.clone()).unwrap_or_default()
 }
 
-/// Every site: the built-in ones, then those installed.
-pub fn all() -> Vec<&'static Site> {
-    let installed = INSTALLED.read().map(|i| i.clone()).unwrap_or_default();
-    BUILT_IN.iter().chain(installed).collect()
+/// A file of `[sites.<id>]` tables, each a [`SiteDefinition`]: the group's catalogue
+/// (`config/sites.toml`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Catalogue {
+    #[serde(default)]
+    sites: std::collections::BTreeMap<String, SiteDefinition>,
+}
+
+/// The line of `text` that opens the table `header` (such as `[sites.shop]`), or line 1.
+pub fn line_of_table(text: &str, header: &str) -> usize {
+    text.lines()
+        .position(|l| l.trim() == header)
+        .map_or(1, |i| i + 1)
+}
+
+/// Installs every site of a catalogue file's text (`file` names it in errors). Each error is one
+/// line naming the file and line: `sites.toml:12: [sites.shop] must show `necessary` first`.
+pub fn install_catalogue(text: &str, file: &str) -> Result<Vec<SiteId>, String> {
+    let catalogue: Catalogue = toml::from_str(text).map_err(|e| {
+        let offset = e.span().map_or(0, |span| span.start + 1);
+        let line = text[..offset.min(text.len())].lines().count().max(1);
+        format!("{file}:{line}: {}", e.message().trim())
+    })?;
+    catalogue
+        .sites
+        .iter()
+        .map(|(id, definition)| {
+            install(id, definition).map_err(|e| {
+                let header = format!("[sites.{id}]");
+                format!("{file}:{}: {header} {e}", line_of_table(text, &header))
+            })
+        })
+        .collect()
+}
+
+/// Installs the catalogue of this repository, `config/sites.toml`, as tests and benchmarks need
+/// the group's sites without a server's settings. The product itself reads the catalogue a
+/// deployment names.
+#[doc(hidden)]
+pub fn install_repo_catalogue_for_tests() -> Vec<SiteId> {
+    install_catalogue(include_str!("../../config/sites.toml"), "config/sites.toml")
+        .expect("config/sites.toml is valid")
+}
+
+/// The site a stored record names: the installed one, or else a retired site known by its id
+/// alone (named by its id, showing `necessary` only), so what was recorded for a site the
+/// configuration no longer holds, or before the configuration was read (`ledger verify`), still
+/// reads, verifies and exports.
+pub fn stored(id: &str) -> Result<SiteId, SiteError> {
+    if let Ok(site) = id.parse() {
+        return Ok(site);
+    }
+    let retired = SiteDefinition {
+        name: id.to_owned(),
+        purposes: vec![PurposeId::Necessary],
+        ..SiteDefinition::default()
+    };
+    install(id, &retired)
 }
 
 /// Why a site cannot be installed.
@@ -200,11 +215,7 @@ pub fn install(id: &str, definition: &SiteDefinition) -> Result<SiteId, SiteErro
         theme.push((known, Box::leak(value.clone().into_boxed_str())));
     }
     let mut installed = INSTALLED.write().unwrap_or_else(|e| e.into_inner());
-    if let Some(known) = BUILT_IN
-        .iter()
-        .chain(installed.iter().copied())
-        .find(|s| s.id == id)
-    {
+    if let Some(known) = installed.iter().copied().find(|s| s.id == id) {
         let same = known.purposes == purposes
             && known.name == name
             && known.cookies == cookies.as_slice()
@@ -306,6 +317,9 @@ impl FromStr for SiteId {
     type Err = UnknownSite;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
+        // The crate's own tests use the group's sites as the product does after start.
+        #[cfg(test)]
+        install_repo_catalogue_for_tests();
         all()
             .into_iter()
             .find(|site| site.id == s)
@@ -314,11 +328,20 @@ impl FromStr for SiteId {
     }
 }
 
+/// How a site id is read from JSON. On the server, a request must name a configured site. In the
+/// browser (the widget, the console) every site id comes from the privacy server, which knows its
+/// sites while the client knows only its own: any well-formed id it names is accepted, as
+/// [`stored`] does (a customer's requests and choices from other group sites, the console's
+/// inbox and statistics).
 impl TryFrom<String> for SiteId {
     type Error = UnknownSite;
 
     fn try_from(s: String) -> Result<Self, Self::Error> {
-        s.parse()
+        if cfg!(target_arch = "wasm32") {
+            stored(&s).map_err(|_| UnknownSite(s.chars().take(64).collect()))
+        } else {
+            s.parse()
+        }
     }
 }
 
@@ -474,6 +497,17 @@ mod tests {
         for name in ["_gaz", "ga", "_fbp", "vp_consent"] {
             assert!(!site.owns_cookie(PurposeId::Analytics, name), "{name}");
         }
+    }
+
+    #[test]
+    fn a_stored_record_of_a_site_no_longer_configured_still_reads() {
+        let known: SiteId = "virtio-nl".parse().unwrap();
+        assert_eq!(stored("virtio-nl"), Ok(known));
+        let retired = stored("test-retired-shop").unwrap();
+        assert_eq!(retired.as_str(), "test-retired-shop");
+        assert_eq!(retired.site().purposes, [PurposeId::Necessary]);
+        assert_eq!(stored("test-retired-shop"), Ok(retired));
+        assert!(matches!(stored("Not A Site"), Err(SiteError::BadId(_))));
     }
 
     #[test]

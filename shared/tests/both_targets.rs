@@ -13,6 +13,7 @@ wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 #[cfg_attr(not(target_arch = "wasm32"), test)]
 fn the_cookie_encoding_is_the_same_on_every_target() {
+    privacy_shared::site::install_repo_catalogue_for_tests();
     let cookie = ConsentCookie {
         subject: SubjectId::from_random_bytes([0x5a; 16]),
         policy_version: policy::CURRENT_VERSION.into(),
@@ -30,6 +31,7 @@ fn the_cookie_encoding_is_the_same_on_every_target() {
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 #[cfg_attr(not(target_arch = "wasm32"), test)]
 fn the_widget_and_the_server_validate_a_consent_body_alike() {
+    privacy_shared::site::install_repo_catalogue_for_tests();
     let site = "virtio-nl".parse().unwrap();
     let body = RecordConsent {
         idempotency_key: uuid::Uuid::from_u128(42),
@@ -61,6 +63,7 @@ fn the_widget_and_the_server_validate_a_consent_body_alike() {
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 #[cfg_attr(not(target_arch = "wasm32"), test)]
 fn the_notice_hash_is_the_same_on_every_target() {
+    privacy_shared::site::install_repo_catalogue_for_tests();
     let hash = |language| {
         policy::document(policy::CURRENT_VERSION, language)
             .unwrap()
@@ -75,4 +78,19 @@ fn the_notice_hash_is_the_same_on_every_target() {
         hash(Language::En),
         "ec1ce0c7e87cc2527ab5ed7f6c7438798cbea2f53f34da426d2d9991484c3cda"
     );
+}
+
+/// A site id the server names is accepted in the browser, where the client knows only its own
+/// site (a customer's requests from other group sites, the console's inbox); on the server a
+/// request must name a configured site.
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+fn a_site_the_server_names_reads_in_the_browser_and_an_unknown_one_is_refused_on_the_server() {
+    let read = serde_json::from_str::<privacy_shared::SiteId>("\"test-other-group-site\"");
+    if cfg!(target_arch = "wasm32") {
+        assert_eq!(read.unwrap().as_str(), "test-other-group-site");
+    } else {
+        assert!(read.unwrap_err().to_string().contains("unknown site"));
+    }
+    assert!(serde_json::from_str::<privacy_shared::SiteId>("\"Not A Site\"").is_err());
 }

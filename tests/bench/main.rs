@@ -191,9 +191,9 @@ async fn main() {
          Produced by `cargo xtask bench` ({runs} runs each, median; every run a fresh headless\n\
          Chromium profile, so nothing is cached) against the real server on this machine. Bytes\n\
          are encoded (brotli) bodies of the widget's files and API calls, as the browser\n\
-         received them. The banner is the loader's first layer (HTML rendered at build time from\n\
-         the banner component, with the stylesheet); \"before the banner\" counts everything that had\n\
-         arrived by then, including the bundle's JavaScript glue that loads in parallel.\n\
+         received them. The banner is the loader's first layer (HTML the server renders at start\n\
+         from the banner component, with the stylesheet); \"before the banner\" counts everything\n\
+         that had arrived by then, including the bundle's JavaScript glue that loads in parallel.\n\
          vanilla-cookieconsent's files are served as npm ships them, not precompressed, so its\n\
          bytes here are uncompressed (PRODUCT.md gives 13.5 KB brotli).\n\n\
          ## Widget: time to banner and weight\n\n\

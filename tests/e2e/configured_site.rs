@@ -1,6 +1,7 @@
 //! A group site declared only in the privacy server's configuration file: no code change, no
-//! widget rebuild. Its page on another origin, with the one tag, shows its banner with its own
-//! purposes and theme, records its choice, and clears its own cookies on withdrawal.
+//! widget rebuild. Its page on another origin, with the one tag, shows its first layer from the
+//! loader and its banner with its own purposes and theme, records its choice, and clears its own
+//! cookies on withdrawal.
 
 use privacy_server::settings::FileSettings;
 
@@ -40,6 +41,14 @@ async fn a_site_added_only_in_the_configuration_shows_its_banner_on_another_orig
     let banner = browser.widget_text("[data-vp=banner]").await;
     assert!(banner.contains("Statistieken"), "{banner}");
     assert!(!banner.contains("Nieuwsbrief"), "{banner}");
+    // The server rendered the site's first layer into the loader at start: it shows before the
+    // bundle, which then takes its place (two marks).
+    browser
+        .wait_for_script(
+            "return performance.getEntriesByName('vp-banner').length;",
+            |v| v == 2,
+        )
+        .await;
     // The site's theme from the configuration reaches the widget's buttons.
     let background = browser
         .run(

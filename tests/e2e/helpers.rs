@@ -37,6 +37,7 @@ pub struct TestServer {
 }
 
 fn settings(bind: std::net::SocketAddr, database: &Path, host: Option<&str>) -> Settings {
+    privacy_shared::site::install_repo_catalogue_for_tests();
     let root = workspace_root();
     let mut allowed_origins: std::collections::HashSet<String> =
         ["https://www.virtio.nl".to_owned()].into();
@@ -91,7 +92,7 @@ impl TestServer {
 
     async fn serve(www: &Path, another_origin: bool) -> Self {
         let root = workspace_root();
-        let loader = root.join("dist/widget/v1/loader.js");
+        let loader = root.join("dist").join(privacy_server::loader::TEMPLATE);
         assert!(
             loader.is_file(),
             "{} is missing: run `cargo xtask build` (or `cargo xtask test`)",

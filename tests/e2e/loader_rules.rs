@@ -4,10 +4,14 @@
 //! in Chromium and through `ConsentCookie::is_current_for`, and both must answer alike.
 
 use privacy_shared::cookie::{self, ConsentCookie, MAX_AGE_SECONDS};
-use privacy_shared::site::built_in;
 use privacy_shared::{SiteId, SubjectId, consent::uniform_choices, policy};
 
-use crate::helpers::{Browser, workspace_root};
+use crate::helpers::{Browser, TestServer};
+
+/// The group's sites, as `config/sites.toml` declares them.
+fn catalogue() -> Vec<SiteId> {
+    privacy_shared::site::install_repo_catalogue_for_tests()
+}
 
 const NOW: i64 = 1_790_000_000;
 
@@ -108,7 +112,8 @@ fn mutations(count: usize) -> Vec<String> {
     let alphabet: Vec<char> = "0123456789abcdefABCDEF.-+ =;x".chars().collect();
     (0..count)
         .map(|i| {
-            let site = built_in()[i % built_in().len()].id;
+            let sites = catalogue();
+            let site = sites[i % sites.len()].as_str();
             let mut chars: Vec<char> = value(site, i % 2 == 0, NOW - (i as i64) * 97_000)
                 .chars()
                 .collect();
@@ -127,19 +132,34 @@ fn mutations(count: usize) -> Vec<String> {
 
 #[tokio::test]
 async fn the_loader_and_the_rust_rules_agree_on_every_stored_choice() {
-    let generated = cookie::is_current_js();
-    let loader = std::fs::read_to_string(workspace_root().join("dist/widget/v1/loader.js"))
-        .expect("the built loader (cargo xtask build)");
+    let sites: Vec<_> = catalogue().into_iter().map(SiteId::site).collect();
+    let generated = cookie::is_current_js(&sites);
+    // The server renders the rule into the loader for the sites it is configured with.
+    let server = TestServer::start().await;
+    let loader = reqwest::get(format!("{}/widget/v1/loader.js", server.address))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!loader.contains("__VP_"), "every placeholder is filled");
+    let rule = generated
+        .split_once("const purposes = ")
+        .map(|(head, _)| head)
+        .unwrap();
     assert!(
-        loader.contains(&generated),
-        "the built loader carries the generated rules"
+        loader.contains(rule),
+        "the served loader carries the generated rule"
     );
+    for site in &sites {
+        assert!(loader.contains(&format!("{:?}:[", site.id)), "{}", site.id);
+    }
 
     let mut headers = edges();
     headers.extend(mutations(400));
     let mut cases = Vec::new();
     for header in &headers {
-        for site in built_in() {
+        for site in &sites {
             cases.push((header.clone(), site.id));
         }
     }

@@ -10,9 +10,9 @@ use wasm_bindgen::prelude::*;
 /// Starts the widget on the page: `site` is the embedding site's id, `lang` its `data-lang` (may
 /// be empty), `api_base` the privacy server's origin and `stylesheet` the URL of the widget's
 /// CSS; `queued` is the hook of a first-layer button clicked before the bundle ran
-/// (`accept-all`, `reject-all`, `open-preferences`), or empty. `definition` is the JSON
-/// `{"name": …, "purposes": […]}` of a site declared in the privacy server's configuration
-/// rather than built in (the loader fetched it), or empty.
+/// (`accept-all`, `reject-all`, `open-preferences`), or empty. `definition` is the site's
+/// definition as JSON (`{"name": …, "purposes": […], …}`), which the server rendered into the
+/// loader from its configuration; the bundle knows no site of its own.
 ///
 /// The engine starts from the stored cookie before anything renders: Consent Mode gets its
 /// `default` and the tags a current choice allows are released, so no held-back tag runs before

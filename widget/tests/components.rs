@@ -26,6 +26,7 @@ fn fresh_root() -> Element {
 }
 
 fn site() -> SiteId {
+    privacy_shared::site::install_repo_catalogue_for_tests();
     "virtio-nl".parse().unwrap()
 }
 

@@ -84,6 +84,7 @@ fn parse_wrk(output: &str) -> Result<Load> {
 }
 
 fn load(wrk: &Path, root: &Path, address: SocketAddr) -> Result<Load> {
+    privacy_shared::site::install_repo_catalogue_for_tests();
     let site: privacy_shared::SiteId = "virtio-nl".parse()?;
     let version = privacy_shared::policy::CURRENT_VERSION;
     let hash = privacy_shared::policy::notice_hash(version, privacy_shared::Language::Nl)
@@ -135,7 +136,10 @@ pub fn server(root: &Path) -> Result<String> {
     // One client sends everything here: no per-client limit may stand in the way.
     std::fs::write(
         &config,
-        "[rate_limits]\nconsent_writes_per_minute = 1000000000\n",
+        format!(
+            "catalogue = {:?}\n[rate_limits]\nconsent_writes_per_minute = 1000000000\n",
+            root.join("config/sites.toml")
+        ),
     )?;
     let database = format!("sqlite://{}", dir.join("bench.db").display());
     let address = free_address()?;

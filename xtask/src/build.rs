@@ -1,6 +1,7 @@
 //! `cargo xtask build`: compiles the widget and the admin console to WebAssembly, generates their
 //! bindings, shrinks them with `wasm-opt -Oz`, and writes content-hashed, precompressed assets to
-//! `dist/`. The widget's stable entry `dist/widget/v1/loader.js` names the hashed files.
+//! `dist/`. The widget's loader template `dist/widget/v1/loader.template.js` names the hashed files;
+//! the server renders `/widget/v1/loader.js` from it for the sites it is configured with.
 
 use anyhow::{Context as _, Result};
 use sha2::{Digest, Sha256};
@@ -59,21 +60,21 @@ pub fn bundles(root: &Path) -> Result<Vec<Asset>> {
     let wasm = write_hashed(&widget_assets, "widget", "wasm", &widget.wasm, &mut assets)?;
     let css = std::fs::read(root.join("widget/style.css"))?;
     let css = write_hashed(&widget_assets, "widget", "css", &css, &mut assets)?;
-    let first_layers = first_layers()?;
+    // The loader names the hashed files here; the server fills in the configured sites at start
+    // (server/src/loader.rs).
     let loader = std::fs::read_to_string(root.join("widget/loader.js"))?
         .replace("__VP_MODULE__", &module)
         .replace("__VP_WASM__", &wasm)
-        .replace("__VP_CSS__", &css)
-        .replace("__VP_FIRST_LAYERS__", &first_layers)
-        .replace(
-            "__VP_IS_CURRENT__",
-            &privacy_shared::cookie::is_current_js(),
-        );
+        .replace("__VP_CSS__", &css);
     write_asset(
-        &dist.join("widget/v1/loader.js"),
+        &dist.join("widget/v1/loader.template.js"),
         loader.as_bytes(),
         &mut assets,
     )?;
+    // A loader left by an earlier build would be served in place of the rendered one.
+    for stale in ["loader.js", "loader.js.br", "loader.js.gz"] {
+        let _ = std::fs::remove_file(dist.join("widget/v1").join(stale));
+    }
 
     let admin = bindgen_and_optimise(root, "privacy_admin", &bindgen, &wasm_opt)?;
     let admin_assets = dist.join("admin/assets");
@@ -101,27 +102,6 @@ pub fn bundles(root: &Path) -> Result<Vec<Asset>> {
         );
     }
     Ok(assets)
-}
-
-/// Renders the first layer of every site in every language with the widget's own banner
-/// component and returns the loader's map from `site:language` to that HTML, as a JavaScript
-/// object literal: the loader carries them, so the first layer costs no request of its own.
-fn first_layers() -> Result<String> {
-    use privacy_shared::Language;
-    let mut entries = Vec::new();
-    for site in privacy_shared::site::built_in() {
-        let id: privacy_shared::SiteId = site.id.parse().context("a site of the catalogue")?;
-        for language in [Language::Nl, Language::En] {
-            let html = privacy_widget::ssr::first_layer(id, language);
-            let key = format!("{}:{}", site.id, language.as_str());
-            entries.push(format!(
-                "{}: {}",
-                serde_json::to_string(&key)?,
-                serde_json::to_string(&html)?
-            ));
-        }
-    }
-    Ok(format!("{{\n    {}\n  }}", entries.join(",\n    ")))
 }
 
 struct Bindgen {

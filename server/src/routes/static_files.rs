@@ -9,6 +9,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use privacy_shared::ProblemKind;
 use std::path::{Component, Path, PathBuf};
 
+use crate::loader::Loader;
 use crate::problem::ApiError;
 
 /// Where static files come from.
@@ -18,6 +19,9 @@ pub struct StaticRoots {
     pub www: PathBuf,
     /// The built bundles (`dist/`), whose `widget/` and `admin/` folders are served at those paths.
     pub dist: PathBuf,
+    /// `/widget/v1/loader.js`, rendered at start for the configured sites; `None` when the
+    /// bundles were not built.
+    pub loader: Option<std::sync::Arc<Loader>>,
 }
 
 /// The file under `root` that a URL path names, or `None` for a path that tries to leave it.
@@ -54,8 +58,6 @@ fn content_type(path: &Path) -> &'static str {
 fn cache_control(url_path: &str) -> &'static str {
     if url_path.contains("/assets/") {
         "public, max-age=31536000, immutable"
-    } else if url_path.ends_with("/loader.js") {
-        "public, max-age=300"
     } else {
         "no-cache"
     }
@@ -70,6 +72,14 @@ pub async fn serve(request: &HttpRequest, roots: &StaticRoots) -> Result<HttpRes
         return Err(ApiError::new(ProblemKind::MethodNotAllowed));
     }
     let url_path = request.path();
+    if url_path == "/widget/v1/loader.js" {
+        return Ok(match &roots.loader {
+            Some(loader) => loader.respond(request),
+            None => HttpResponse::NotFound()
+                .content_type("text/plain; charset=utf-8")
+                .body("The widget is not built: run `cargo xtask build`."),
+        });
+    }
     let file = if url_path.starts_with("/widget/") || url_path.starts_with("/admin/") {
         resolve(&roots.dist, url_path)
     } else {
@@ -133,9 +143,8 @@ mod tests {
     }
 
     #[test]
-    fn hashed_assets_are_immutable_and_the_loader_is_short_lived() {
+    fn hashed_assets_are_immutable_and_the_rest_is_revalidated() {
         assert!(cache_control("/widget/v1/assets/widget-abc.wasm").contains("immutable"));
-        assert_eq!(cache_control("/widget/v1/loader.js"), "public, max-age=300");
         assert_eq!(cache_control("/index.html"), "no-cache");
     }
 }

@@ -161,6 +161,7 @@ mod tests {
 
     fn event() -> NewConsentEvent {
         let at = OffsetDateTime::from_unix_timestamp(1_764_000_000).unwrap();
+        privacy_shared::site::install_repo_catalogue_for_tests();
         let site = "virtio-nl".parse().unwrap();
         NewConsentEvent {
             event: ConsentEvent {

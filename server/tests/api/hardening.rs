@@ -145,6 +145,9 @@ async fn logs_at_trace_level_hold_no_codes_tokens_or_passwords() {
             "--database",
             &database_url,
         ])
+        // The group's sites, as every deployment names its catalogue.
+        .arg("--config")
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/../config/sites.toml"))
         .env("PRIVACY_IDENTITY_SECRET", identity_secret)
         .env("PRIVACY_LOG", "trace")
         .env("NO_COLOR", "1")

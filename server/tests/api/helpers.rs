@@ -27,6 +27,7 @@ pub async fn spawn_app() -> TestApp {
 
 /// The app with `adjust` applied to the test settings first.
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    privacy_shared::site::install_repo_catalogue_for_tests();
     let dir = tempfile::tempdir().expect("a temporary folder");
     let database = dir.path().join("privacy.db");
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
@@ -56,6 +57,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
 
 /// A valid consent body for virtio-nl with a fresh subject and idempotency key.
 pub fn consent_body(kind: ConsentKind) -> RecordConsent {
+    privacy_shared::site::install_repo_catalogue_for_tests();
     let site = "virtio-nl".parse().unwrap();
     RecordConsent {
         idempotency_key: Uuid::new_v4(),

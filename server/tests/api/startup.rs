@@ -42,3 +42,79 @@ fn a_bad_configuration_stops_the_server_with_one_line_naming_file_and_line() {
     assert!(lines[0].contains("bad.toml:5:"), "{stderr}");
     assert!(lines[0].contains("marketing"), "{stderr}");
 }
+
+/// The loader is rendered at start from the build's template for the configured sites, and is
+/// served to every origin: compressed, revalidated by its ETag.
+#[tokio::test]
+async fn the_loader_is_rendered_at_start_for_the_configured_sites() {
+    let dist = tempfile::tempdir().unwrap();
+    let template = dist.path().join(privacy_server::loader::TEMPLATE);
+    std::fs::create_dir_all(template.parent().unwrap()).unwrap();
+    std::fs::write(
+        &template,
+        "const SITES = __VP_SITES__;\nconst isCurrent = __VP_IS_CURRENT__;\n",
+    )
+    .unwrap();
+    let app = crate::helpers::spawn_app_with(|s| s.dist_dir = dist.path().to_owned()).await;
+    let url = format!("{}/widget/v1/loader.js", app.address);
+    let response = app
+        .http
+        .get(&url)
+        .header("Origin", "https://shop.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default()
+    };
+    assert_eq!(header("access-control-allow-origin"), "*");
+    assert_eq!(header("cache-control"), "public, max-age=300");
+    assert!(header("content-type").starts_with("text/javascript"));
+    let etag = header("etag");
+    let body = response.text().await.unwrap();
+    assert!(!body.contains("__VP_"), "{body}");
+    for site in ["virtio-nl", "interface", "virtio-status"] {
+        assert!(
+            body.contains(&format!("\"{site}\":{{\"definition\"")),
+            "{site}"
+        );
+    }
+    assert!(body.contains("Alles weigeren") && body.contains("Reject all"));
+
+    let revalidated = app
+        .http
+        .get(&url)
+        .header("If-None-Match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revalidated.status(), 304);
+    let compressed = app
+        .http
+        .get(&url)
+        .header("Accept-Encoding", "br")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(compressed.headers()["content-encoding"], "br");
+}
+
+/// Without a build the loader says how to make one.
+#[tokio::test]
+async fn without_a_build_the_loader_answers_404_naming_the_command() {
+    let dist = tempfile::tempdir().unwrap();
+    let app = crate::helpers::spawn_app_with(|s| s.dist_dir = dist.path().to_owned()).await;
+    let response = app
+        .http
+        .get(format!("{}/widget/v1/loader.js", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 404);
+    assert!(response.text().await.unwrap().contains("cargo xtask build"));
+}

@@ -439,6 +439,11 @@ fn parsed<T: std::str::FromStr<Err: std::fmt::Display>>(
 }
 
 /// A column holding one of the shared enums, stored as its serde name.
+/// The site a row names, readable even when the configuration no longer holds it.
+fn site(row: &Row<'_>) -> rusqlite::Result<privacy_shared::SiteId> {
+    privacy_shared::site::stored(&text(row, "site")?).map_err(|e| bad("site", e))
+}
+
 fn typed<T: serde::de::DeserializeOwned>(row: &Row<'_>, column: &str) -> rusqlite::Result<T> {
     serde_json::from_value(serde_json::Value::String(text(row, column)?))
         .map_err(|e| bad(column, e))
@@ -470,7 +475,7 @@ fn event_from_row(row: &Row<'_>) -> rusqlite::Result<ConsentEvent> {
             .map(|c| CustomerNumber::parse(&c).map_err(|e| bad("customer", e)))
             .transpose()?,
         decision: ConsentDecision {
-            site: typed(row, "site")?,
+            site: site(row)?,
             kind: typed(row, "kind")?,
             source: typed(row, "source")?,
             choices: json(row, "choices")?,

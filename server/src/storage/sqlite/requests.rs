@@ -7,7 +7,7 @@ use time::format_description::well_known::Rfc3339;
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
-use super::{bad, rfc3339, text, typed};
+use super::{bad, rfc3339, site, text, typed};
 use crate::requests::{self, CodeCheck, Email, MAX_CODE_ATTEMPTS, NewRightsRequest, StoredRequest};
 use crate::storage::{OutboxRow, StorageError, StoredAttachment};
 use crate::vault::Sealed;
@@ -106,7 +106,7 @@ fn request_from_row(row: &Row<'_>) -> rusqlite::Result<StoredRequest> {
     let optional = |column: &str| row.get::<_, Option<String>>(column);
     Ok(StoredRequest {
         id: text(row, "id")?.parse().map_err(|e| bad("id", e))?,
-        site: typed(row, "site")?,
+        site: site(row)?,
         kind: typed(row, "kind")?,
         status: typed(row, "status")?,
         language: typed(row, "language")?,

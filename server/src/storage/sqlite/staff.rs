@@ -13,7 +13,7 @@ use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
 use super::requests::{find, history_entry, insert_attachments, queue_email};
-use super::{bad, rfc3339, text, typed};
+use super::{bad, rfc3339, site, text, typed};
 use crate::requests::{ActionRefused, RequestAction, StoredRequest, plan};
 use crate::storage::{StaffRecord, StorageError, StoredAttachment};
 
@@ -225,7 +225,7 @@ pub fn inbox(conn: &Connection, today: Date) -> Result<Vec<RequestSummary>, Stor
             id: text(row, "id")?.parse().map_err(|e| bad("id", e))?,
             kind: typed(row, "kind")?,
             status,
-            site: typed(row, "site")?,
+            site: site(row)?,
             received_at: OffsetDateTime::parse(&text(row, "received_at")?, &Rfc3339)
                 .map_err(|e| bad("received_at", e))?,
             due_date,
@@ -327,7 +327,7 @@ pub fn stats(conn: &Connection) -> Result<ConsentStats, StorageError> {
     let kinds = statement
         .query_map([], |row| {
             Ok(ConsentKindRow {
-                site: typed(row, "site")?,
+                site: site(row)?,
                 kind: typed(row, "kind")?,
                 day: day(row)?,
                 events: row.get("events")?,
@@ -349,7 +349,7 @@ fn purpose_stats(conn: &Connection) -> Result<Vec<ConsentStatsRow>, StorageError
     )?;
     let rows = statement.query_map([], |row| {
         Ok(ConsentStatsRow {
-            site: typed(row, "site")?,
+            site: site(row)?,
             purpose: typed(row, "purpose")?,
             day: Date::parse(
                 &text(row, "day")?,

@@ -1,0 +1,226 @@
+//! The widget's stable entry, `/widget/v1/loader.js`, rendered at start for the sites this server
+//! is configured with. `cargo xtask build` leaves the loader as a template
+//! (`dist/widget/v1/loader.template.js`) that names the content-hashed bundle; the server fills in
+//! each site's definition, its first layer in every language (rendered natively by the widget's
+//! own banner component, so it shows before the bundle arrives) and the "stored choice is current"
+//! rule for those sites. A site added to the configuration therefore needs no rebuild.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse};
+use anyhow::Context as _;
+use privacy_shared::site::{Site, SiteDefinition};
+use privacy_shared::{Language, SiteId};
+use sha2::{Digest, Sha256};
+use std::io::Write as _;
+use std::path::Path;
+
+/// Where `cargo xtask build` writes the loader's template, under the dist folder.
+pub const TEMPLATE: &str = "widget/v1/loader.template.js";
+
+/// The rendered loader, with its compressed forms.
+#[derive(Debug)]
+pub struct Loader {
+    plain: Vec<u8>,
+    brotli: Vec<u8>,
+    gzip: Vec<u8>,
+    etag: String,
+}
+
+impl Loader {
+    /// Renders the loader of the template in `dist` for `sites`; `None` when the bundles were
+    /// not built (the route then answers 404 and says so).
+    pub fn load(dist: &Path, sites: &[&'static Site]) -> anyhow::Result<Option<Self>> {
+        let path = dist.join(TEMPLATE);
+        let template = match std::fs::read_to_string(&path) {
+            Ok(template) => template,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+        };
+        Ok(Some(Self::new(render(&template, sites)?)?))
+    }
+
+    fn new(source: String) -> anyhow::Result<Self> {
+        let plain = source.into_bytes();
+        let mut brotli = Vec::new();
+        let params = brotli::enc::BrotliEncoderParams {
+            quality: 11,
+            lgwin: 22,
+            ..Default::default()
+        };
+        brotli::BrotliCompress(&mut &plain[..], &mut brotli, &params)?;
+        let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        gzip.write_all(&plain)?;
+        let etag = format!("\"{}\"", &hex::encode(Sha256::digest(&plain))[..32]);
+        Ok(Self {
+            plain,
+            brotli,
+            gzip: gzip.finish()?,
+            etag,
+        })
+    }
+
+    /// The loader as JavaScript.
+    pub fn source(&self) -> &[u8] {
+        &self.plain
+    }
+
+    /// Answers a GET or HEAD of the loader: compressed where the client accepts it, revalidated
+    /// after five minutes with its ETag, readable by every origin (group sites load it).
+    pub fn respond(&self, request: &HttpRequest) -> HttpResponse {
+        let fresh = request
+            .headers()
+            .get(header::IF_NONE_MATCH)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.split(',').any(|tag| tag.trim() == self.etag));
+        let mut response = if fresh {
+            HttpResponse::NotModified()
+        } else {
+            HttpResponse::Ok()
+        };
+        response
+            .content_type("text/javascript; charset=utf-8")
+            .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
+            .insert_header((header::VARY, "Accept-Encoding"))
+            .insert_header((header::ETAG, self.etag.clone()))
+            .insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"))
+            .insert_header((header::CROSS_ORIGIN_RESOURCE_POLICY, "cross-origin"));
+        if fresh {
+            return response.finish();
+        }
+        let accepts = request
+            .headers()
+            .get(header::ACCEPT_ENCODING)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        if accepts.contains("br") {
+            response.insert_header((header::CONTENT_ENCODING, "br"));
+            response.body(self.brotli.clone())
+        } else if accepts.contains("gzip") {
+            response.insert_header((header::CONTENT_ENCODING, "gzip"));
+            response.body(self.gzip.clone())
+        } else {
+            response.body(self.plain.clone())
+        }
+    }
+}
+
+/// Fills the template's `__VP_SITES__` (per site id: its definition and its first layer per
+/// language) and `__VP_IS_CURRENT__` (the staleness rule) for `sites`.
+pub fn render(template: &str, sites: &[&'static Site]) -> anyhow::Result<String> {
+    for placeholder in ["__VP_SITES__", "__VP_IS_CURRENT__"] {
+        anyhow::ensure!(
+            template.contains(placeholder),
+            "the loader template lacks {placeholder}: rebuild it with `cargo xtask build`"
+        );
+    }
+    let mut entries = serde_json::Map::new();
+    for &site in sites {
+        let id: SiteId = site.id.parse()?;
+        let layers: serde_json::Map<String, serde_json::Value> = first_layers(id)?
+            .into_iter()
+            .map(|(language, html)| (language.as_str().to_owned(), html.into()))
+            .collect();
+        entries.insert(
+            site.id.to_owned(),
+            serde_json::json!({
+                "definition": definition_of(site),
+                "layers": layers,
+            }),
+        );
+    }
+    // `</script>` cannot occur in a JSON string the loader is parsed from as a file, but a `<`
+    // escaped keeps the output safe to inline anywhere.
+    let sites_json = serde_json::to_string(&entries)?.replace('<', "\\u003c");
+    Ok(template.replace("__VP_SITES__", &sites_json).replace(
+        "__VP_IS_CURRENT__",
+        &privacy_shared::cookie::is_current_js(sites),
+    ))
+}
+
+/// The first layer of `site` in every language, rendered on a thread of its own: the renderer
+/// runs its own executor, which must not nest inside the server's runtime.
+fn first_layers(site: SiteId) -> anyhow::Result<Vec<(Language, String)>> {
+    std::thread::spawn(move || {
+        [Language::Nl, Language::En]
+            .into_iter()
+            .map(|language| (language, privacy_widget::ssr::first_layer(site, language)))
+            .collect()
+    })
+    .join()
+    .map_err(|_| anyhow::anyhow!("rendering the first layer of {site} failed"))
+}
+
+/// What the widget installs to know `site`: the definition it was configured with.
+pub fn definition_of(site: &Site) -> SiteDefinition {
+    let per_purpose = |pairs: &[(privacy_shared::PurposeId, &str)]| {
+        let mut map = std::collections::BTreeMap::<_, Vec<String>>::new();
+        for (purpose, name) in pairs {
+            map.entry(*purpose).or_default().push((*name).to_owned());
+        }
+        map
+    };
+    SiteDefinition {
+        name: site.name.to_owned(),
+        purposes: site.purposes.to_vec(),
+        cookies: per_purpose(site.cookies),
+        storage: per_purpose(site.storage_keys),
+        theme: site
+            .theme
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_configured_site_gets_its_definition_and_first_layers_and_the_rule_names_it() {
+        let sites: Vec<&'static Site> = privacy_shared::site::install_repo_catalogue_for_tests()
+            .into_iter()
+            .map(SiteId::site)
+            .collect();
+        let rendered = render(
+            "const S = __VP_SITES__; const R = __VP_IS_CURRENT__;",
+            &sites,
+        )
+        .unwrap();
+        let json = rendered
+            .strip_prefix("const S = ")
+            .and_then(|r| r.split_once("; const R = "))
+            .unwrap()
+            .0;
+        let entries: serde_json::Value = serde_json::from_str(json).unwrap();
+        for site in &sites {
+            let entry = &entries[site.id];
+            let declared: SiteDefinition =
+                serde_json::from_value(entry["definition"].clone()).unwrap();
+            // What the widget installs from the loader is what the server installed.
+            assert_eq!(
+                privacy_shared::site::install(site.id, &declared).map(SiteId::site),
+                Ok(*site)
+            );
+            assert!(
+                entry["layers"]["nl"]
+                    .as_str()
+                    .unwrap()
+                    .contains("Alles weigeren")
+            );
+            assert!(
+                entry["layers"]["en"]
+                    .as_str()
+                    .unwrap()
+                    .contains("Reject all")
+            );
+            assert!(
+                rendered.contains(&format!("{:?}:[", site.id)),
+                "{}",
+                site.id
+            );
+        }
+        assert!(!json.contains('<'), "no raw `<` in the rendered data");
+        assert!(render("no placeholders", &sites).is_err());
+    }
+}
