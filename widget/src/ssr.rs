@@ -1,6 +1,6 @@
 //! The first layer as HTML, rendered natively from the same [`Banner`] component the bundle
-//! renders, so the loader can show it before the bundle has loaded. `cargo xtask build` writes one
-//! file per site and language.
+//! renders, so the loader can show it before the bundle has loaded. The server renders it at start
+//! for every configured site and language into the loader (`server/src/loader.rs`).
 
 use privacy_shared::{Language, SiteId};
 use yew::ServerRenderer;
@@ -27,6 +27,7 @@ mod tests {
 
     #[test]
     fn the_first_layer_has_the_hooks_and_both_equal_buttons_in_each_language() {
+        privacy_shared::site::install_repo_catalogue_for_tests();
         let site: SiteId = "virtio-nl".parse().unwrap();
         let dutch = first_layer(site, Language::Nl);
         for needle in [
