@@ -5,6 +5,7 @@
 //! only through [`storage::Storage`].
 
 pub mod answers;
+pub mod client;
 pub mod export;
 pub mod group_site;
 pub mod limits;

@@ -1,7 +1,14 @@
-//! Rate limits per client and kind of request: a token bucket per (client address, limit), kept in
-//! memory only. The address is used as a key and never stored or logged.
+//! Rate limits, kept in memory only: a token bucket per (key, limit), where the key is the client
+//! (its address as the trusted proxies report it, an IPv6 client by its /64; see
+//! `crate::client`) or a name the request is about: a staff account, an e-mail address, a
+//! consent subject. Names are keyed by their SHA-256, so the limiter holds no address or e-mail
+//! in the clear; nothing here is stored or logged.
+//!
+//! Logins also back off per account: after a few wrong attempts each further one doubles the wait,
+//! whoever sends it, so spreading guesses over many addresses does not help.
 
 use serde::Deserialize;
+use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Mutex;
@@ -10,19 +17,51 @@ use std::time::{Duration, Instant};
 /// The kinds of request that are limited.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Limit {
+    /// Consent writes per client.
     ConsentWrite,
+    /// Consent writes per subject: one visitor's browser, wherever it sends from.
+    ConsentWritePerSubject,
+    /// Rights requests filed per client.
     RequestIntake,
+    /// Rights requests filed per e-mail address: each sends that address a code.
+    RequestIntakePerEmail,
+    /// Code checks per client.
     CodeCheck,
+    /// Code checks per e-mail address, over all its requests.
+    CodeCheckPerEmail,
+    /// Login attempts per client.
     Login,
 }
 
-/// Requests per minute per client, for each kind; a client may burst up to a minute's worth.
+/// What a bucket is keyed by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Key {
+    Client(IpAddr),
+    /// The SHA-256 of a name: an account, an e-mail address, a subject.
+    Name([u8; 32]),
+}
+
+impl Key {
+    /// The key of a name, case-insensitive (e-mail addresses and accounts are).
+    pub fn name(kind: &str, name: &str) -> Self {
+        let mut hash = Sha256::new();
+        hash.update(kind.as_bytes());
+        hash.update([0]);
+        hash.update(name.trim().to_lowercase().as_bytes());
+        Self::Name(hash.finalize().into())
+    }
+}
+
+/// How many of each kind are allowed per period; a key may use a whole period's worth at once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RateLimits {
     pub consent_writes_per_minute: u32,
+    pub consent_writes_per_subject_per_minute: u32,
     pub request_intake_per_minute: u32,
+    pub requests_per_email_per_day: u32,
     pub code_checks_per_minute: u32,
+    pub code_checks_per_email_per_day: u32,
     pub logins_per_minute: u32,
 }
 
@@ -31,20 +70,29 @@ impl Default for RateLimits {
         // Consent writes come from whole offices behind one address; the others are rare.
         Self {
             consent_writes_per_minute: 600,
+            consent_writes_per_subject_per_minute: 30,
             request_intake_per_minute: 10,
+            requests_per_email_per_day: 5,
             code_checks_per_minute: 20,
+            code_checks_per_email_per_day: 15,
             logins_per_minute: 10,
         }
     }
 }
 
+const MINUTE: Duration = Duration::from_secs(60);
+const DAY: Duration = Duration::from_secs(86_400);
+
 impl RateLimits {
-    fn per_minute(&self, limit: Limit) -> u32 {
+    fn allowance(&self, limit: Limit) -> (u32, Duration) {
         match limit {
-            Limit::ConsentWrite => self.consent_writes_per_minute,
-            Limit::RequestIntake => self.request_intake_per_minute,
-            Limit::CodeCheck => self.code_checks_per_minute,
-            Limit::Login => self.logins_per_minute,
+            Limit::ConsentWrite => (self.consent_writes_per_minute, MINUTE),
+            Limit::ConsentWritePerSubject => (self.consent_writes_per_subject_per_minute, MINUTE),
+            Limit::RequestIntake => (self.request_intake_per_minute, MINUTE),
+            Limit::RequestIntakePerEmail => (self.requests_per_email_per_day, DAY),
+            Limit::CodeCheck => (self.code_checks_per_minute, MINUTE),
+            Limit::CodeCheckPerEmail => (self.code_checks_per_email_per_day, DAY),
+            Limit::Login => (self.logins_per_minute, MINUTE),
         }
     }
 }
@@ -57,9 +105,20 @@ struct Bucket {
 /// The most buckets kept before full ones are dropped.
 const MAX_BUCKETS: usize = 100_000;
 
+/// Wrong logins of one account before the wait starts doubling.
+pub const FREE_LOGIN_FAILURES: u32 = 3;
+/// The longest wait between two login attempts of one account.
+pub const MAX_LOGIN_WAIT: Duration = Duration::from_secs(15 * 60);
+
+struct Backoff {
+    failures: u32,
+    next: Instant,
+}
+
 pub struct RateLimiter {
     limits: RateLimits,
-    buckets: Mutex<HashMap<(IpAddr, Limit), Bucket>>,
+    buckets: Mutex<HashMap<(Key, Limit), Bucket>>,
+    logins: Mutex<HashMap<Key, Backoff>>,
 }
 
 impl RateLimiter {
@@ -67,23 +126,33 @@ impl RateLimiter {
         Self {
             limits,
             buckets: Mutex::new(HashMap::new()),
+            logins: Mutex::new(HashMap::new()),
         }
     }
 
-    /// Takes one token for `client`, or says how long to wait for the next one.
-    pub fn check(&self, client: IpAddr, limit: Limit, now: Instant) -> Result<(), Duration> {
-        let capacity = f64::from(self.limits.per_minute(limit).max(1));
-        let per_second = capacity / 60.0;
+    /// Takes one of `limit` for `key`, or says how long to wait for the next one.
+    pub fn check(&self, key: Key, limit: Limit, now: Instant) -> Result<(), Duration> {
+        let rate = |limit: Limit| {
+            let (count, period) = self.limits.allowance(limit);
+            let capacity = f64::from(count.max(1));
+            (capacity, capacity / period.as_secs_f64())
+        };
+        let (capacity, per_second) = rate(limit);
         let Ok(mut buckets) = self.buckets.lock() else {
             return Ok(());
         };
         if buckets.len() >= MAX_BUCKETS {
             buckets.retain(|(_, l), b| {
-                let cap = f64::from(self.limits.per_minute(*l).max(1));
-                b.tokens + now.duration_since(b.updated).as_secs_f64() * cap / 60.0 < cap
+                let (cap, per_second) = rate(*l);
+                b.tokens + now.duration_since(b.updated).as_secs_f64() * per_second < cap
             });
+            // Still full (a flood of fresh subjects): start over rather than scan on every
+            // request; the per-client buckets come back at once.
+            if buckets.len() >= MAX_BUCKETS / 2 {
+                buckets.clear();
+            }
         }
-        let bucket = buckets.entry((client, limit)).or_insert(Bucket {
+        let bucket = buckets.entry((key, limit)).or_insert(Bucket {
             tokens: capacity,
             updated: now,
         });
@@ -98,11 +167,54 @@ impl RateLimiter {
             Err(Duration::from_secs_f64((1.0 - bucket.tokens) / per_second))
         }
     }
+
+    /// Whether `account` may try to log in now, or how long it must wait.
+    pub fn login_allowed(&self, account: Key, now: Instant) -> Result<(), Duration> {
+        let Ok(logins) = self.logins.lock() else {
+            return Ok(());
+        };
+        match logins.get(&account) {
+            Some(backoff) if backoff.next > now => Err(backoff.next - now),
+            _ => Ok(()),
+        }
+    }
+
+    /// Records a wrong login of `account`: after [`FREE_LOGIN_FAILURES`], each one doubles the
+    /// wait before the next attempt, up to [`MAX_LOGIN_WAIT`].
+    pub fn login_failed(&self, account: Key, now: Instant) {
+        let Ok(mut logins) = self.logins.lock() else {
+            return;
+        };
+        if logins.len() >= MAX_BUCKETS {
+            logins.retain(|_, b| b.next > now);
+        }
+        let backoff = logins.entry(account).or_insert(Backoff {
+            failures: 0,
+            next: now,
+        });
+        backoff.failures = backoff.failures.saturating_add(1);
+        let over = backoff.failures.saturating_sub(FREE_LOGIN_FAILURES);
+        if over > 0 {
+            let wait = Duration::from_secs(1u64 << (over - 1).min(20)).min(MAX_LOGIN_WAIT);
+            backoff.next = now + wait;
+        }
+    }
+
+    /// A login of `account` succeeded: its count starts again.
+    pub fn login_succeeded(&self, account: Key) {
+        if let Ok(mut logins) = self.logins.lock() {
+            logins.remove(&account);
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn client(text: &str) -> Key {
+        Key::Client(text.parse().unwrap())
+    }
 
     #[test]
     fn a_client_gets_a_minutes_worth_then_waits_and_others_are_unaffected() {
@@ -110,10 +222,7 @@ mod tests {
             logins_per_minute: 3,
             ..RateLimits::default()
         });
-        let (a, b): (IpAddr, IpAddr) = (
-            "203.0.113.1".parse().unwrap(),
-            "203.0.113.2".parse().unwrap(),
-        );
+        let (a, b) = (client("203.0.113.1"), client("203.0.113.2"));
         let start = Instant::now();
         for _ in 0..3 {
             assert!(limiter.check(a, Limit::Login, start).is_ok());
@@ -127,5 +236,62 @@ mod tests {
                 .check(a, Limit::Login, start + Duration::from_secs(21))
                 .is_ok()
         );
+    }
+
+    #[test]
+    fn an_e_mail_address_gets_a_days_worth_of_requests_whatever_its_case() {
+        let limiter = RateLimiter::new(RateLimits {
+            requests_per_email_per_day: 2,
+            ..RateLimits::default()
+        });
+        let start = Instant::now();
+        let victim = Key::name("email", "Vera@Example.nl");
+        assert!(
+            limiter
+                .check(victim, Limit::RequestIntakePerEmail, start)
+                .is_ok()
+        );
+        let same = Key::name("email", " vera@example.nl");
+        assert!(
+            limiter
+                .check(same, Limit::RequestIntakePerEmail, start)
+                .is_ok()
+        );
+        let wait = limiter
+            .check(victim, Limit::RequestIntakePerEmail, start)
+            .unwrap_err();
+        assert!(wait > Duration::from_secs(11 * 3600), "{wait:?}");
+        // Another kind of name never shares the bucket.
+        assert_ne!(Key::name("account", "vera@example.nl"), victim);
+    }
+
+    #[test]
+    fn wrong_logins_of_one_account_double_the_wait_up_to_a_cap_and_a_success_resets_it() {
+        let limiter = RateLimiter::new(RateLimits::default());
+        let account = Key::name("account", "officer@virtio.nl");
+        let mut now = Instant::now();
+        for _ in 0..FREE_LOGIN_FAILURES {
+            assert!(limiter.login_allowed(account, now).is_ok());
+            limiter.login_failed(account, now);
+        }
+        assert!(limiter.login_allowed(account, now).is_ok());
+        let mut waits = Vec::new();
+        for _ in 0..15 {
+            limiter.login_failed(account, now);
+            let wait = limiter.login_allowed(account, now).unwrap_err();
+            waits.push(wait.as_secs());
+            now += wait;
+            assert!(limiter.login_allowed(account, now).is_ok());
+        }
+        assert_eq!(&waits[..4], [1, 2, 4, 8]);
+        assert_eq!(*waits.last().unwrap(), MAX_LOGIN_WAIT.as_secs());
+        assert!(
+            limiter
+                .login_allowed(Key::name("account", "other@virtio.nl"), now)
+                .is_ok()
+        );
+        limiter.login_failed(account, now);
+        limiter.login_succeeded(account);
+        assert!(limiter.login_allowed(account, now).is_ok());
     }
 }

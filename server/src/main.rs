@@ -169,6 +169,7 @@ async fn run() -> anyhow::Result<()> {
                 identity_secret: identity_secret.map(Secret::new).or(file.identity.secret),
                 retention: file.retention,
                 rate_limits: file.rate_limits,
+                proxies: file.proxy,
                 smtp: file.smtp,
                 allowed_origins,
                 attachment_key: attachment_key.map(Secret::new).or(file.attachments.key),

@@ -7,6 +7,7 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+use crate::client::TrustedProxies;
 use crate::limits::RateLimits;
 use crate::mail::SmtpSettings;
 use crate::storage::{DatabaseUrl, RetentionPeriods};
@@ -46,6 +47,8 @@ pub struct Settings {
     pub identity_secret: Option<Secret>,
     pub retention: RetentionPeriods,
     pub rate_limits: RateLimits,
+    /// The load balancers whose forwarding headers name the client (`[proxy] trusted`).
+    pub proxies: TrustedProxies,
     pub smtp: Option<SmtpSettings>,
     /// Origins granted CORS on the public API (every configured site's).
     pub allowed_origins: HashSet<String>,
@@ -75,6 +78,7 @@ impl Settings {
             identity_secret: None,
             retention: RetentionPeriods::default(),
             rate_limits: RateLimits::default(),
+            proxies: TrustedProxies::default(),
             smtp: None,
             allowed_origins: HashSet::new(),
             attachment_key: None,
@@ -104,6 +108,10 @@ pub struct FileSettings {
     pub retention: RetentionPeriods,
     #[serde(default)]
     pub rate_limits: RateLimits,
+    /// `[proxy] trusted`: networks of the load balancers in front of the server, such as
+    /// `["10.0.0.0/8"]`. Only their `Forwarded`/`X-Forwarded-*` headers are believed.
+    #[serde(default)]
+    pub proxy: TrustedProxies,
     /// Where the outbox is delivered; without it, e-mail waits in the outbox.
     pub smtp: Option<SmtpSettings>,
     /// The file of the group's sites (`config/sites.toml`), relative to this file: each site's
@@ -337,6 +345,33 @@ mod tests {
         let error = FileSettings::load(Some(&settings)).unwrap_err().to_string();
         assert!(
             error.contains("catalogue") && !error.contains('\n'),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn trusted_proxies_are_networks_and_a_bad_one_is_named_by_line() {
+        let settings = FileSettings::from_toml(
+            "[proxy]\ntrusted = [\"10.0.0.0/8\", \"2001:db8::/32\", \"192.0.2.7\"]\n",
+            "proxy.toml",
+        )
+        .unwrap();
+        let trusted: Vec<String> = settings
+            .proxy
+            .trusted
+            .iter()
+            .map(|n| n.to_string())
+            .collect();
+        assert_eq!(trusted, ["10.0.0.0/8", "2001:db8::/32", "192.0.2.7/32"]);
+        let error = FileSettings::from_toml(
+            "bind = \"127.0.0.1:1\"\n[proxy]\ntrusted = [\"10.0.0.0/33\"]\n",
+            "proxy.toml",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(error.starts_with("proxy.toml:3: "), "{error}");
+        assert!(
+            error.contains("10.0.0.0/33") && !error.contains('\n'),
             "{error}"
         );
     }

@@ -8,6 +8,7 @@ use anyhow::Context as _;
 use std::net::TcpListener;
 use std::sync::Arc;
 
+use crate::client::TrustedProxies;
 use crate::limits::RateLimiter;
 use crate::loader::Loader;
 use crate::metrics::{Metrics, MetricsAccess};
@@ -60,6 +61,7 @@ impl Application {
                 settings.dev_identity_tokens,
             )),
             limiter: web::Data::new(RateLimiter::new(settings.rate_limits)),
+            proxies: web::Data::new(settings.proxies.clone()),
             vault: web::Data::new(vault),
             metrics: web::Data::new(Metrics::default()),
             metrics_access: web::Data::new(MetricsAccess(settings.metrics_token.clone())),
@@ -133,6 +135,7 @@ struct Shared {
     catalog: web::Data<PolicyCatalog>,
     identity: web::Data<IdentityKey>,
     limiter: web::Data<RateLimiter>,
+    proxies: web::Data<TrustedProxies>,
     vault: web::Data<Vault>,
     metrics: web::Data<Metrics>,
     metrics_access: web::Data<MetricsAccess>,
@@ -156,6 +159,7 @@ fn run(listener: TcpListener, shared: Shared, workers: Option<usize>) -> std::io
             .app_data(shared.catalog.clone())
             .app_data(shared.identity.clone())
             .app_data(shared.limiter.clone())
+            .app_data(shared.proxies.clone())
             .app_data(shared.vault.clone())
             .app_data(shared.metrics.clone())
             .app_data(shared.metrics_access.clone())

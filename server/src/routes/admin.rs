@@ -10,14 +10,15 @@ use privacy_shared::wire::{
     AdminLogin, AdminRequestDetail, AdminSession, AnswerRequest, AuditLog, ExportPreviewFile,
     ExtendRequest, NewAttachment, OutboxMessage, RefuseRequest, RequestSummary, StaffRole,
 };
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
+use std::time::Instant;
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
 use super::body;
 use super::guard::rate_limit;
 use crate::answers::{self, ActError};
-use crate::limits::Limit;
+use crate::limits::{Key, Limit, RateLimiter};
 use crate::problem::ApiError;
 use crate::requests::{self, RequestAction, StoredRequest};
 use crate::staff;
@@ -33,16 +34,41 @@ fn wrong_login() -> ApiError {
     )
 }
 
+/// Runs an argon2 computation (19 MiB and tens of milliseconds each) on the blocking pool, no
+/// more at once than there are cores: a flood of logins waits its turn instead of taking the
+/// memory of hundreds.
+async fn bounded_argon2<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, ApiError> {
+    static PERMITS: OnceLock<tokio::sync::Semaphore> = OnceLock::new();
+    let permits = PERMITS.get_or_init(|| {
+        tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
+    });
+    let _permit = permits
+        .acquire()
+        .await
+        .map_err(|_| ApiError::new(ProblemKind::Internal))?;
+    web::block(work)
+        .await
+        .map_err(|_| ApiError::new(ProblemKind::Internal))
+}
+
 /// `POST /api/v1/admin/login`: password and TOTP code; sets the HttpOnly session cookie.
 #[tracing::instrument(skip_all)]
 pub async fn login(
     request: HttpRequest,
     payload: web::Payload,
     storage: Store,
+    limiter: web::Data<RateLimiter>,
 ) -> Result<HttpResponse, ApiError> {
     same_origin(&request)?;
     rate_limit(&request, Limit::Login)?;
     let body: AdminLogin = body::json(&request, payload).await?;
+    // Each account backs off after a few wrong attempts, from wherever they come.
+    let account_key = Key::name("account", body.email.as_ref());
+    if let Err(wait) = limiter.login_allowed(account_key, Instant::now()) {
+        return Err(ApiError::rate_limited(wait));
+    }
     let account = storage.staff(body.email.as_ref().to_owned()).await?;
     // Verify a password even for an unknown address, so both take the same time.
     let phc = account
@@ -50,15 +76,17 @@ pub async fn login(
         .map_or(staff::dummy_hash(), |a| a.password_hash.as_str())
         .to_owned();
     let password = body.password.clone();
-    let password_ok = web::block(move || staff::verify_password(&password, &phc))
-        .await
-        .map_err(|_| ApiError::new(ProblemKind::Internal))?;
+    let password_ok = bounded_argon2(move || staff::verify_password(&password, &phc)).await?;
+    let failed = || {
+        limiter.login_failed(account_key, Instant::now());
+        wrong_login()
+    };
     let Some(account) = account.filter(|_| password_ok) else {
-        return Err(wrong_login());
+        return Err(failed());
     };
     let now = OffsetDateTime::now_utc();
     let step = staff::totp_step(&account.totp_secret, &body.totp, now.unix_timestamp())
-        .ok_or_else(wrong_login)?;
+        .ok_or_else(failed)?;
     if !storage
         .accept_totp_step(account.email.as_ref().to_owned(), step)
         .await?
@@ -68,6 +96,7 @@ pub async fn login(
             "this code was used already; wait for the next one",
         ));
     }
+    limiter.login_succeeded(account_key);
     let (token, token_hash) =
         requests::new_status_token().map_err(|_| ApiError::new(ProblemKind::Internal))?;
     let expires = now + Duration::hours(staff::SESSION_HOURS);
@@ -78,7 +107,7 @@ pub async fn login(
         .path("/api/v1/admin")
         .http_only(true)
         .same_site(SameSite::Strict)
-        .secure(request.connection_info().scheme() == "https")
+        .secure(secure_cookie(&request))
         .max_age(actix_web::cookie::time::Duration::hours(
             staff::SESSION_HOURS,
         ))
@@ -112,13 +141,23 @@ pub async fn logout(request: HttpRequest, storage: Store) -> Result<HttpResponse
     Ok(HttpResponse::NoContent().cookie(removal).finish())
 }
 
+/// Whether the session cookie is `Secure`: always, unless the console is used over plain HTTP on
+/// this machine itself (development), since the server speaks HTTP behind a TLS proxy and only a
+/// trusted proxy's word says HTTPS.
+fn secure_cookie(request: &HttpRequest) -> bool {
+    let (scheme, host) = super::guard::scheme_and_host(request);
+    let hostname = host.rsplit_once(':').map_or(host.as_str(), |(h, _)| h);
+    let local = matches!(hostname, "localhost" | "127.0.0.1" | "[::1]");
+    scheme == "https" || !local
+}
+
 /// Refuses a cross-origin browser request: the `Origin` header, when sent, must be this host.
 fn same_origin(request: &HttpRequest) -> Result<(), ApiError> {
     let Some(origin) = request.headers().get(actix_web::http::header::ORIGIN) else {
         return Ok(());
     };
-    let info = request.connection_info();
-    let own = format!("{}://{}", info.scheme(), info.host());
+    let (scheme, host) = super::guard::scheme_and_host(request);
+    let own = format!("{scheme}://{host}");
     if origin.to_str().ok() == Some(own.as_str()) {
         Ok(())
     } else {

@@ -13,9 +13,9 @@ use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
 use super::body;
-use super::guard::rate_limit;
+use super::guard::{limit_key, rate_limit};
 use super::identity::IdentityKey;
-use crate::limits::Limit;
+use crate::limits::{Key, Limit};
 use crate::problem::ApiError;
 use crate::storage::{NewConsentEvent, Storage};
 
@@ -62,6 +62,12 @@ async fn store(
     storage: &Arc<dyn Storage>,
 ) -> Result<HttpResponse, ApiError> {
     body.validate().map_err(ApiError::fields)?;
+    // One browser's subject writes at a human pace, wherever it sends from.
+    limit_key(
+        request,
+        Key::name("subject", &body.subject.to_string()),
+        Limit::ConsentWritePerSubject,
+    )?;
     let header = |name: &str| request.headers().get(name).and_then(|v| v.to_str().ok());
     let recorded_at = OffsetDateTime::now_utc();
     let mut decision = body.decision;

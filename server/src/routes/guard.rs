@@ -7,9 +7,11 @@ use actix_web::http::{Method, header};
 use actix_web::middleware::Next;
 use actix_web::{HttpRequest, HttpResponse, web};
 use std::collections::HashSet;
+use std::net::IpAddr;
 use std::time::Instant;
 
-use crate::limits::{Limit, RateLimiter};
+use crate::client::TrustedProxies;
+use crate::limits::{Key, Limit, RateLimiter};
 use crate::problem::ApiError;
 
 /// The origins allowed to call the public API from a browser.
@@ -67,13 +69,13 @@ pub async fn cors(
     Ok(response)
 }
 
-/// Adds `Strict-Transport-Security` to responses that went out over TLS (directly or, as
-/// `X-Forwarded-Proto`/`Forwarded` say, through the load balancer).
+/// Adds `Strict-Transport-Security` to responses that went out over TLS (as a trusted load
+/// balancer says in `X-Forwarded-Proto`/`Forwarded`).
 pub async fn hsts(
     request: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let tls = request.connection_info().scheme() == "https";
+    let tls = scheme_and_host(request.request()).0 == "https";
     let mut response = next.call(request).await?;
     if tls {
         response.headers_mut().insert(
@@ -84,15 +86,37 @@ pub async fn hsts(
     Ok(response)
 }
 
+/// The client's address, as the trusted proxies report it (`crate::client`).
+pub fn client_address(request: &HttpRequest) -> Option<IpAddr> {
+    let peer = request.peer_addr()?.ip();
+    Some(match request.app_data::<web::Data<TrustedProxies>>() {
+        Some(proxies) => proxies.client(peer, request.headers()),
+        None => peer,
+    })
+}
+
+/// The scheme and host the client used (`crate::client::TrustedProxies::scheme_and_host`).
+pub fn scheme_and_host(request: &HttpRequest) -> (String, String) {
+    request
+        .app_data::<web::Data<TrustedProxies>>()
+        .map(|proxies| proxies.scheme_and_host(request))
+        .unwrap_or_else(|| TrustedProxies::default().scheme_and_host(request))
+}
+
 /// Takes one request of `limit` for the client, or refuses it with 429 and `Retry-After`.
 pub fn rate_limit(request: &HttpRequest, limit: Limit) -> Result<(), ApiError> {
-    let (Some(limiter), Some(peer)) = (
-        request.app_data::<web::Data<RateLimiter>>(),
-        request.peer_addr(),
-    ) else {
+    let Some(client) = client_address(request) else {
+        return Ok(());
+    };
+    limit_key(request, Key::Client(crate::client::bucket(client)), limit)
+}
+
+/// Takes one of `limit` for what the request is about (`Key::name`), or refuses it with 429.
+pub fn limit_key(request: &HttpRequest, key: Key, limit: Limit) -> Result<(), ApiError> {
+    let Some(limiter) = request.app_data::<web::Data<RateLimiter>>() else {
         return Ok(());
     };
     limiter
-        .check(peer.ip(), limit, Instant::now())
+        .check(key, limit, Instant::now())
         .map_err(ApiError::rate_limited)
 }

@@ -15,9 +15,9 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::body;
-use super::guard::rate_limit;
+use super::guard::{limit_key, rate_limit};
 use super::identity::IdentityKey;
-use crate::limits::Limit;
+use crate::limits::{Key, Limit};
 use crate::problem::ApiError;
 use crate::requests::{self, CodeCheck, NewRightsRequest, StoredRequest};
 use crate::storage::Storage;
@@ -59,6 +59,12 @@ pub async fn create(
                     "an e-mail address is needed to send the verification code",
                 )])
             })?;
+            // Each request sends the address a code: an address gets a day's few, whoever asks.
+            limit_key(
+                &request,
+                Key::name("email", email.as_ref()),
+                Limit::RequestIntakePerEmail,
+            )?;
             let code = requests::new_code(id).map_err(internal)?;
             (
                 Some(email),
@@ -192,6 +198,14 @@ pub async fn verify(
     rate_limit(&request, Limit::CodeCheck)?;
     let stored = authorised(&request, &path, &storage).await?;
     let body: VerifyRequest = body::json(&request, payload).await?;
+    // Guesses at one address's codes are counted over all its requests.
+    if let Some(email) = &stored.email {
+        limit_key(
+            &request,
+            Key::name("email", email.as_ref()),
+            Limit::CodeCheckPerEmail,
+        )?;
+    }
     let code_error = |code: &str, message: String| {
         ApiError::fields(vec![FieldError::new("code", code, message)])
     };

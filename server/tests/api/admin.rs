@@ -16,7 +16,7 @@ use privacy_shared::wire::{
 use privacy_shared::{ConsentKind, EmailAddress, Language, PurposeId, SubjectId};
 use std::process::Command;
 
-use crate::helpers::{TestApp, consent_body, expect_problem, spawn_app};
+use crate::helpers::{TestApp, consent_body, expect_problem, spawn_app, spawn_app_with};
 
 const PASSWORD: &str = "correct horse battery staple";
 
@@ -177,6 +177,48 @@ async fn login_needs_the_password_and_a_fresh_totp_code() {
         .await
         .unwrap();
     expect_problem(anonymous, 401).await;
+}
+
+/// Guesses at one account back off, doubling, whichever address they come from; the session
+/// cookie is `Secure` whenever a trusted proxy says the console came over HTTPS.
+#[tokio::test]
+async fn wrong_logins_of_one_account_back_off_from_any_address() {
+    let app = spawn_app_with(|s| {
+        s.proxies.trusted = vec!["127.0.0.1".parse().unwrap()];
+    })
+    .await;
+    let secret = create_account(&app, "officer@virtio.nl", "officer");
+    let attempt = |n: u8, password: &'static str, code: String| {
+        app.http
+            .post(format!("{}/api/v1/admin/login", app.address))
+            .header("x-forwarded-for", format!("203.0.113.{n}"))
+            .header("x-forwarded-proto", "https")
+            .json(&serde_json::json!({
+                "email": "officer@virtio.nl", "password": password, "totp": code
+            }))
+            .send()
+    };
+    for n in 0..=privacy_server::limits::FREE_LOGIN_FAILURES as u8 {
+        let wrong = attempt(n, "a guess", code_now(&secret, 0)).await.unwrap();
+        expect_problem(wrong, 401).await;
+    }
+    // Now even the right password waits, from yet another address.
+    let waiting = attempt(50, PASSWORD, code_now(&secret, 0)).await.unwrap();
+    let retry_after: u64 = waiting.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(retry_after, 1);
+    assert_eq!(
+        expect_problem(waiting, 429).await.kind(),
+        Some(ProblemKind::RateLimited)
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
+    let ok = attempt(51, PASSWORD, code_now(&secret, 0)).await.unwrap();
+    assert_eq!(ok.status(), 200);
+    let cookie = ok.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(cookie.contains("Secure"), "{cookie}");
 }
 
 #[tokio::test]

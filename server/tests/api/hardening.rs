@@ -1,10 +1,13 @@
-//! CORS only for the configured sites' origins, rate limits per client, and logs without secrets.
+//! CORS only for the configured sites' origins, rate limits per client (as the trusted proxies
+//! name it), per e-mail address and per subject, and logs without secrets.
 
 use privacy_shared::problem::ProblemKind;
 use privacy_shared::rights::{CreateRightsRequest, RightsRequestKind};
 use privacy_shared::{ConsentKind, EmailAddress, Language};
 
-use crate::helpers::{consent_body, expect_problem, spawn_app};
+use privacy_server::limits::RateLimits;
+
+use crate::helpers::{TestApp, consent_body, expect_problem, spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn a_configured_origin_gets_a_cors_grant_and_another_gets_none() {
@@ -67,25 +70,42 @@ async fn a_configured_origin_gets_a_cors_grant_and_another_gets_none() {
     );
 }
 
-#[tokio::test]
-async fn request_intake_is_rate_limited_per_client_with_retry_after() {
-    let app = spawn_app().await;
-    let body = CreateRightsRequest {
+fn access_request(email: &str) -> CreateRightsRequest {
+    CreateRightsRequest {
         site: "virtio-nl".parse().unwrap(),
         kind: RightsRequestKind::Access,
         language: Language::Nl,
-        email: Some(EmailAddress::parse("flood@example.nl").unwrap()),
+        email: Some(EmailAddress::parse(email).unwrap()),
         name: None,
         details: None,
         subject: None,
-    };
-    for _ in 0..10 {
+    }
+}
+
+/// Files `body` as the client `forwarded_for` says, through the test's connection from loopback.
+async fn file_as(app: &TestApp, forwarded_for: &str, body: &CreateRightsRequest) -> u16 {
+    app.http
+        .post(format!("{}/api/v1/requests", app.address))
+        .header("x-forwarded-for", forwarded_for)
+        .json(body)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn request_intake_is_rate_limited_per_client_with_retry_after() {
+    let app = spawn_app().await;
+    for n in 0..10 {
+        let body = access_request(&format!("flood{n}@example.nl"));
         app.api.create_request(&body, None).await.unwrap();
     }
     let response = app
         .http
         .post(format!("{}/api/v1/requests", app.address))
-        .json(&body)
+        .json(&access_request("flood@example.nl"))
         .send()
         .await
         .unwrap();
@@ -104,6 +124,133 @@ async fn request_intake_is_rate_limited_per_client_with_retry_after() {
         .query_row("SELECT count(*) FROM rights_requests", [], |r| r.get(0))
         .unwrap();
     assert_eq!(stored, 10);
+}
+
+/// Behind the load balancer every client arrives from its address: each gets its own bucket, as
+/// the trusted proxy names it; an IPv6 client is its /64. A client that is no trusted proxy cannot
+/// pick a bucket by sending the header itself.
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_client_has_its_own_bucket_and_others_cannot_pick_one() {
+    let limits = RateLimits {
+        request_intake_per_minute: 2,
+        ..RateLimits::default()
+    };
+    let behind = spawn_app_with(|s| {
+        s.rate_limits = limits;
+        s.proxies.trusted = vec!["127.0.0.0/8".parse().unwrap()];
+    })
+    .await;
+    let mut n = 0;
+    let mut file = |app, client| {
+        n += 1;
+        let body = access_request(&format!("client{n}@example.nl"));
+        async move { file_as(app, client, &body).await }
+    };
+    assert_eq!(file(&behind, "203.0.113.1").await, 201);
+    assert_eq!(file(&behind, "203.0.113.1").await, 201);
+    assert_eq!(file(&behind, "203.0.113.1").await, 429);
+    // Another client behind the same proxy is not affected; a forged hop before it changes
+    // nothing, since the proxy appends the address it saw.
+    assert_eq!(file(&behind, "203.0.113.2").await, 201);
+    assert_eq!(file(&behind, "198.51.100.9, 203.0.113.1").await, 429);
+    // Two addresses of one IPv6 /64 share a bucket.
+    assert_eq!(file(&behind, "2001:db8:1:2::1").await, 201);
+    assert_eq!(file(&behind, "2001:db8:1:2::ffff").await, 201);
+    assert_eq!(file(&behind, "2001:db8:1:2:aaaa::1").await, 429);
+    assert_eq!(file(&behind, "2001:db8:1:3::1").await, 201);
+
+    // Without a trusted proxy the header is the client's own word, and ignored.
+    let direct = spawn_app_with(|s| s.rate_limits = limits).await;
+    assert_eq!(file(&direct, "203.0.113.1").await, 201);
+    assert_eq!(file(&direct, "203.0.113.2").await, 201);
+    assert_eq!(file(&direct, "203.0.113.3").await, 429);
+}
+
+/// Each request e-mails a code: one address gets a day's few, from however many clients, and
+/// its codes are guessed at a bounded rate over all its requests.
+#[tokio::test]
+async fn an_address_gets_a_few_codes_a_day_and_few_guesses_whoever_asks() {
+    let app = spawn_app_with(|s| {
+        s.proxies.trusted = vec!["127.0.0.1".parse().unwrap()];
+        s.rate_limits = RateLimits {
+            requests_per_email_per_day: 3,
+            code_checks_per_email_per_day: 4,
+            ..RateLimits::default()
+        };
+    })
+    .await;
+    let victim = access_request("victim@example.nl");
+    let mut created = Vec::new();
+    for client in ["203.0.113.1", "203.0.113.2", "203.0.113.3"] {
+        let response = app
+            .http
+            .post(format!("{}/api/v1/requests", app.address))
+            .header("x-forwarded-for", client)
+            .json(&victim)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 201);
+        let body: privacy_shared::rights::RequestCreated = response.json().await.unwrap();
+        created.push(body);
+    }
+    assert_eq!(
+        file_as(&app, "203.0.113.4", &access_request("VICTIM@example.nl")).await,
+        429
+    );
+    assert_eq!(
+        file_as(&app, "203.0.113.4", &access_request("other@example.nl")).await,
+        201
+    );
+    let mut statuses = Vec::new();
+    for (i, request) in created.iter().cycle().take(5).enumerate() {
+        let response = app
+            .http
+            .post(format!(
+                "{}/api/v1/requests/{}/verify",
+                app.address, request.id
+            ))
+            .header("x-forwarded-for", format!("198.51.100.{i}"))
+            .bearer_auth(&request.status_token)
+            .json(&serde_json::json!({ "code": "000000" }))
+            .send()
+            .await
+            .unwrap();
+        statuses.push(response.status().as_u16());
+    }
+    assert_eq!(statuses, [422, 422, 422, 422, 429]);
+}
+
+/// One visitor's subject records at a human pace, from any address.
+#[tokio::test]
+async fn one_subject_writes_consent_at_a_human_pace() {
+    let app = spawn_app_with(|s| {
+        s.rate_limits = RateLimits {
+            consent_writes_per_subject_per_minute: 3,
+            ..RateLimits::default()
+        };
+    })
+    .await;
+    let first = consent_body(ConsentKind::AcceptAll);
+    let mut statuses = Vec::new();
+    for _ in 0..4 {
+        let body = privacy_shared::RecordConsent {
+            idempotency_key: uuid::Uuid::new_v4(),
+            ..first.clone()
+        };
+        statuses.push(
+            app.post_consent_json(&serde_json::to_value(&body).unwrap())
+                .await
+                .status()
+                .as_u16(),
+        );
+    }
+    assert_eq!(statuses, [201, 201, 201, 429]);
+    let other = consent_body(ConsentKind::AcceptAll);
+    let response = app
+        .post_consent_json(&serde_json::to_value(&other).unwrap())
+        .await;
+    assert_eq!(response.status(), 201);
 }
 
 /// Runs the real binary with every log level on, drives the flows that carry secrets, and reads

@@ -1,4 +1,4 @@
-use crate::helpers::spawn_app;
+use crate::helpers::{spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn health_reports_the_database_reachable() {
@@ -38,17 +38,25 @@ async fn pages_carry_a_strict_content_security_policy() {
     assert_eq!(response.headers()["x-content-type-options"], "nosniff");
 }
 
+/// HSTS goes out only over TLS, and only a trusted proxy can say a request came over TLS.
 #[tokio::test]
-async fn hsts_is_sent_only_over_tls() {
-    let app = spawn_app().await;
-    let plain = reqwest::get(format!("{}/", app.address)).await.unwrap();
+async fn hsts_is_sent_only_over_tls_as_a_trusted_proxy_says() {
+    let claims_tls = |address: String| async move {
+        reqwest::Client::new()
+            .get(format!("{address}/"))
+            .header("x-forwarded-proto", "https")
+            .send()
+            .await
+            .unwrap()
+    };
+    let direct = spawn_app().await;
+    let plain = reqwest::get(format!("{}/", direct.address)).await.unwrap();
     assert!(plain.headers().get("strict-transport-security").is_none());
-    let behind_tls = reqwest::Client::new()
-        .get(format!("{}/", app.address))
-        .header("x-forwarded-proto", "https")
-        .send()
-        .await
-        .unwrap();
+    let forged = claims_tls(direct.address.clone()).await;
+    assert!(forged.headers().get("strict-transport-security").is_none());
+
+    let behind = spawn_app_with(|s| s.proxies.trusted = vec!["127.0.0.1".parse().unwrap()]).await;
+    let behind_tls = claims_tls(behind.address.clone()).await;
     assert!(
         behind_tls.headers()["strict-transport-security"]
             .to_str()
