@@ -117,12 +117,20 @@ fn descriptions_json<T>(fields: &[Field<T>], language: Language) -> Value {
         .into()
 }
 
-/// One CSV cell: quoted when it holds a separator, a quote or a line break.
+/// One CSV cell: quoted when it holds a separator, a quote or a line break. A cell a spreadsheet
+/// would read as a formula (starting with `=`, `+`, `-`, `@`, a tab or a carriage return) gets a
+/// leading `'`, so text a requester typed never runs when the export is opened.
 fn cell(value: &str) -> String {
+    let formula = value.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    let value = if formula {
+        format!("'{value}")
+    } else {
+        value.to_owned()
+    };
     if value.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", value.replace('"', "\"\""))
     } else {
-        value.to_owned()
+        value
     }
 }
 
@@ -223,6 +231,31 @@ mod tests {
         assert_eq!(cell("a,b"), "\"a,b\"");
         assert_eq!(cell("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(cell("two\nlines"), "\"two\nlines\"");
+    }
+
+    proptest::proptest! {
+        /// Whatever a requester typed, its cell reads back as that text (with a `'` before a
+        /// would-be formula) and a spreadsheet never sees a formula.
+        #[test]
+        fn no_cell_is_a_formula_and_every_cell_reads_back(value in ".{0,40}") {
+            let written = cell(&value);
+            let read = match written.strip_prefix('"').and_then(|w| w.strip_suffix('"')) {
+                Some(inner) => inner.replace("\"\"", "\""),
+                None => written.clone(),
+            };
+            proptest::prop_assert!(!read.starts_with(['=', '+', '-', '@', '\t', '\r']));
+            let original = read.strip_prefix('\'').filter(|_| read != value).unwrap_or(&read);
+            proptest::prop_assert_eq!(original, value.as_str());
+        }
+    }
+
+    #[test]
+    fn formulas_are_neutralised() {
+        assert_eq!(cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(cell("+31 6"), "'+31 6");
+        assert_eq!(cell("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(cell("-1"), "'-1");
+        assert_eq!(cell("a=b"), "a=b");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The server's errors, each written as the shared problem+json body.
 
 use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderName};
 use actix_web::{HttpResponse, ResponseError};
 use privacy_shared::problem::{CONTENT_TYPE, FieldError, Problem, ProblemKind};
 use std::fmt;
@@ -11,8 +12,9 @@ use crate::storage::StorageError;
 #[derive(Debug)]
 pub struct ApiError {
     pub problem: Problem,
-    /// Seconds until a retry can succeed, sent as `Retry-After`.
-    pub retry_after: Option<u64>,
+    /// A header the problem needs: `Retry-After` with a 429, `Allow` with a 405 (boxed: most
+    /// errors have none, and every `Result` carries the error's size).
+    header: Option<Box<(HeaderName, String)>>,
 }
 
 impl ApiError {
@@ -35,7 +37,15 @@ impl ApiError {
         Self {
             problem: Problem::new(ProblemKind::RateLimited)
                 .with_detail(format!("try again in {seconds} s")),
-            retry_after: Some(seconds),
+            header: Some(Box::new((header::RETRY_AFTER, seconds.to_string()))),
+        }
+    }
+
+    /// A 405 naming the methods `allow`ed, such as `GET, PUT`.
+    pub fn method_not_allowed(allow: &str) -> Self {
+        Self {
+            header: Some(Box::new((header::ALLOW, allow.to_owned()))),
+            ..Self::new(ProblemKind::MethodNotAllowed)
         }
     }
 }
@@ -44,7 +54,7 @@ impl From<Problem> for ApiError {
     fn from(problem: Problem) -> Self {
         Self {
             problem,
-            retry_after: None,
+            header: None,
         }
     }
 }
@@ -64,8 +74,8 @@ impl ResponseError for ApiError {
         let body = serde_json::to_string(&self.problem).unwrap_or_default();
         let mut response = HttpResponse::build(self.status_code());
         response.insert_header((actix_web::http::header::CONTENT_TYPE, CONTENT_TYPE));
-        if let Some(seconds) = self.retry_after {
-            response.insert_header((actix_web::http::header::RETRY_AFTER, seconds.to_string()));
+        if let Some(pair) = &self.header {
+            response.insert_header((pair.0.clone(), pair.1.as_str()));
         }
         response.body(body)
     }

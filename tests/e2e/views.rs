@@ -280,7 +280,10 @@ async fn a_completed_access_request_shows_its_answer_and_its_files_download() {
         .json(&serde_json::json!({
             "message": "Hierbij alle gegevens die we van je hebben.",
             "attachments": [{ "name": "facturen.txt", "content_type": "text/plain",
-                              "content_base64": "ZmFjdHV1ciAyMDI0LTAwMQ==" }],
+                              "content_base64": "ZmFjdHV1ciAyMDI0LTAwMQ==" },
+                            // An HTML file, which must never render in the host page's origin.
+                            { "name": "pagina.html", "content_type": "text/html",
+                              "content_base64": "PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==" }],
         }))
         .send()
         .await
@@ -314,11 +317,25 @@ async fn a_completed_access_request_shows_its_answer_and_its_files_download() {
         names,
         serde_json::json!([
             "facturen.txt",
+            "pagina.html",
             "export.json",
             "consent-events.csv",
             "requests.csv",
             "field-descriptions.csv"
         ])
+    );
+
+    // Every file is handed over only to be saved, whatever type it claims.
+    let types = browser
+        .run(
+            "const root = document.querySelector('[data-virtio-privacy=rights]').shadowRoot;
+             return Promise.all([...root.querySelectorAll('[data-vp=history-downloads] a')]
+               .map(a => fetch(a.href).then(r => r.blob()).then(b => b.type)));",
+        )
+        .await;
+    assert_eq!(
+        types,
+        serde_json::Value::from(vec!["application/octet-stream"; 6])
     );
 
     // A click downloads the file, with the officer's content.

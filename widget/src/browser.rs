@@ -150,11 +150,13 @@ pub fn write_consent_cookie(consent: &ConsentCookie) {
     }
 }
 
-/// An object URL holding `bytes` as `content_type`, for a link that downloads them.
-pub fn object_url(bytes: &[u8], content_type: &str) -> Option<String> {
+/// An object URL holding `bytes`, for a link that downloads them.
+pub fn object_url(bytes: &[u8]) -> Option<String> {
     let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
     let options = web_sys::BlobPropertyBag::new();
-    options.set_type(content_type);
+    // Whatever the file claims to be, the browser only saves it: an HTML or SVG answer file
+    // opened from this URL would otherwise run in the host page's origin.
+    options.set_type("application/octet-stream");
     web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options)
         .and_then(|blob| web_sys::Url::create_object_url_with_blob(&blob))
         .ok()

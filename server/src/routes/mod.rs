@@ -23,44 +23,104 @@ pub use static_files::StaticRoots;
 
 /// Registers the API, the well-known files and the static pages.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(api(endpoints::Health::PATH).route(web::get().to(health::health)))
-        .service(api(endpoints::SiteConfig::PATH).route(web::get().to(policy::site_config)))
-        .service(api(endpoints::Policy::PATH).route(web::get().to(policy::document)))
-        .service(api(endpoints::PolicyVersions::PATH).route(web::get().to(policy::versions)))
-        .service(api(endpoints::RecordConsent::PATH).route(web::post().to(consents::record)))
-        .service(api(endpoints::ConsentReceipt::PATH).route(web::get().to(consents::receipt)))
-        .service(api(endpoints::SubjectConsent::PATH).route(web::get().to(consents::subject)))
-        .service(
-            api(endpoints::MeConsent::PATH)
-                .route(web::get().to(consents::me))
-                .route(web::put().to(consents::put_me)),
-        )
-        .service(api(endpoints::MeRequests::PATH).route(web::get().to(requests::mine)))
-        .service(api(endpoints::DevIdentityToken::PATH).route(web::post().to(identity::dev_token)))
-        .service(api(endpoints::CreateRequest::PATH).route(web::post().to(requests::create)))
-        .service(api(endpoints::RequestStatus::PATH).route(web::get().to(requests::status)))
-        .service(api(endpoints::RequestAnswer::PATH).route(web::get().to(requests::answer)))
-        .service(api(endpoints::VerifyRequest::PATH).route(web::post().to(requests::verify)))
-        .service(api(endpoints::AdminLogin::PATH).route(web::post().to(admin::login)))
-        .service(api(endpoints::AdminWhoAmI::PATH).route(web::get().to(admin::who_am_i)))
-        .service(api(endpoints::AdminLogout::PATH).route(web::post().to(admin::logout)))
-        .service(api(endpoints::AdminRequests::PATH).route(web::get().to(admin::inbox)))
-        .service(api(endpoints::AdminRequest::PATH).route(web::get().to(admin::show)))
-        .service(
-            api(endpoints::AdminExportPreview::PATH).route(web::get().to(admin::export_preview)),
-        )
-        .service(api(endpoints::AdminExtend::PATH).route(web::post().to(admin::extend)))
-        .service(api(endpoints::AdminComplete::PATH).route(web::post().to(admin::complete)))
-        .service(api(endpoints::AdminRefuse::PATH).route(web::post().to(admin::refuse)))
-        .service(api(endpoints::AdminReply::PATH).route(web::post().to(admin::reply)))
-        .service(api(endpoints::AdminStats::PATH).route(web::get().to(admin::stats)))
-        .service(api(endpoints::AdminLedgerVerify::PATH).route(web::get().to(admin::verify_ledger)))
-        .service(api(endpoints::AdminAudit::PATH).route(web::get().to(admin::audit)))
-        .service(api(endpoints::AdminOutbox::PATH).route(web::get().to(admin::outbox)))
-        .service(api(endpoints::OpenApi::PATH).route(web::get().to(openapi)))
-        .service(web::resource("/.well-known/gpc.json").route(web::get().to(health::gpc)))
+    ApiRoutes::default()
+        .add::<endpoints::Health, _, _>(health::health)
+        .add::<endpoints::SiteConfig, _, _>(policy::site_config)
+        .add::<endpoints::Policy, _, _>(policy::document)
+        .add::<endpoints::PolicyVersions, _, _>(policy::versions)
+        .add::<endpoints::RecordConsent, _, _>(consents::record)
+        .add::<endpoints::ConsentReceipt, _, _>(consents::receipt)
+        .add::<endpoints::SubjectConsent, _, _>(consents::subject)
+        .add::<endpoints::MeConsent, _, _>(consents::me)
+        .add::<endpoints::PutMeConsent, _, _>(consents::put_me)
+        .add::<endpoints::MeRequests, _, _>(requests::mine)
+        .add::<endpoints::DevIdentityToken, _, _>(identity::dev_token)
+        .add::<endpoints::CreateRequest, _, _>(requests::create)
+        .add::<endpoints::RequestStatus, _, _>(requests::status)
+        .add::<endpoints::RequestAnswer, _, _>(requests::answer)
+        .add::<endpoints::VerifyRequest, _, _>(requests::verify)
+        .add::<endpoints::AdminLogin, _, _>(admin::login)
+        .add::<endpoints::AdminWhoAmI, _, _>(admin::who_am_i)
+        .add::<endpoints::AdminLogout, _, _>(admin::logout)
+        .add::<endpoints::AdminRequests, _, _>(admin::inbox)
+        .add::<endpoints::AdminRequest, _, _>(admin::show)
+        .add::<endpoints::AdminExportPreview, _, _>(admin::export_preview)
+        .add::<endpoints::AdminExtend, _, _>(admin::extend)
+        .add::<endpoints::AdminComplete, _, _>(admin::complete)
+        .add::<endpoints::AdminRefuse, _, _>(admin::refuse)
+        .add::<endpoints::AdminReply, _, _>(admin::reply)
+        .add::<endpoints::AdminStats, _, _>(admin::stats)
+        .add::<endpoints::AdminLedgerVerify, _, _>(admin::verify_ledger)
+        .add::<endpoints::AdminAudit, _, _>(admin::audit)
+        .add::<endpoints::AdminOutbox, _, _>(admin::outbox)
+        .add::<endpoints::OpenApi, _, _>(openapi)
+        .register(cfg);
+    cfg.service(web::resource("/.well-known/gpc.json").route(web::get().to(health::gpc)))
         .service(web::resource("/metrics").route(web::get().to(crate::metrics::endpoint)))
         .default_service(web::to(fallback));
+}
+
+/// The API's routes, each registered from its [`Endpoint`] (method and path, as the client calls
+/// it), so the server and the shared client cannot disagree on either.
+#[derive(Default)]
+struct ApiRoutes(Vec<(&'static str, privacy_shared::api::Method, actix_web::Route)>);
+
+impl ApiRoutes {
+    /// Serves endpoint `E` with `handler`.
+    fn add<E, F, Args>(mut self, handler: F) -> Self
+    where
+        E: Endpoint,
+        F: actix_web::Handler<Args>,
+        Args: actix_web::FromRequest + 'static,
+        F::Output: actix_web::Responder + 'static,
+    {
+        let route = web::method(http_method(E::METHOD)).to(handler);
+        self.0.push((E::PATH, E::METHOD, route));
+        self
+    }
+
+    /// One resource per path with its methods; any other method gets a problem+json 405 that
+    /// names the allowed ones in `Allow` (RFC 9110 §15.5.6).
+    fn register(self, cfg: &mut web::ServiceConfig) {
+        let mut paths: Vec<&'static str> = Vec::new();
+        for (path, _, _) in &self.0 {
+            if !paths.contains(path) {
+                paths.push(path);
+            }
+        }
+        let mut routes = self.0;
+        for path in paths {
+            let (here, rest): (Vec<_>, Vec<_>) =
+                routes.into_iter().partition(|(p, _, _)| *p == path);
+            routes = rest;
+            let allow = here
+                .iter()
+                .map(|(_, method, _)| http_method(*method).as_str().to_owned())
+                .collect::<Vec<_>>()
+                .join(", ");
+            let mut resource = web::resource(path);
+            for (_, _, route) in here {
+                resource = resource.route(route);
+            }
+            cfg.service(
+                resource.default_service(web::to(move || {
+                    let allow = allow.clone();
+                    async move {
+                        Err::<actix_web::HttpResponse, _>(ApiError::method_not_allowed(&allow))
+                    }
+                })),
+            );
+        }
+    }
+}
+
+fn http_method(method: privacy_shared::api::Method) -> actix_web::http::Method {
+    use privacy_shared::api::Method;
+    match method {
+        Method::Get => actix_web::http::Method::GET,
+        Method::Post => actix_web::http::Method::POST,
+        Method::Put => actix_web::http::Method::PUT,
+    }
 }
 
 /// `GET /api/v1/openapi.json`: the description of every endpoint, built once from the table.
@@ -75,13 +135,6 @@ async fn openapi() -> actix_web::HttpResponse {
         .content_type("application/json")
         .insert_header(("Cache-Control", "public, max-age=3600"))
         .body(json.as_str())
-}
-
-/// An API resource whose other methods get a problem+json 405.
-fn api(path: &str) -> actix_web::Resource {
-    web::resource(path).default_service(web::to(|| async {
-        Err::<actix_web::HttpResponse, _>(ApiError::new(ProblemKind::MethodNotAllowed))
-    }))
 }
 
 /// Unknown API paths are a problem+json 404; everything else is a static file.

@@ -69,7 +69,7 @@ pub async fn serve(request: &HttpRequest, roots: &StaticRoots) -> Result<HttpRes
         *request.method(),
         actix_web::http::Method::GET | actix_web::http::Method::HEAD
     ) {
-        return Err(ApiError::new(ProblemKind::MethodNotAllowed));
+        return Err(ApiError::method_not_allowed("GET, HEAD"));
     }
     let url_path = request.path();
     if url_path == "/widget/v1/loader.js" {

@@ -537,6 +537,17 @@ async fn an_access_answer_carries_the_export_and_the_officers_file_encrypted_at_
     let consent = consent_body(ConsentKind::AcceptAll);
     let receipt = app.api.record_consent(&consent).await.unwrap().receipt;
     let created = verified_request_from(&app, Some(consent.subject)).await;
+    // Someone else names the same address and never verifies: that is not the person's data.
+    let unverified = CreateRightsRequest {
+        site: "virtio-nl".parse().unwrap(),
+        kind: RightsRequestKind::Erasure,
+        language: Language::En,
+        email: Some(EmailAddress::parse("visitor@example.nl").unwrap()),
+        name: Some(BoundedText::parse("Mallory").unwrap()),
+        details: None,
+        subject: None,
+    };
+    app.api.create_request(&unverified, None).await.unwrap();
     let path = format!("/api/v1/admin/requests/{}", created.id);
     // The officer sees the export before sending it.
     let preview: Vec<privacy_shared::wire::ExportPreviewFile> =
@@ -603,6 +614,12 @@ async fn an_access_answer_carries_the_export_and_the_officers_file_encrypted_at_
         receipt.event.event_id.to_string()
     );
     assert_eq!(export["requests"][0]["id"], created.id.to_string());
+    assert_eq!(
+        export["requests"].as_array().unwrap().len(),
+        1,
+        "only verified requests"
+    );
+    assert!(!file("requests.csv").contains("Mallory"));
     assert_eq!(export["requests"][0]["name"], "Vera Visitor");
     assert!(
         export["field_descriptions"]["consent_events"]["notice_hash"]

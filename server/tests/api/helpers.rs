@@ -27,6 +27,7 @@ pub async fn spawn_app() -> TestApp {
 
 /// The app with `adjust` applied to the test settings first.
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    let _ = tracing_subscriber::fmt().with_test_writer().try_init();
     privacy_shared::site::install_repo_catalogue_for_tests();
     let dir = tempfile::tempdir().expect("a temporary folder");
     let database = dir.path().join("privacy.db");

@@ -110,3 +110,57 @@ async fn the_description_names_every_endpoint_and_resolves_every_schema() {
             .any(|s| s == "virtio-nl")
     );
 }
+
+/// Every path of the table answers a method it does not serve with a problem+json 405 whose
+/// `Allow` names exactly the table's methods for it, and each of those methods is served there.
+#[tokio::test]
+async fn every_path_serves_the_tables_methods_and_names_them_in_allow() {
+    let app = spawn_app().await;
+    let name = |method: &Method| match method {
+        Method::Get => "GET",
+        Method::Post => "POST",
+        Method::Put => "PUT",
+    };
+    let url = |path: &str| {
+        let mut concrete = String::new();
+        for (i, part) in path.split(['{', '}']).enumerate() {
+            concrete.push_str(if i % 2 == 1 {
+                "00000000-0000-4000-8000-000000000000"
+            } else {
+                part
+            });
+        }
+        format!("{}{concrete}", app.address)
+    };
+    let mut paths: Vec<&str> = TABLE.iter().map(|(_, _, path)| *path).collect();
+    paths.sort_unstable();
+    paths.dedup();
+    for path in paths {
+        let mut expected: Vec<&str> = TABLE
+            .iter()
+            .filter(|(_, _, p)| *p == path)
+            .map(|(_, method, _)| name(method))
+            .collect();
+        expected.sort_unstable();
+        let refused = app.http.delete(url(path)).send().await.unwrap();
+        let mut allow: Vec<String> = refused.headers()["allow"]
+            .to_str()
+            .unwrap()
+            .split(", ")
+            .map(str::to_owned)
+            .collect();
+        allow.sort_unstable();
+        assert_eq!(allow, expected, "{path}");
+        crate::helpers::expect_problem(refused, 405).await;
+        for method in &expected {
+            let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+            let served = app
+                .http
+                .request(method.clone(), url(path))
+                .send()
+                .await
+                .unwrap();
+            assert_ne!(served.status(), 405, "{method} {path}");
+        }
+    }
+}

@@ -136,3 +136,38 @@ async fn ledger_events_go_after_their_period_and_the_rest_still_verifies() {
         "{verify}"
     );
 }
+
+/// What retention deletes leaves the disk: overwritten in the database file (`secure_delete`)
+/// and gone from the write-ahead log (checkpointed and truncated).
+#[tokio::test]
+async fn what_retention_deletes_is_gone_from_the_files_on_disk() {
+    let app = spawn_app().await;
+    let marker = "Geheime-notitie-8a7c";
+    app.api
+        .create_request(
+            &CreateRightsRequest {
+                site: "virtio-nl".parse().unwrap(),
+                kind: RightsRequestKind::Erasure,
+                language: Language::Nl,
+                email: Some(EmailAddress::parse("c@example.nl").unwrap()),
+                name: None,
+                details: Some(privacy_shared::validate::BoundedText::parse(marker).unwrap()),
+                subject: None,
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    let on_disk = || {
+        let mut wal = app.database.clone().into_os_string();
+        wal.push("-wal");
+        [app.database.clone(), wal.into()]
+            .iter()
+            .filter_map(|path| std::fs::read(path).ok())
+            .any(|bytes| bytes.windows(marker.len()).any(|w| w == marker.as_bytes()))
+    };
+    assert!(on_disk(), "the request is written to disk first");
+    let report = run(&app, &["retention", "run", "--now", &in_days(15)], "");
+    assert!(report.contains("deleted 1 unverified requests"), "{report}");
+    assert!(!on_disk(), "the deleted request is still readable on disk");
+}

@@ -158,7 +158,7 @@ fn Proof(props: &ProofProps) -> Html {
     let download = use_memo(receipt.clone(), |receipt| {
         let receipt = receipt.as_ref()?;
         let json = serde_json::to_vec_pretty(&**receipt).ok()?;
-        let url = crate::browser::object_url(&json, "application/json")?;
+        let url = crate::browser::object_url(&json)?;
         Some((
             url,
             format!("virtio-privacy-receipt-{}.json", receipt.event.event_id),

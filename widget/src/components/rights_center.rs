@@ -413,7 +413,7 @@ async fn download_answer(
         else {
             continue;
         };
-        if let Some(url) = browser::object_url(&bytes, &file.content_type) {
+        if let Some(url) = browser::object_url(&bytes) {
             downloads.push(Download {
                 name: file.name,
                 url,

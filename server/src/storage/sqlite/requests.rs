@@ -245,15 +245,18 @@ pub fn attachments(
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-/// Every request filed with this e-mail address or customer number, oldest first.
+/// Every verified request filed with this e-mail address or customer number, oldest first. An
+/// unverified one may have been filed by anyone naming the address, so it is no part of the
+/// person's data.
 pub fn requests_of(
     conn: &Connection,
     email: Option<&str>,
     customer: Option<&str>,
 ) -> Result<Vec<StoredRequest>, StorageError> {
     let mut statement = conn.prepare(
-        "SELECT id FROM rights_requests WHERE (?1 IS NOT NULL AND email = ?1) \
-         OR (?2 IS NOT NULL AND customer = ?2) ORDER BY received_at, rowid",
+        "SELECT id FROM rights_requests WHERE ((?1 IS NOT NULL AND email = ?1) \
+         OR (?2 IS NOT NULL AND customer = ?2)) AND status != 'awaiting_verification' \
+         ORDER BY received_at, rowid",
     )?;
     let ids = statement
         .query_map(params![email, customer], |row| text(row, "id"))?

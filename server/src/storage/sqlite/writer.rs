@@ -89,7 +89,9 @@ pub fn run(mut conn: Connection, jobs: mpsc::Receiver<Box<dyn Job>>) {
 }
 
 fn commit(conn: &mut Connection, batch: &mut [Box<dyn Job>]) -> Result<(), StorageError> {
-    let tx = conn.transaction()?;
+    // Immediate: the write lock is taken (waiting out a checkpoint through the busy timeout) before
+    // anything is read, so no job's read can go stale and fail to upgrade with "locked".
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     for job in batch.iter_mut() {
         // Statements prepared once per connection: these run around every write.
         tx.prepare_cached("SAVEPOINT job")?.execute([])?;
