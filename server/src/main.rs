@@ -52,6 +52,10 @@ enum Command {
         /// The bearer token `/metrics` requires [default: none, `/metrics` is open]
         #[arg(long, env = "PRIVACY_METRICS_TOKEN", hide_env_values = true)]
         metrics_token: Option<String>,
+        /// Development: accept the published development identity secret, development tokens
+        /// and the demo group site, which a production start refuses (`cargo xtask serve`).
+        #[arg(long)]
+        dev: bool,
     },
     /// Create the database if needed and apply pending migrations, then exit.
     Migrate {
@@ -153,6 +157,7 @@ async fn run() -> anyhow::Result<()> {
             identity_secret,
             attachment_key,
             metrics_token,
+            dev,
         } => {
             let (file, database) = database_url(&database)?;
             let allowed_origins = file.allowed_origins()?;
@@ -190,6 +195,9 @@ async fn run() -> anyhow::Result<()> {
                 );
             }
             let ip = settings.bind.ip();
+            if !dev {
+                settings.refuse_development_settings()?;
+            }
             let app = Application::build(settings).context("starting the server")?;
             tracing::info!("serving on http://{}", SocketAddr::new(ip, app.port()));
             app.run_until_stopped().await?;

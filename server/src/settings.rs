@@ -65,7 +65,40 @@ pub struct Settings {
     pub demo_group_site: Option<SocketAddr>,
 }
 
+/// The identity secret of `config/dev.toml`: published, so for development only.
+pub const DEV_IDENTITY_SECRET: &str = "dev-only-identity-secret-not-for-production";
+
+/// The shortest identity secret a production start accepts (HMAC-SHA256's block of security).
+pub const MIN_IDENTITY_SECRET_BYTES: usize = 32;
+
 impl Settings {
+    /// Refuses what only development may use: a short or the published identity secret,
+    /// development tokens, the demo group site. `serve --dev` skips this.
+    pub fn refuse_development_settings(&self) -> anyhow::Result<()> {
+        if let Some(secret) = &self.identity_secret {
+            anyhow::ensure!(
+                secret.expose() != DEV_IDENTITY_SECRET.as_bytes(),
+                "the identity secret is the published one of config/dev.toml: set \
+                 PRIVACY_IDENTITY_SECRET to {MIN_IDENTITY_SECRET_BYTES} or more random bytes \
+                 (or pass --dev for development)"
+            );
+            anyhow::ensure!(
+                secret.expose().len() >= MIN_IDENTITY_SECRET_BYTES,
+                "the identity secret is shorter than {MIN_IDENTITY_SECRET_BYTES} bytes \
+                 (or pass --dev for development)"
+            );
+        }
+        anyhow::ensure!(
+            !self.dev_identity_tokens,
+            "[identity] dev_tokens signs a token for anyone: development only (--dev)"
+        );
+        anyhow::ensure!(
+            self.demo_group_site.is_none(),
+            "[demo] group_site is development only (--dev)"
+        );
+        Ok(())
+    }
+
     /// Settings for a server at `bind` on `database`, everything else at its default: the
     /// starting point of `serve` and of the tests.
     pub fn new(bind: SocketAddr, database: DatabaseUrl) -> Self {
@@ -299,7 +332,7 @@ mod tests {
         let settings = FileSettings::load(Some(&path)).unwrap();
         assert_eq!(settings.bind, Some("127.0.0.1:8080".parse().unwrap()));
         let secret = settings.identity.secret.unwrap();
-        assert!(!secret.expose().is_empty());
+        assert_eq!(secret.expose(), DEV_IDENTITY_SECRET.as_bytes());
         assert_eq!(format!("{secret:?}"), "Secret(***)");
     }
 
@@ -347,6 +380,46 @@ mod tests {
             error.contains("catalogue") && !error.contains('\n'),
             "{error}"
         );
+    }
+
+    #[test]
+    fn a_production_start_refuses_what_only_development_may_use() {
+        let base = || {
+            Settings::new(
+                "127.0.0.1:1".parse().unwrap(),
+                DatabaseUrl::Sqlite("p.db".into()),
+            )
+        };
+        assert!(base().refuse_development_settings().is_ok());
+        let with_secret = |secret: &str| Settings {
+            identity_secret: Some(Secret::new(secret)),
+            ..base()
+        };
+        let published = with_secret(DEV_IDENTITY_SECRET)
+            .refuse_development_settings()
+            .unwrap_err()
+            .to_string();
+        assert!(published.contains("config/dev.toml"), "{published}");
+        let short = with_secret("a secret of 31 bytes, too short")
+            .refuse_development_settings()
+            .unwrap_err()
+            .to_string();
+        assert!(short.contains("shorter than 32 bytes"), "{short}");
+        assert!(
+            with_secret("a secret of thirty-two bytes, ok")
+                .refuse_development_settings()
+                .is_ok()
+        );
+        let tokens = Settings {
+            dev_identity_tokens: true,
+            ..base()
+        };
+        assert!(tokens.refuse_development_settings().is_err());
+        let demo = Settings {
+            demo_group_site: Some("127.0.0.1:8081".parse().unwrap()),
+            ..base()
+        };
+        assert!(demo.refuse_development_settings().is_err());
     }
 
     #[test]

@@ -12,8 +12,9 @@ use sha2::Sha256;
 
 use crate::{CustomerNumber, EmailAddress};
 
-/// The longest lifetime a token may claim: the interface app issues them per page view.
-pub const MAX_LIFETIME_SECONDS: i64 = 24 * 60 * 60;
+/// The longest lifetime a token may claim: the interface app issues them per page view, for
+/// minutes; a page open longer asks for a fresh one (`virtio-privacy:identity-expired`).
+pub const MAX_LIFETIME_SECONDS: i64 = 60 * 60;
 
 const PREFIX: &str = "v1.";
 
@@ -25,6 +26,17 @@ pub struct IdentityClaims {
     pub email: EmailAddress,
     /// Expiry, in seconds since the Unix epoch.
     pub exp: i64,
+    /// The audience: the id of the site the token was issued for. A token with one is refused
+    /// on any other site, so a token handed to one site's scripts opens nothing elsewhere.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aud: Option<String>,
+}
+
+impl IdentityClaims {
+    /// Whether the token may be used on `site`: its audience, or any site without one.
+    pub fn allows_site(&self, site: crate::SiteId) -> bool {
+        self.aud.as_deref().is_none_or(|aud| aud == site.as_str())
+    }
 }
 
 /// Why a token was refused.
@@ -101,6 +113,7 @@ mod tests {
             customer: CustomerNumber::parse("C-1001").unwrap(),
             email: EmailAddress::parse("klant@example.nl").unwrap(),
             exp,
+            aud: None,
         }
     }
 

@@ -76,6 +76,9 @@ pub struct MeConsent {
 pub struct DevTokenRequest {
     pub customer: CustomerNumber,
     pub email: EmailAddress,
+    /// The site the token is for (its audience); without it, any site of the group.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub site: Option<crate::SiteId>,
 }
 
 /// An identity token signed as the interface app signs them.

@@ -595,6 +595,7 @@ pub fn customer_token(customer: &str) -> String {
         customer: privacy_shared::CustomerNumber::parse(customer).unwrap(),
         email: privacy_shared::EmailAddress::parse("klant@example.nl").unwrap(),
         exp,
+        aud: None,
     };
     privacy_shared::identity::sign(&claims, IDENTITY_SECRET.as_bytes())
 }

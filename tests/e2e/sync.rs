@@ -71,6 +71,7 @@ async fn an_event_whose_token_is_refused_waits_for_a_fresh_one_and_keeps_its_cus
             .unwrap()
             .as_secs() as i64
             + 600,
+        aud: None,
     };
     let refused = privacy_shared::identity::sign(&claims, b"a secret the server does not know");
     browser.identify(&refused).await;

@@ -65,6 +65,7 @@ fn serve(root: &Path) -> Result<()> {
         "serve",
         "--config",
         "config/dev.toml",
+        "--dev",
     ]))
 }
 

@@ -29,10 +29,16 @@ pub async fn record(
     identity: web::Data<IdentityKey>,
 ) -> Result<HttpResponse, ApiError> {
     rate_limit(&request, Limit::ConsentWrite)?;
-    let customer = identity.claims(&request)?.map(|claims| claims.customer);
+    let claims = identity.claims(&request)?;
     let outcome =
         match body::json_flattened::<RecordConsent, ConsentDecision>(&request, payload).await {
-            Ok(body) => store(&request, body, customer, &storage).await,
+            Ok(body) => match &claims {
+                Some(claims) => match super::identity::audience(claims, body.decision.site) {
+                    Ok(()) => store(&request, body, Some(claims.customer.clone()), &storage).await,
+                    Err(e) => Err(e),
+                },
+                None => store(&request, body, None, &storage).await,
+            },
             Err(e) => Err(e),
         };
     count_refusal(&request, outcome)
@@ -115,6 +121,7 @@ pub async fn me(
     let site: SiteId = query.site.parse().map_err(|_| {
         ApiError::detail(ProblemKind::InvalidQuery, "`site` names no configured site")
     })?;
+    super::identity::audience(&claims, site)?;
     let history = storage
         .customer_history(claims.customer.clone(), site, MAX_HISTORY)
         .await?;
@@ -141,6 +148,7 @@ pub async fn put_me(
         Ok(body) => body,
         Err(e) => return count_refusal(&request, Err(e)),
     };
+    super::identity::audience(&claims, body.decision.site)?;
     let event = RecordConsent {
         idempotency_key: body.idempotency_key,
         subject: identity.customer_subject(&claims.customer),

@@ -5,7 +5,7 @@ use actix_web::HttpRequest;
 use hmac::{Hmac, Mac};
 use privacy_shared::identity::{self, IdentityClaims};
 use privacy_shared::problem::ProblemKind;
-use privacy_shared::{CustomerNumber, SubjectId};
+use privacy_shared::{CustomerNumber, SiteId, SubjectId};
 use sha2::Sha256;
 
 use crate::problem::ApiError;
@@ -27,11 +27,13 @@ impl IdentityKey {
     }
 
     /// A token for `customer`, signed as the interface app signs them, when this server was
-    /// configured for development (`[identity] dev_tokens = true`); `None` otherwise.
+    /// configured for development (`[identity] dev_tokens = true`); `None` otherwise. With a
+    /// `site`, the token is for that site only.
     pub fn dev_token(
         &self,
         customer: CustomerNumber,
         email: privacy_shared::EmailAddress,
+        site: Option<SiteId>,
         now: time::OffsetDateTime,
     ) -> Option<(String, time::OffsetDateTime)> {
         let secret = self.secret.as_ref().filter(|_| self.dev_tokens)?;
@@ -40,6 +42,7 @@ impl IdentityKey {
             customer,
             email,
             exp: expires_at.unix_timestamp(),
+            aud: site.map(|s| s.as_str().to_owned()),
         };
         Some((identity::sign(&claims, secret.expose()), expires_at))
     }
@@ -99,6 +102,18 @@ impl IdentityKey {
     }
 }
 
+/// Refuses a token issued for another site than `site`, the one the request is about.
+pub fn audience(claims: &IdentityClaims, site: SiteId) -> Result<(), ApiError> {
+    if claims.allows_site(site) {
+        Ok(())
+    } else {
+        Err(ApiError::detail(
+            ProblemKind::InvalidCredentials,
+            format!("the identity token is not for {site}"),
+        ))
+    }
+}
+
 /// `POST /api/v1/dev/identity-token`: the demo interface page's login. A 404 unless this server
 /// was configured for development, so production never signs a token for anyone.
 pub async fn dev_token(
@@ -111,7 +126,12 @@ pub async fn dev_token(
     }
     let body: privacy_shared::wire::DevTokenRequest = super::body::json(&request, payload).await?;
     let (token, expires_at) = identity
-        .dev_token(body.customer, body.email, time::OffsetDateTime::now_utc())
+        .dev_token(
+            body.customer,
+            body.email,
+            body.site,
+            time::OffsetDateTime::now_utc(),
+        )
         .ok_or_else(|| {
             ApiError::detail(
                 ProblemKind::NotFound,

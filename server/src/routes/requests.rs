@@ -40,6 +40,9 @@ pub async fn create(
     rate_limit(&request, Limit::RequestIntake)?;
     let claims = identity.claims(&request)?;
     let body: CreateRightsRequest = body::json(&request, payload).await?;
+    if let Some(claims) = &claims {
+        super::identity::audience(claims, body.site)?;
+    }
     let id = Uuid::new_v4();
     let received_at = OffsetDateTime::now_utc();
     let (status_token, status_token_hash) = requests::new_status_token().map_err(internal)?;

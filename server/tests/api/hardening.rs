@@ -283,7 +283,7 @@ async fn logs_at_trace_level_hold_no_codes_tokens_or_passwords() {
         .find_map(|l| l.strip_prefix("totp secret: ").map(str::to_owned))
         .unwrap();
 
-    let identity_secret = "log-test-identity-secret";
+    let identity_secret = "log-test-identity-secret-of-32-bytes";
     let mut server = Command::new(env!("CARGO_BIN_EXE_privacy-server"))
         .args([
             "serve",
@@ -374,6 +374,7 @@ async fn logs_at_trace_level_hold_no_codes_tokens_or_passwords() {
             customer: privacy_shared::CustomerNumber::parse("C-77").unwrap(),
             email: EmailAddress::parse("klant@example.nl").unwrap(),
             exp: time::OffsetDateTime::now_utc().unix_timestamp() + 600,
+            aud: None,
         },
         identity_secret.as_bytes(),
     );

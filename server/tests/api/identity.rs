@@ -15,6 +15,7 @@ fn token_for(customer: &str, lifetime: i64, secret: &str) -> String {
         customer: CustomerNumber::parse(customer).unwrap(),
         email: EmailAddress::parse("klant@example.nl").unwrap(),
         exp: time::OffsetDateTime::now_utc().unix_timestamp() + lifetime,
+        aud: None,
     };
     identity::sign(&claims, secret.as_bytes())
 }
@@ -79,12 +80,14 @@ async fn a_valid_token_links_consent_to_the_customer_across_devices() {
 }
 
 #[tokio::test]
-async fn forged_expired_and_missing_tokens_are_refused() {
+async fn forged_expired_long_lived_and_missing_tokens_are_refused() {
     let app = spawn_app().await;
     let site = "virtio-nl".parse().unwrap();
     for token in [
         token_for("C-1001", 600, "not the secret"),
         token_for("C-1001", -1, IDENTITY_SECRET),
+        // A token is for minutes: one claiming a day is refused.
+        token_for("C-1001", 24 * 3600, IDENTITY_SECRET),
         "junk".into(),
     ] {
         let response = post_with_token(&app, &token, ConsentKind::AcceptAll).await;
@@ -236,4 +239,66 @@ async fn development_identity_tokens_exist_only_where_configured() {
         .await
         .unwrap();
     assert_eq!(mine.customer.as_ref(), "C-1001");
+}
+
+/// A token issued for one site opens nothing on another: consent, the customer's state and
+/// rights requests are refused there with 401, and nothing is recorded.
+#[tokio::test]
+async fn a_token_for_one_site_is_refused_on_another() {
+    let app = spawn_app_with(|s| s.dev_identity_tokens = true).await;
+    let issued: privacy_shared::wire::DevToken = app
+        .http
+        .post(format!("{}/api/v1/dev/identity-token", app.address))
+        .json(&serde_json::json!({
+            "customer": "C-1001", "email": "klant@example.nl", "site": "interface"
+        }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let minutes = (issued.expires_at - time::OffsetDateTime::now_utc()).whole_minutes();
+    assert!((14..=15).contains(&minutes), "{minutes}");
+    // On virtio-nl (what `consent_body` records) the interface app's token is refused.
+    let elsewhere = post_with_token(&app, &issued.token, ConsentKind::AcceptAll).await;
+    assert_eq!(
+        expect_problem(elsewhere, 401).await.kind(),
+        Some(ProblemKind::InvalidCredentials)
+    );
+    let error = app
+        .api
+        .me_consent(&issued.token, "virtio-nl".parse().unwrap())
+        .await
+        .unwrap_err();
+    assert!(matches!(error, privacy_shared::api::ApiError::Problem(p) if p.status == 401));
+    let request = privacy_shared::rights::CreateRightsRequest {
+        site: "virtio-nl".parse().unwrap(),
+        kind: privacy_shared::rights::RightsRequestKind::Access,
+        language: Language::Nl,
+        email: None,
+        name: None,
+        details: None,
+        subject: None,
+    };
+    assert!(
+        app.api
+            .create_request(&request, Some(&issued.token))
+            .await
+            .is_err()
+    );
+    assert_eq!(app.count_events(), 0);
+    // On its own site it works.
+    let interface = privacy_shared::rights::CreateRightsRequest {
+        site: "interface".parse().unwrap(),
+        ..request
+    };
+    app.api
+        .create_request(&interface, Some(&issued.token))
+        .await
+        .unwrap();
+    app.api
+        .me_consent(&issued.token, "interface".parse().unwrap())
+        .await
+        .unwrap();
 }

@@ -170,6 +170,7 @@ async fn a_customer_with_an_identity_token_is_verified_at_once_and_gets_no_code(
         customer: CustomerNumber::parse("C-1001").unwrap(),
         email: EmailAddress::parse("klant@example.nl").unwrap(),
         exp: time::OffsetDateTime::now_utc().unix_timestamp() + 600,
+        aud: None,
     };
     let token = identity::sign(&claims, IDENTITY_SECRET.as_bytes());
     let mut body = visitor_request(RightsRequestKind::Portability);

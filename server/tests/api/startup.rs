@@ -4,21 +4,19 @@
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-#[test]
-fn a_bad_configuration_stops_the_server_with_one_line_naming_file_and_line() {
+/// Starts `privacy-server serve` with `args`, expects it to stop with a failure before serving,
+/// and returns the one line it printed.
+fn stops_with_one_line(args: &[&std::ffi::OsStr]) -> String {
     let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("bad.toml");
-    std::fs::write(
-        &config,
-        "bind = \"127.0.0.1:0\"\n\n[sites.shop]\nname = \"shop.virtio.nl\"\npurposes = [\"necessary\", \"marketing\"]\n",
-    )
-    .unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_privacy-server"))
-        .args(["serve", "--config"])
-        .arg(&config)
+        .arg("serve")
+        .args(args)
+        .arg("--bind")
+        .arg("127.0.0.1:0")
         .arg("--database")
         .arg(format!("sqlite://{}", dir.path().join("p.db").display()))
         .env("PRIVACY_LOG", "warn")
+        .env_remove("PRIVACY_IDENTITY_SECRET")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -30,7 +28,7 @@ fn a_bad_configuration_stops_the_server_with_one_line_naming_file_and_line() {
         }
         if started.elapsed() > Duration::from_secs(20) {
             let _ = child.kill();
-            panic!("the server kept running with a bad configuration");
+            panic!("the server kept running with {args:?}");
         }
         std::thread::sleep(Duration::from_millis(50));
     };
@@ -39,8 +37,34 @@ fn a_bad_configuration_stops_the_server_with_one_line_naming_file_and_line() {
     std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
     let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
     assert_eq!(lines.len(), 1, "{stderr}");
-    assert!(lines[0].contains("bad.toml:5:"), "{stderr}");
-    assert!(lines[0].contains("marketing"), "{stderr}");
+    lines[0].to_owned()
+}
+
+#[test]
+fn a_bad_configuration_stops_the_server_with_one_line_naming_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("bad.toml");
+    std::fs::write(
+        &config,
+        "bind = \"127.0.0.1:0\"\n\n[sites.shop]\nname = \"shop.virtio.nl\"\npurposes = [\"necessary\", \"marketing\"]\n",
+    )
+    .unwrap();
+    let line = stops_with_one_line(&["--config".as_ref(), config.as_os_str()]);
+    assert!(line.contains("bad.toml:5:"), "{line}");
+    assert!(line.contains("marketing"), "{line}");
+}
+
+/// A deployment copied from the development settings does not start: their identity secret is
+/// published, and they sign tokens for anyone. `--dev` (what `cargo xtask serve` passes) allows
+/// them.
+#[test]
+fn the_development_settings_start_only_with_dev() {
+    let dev = concat!(env!("CARGO_MANIFEST_DIR"), "/../config/dev.toml");
+    let line = stops_with_one_line(&["--config".as_ref(), dev.as_ref()]);
+    assert!(
+        line.contains("published") && line.contains("--dev"),
+        "{line}"
+    );
 }
 
 /// The loader is rendered at start from the build's template for the configured sites, and is

@@ -5,7 +5,8 @@
 
 use privacy_shared::api::{ApiClient, ApiError};
 use privacy_shared::rights::{
-    CreateRightsRequest, RequestCreated, RequestView, RightsRequestKind, VerifyRequest,
+    CreateRightsRequest, RequestCreated, RequestStatus, RequestView, RightsRequestKind,
+    VerifyRequest,
 };
 use privacy_shared::validate::{BoundedText, EmailAddress, ValidationError, VerificationCode};
 use privacy_shared::{Language, ProblemKind, SiteId};
@@ -183,13 +184,14 @@ pub fn RightsCenter(props: &RightsCenterProps) -> Html {
                     saved::add(created.id, &created.status_token);
                 }
                 match result {
-                    Ok(created) if identity.is_some() => {
+                    // The server decides whether a code is needed (a customer's token verifies
+                    // at once); the form follows its answer.
+                    Ok(created) if created.status != RequestStatus::AwaitingVerification => {
                         let view = client
                             .request_status(created.id, &created.status_token)
                             .await;
                         match view {
                             Ok(view) => {
-                                announce(&view);
                                 announce(&view);
                                 step.set(Step::Done(created, view));
                             }
