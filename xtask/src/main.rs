@@ -4,6 +4,7 @@
 
 mod bench;
 mod build;
+mod chaos;
 mod test;
 
 mod tools;
@@ -19,7 +20,10 @@ commands:
   serve   build, then serve everything at http://127.0.0.1:8080 (SQLite at ./data/privacy.db)
   test    formatting, lints, architecture checks, native, WebAssembly and browser tests
   bench   measure the widget's time to banner and bytes in headless Chromium, and the server's
-          consent writes against a bare actix-web handler; writes BENCHMARKS.md";
+          consent writes against a bare actix-web handler; writes BENCHMARKS.md
+  chaos [KILLS]
+          SIGKILL and restart the server KILLS times (default 50) under consent writes; every
+          answered write must be in the ledger once; writes RELIABILITY.md";
 
 fn main() {
     if let Err(error) = run() {
@@ -37,6 +41,7 @@ fn run() -> Result<()> {
         Some("serve") => serve(&root),
         Some("test") => test::all(&root),
         Some("bench") => bench(&root),
+        Some("chaos") => chaos(&root, args.get(1).map(String::as_str)),
 
         Some("help" | "--help" | "-h") | None => {
             println!("{USAGE}");
@@ -67,6 +72,37 @@ fn serve(root: &Path) -> Result<()> {
         "config/dev.toml",
         "--dev",
     ]))
+}
+
+/// Builds the server and runs the chaos round, then writes RELIABILITY.md.
+fn chaos(root: &Path, kills: Option<&str>) -> Result<()> {
+    let kills: usize = kills
+        .map(str::parse)
+        .transpose()
+        .context("KILLS is a number")?
+        .unwrap_or(50);
+    run_command(Command::new(cargo()).args([
+        "build",
+        "--package",
+        "privacy-server",
+        "--bin",
+        "privacy-server",
+    ]))?;
+    let outcome = chaos::run(root, &root.join("target/debug/privacy-server"), kills)?;
+    let command = if kills == 50 {
+        "cargo xtask chaos".to_owned()
+    } else {
+        format!("cargo xtask chaos {kills}")
+    };
+    let report = format!(
+        "# Reliability\n\n\
+         Produced by `{command}` on this machine (loopback only, bounded in count and time).\n\
+         `cargo xtask test` runs a short round of the same code (5 kills) on every run.\n\n{}",
+        outcome.report(&command)
+    );
+    std::fs::write(root.join("RELIABILITY.md"), &report)?;
+    println!("{report}");
+    Ok(())
 }
 
 /// Builds the bundles and runs the widget benchmark, which writes `BENCHMARKS.md`.

@@ -1,0 +1,323 @@
+//! `cargo xtask chaos [KILLS]`: consent writes on loopback while the server is killed with SIGKILL
+//! and restarted, again and again. Writers retry what went unanswered with the same idempotency
+//! key, as the widget's outbox does. Afterwards every write must be in the ledger exactly once,
+//! and the ledger must verify. Bounded: a few writers, a fixed number of kills, a deadline.
+//! `cargo xtask test` runs a short round; `cargo xtask chaos` a long one and writes
+//! RELIABILITY.md.
+
+use anyhow::{Context as _, Result, bail, ensure};
+use std::collections::HashMap;
+use std::io::{Read as _, Write as _};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// Concurrent writers.
+const WRITERS: usize = 4;
+/// The longest the whole run may take.
+const DEADLINE: Duration = Duration::from_secs(600);
+
+/// What a run saw.
+pub struct Outcome {
+    pub kills: usize,
+    pub writes: usize,
+    pub attempts: u64,
+    pub unanswered_attempts: u64,
+    pub in_ledger: usize,
+    pub lost: usize,
+    pub duplicated: usize,
+    pub verification: String,
+    pub seconds: f64,
+}
+
+/// A small xorshift generator: the keys only need to differ, not to be secret.
+struct Random(u64);
+
+impl Random {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    /// A random UUID v4 as text.
+    fn uuid(&mut self) -> String {
+        let (a, b) = (self.next(), self.next());
+        format!(
+            "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
+            a >> 32,
+            (a >> 16) & 0xffff,
+            a & 0xfff,
+            0x8000 | ((b >> 48) & 0x3fff),
+            b & 0xffff_ffff_ffff
+        )
+    }
+}
+
+/// The server under test, restarted on the same address and database.
+struct Server {
+    binary: PathBuf,
+    config: PathBuf,
+    database: String,
+    address: SocketAddr,
+    child: Child,
+}
+
+impl Server {
+    fn start(binary: &Path, config: &Path, database: &str, address: SocketAddr) -> Result<Self> {
+        let child = Self::spawn(binary, config, database, address)?;
+        let mut server = Self {
+            binary: binary.to_owned(),
+            config: config.to_owned(),
+            database: database.to_owned(),
+            address,
+            child,
+        };
+        server.wait_until_listening()?;
+        Ok(server)
+    }
+
+    fn spawn(binary: &Path, config: &Path, database: &str, address: SocketAddr) -> Result<Child> {
+        Ok(Command::new(binary)
+            .args([
+                "serve",
+                "--bind",
+                &address.to_string(),
+                "--database",
+                database,
+            ])
+            .arg("--config")
+            .arg(config)
+            .env("PRIVACY_LOG", "error")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()?)
+    }
+
+    fn wait_until_listening(&mut self) -> Result<()> {
+        let started = Instant::now();
+        while TcpStream::connect(self.address).is_err() {
+            if let Some(status) = self.child.try_wait()? {
+                bail!("the server exited at start ({status})");
+            }
+            ensure!(
+                started.elapsed() < Duration::from_secs(30),
+                "the server did not listen within 30 s"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Ok(())
+    }
+
+    /// SIGKILL: no shutdown, no flush, whatever was in flight.
+    fn kill(&mut self) -> Result<()> {
+        self.child.kill()?;
+        self.child.wait()?;
+        Ok(())
+    }
+
+    fn restart(&mut self) -> Result<()> {
+        self.child = Self::spawn(&self.binary, &self.config, &self.database, self.address)?;
+        self.wait_until_listening()
+    }
+}
+
+/// Sends one consent write; `Some(status)` when the server answered.
+fn post(address: SocketAddr, body: &str) -> Option<u16> {
+    let mut stream = TcpStream::connect_timeout(&address, Duration::from_secs(2)).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    let request = format!(
+        "POST /api/v1/consents HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).ok()?;
+    let mut head = [0u8; 12];
+    stream.read_exact(&mut head).ok()?;
+    std::str::from_utf8(&head[9..12]).ok()?.parse().ok()
+}
+
+/// Runs the chaos round with `kills` kills against the server binary at `binary`.
+pub fn run(root: &Path, binary: &Path, kills: usize) -> Result<Outcome> {
+    privacy_shared::site::install_repo_catalogue_for_tests();
+    let started = Instant::now();
+    let dir = std::env::temp_dir().join(format!("virtio-privacy-chaos-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir)?;
+    let config = dir.join("chaos.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "catalogue = {:?}\n[rate_limits]\nconsent_writes_per_minute = 1000000000\n",
+            root.join("config/sites.toml")
+        ),
+    )?;
+    let database_path = dir.join("chaos.db");
+    let database = format!("sqlite://{}", database_path.display());
+    let address = TcpListener::bind("127.0.0.1:0")?.local_addr()?;
+    let mut server = Server::start(binary, &config, &database, address)?;
+
+    let site: privacy_shared::SiteId = "virtio-nl".parse()?;
+    let version = privacy_shared::policy::CURRENT_VERSION;
+    let hash = privacy_shared::policy::notice_hash(version, privacy_shared::Language::Nl)
+        .context("the current policy has a Dutch notice hash")?;
+    let choices = serde_json::to_string(&privacy_shared::consent::uniform_choices(site, true))?;
+    let body = move |key: &str, subject: &str| {
+        format!(
+            r#"{{"idempotency_key":"{key}","subject":"{subject}","site":"virtio-nl","kind":"accept_all","source":"banner","choices":{choices},"policy_version":"{version}","language":"nl","notice_hash":"{hash}","gpc":false}}"#
+        )
+    };
+
+    // Each writer keeps its writes until answered: key → body.
+    let stop = Arc::new(AtomicBool::new(false));
+    let attempts = Arc::new(AtomicU64::new(0));
+    let unanswered_attempts = Arc::new(AtomicU64::new(0));
+    let answered: Arc<Mutex<HashMap<String, u16>>> = Arc::default();
+    let pending: Arc<Mutex<Vec<(String, String)>>> = Arc::default();
+    let writers: Vec<_> = (0..WRITERS)
+        .map(|n| {
+            let (stop, attempts, unanswered_attempts) = (
+                Arc::clone(&stop),
+                Arc::clone(&attempts),
+                Arc::clone(&unanswered_attempts),
+            );
+            let (answered, pending, body) =
+                (Arc::clone(&answered), Arc::clone(&pending), body.clone());
+            std::thread::spawn(move || {
+                let mut random = Random(0x9e37_79b9_7f4a_7c15 ^ ((n as u64 + 1) * 0x1000_0001));
+                while !stop.load(Ordering::Relaxed) {
+                    let retry = pending.lock().map(|mut p| p.pop()).unwrap_or(None);
+                    let (key, text) = retry.unwrap_or_else(|| {
+                        let key = random.uuid();
+                        let text = body(&key, &random.uuid());
+                        (key, text)
+                    });
+                    attempts.fetch_add(1, Ordering::Relaxed);
+                    match post(address, &text) {
+                        Some(status @ (200 | 201)) => {
+                            if let Ok(mut answered) = answered.lock() {
+                                answered.insert(key, status);
+                            }
+                        }
+                        Some(status) if status < 500 && status != 429 => {
+                            // Refused for good: a bug in this harness or the server.
+                            eprintln!("chaos: a write was refused with {status}");
+                            stop.store(true, Ordering::Relaxed);
+                        }
+                        _ => {
+                            unanswered_attempts.fetch_add(1, Ordering::Relaxed);
+                            if let Ok(mut pending) = pending.lock() {
+                                pending.insert(0, (key, text));
+                            }
+                            std::thread::sleep(Duration::from_millis(20));
+                        }
+                    }
+                }
+            })
+        })
+        .collect();
+
+    let mut random = Random(0x2545_f491_4f6c_dd1d);
+    for _ in 0..kills {
+        std::thread::sleep(Duration::from_millis(50 + random.next() % 250));
+        server.kill()?;
+        server.restart()?;
+        ensure!(started.elapsed() < DEADLINE, "the run passed its deadline");
+    }
+    // Let every writer's pending writes through, then stop them.
+    std::thread::sleep(Duration::from_millis(300));
+    loop {
+        let left = pending.lock().map(|p| p.len()).unwrap_or(0);
+        if left == 0 {
+            break;
+        }
+        ensure!(
+            started.elapsed() < DEADLINE,
+            "{left} writes were still unanswered at the deadline"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    stop.store(true, Ordering::Relaxed);
+    for writer in writers {
+        let _ = writer.join();
+    }
+    // A write in flight when the writers stopped went back to the pending list: answer it.
+    let leftovers: Vec<(String, String)> = std::mem::take(&mut *pending.lock().unwrap());
+    for (key, text) in leftovers {
+        let status = (0..100)
+            .find_map(|_| post(address, &text).filter(|s| matches!(s, 200 | 201)))
+            .with_context(|| format!("write {key} was never answered"))?;
+        answered.lock().unwrap().insert(key, status);
+    }
+    server.kill()?;
+
+    let conn = rusqlite::Connection::open(&database_path)?;
+    let mut statement =
+        conn.prepare("SELECT idempotency_key, count(*) FROM consent_events GROUP BY 1")?;
+    let stored: HashMap<String, i64> = statement
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    let answered = answered.lock().unwrap();
+    let lost = answered.keys().filter(|k| !stored.contains_key(*k)).count();
+    let duplicated = stored.values().filter(|n| **n > 1).count();
+    let verification = Command::new(binary)
+        .args(["ledger", "verify", "--database", &database])
+        .output()?;
+    let verification = String::from_utf8_lossy(&verification.stdout)
+        .trim()
+        .to_owned();
+    let outcome = Outcome {
+        kills,
+        writes: answered.len(),
+        attempts: attempts.load(Ordering::Relaxed),
+        unanswered_attempts: unanswered_attempts.load(Ordering::Relaxed),
+        in_ledger: stored.values().map(|n| *n as usize).sum(),
+        lost,
+        duplicated,
+        verification,
+        seconds: started.elapsed().as_secs_f64(),
+    };
+    let _ = std::fs::remove_dir_all(&dir);
+    ensure!(
+        outcome.lost == 0
+            && outcome.duplicated == 0
+            && outcome.in_ledger == outcome.writes
+            && outcome.verification.starts_with("ledger intact"),
+        "chaos: {} lost, {} duplicated, {} answered writes but {} events; {}",
+        outcome.lost,
+        outcome.duplicated,
+        outcome.writes,
+        outcome.in_ledger,
+        outcome.verification
+    );
+    Ok(outcome)
+}
+
+impl Outcome {
+    /// The report as Markdown.
+    pub fn report(&self, command: &str) -> String {
+        format!(
+            "## Crash safety: SIGKILL under load\n\n\
+             `{command}`: {WRITERS} writers send consent events on loopback (each a new \
+             idempotency key and subject) while the server is killed with SIGKILL and restarted \
+             {kills} times. An attempt without an answer (refused connection, reset, 5xx) is \
+             retried with the same key, as the widget's outbox does.\n\n\
+             | kills | writes answered | attempts | unanswered attempts (retried) | events in the ledger | lost | duplicated | ledger | seconds |\n\
+             |---|---|---|---|---|---|---|---|---|\n\
+             | {kills} | {writes} | {attempts} | {unanswered} | {in_ledger} | {lost} | {duplicated} | {verification} | {seconds:.1} |\n",
+            kills = self.kills,
+            writes = self.writes,
+            attempts = self.attempts,
+            unanswered = self.unanswered_attempts,
+            in_ledger = self.in_ledger,
+            lost = self.lost,
+            duplicated = self.duplicated,
+            verification = self.verification,
+            seconds = self.seconds,
+        )
+    }
+}
