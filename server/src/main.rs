@@ -57,6 +57,15 @@ enum Command {
         #[arg(long)]
         dev: bool,
     },
+    /// Write a consistent copy of the database to a new file, safe while the server runs.
+    /// Restore by stopping the server and serving the copy (`--database sqlite://FILE`).
+    Backup {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        /// The new file to write.
+        #[arg(long)]
+        to: PathBuf,
+    },
     /// Create the database if needed and apply pending migrations, then exit.
     Migrate {
         #[command(flatten)]
@@ -269,6 +278,14 @@ async fn run() -> anyhow::Result<()> {
             );
             println!("totp secret: {secret}");
             println!("{}", staff::otpauth_uri(email.as_ref(), &secret));
+        }
+        Command::Backup { database, to } => {
+            let storage = privacy_server::storage::open(&database_url(&database)?.1)?;
+            storage
+                .backup(to.clone())
+                .await
+                .with_context(|| format!("backing up to {}", to.display()))?;
+            println!("backup written to {}", to.display());
         }
         Command::Migrate { database } => {
             privacy_server::storage::open(&database_url(&database)?.1)?;

@@ -84,21 +84,74 @@ fn parse_wrk(output: &str) -> Result<Load> {
 }
 
 fn load(wrk: &Path, root: &Path, address: SocketAddr) -> Result<Load> {
+    let (version, hash, choices) = accept_all()?;
+    let output = Command::new(wrk)
+        .args(["-t2", "-c64", "-d10s", "--latency", "-s"])
+        .arg(root.join("xtask/bench/consent.lua"))
+        .arg(format!("http://{address}/api/v1/consents"))
+        .args(["--", &hash, &choices, version])
+        .output()
+        .context("running wrk")?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    parse_wrk(&text).with_context(|| format!("reading wrk's report:\n{text}"))
+}
+
+/// A temporary folder for a server under load: its settings (the group's catalogue; no per-client
+/// limit, since one client sends everything) and its database.
+pub struct Scratch {
+    pub dir: std::path::PathBuf,
+    pub config: std::path::PathBuf,
+    pub database: std::path::PathBuf,
+}
+
+impl Scratch {
+    pub fn new(root: &Path, name: &str) -> Result<Self> {
+        let dir =
+            std::env::temp_dir().join(format!("virtio-privacy-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir)?;
+        let config = dir.join(format!("{name}.toml"));
+        std::fs::write(
+            &config,
+            format!(
+                "catalogue = {:?}\n[rate_limits]\nconsent_writes_per_minute = 1000000000\n",
+                root.join("config/sites.toml")
+            ),
+        )?;
+        let database = dir.join(format!("{name}.db"));
+        Ok(Self {
+            dir,
+            config,
+            database,
+        })
+    }
+
+    pub fn database_url(&self) -> String {
+        format!("sqlite://{}", self.database.display())
+    }
+}
+
+/// What an "accept all" on virtio-nl under the current policy carries: the policy version, the
+/// Dutch notice hash and the choices as JSON.
+fn accept_all() -> Result<(&'static str, String, String)> {
     privacy_shared::site::install_repo_catalogue_for_tests();
     let site: privacy_shared::SiteId = "virtio-nl".parse()?;
     let version = privacy_shared::policy::CURRENT_VERSION;
     let hash = privacy_shared::policy::notice_hash(version, privacy_shared::Language::Nl)
         .context("the current policy has a Dutch notice hash")?;
     let choices = serde_json::to_string(&privacy_shared::consent::uniform_choices(site, true))?;
-    let output = Command::new(wrk)
-        .args(["-t2", "-c64", "-d10s", "--latency", "-s"])
-        .arg(root.join("xtask/bench/consent.lua"))
-        .arg(format!("http://{address}/api/v1/consents"))
-        .args(["--", hash, &choices, version])
-        .output()
-        .context("running wrk")?;
-    let text = String::from_utf8_lossy(&output.stdout);
-    parse_wrk(&text).with_context(|| format!("reading wrk's report:\n{text}"))
+    Ok((version, hash.to_string(), choices))
+}
+
+/// A consent write for a new subject: the JSON body `(idempotency key, subject)` →  text, for
+/// virtio-nl under the current policy, accepting everything.
+pub fn consent_body() -> Result<impl Fn(&str, &str) -> String + Clone> {
+    let (version, hash, choices) = accept_all()?;
+    Ok(move |key: &str, subject: &str| {
+        format!(
+            r#"{{"idempotency_key":"{key}","subject":"{subject}","site":"virtio-nl","kind":"accept_all","source":"banner","choices":{choices},"policy_version":"{version}","language":"nl","notice_hash":"{hash}","gpc":false}}"#
+        )
+    })
 }
 
 /// Runs both measurements and returns the report's section.
@@ -129,19 +182,9 @@ pub fn server(root: &Path) -> Result<String> {
     let _ = bare.wait();
     let bare_load = bare_load?;
 
-    let dir = std::env::temp_dir().join(format!("virtio-privacy-bench-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir)?;
-    let config = dir.join("bench.toml");
-    // One client sends everything here: no per-client limit may stand in the way.
-    std::fs::write(
-        &config,
-        format!(
-            "catalogue = {:?}\n[rate_limits]\nconsent_writes_per_minute = 1000000000\n",
-            root.join("config/sites.toml")
-        ),
-    )?;
-    let database = format!("sqlite://{}", dir.join("bench.db").display());
+    let scratch = Scratch::new(root, "bench")?;
+    let (dir, config) = (scratch.dir.clone(), scratch.config.clone());
+    let database = scratch.database_url();
     let address = free_address()?;
     let mut server = Command::new(release.join("privacy-server"))
         .args([

@@ -143,34 +143,13 @@ fn post(address: SocketAddr, body: &str) -> Option<u16> {
 
 /// Runs the chaos round with `kills` kills against the server binary at `binary`.
 pub fn run(root: &Path, binary: &Path, kills: usize) -> Result<Outcome> {
-    privacy_shared::site::install_repo_catalogue_for_tests();
     let started = Instant::now();
-    let dir = std::env::temp_dir().join(format!("virtio-privacy-chaos-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir)?;
-    let config = dir.join("chaos.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "catalogue = {:?}\n[rate_limits]\nconsent_writes_per_minute = 1000000000\n",
-            root.join("config/sites.toml")
-        ),
-    )?;
-    let database_path = dir.join("chaos.db");
-    let database = format!("sqlite://{}", database_path.display());
+    let scratch = crate::bench::Scratch::new(root, "chaos")?;
+    let (config, database_path) = (&scratch.config, &scratch.database);
+    let database = scratch.database_url();
     let address = TcpListener::bind("127.0.0.1:0")?.local_addr()?;
-    let mut server = Server::start(binary, &config, &database, address)?;
-
-    let site: privacy_shared::SiteId = "virtio-nl".parse()?;
-    let version = privacy_shared::policy::CURRENT_VERSION;
-    let hash = privacy_shared::policy::notice_hash(version, privacy_shared::Language::Nl)
-        .context("the current policy has a Dutch notice hash")?;
-    let choices = serde_json::to_string(&privacy_shared::consent::uniform_choices(site, true))?;
-    let body = move |key: &str, subject: &str| {
-        format!(
-            r#"{{"idempotency_key":"{key}","subject":"{subject}","site":"virtio-nl","kind":"accept_all","source":"banner","choices":{choices},"policy_version":"{version}","language":"nl","notice_hash":"{hash}","gpc":false}}"#
-        )
-    };
+    let mut server = Server::start(binary, config, &database, address)?;
+    let body = crate::bench::consent_body()?;
 
     // Each writer keeps its writes until answered: key → body.
     let stop = Arc::new(AtomicBool::new(false));
@@ -255,7 +234,7 @@ pub fn run(root: &Path, binary: &Path, kills: usize) -> Result<Outcome> {
     }
     server.kill()?;
 
-    let conn = rusqlite::Connection::open(&database_path)?;
+    let conn = rusqlite::Connection::open(database_path)?;
     let mut statement =
         conn.prepare("SELECT idempotency_key, count(*) FROM consent_events GROUP BY 1")?;
     let stored: HashMap<String, i64> = statement
@@ -281,7 +260,7 @@ pub fn run(root: &Path, binary: &Path, kills: usize) -> Result<Outcome> {
         verification,
         seconds: started.elapsed().as_secs_f64(),
     };
-    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(&scratch.dir);
     ensure!(
         outcome.lost == 0
             && outcome.duplicated == 0

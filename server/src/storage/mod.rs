@@ -207,6 +207,9 @@ pub trait Storage: Send + Sync {
 
     /// Proves the database answers.
     async fn ping(&self) -> Result<(), StorageError>;
+
+    /// Writes a consistent copy of the whole database to `to` (a new file), while it serves.
+    async fn backup(&self, to: std::path::PathBuf) -> Result<(), StorageError>;
 }
 
 /// A staff account as stored.
