@@ -82,7 +82,30 @@ impl Server {
     }
 
     fn spawn(binary: &Path, config: &Path, database: &str, address: SocketAddr) -> Result<Child> {
-        Ok(Command::new(binary)
+        Self::spawn_limited(binary, config, database, address, None)
+    }
+
+    /// With `max_file_kib`, no file the server writes may grow beyond it: a full disk, as the
+    /// database sees one (`ulimit -f`, with SIGXFSZ ignored so a write fails instead of killing).
+    fn spawn_limited(
+        binary: &Path,
+        config: &Path,
+        database: &str,
+        address: SocketAddr,
+        max_file_kib: Option<u64>,
+    ) -> Result<Child> {
+        let mut command = match max_file_kib {
+            None => Command::new(binary),
+            Some(kib) => {
+                let mut shell = Command::new("bash");
+                shell
+                    .arg("-c")
+                    .arg(format!("ulimit -f {kib}; trap '' XFSZ; exec \"$0\" \"$@\""))
+                    .arg(binary);
+                shell
+            }
+        };
+        Ok(command
             .args([
                 "serve",
                 "--bind",
@@ -128,6 +151,11 @@ impl Server {
 
 /// Sends one consent write; `Some(status)` when the server answered.
 fn post(address: SocketAddr, body: &str) -> Option<u16> {
+    post_reading(address, body).map(|(status, _)| status)
+}
+
+/// Sends one consent write; the status and the whole response when the server answered.
+fn post_reading(address: SocketAddr, body: &str) -> Option<(u16, String)> {
     let mut stream = TcpStream::connect_timeout(&address, Duration::from_secs(2)).ok()?;
     stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
     let request = format!(
@@ -136,9 +164,11 @@ fn post(address: SocketAddr, body: &str) -> Option<u16> {
         body.len()
     );
     stream.write_all(request.as_bytes()).ok()?;
-    let mut head = [0u8; 12];
-    stream.read_exact(&mut head).ok()?;
-    std::str::from_utf8(&head[9..12]).ok()?.parse().ok()
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).ok()?;
+    let response = String::from_utf8_lossy(&response).into_owned();
+    let status = response.get(9..12)?.parse().ok()?;
+    Some((status, response))
 }
 
 /// Runs the chaos round with `kills` kills against the server binary at `binary`.
@@ -274,6 +304,138 @@ pub fn run(root: &Path, binary: &Path, kills: usize) -> Result<Outcome> {
         outcome.verification
     );
     Ok(outcome)
+}
+
+/// What the full-disk round saw.
+pub struct FullDisk {
+    pub answered_before_full: usize,
+    pub refused_while_full: usize,
+    pub answered_after: usize,
+    pub in_ledger: usize,
+    pub verification: String,
+    pub integrity: String,
+}
+
+/// Fills the disk under the server: writes until the database cannot grow, then more. Each is
+/// answered 503 problem+json and the server keeps running; restarted with room, it takes writes
+/// again, and the database is intact: `integrity_check`, the ledger verifies, and it holds
+/// exactly the writes that were answered 201.
+pub fn full_disk(root: &Path, binary: &Path) -> Result<FullDisk> {
+    let started = Instant::now();
+    let scratch = crate::bench::Scratch::new(root, "full-disk")?;
+    let database = scratch.database_url();
+    let address = TcpListener::bind("127.0.0.1:0")?.local_addr()?;
+    let body = crate::bench::consent_body()?;
+    let mut random = Random(0x5851_f42d_4c95_7f2d);
+    let mut write = || {
+        let key = random.uuid();
+        let subject = random.uuid();
+        post_reading(address, &body(&key, &subject))
+    };
+    // A database with some events, then a limit a little above its size.
+    let mut server = Server::start(binary, &scratch.config, &database, address)?;
+    for _ in 0..50 {
+        ensure!(
+            matches!(write(), Some((201, _))),
+            "a write before the disk filled failed"
+        );
+    }
+    server.kill()?;
+    let limit_kib = std::fs::metadata(&scratch.database)?.len() / 1024 + 64;
+    server.child =
+        Server::spawn_limited(binary, &scratch.config, &database, address, Some(limit_kib))?;
+    server.wait_until_listening()?;
+    let mut answered_before_full = 50;
+    let mut refused_while_full = 0;
+    while refused_while_full < 20 {
+        ensure!(
+            started.elapsed() < Duration::from_secs(120),
+            "the disk never filled ({answered_before_full} writes answered)"
+        );
+        match write() {
+            // Space may come back between writes (a checkpoint, a smaller page): a write that
+            // fits is answered, and must be kept like any other.
+            Some((201, _)) => answered_before_full += 1,
+            Some((503, response)) => {
+                ensure!(
+                    response.contains("application/problem+json")
+                        && response.contains("urn:virtio-privacy:problem:unavailable"),
+                    "a full disk is not answered as a 503 problem: {response}"
+                );
+                refused_while_full += 1;
+            }
+            Some((status, response)) => {
+                bail!("with the disk full a write got {status}: {response}")
+            }
+            None => bail!("with the disk full the server stopped answering"),
+        }
+    }
+    ensure!(
+        server.child.try_wait()?.is_none(),
+        "the server died of a full disk"
+    );
+    server.kill()?;
+    server.restart()?;
+    let mut answered_after = 0;
+    for _ in 0..10 {
+        ensure!(
+            matches!(write(), Some((201, _))),
+            "with room again a write failed"
+        );
+        answered_after += 1;
+    }
+    server.kill()?;
+    let conn = rusqlite::Connection::open(&scratch.database)?;
+    let integrity: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+    let in_ledger: i64 = conn.query_row("SELECT count(*) FROM consent_events", [], |r| r.get(0))?;
+    let verification = Command::new(binary)
+        .args(["ledger", "verify", "--database", &database])
+        .output()?;
+    let outcome = FullDisk {
+        answered_before_full,
+        refused_while_full,
+        answered_after,
+        in_ledger: usize::try_from(in_ledger)?,
+        verification: String::from_utf8_lossy(&verification.stdout)
+            .trim()
+            .to_owned(),
+        integrity,
+    };
+    let _ = std::fs::remove_dir_all(&scratch.dir);
+    ensure!(
+        outcome.integrity == "ok"
+            && outcome.verification.starts_with("ledger intact")
+            && outcome.in_ledger == outcome.answered_before_full + outcome.answered_after,
+        "after a full disk: integrity {}, {}, {} events for {} answered writes",
+        outcome.integrity,
+        outcome.verification,
+        outcome.in_ledger,
+        outcome.answered_before_full + outcome.answered_after
+    );
+    Ok(outcome)
+}
+
+impl FullDisk {
+    /// The report as Markdown.
+    pub fn report(&self) -> String {
+        format!(
+            "## A full disk\n\n\
+             The same command then fills the disk under the server (`ulimit -f` a little above \
+             the database's size, SIGXFSZ ignored, so a write fails as on a full disk): writes \
+             are answered until the database cannot grow, then each is refused with a 503 \
+             problem+json while the server keeps running. Restarted with room, it takes writes \
+             again.\n\n\
+             | answered (before and under the limit) | refused while full (503) | answered after | events in the ledger | integrity_check | ledger |\n\
+             |---|---|---|---|---|---|\n\
+             | {} | {} | {} | {} | {} | {} |\n",
+            self.answered_before_full,
+            self.refused_while_full,
+            self.answered_after,
+            self.in_ledger,
+            self.integrity,
+            self.verification
+        )
+    }
 }
 
 impl Outcome {

@@ -88,7 +88,9 @@ fn chaos(root: &Path, kills: Option<&str>) -> Result<()> {
         "--bin",
         "privacy-server",
     ]))?;
-    let outcome = chaos::run(root, &root.join("target/debug/privacy-server"), kills)?;
+    let binary = root.join("target/debug/privacy-server");
+    let outcome = chaos::run(root, &binary, kills)?;
+    let full_disk = chaos::full_disk(root, &binary)?;
     let command = if kills == 50 {
         "cargo xtask chaos".to_owned()
     } else {
@@ -97,8 +99,10 @@ fn chaos(root: &Path, kills: Option<&str>) -> Result<()> {
     let report = format!(
         "# Reliability\n\n\
          Produced by `{command}` on this machine (loopback only, bounded in count and time).\n\
-         `cargo xtask test` runs a short round of the same code (5 kills) on every run.\n\n{}",
-        outcome.report(&command)
+         `cargo xtask test` runs a short round of the same code (5 kills, and the full disk) on\n\
+         every run.\n\n{}\n{}",
+        outcome.report(&command),
+        full_disk.report()
     );
     std::fs::write(root.join("RELIABILITY.md"), &report)?;
     println!("{report}");

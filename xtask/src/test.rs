@@ -95,11 +95,22 @@ pub fn all(root: &Path) -> Result<()> {
             ),
     )?;
 
-    step("crash safety: 5 SIGKILLs under consent writes");
-    let outcome = crate::chaos::run(root, &root.join("target/debug/privacy-server"), 5)?;
+    step("crash safety: 5 SIGKILLs under consent writes, then a full disk");
+    let binary = root.join("target/debug/privacy-server");
+    let outcome = crate::chaos::run(root, &binary, 5)?;
     println!(
         "{} writes answered, {} in the ledger, 0 lost, 0 duplicated, {}",
         outcome.writes, outcome.in_ledger, outcome.verification
+    );
+    let full = crate::chaos::full_disk(root, &binary)?;
+    println!(
+        "full disk: {} answered, then {} refused with 503 problem+json; {} after a restart; \
+         integrity {}, {}",
+        full.answered_before_full,
+        full.refused_while_full,
+        full.answered_after,
+        full.integrity,
+        full.verification
     );
 
     println!("\nall checks passed in {}s", started.elapsed().as_secs());
