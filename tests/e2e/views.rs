@@ -160,6 +160,43 @@ async fn a_visitor_files_a_request_confirms_it_with_the_code_and_sees_number_and
     browser.close().await;
 }
 
+/// A request deleted after its retention period is forgotten by the browser too: its status
+/// token is not kept for ever, and the list shows only what the server still holds.
+#[tokio::test]
+async fn a_request_deleted_by_retention_is_forgotten_with_its_token() {
+    let server = TestServer::start().await;
+    let browser = visit_answered(&server, "/rechten.html").await;
+    let kept = file_confirmed_request(&server, &browser, "blijft@example.nl").await;
+    browser.client.refresh().await.unwrap();
+    let gone = file_confirmed_request(&server, &browser, "weg@example.nl").await;
+    const SAVED: &str =
+        "return JSON.parse(localStorage.getItem('vp_requests') || '[]').map(r => r.id);";
+    browser
+        .wait_for_script(SAVED, |ids| ids.as_array().is_some_and(|a| a.len() == 2))
+        .await;
+    // Retention deletes one (as `retention run` does for a closed request past its period).
+    rusqlite::Connection::open(&server.database)
+        .unwrap()
+        .execute("DELETE FROM rights_requests WHERE id = ?1", [&gone])
+        .unwrap();
+    browser.client.refresh().await.unwrap();
+    browser
+        .wait_for_script(SAVED, |ids| *ids == serde_json::json!([kept]))
+        .await;
+    browser
+        .element_in(RIGHTS, &format!("[data-vp-request='{kept}']"))
+        .await;
+    // The list is rendered at once from every answer, so with the kept one shown it is whole.
+    let listed = browser
+        .run(&format!(
+            "return !!document.querySelector('[data-virtio-privacy=rights]').shadowRoot\
+             .querySelector(\"[data-vp-request='{gone}']\");"
+        ))
+        .await;
+    assert_eq!(listed, false, "the deleted request is still listed");
+    browser.close().await;
+}
+
 #[tokio::test]
 async fn a_signed_in_customer_files_a_request_without_a_code_step() {
     let server = TestServer::start().await;

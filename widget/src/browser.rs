@@ -105,12 +105,26 @@ pub fn now_seconds() -> i64 {
     (js_sys::Date::now() / 1000.0) as i64
 }
 
-/// 16 bytes from the browser's CSPRNG.
+/// Whether the browser has a CSPRNG (`crypto.getRandomValues`); `start` refuses to run
+/// without one, since subject ids and idempotency keys must be unguessable and distinct.
+pub fn has_secure_random() -> bool {
+    let mut probe = [0u8; 16];
+    web_sys::window()
+        .and_then(|w| w.crypto().ok())
+        .is_some_and(|c| c.get_random_values_with_u8_array(&mut probe).is_ok())
+}
+
+/// 16 bytes from the browser's CSPRNG. Should it fail after [`has_secure_random`] said yes,
+/// `Math.random` fills them: never the same zeros for everyone.
 fn random_bytes() -> [u8; 16] {
     let mut bytes = [0u8; 16];
-    if let Some(crypto) = web_sys::window().and_then(|w| w.crypto().ok()) {
-        // Without a CSPRNG the ids below would not be random; every supported browser has one.
-        let _ = crypto.get_random_values_with_u8_array(&mut bytes);
+    let secure = web_sys::window()
+        .and_then(|w| w.crypto().ok())
+        .is_some_and(|c| c.get_random_values_with_u8_array(&mut bytes).is_ok());
+    if !secure {
+        for byte in &mut bytes {
+            *byte = (js_sys::Math::random() * 256.0) as u8;
+        }
     }
     bytes
 }

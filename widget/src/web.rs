@@ -26,6 +26,11 @@ pub fn start(
     queued: &str,
     definition: &str,
 ) -> Result<(), JsError> {
+    if !browser::has_secure_random() {
+        return Err(JsError::new(
+            "this browser offers no crypto.getRandomValues, which the widget needs for its ids",
+        ));
+    }
     if !definition.is_empty() {
         let declared: privacy_shared::site::SiteDefinition = serde_json::from_str(definition)?;
         privacy_shared::site::install(site, &declared)?;

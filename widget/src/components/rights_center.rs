@@ -378,6 +378,20 @@ mod saved {
             .unwrap_or_default()
     }
 
+    /// Forgets a request the server no longer knows (deleted after its retention period): its
+    /// status token opens nothing any more and is not kept.
+    pub fn forget(id: Uuid) {
+        let mut all = load();
+        all.retain(|s| s.id != id);
+        save(&all);
+    }
+
+    fn save(all: &[Saved]) {
+        if let (Some(storage), Ok(json)) = (storage(), serde_json::to_string(all)) {
+            let _ = storage.set_item(KEY, &json);
+        }
+    }
+
     pub fn add(id: Uuid, token: &str) {
         let mut all = load();
         all.retain(|s| s.id != id);
@@ -389,9 +403,7 @@ mod saved {
             },
         );
         all.truncate(KEEP);
-        if let (Some(storage), Ok(json)) = (storage(), serde_json::to_string(&all)) {
-            let _ = storage.set_item(KEY, &json);
-        }
+        save(&all);
     }
 }
 
@@ -451,8 +463,13 @@ fn RequestHistory(props: &HistoryProps) -> Html {
                 let client = ApiClient::new(base);
                 let mut found = Vec::new();
                 for saved in saved::load() {
-                    if let Ok(view) = client.request_status(saved.id, &saved.token).await {
-                        found.push((saved, view));
+                    match client.request_status(saved.id, &saved.token).await {
+                        Ok(view) => found.push((saved, view)),
+                        Err(ApiError::Problem(problem)) if problem.status == 404 => {
+                            saved::forget(saved.id);
+                        }
+                        // Offline or a server error: kept, and shown on the next visit.
+                        Err(_) => {}
                     }
                 }
                 views.set(found);
