@@ -775,3 +775,114 @@ async fn retention_deletes_a_closed_request_with_its_answer_files_once_its_perio
     assert_eq!(count(&app, "request_attachments"), 0);
     assert_eq!(count(&app, "rights_requests"), 0);
 }
+
+/// Completing an erasure request erases what the server holds about the person: their other
+/// requests go (with their e-mails and files), their consent events lose the customer number,
+/// and the ledger still verifies through the tombstones. The erasure request stays as the record.
+#[tokio::test]
+async fn a_completed_erasure_erases_the_persons_requests_and_unlinks_their_consent() {
+    let app = spawn_app().await;
+    let cookie = session(&app, "officer@virtio.nl", "officer").await;
+    let token = privacy_shared::identity::sign(
+        &privacy_shared::identity::IdentityClaims {
+            customer: privacy_shared::CustomerNumber::parse("C-5005").unwrap(),
+            email: EmailAddress::parse("klant@example.nl").unwrap(),
+            exp: time::OffsetDateTime::now_utc().unix_timestamp() + 600,
+            aud: None,
+        },
+        crate::helpers::IDENTITY_SECRET.as_bytes(),
+    );
+    for kind in [ConsentKind::AcceptAll, ConsentKind::RejectAll] {
+        let recorded = app
+            .http
+            .post(format!("{}/api/v1/consents", app.address))
+            .bearer_auth(&token)
+            .json(&consent_body(kind))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(recorded.status(), 201);
+    }
+    // Someone else's choice stays linked to them.
+    app.api
+        .record_consent(&consent_body(ConsentKind::AcceptAll))
+        .await
+        .unwrap();
+    let file = |kind| CreateRightsRequest {
+        site: "virtio-nl".parse().unwrap(),
+        kind,
+        language: Language::Nl,
+        email: None,
+        name: None,
+        details: None,
+        subject: None,
+    };
+    let access = app
+        .api
+        .create_request(&file(RightsRequestKind::Access), Some(&token))
+        .await
+        .unwrap();
+    let erasure = app
+        .api
+        .create_request(&file(RightsRequestKind::Erasure), Some(&token))
+        .await
+        .unwrap();
+    let linked = |app: &TestApp| -> i64 {
+        rusqlite::Connection::open(&app.database)
+            .unwrap()
+            .query_row(
+                "SELECT count(*) FROM consent_events WHERE customer = 'C-5005'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap()
+    };
+    assert_eq!(linked(&app), 2);
+    // The ledger lets only the unlinking through, and nothing may ride along with it.
+    let riding = rusqlite::Connection::open(&app.database).unwrap().execute(
+        "UPDATE consent_events SET customer = NULL, unlinked_at = 'now', choices = '{}' \
+         WHERE customer = 'C-5005'",
+        [],
+    );
+    assert!(riding.is_err(), "an edit rode along with an unlinking");
+    assert_eq!(linked(&app), 2);
+
+    let done = post(
+        &app,
+        &cookie,
+        &format!("/api/v1/admin/requests/{}/complete", erasure.id),
+        serde_json::json!({ "message": "Alles is gewist." }),
+    )
+    .await;
+    assert_eq!(done.status(), 200);
+
+    assert_eq!(
+        linked(&app),
+        0,
+        "the consent events still name the customer"
+    );
+    assert_eq!(app.count_events(), 3, "the proof of consent stays");
+    let gone = app
+        .api
+        .request_status(access.id, &access.status_token)
+        .await
+        .unwrap_err();
+    assert!(matches!(gone, ApiError::Problem(p) if p.status == 404));
+    let record = app
+        .api
+        .request_status(erasure.id, &erasure.status_token)
+        .await
+        .unwrap();
+    assert_eq!(
+        record.status,
+        privacy_shared::rights::RequestStatus::Completed
+    );
+    let (intact, report) = crate::ledger::verify(&app.database);
+    assert!(intact, "{report}");
+    let mine = app
+        .api
+        .me_consent(&token, "virtio-nl".parse().unwrap())
+        .await
+        .unwrap();
+    assert!(mine.history.is_empty() && mine.latest.is_none());
+}

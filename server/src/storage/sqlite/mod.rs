@@ -41,6 +41,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/sqlite/0005_outbox_retries.sql"),
     include_str!("../../../migrations/sqlite/0006_answer_attachments.sql"),
     include_str!("../../../migrations/sqlite/0007_withdrawn_purposes.sql"),
+    include_str!("../../../migrations/sqlite/0008_unlinked_events.sql"),
 ];
 
 pub struct SqliteStorage {
@@ -206,7 +207,7 @@ impl Storage for SqliteStorage {
 
     async fn verify_ledger(&self) -> Result<LedgerVerification, StorageError> {
         self.read(|conn| {
-            let sql = format!("SELECT {COLUMNS}, seq, idempotency_key, user_agent_family FROM consent_events ORDER BY seq");
+            let sql = format!("SELECT {COLUMNS}, seq, idempotency_key, user_agent_family, unlinked_at IS NOT NULL AS unlinked FROM consent_events ORDER BY seq");
             let mut statement = conn.prepare(&sql)?;
             let links = statement.query_map([], |row| {
                 let event = stored_event_from_row(row).map_err(|e| e.to_string());
@@ -216,6 +217,7 @@ impl Storage for SqliteStorage {
                     event,
                     prev_hash: row.get::<_, String>("prev_hash").unwrap_or_default(),
                     hash: row.get::<_, String>("hash").unwrap_or_default(),
+                    unlinked: row.get("unlinked").unwrap_or(false),
                 })
             })?;
             let links: Vec<StoredLink> = links.collect::<Result<_, _>>()?;

@@ -1,7 +1,7 @@
 //! Staff accounts, sessions, the audit log and the request inbox in SQLite.
 
 use privacy_shared::EmailAddress;
-use privacy_shared::rights::RequestStatus;
+use privacy_shared::rights::{RequestStatus, RightsRequestKind};
 use privacy_shared::wire::{
     AdminSession, AuditEntry, ConsentKindRow, ConsentStats, ConsentStatsRow, RequestSummary,
     StaffRole,
@@ -301,6 +301,20 @@ pub fn act(
         change.note.as_deref(),
         now,
     )?;
+    if r.kind == RightsRequestKind::Erasure && r.status == RequestStatus::Completed {
+        let erased = erase_person(conn, r, now)?;
+        audit(
+            conn,
+            actor.as_ref(),
+            "erase",
+            Some(id),
+            Some(&format!(
+                "{} other requests deleted, {} consent events unlinked from the customer",
+                erased.requests, erased.events
+            )),
+            now,
+        )?;
+    }
     for file in attachments {
         let what = if file.export { "export" } else { "attach" };
         audit(conn, actor.as_ref(), what, Some(id), Some(&file.name), now)?;
@@ -308,6 +322,40 @@ pub fn act(
     let updated =
         find(conn, id)?.ok_or_else(|| StorageError::Database("the request vanished".into()))?;
     Ok(Some(Ok(updated)))
+}
+
+/// What completing an erasure request removed.
+struct Erased {
+    requests: usize,
+    events: usize,
+}
+
+/// Erases what the server holds about the person of erasure request `request`, in the
+/// transaction that completes it: their other rights requests (with their history, e-mails and
+/// answer files), and the link from their consent events to their customer number. The events
+/// themselves stay as the proof of consent the law asks for (GDPR Art. 7(1), 17(3)(b)), under
+/// their pseudonymous subject; each keeps its hash as a tombstone, so the ledger still verifies.
+/// The erasure request stays, as the record that it was done, until its own retention.
+fn erase_person(
+    conn: &Connection,
+    request: &StoredRequest,
+    now: OffsetDateTime,
+) -> Result<Erased, StorageError> {
+    let email = request.email.as_ref().map(|e| e.as_ref().to_owned());
+    let customer = request.customer.as_ref().map(|c| c.as_ref().to_owned());
+    let requests = conn.execute(
+        "DELETE FROM rights_requests WHERE id != ?1 \
+         AND ((?2 IS NOT NULL AND email = ?2) OR (?3 IS NOT NULL AND customer = ?3))",
+        params![request.id.to_string(), email, customer],
+    )?;
+    let events = match &customer {
+        Some(customer) => conn.execute(
+            "UPDATE consent_events SET customer = NULL, unlinked_at = ?2 WHERE customer = ?1",
+            params![customer, rfc3339(now)],
+        )?,
+        None => 0,
+    };
+    Ok(Erased { requests, events })
 }
 
 /// Granted and refused counts per site, purpose and day, from every event's choices, and the
