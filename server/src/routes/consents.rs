@@ -171,7 +171,10 @@ pub async fn receipt(
     }
 }
 
-/// `GET /api/v1/subjects/{subject}/consent`: the latest state and the history of one subject.
+/// `GET /api/v1/subjects/{subject}/consent`: the latest state of one subject and its newest
+/// events. Whoever knows a subject id may ask, so the answer is bounded ([`MAX_HISTORY`]) and
+/// holds no event made with a customer's identity: those name the customer, and the customer
+/// reads them through `/api/v1/me/consent` with their token.
 pub async fn subject(
     path: web::Path<String>,
     storage: web::Data<Arc<dyn Storage>>,
@@ -182,7 +185,7 @@ pub async fn subject(
             "the subject id is not a random UUID",
         )
     })?;
-    let history = storage.subject_history(subject).await?;
+    let history = storage.subject_history(subject, MAX_HISTORY).await?;
     let latest = history.last().cloned();
     Ok(HttpResponse::Ok().json(SubjectConsent {
         subject,

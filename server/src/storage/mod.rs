@@ -44,10 +44,11 @@ pub trait Storage: Send + Sync {
     async fn consent_receipt(&self, event_id: Uuid)
     -> Result<Option<ConsentReceipt>, StorageError>;
 
-    /// Every event of `subject`, oldest first.
+    /// The newest `limit` events of `subject` made without a customer's identity, oldest first.
     async fn subject_history(
         &self,
         subject: SubjectId,
+        limit: u32,
     ) -> Result<Vec<ConsentReceipt>, StorageError>;
 
     /// A customer's events on a site from any of their devices, newest first, at most `limit`.

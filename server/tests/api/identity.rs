@@ -302,3 +302,61 @@ async fn a_token_for_one_site_is_refused_on_another() {
         .await
         .unwrap();
 }
+
+/// Whoever knows a subject id may read its state, so that answer never names a customer and
+/// stays bounded: a customer's events are read with their token, at `/me/consent`.
+#[tokio::test]
+async fn a_subjects_history_names_no_customer_and_is_bounded() {
+    let app = spawn_app_with(|s| {
+        s.rate_limits.consent_writes_per_subject_per_minute = 1_000;
+    })
+    .await;
+    let anonymous = consent_body(ConsentKind::RejectAll);
+    let subject = anonymous.subject;
+    app.api.record_consent(&anonymous).await.unwrap();
+    let token = token_for("C-4242", 600, IDENTITY_SECRET);
+    let linked = privacy_shared::RecordConsent {
+        idempotency_key: Uuid::new_v4(),
+        ..consent_body(ConsentKind::AcceptAll)
+    };
+    let linked = privacy_shared::RecordConsent { subject, ..linked };
+    let response = app
+        .http
+        .post(format!("{}/api/v1/consents", app.address))
+        .bearer_auth(&token)
+        .json(&linked)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let body = reqwest::get(format!("{}/api/v1/subjects/{subject}/consent", app.address))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!body.contains("C-4242"), "{body}");
+    let state: privacy_shared::consent::SubjectConsent = serde_json::from_str(&body).unwrap();
+    assert_eq!(state.history.len(), 1);
+    assert_eq!(
+        state.latest.unwrap().event.decision.kind,
+        ConsentKind::RejectAll
+    );
+
+    for _ in 0..60 {
+        let more = privacy_shared::RecordConsent {
+            idempotency_key: Uuid::new_v4(),
+            ..anonymous.clone()
+        };
+        app.api.record_consent(&more).await.unwrap();
+    }
+    let state = app.api.subject_consent(subject).await.unwrap();
+    assert_eq!(state.history.len(), 50, "the newest fifty");
+    assert!(
+        state
+            .history
+            .windows(2)
+            .all(|w| w[0].event.recorded_at <= w[1].event.recorded_at)
+    );
+    assert_eq!(state.latest.as_ref(), state.history.last());
+}

@@ -169,12 +169,15 @@ impl Storage for SqliteStorage {
     async fn subject_history(
         &self,
         subject: SubjectId,
+        limit: u32,
     ) -> Result<Vec<ConsentReceipt>, StorageError> {
         self.read(move |conn| {
-            let sql =
-                format!("SELECT {COLUMNS} FROM consent_events WHERE subject_id = ?1 ORDER BY seq");
+            let sql = format!(
+                "SELECT * FROM (SELECT {COLUMNS}, seq FROM consent_events \
+                 WHERE subject_id = ?1 AND customer IS NULL ORDER BY seq DESC LIMIT ?2) ORDER BY seq"
+            );
             let mut statement = conn.prepare(&sql)?;
-            let rows = statement.query_map([subject.to_string()], receipt_from_row)?;
+            let rows = statement.query_map(params![subject.to_string(), limit], receipt_from_row)?;
             Ok(rows.collect::<Result<Vec<_>, _>>()?)
         })
         .await
