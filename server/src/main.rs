@@ -229,11 +229,12 @@ async fn run() -> anyhow::Result<()> {
                 .await
                 .context("running retention")?;
             println!(
-                "retention deleted {} unverified requests, {} closed requests with {} answer files, {} ledger events",
+                "retention deleted {} unverified requests, {} closed requests with {} answer files, {} ledger events, {} audit entries",
                 report.unverified_requests,
                 report.closed_requests,
                 report.answer_files,
-                report.consent_events
+                report.consent_events,
+                report.audit_entries
             );
         }
         Command::Admin {

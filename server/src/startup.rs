@@ -120,6 +120,7 @@ fn spawn_daily_retention(storage: Arc<dyn Storage>, periods: crate::storage::Ret
                     closed_requests = report.closed_requests,
                     answer_files = report.answer_files,
                     consent_events = report.consent_events,
+                    audit_entries = report.audit_entries,
                     "retention ran"
                 ),
                 Err(e) => tracing::error!(error = %e, "retention failed"),

@@ -257,6 +257,9 @@ pub struct RetentionPeriods {
     pub closed_request_days: u32,
     /// Ledger events, counted from when they were recorded.
     pub consent_event_days: u32,
+    /// Audit log entries (with the officers' notes and file names), counted from when they were
+    /// written; the chain verifies from the last one deleted.
+    pub audit_entry_days: u32,
 }
 
 impl Default for RetentionPeriods {
@@ -266,6 +269,7 @@ impl Default for RetentionPeriods {
         Self {
             closed_request_days: 5 * 365,
             consent_event_days: 5 * 365,
+            audit_entry_days: 5 * 365,
         }
     }
 }
@@ -278,6 +282,7 @@ pub struct RetentionReport {
     /// Files of the answers of those closed requests.
     pub answer_files: usize,
     pub consent_events: usize,
+    pub audit_entries: usize,
 }
 
 /// Where the data lives, read from a URL such as `sqlite://data/privacy.db`.

@@ -886,3 +886,60 @@ async fn a_completed_erasure_erases_the_persons_requests_and_unlinks_their_conse
         .unwrap();
     assert!(mine.history.is_empty() && mine.latest.is_none());
 }
+
+/// The audit log keeps the officers' notes and file names only for its retention period; the
+/// entries after it still verify, chained from the last one deleted, and nothing newer can go.
+#[tokio::test]
+async fn audit_entries_go_after_their_period_and_the_rest_still_verifies() {
+    let app = spawn_app().await;
+    let (cookie, created) = officer_and_request(&app).await;
+    let path = format!("/api/v1/admin/requests/{}", created.id);
+    post(
+        &app,
+        &cookie,
+        &format!("{path}/reply"),
+        serde_json::json!({ "message": "Een notitie met een naam erin." }),
+    )
+    .await;
+    let count = || -> i64 {
+        rusqlite::Connection::open(&app.database)
+            .unwrap()
+            .query_row("SELECT count(*) FROM audit_log", [], |r| r.get(0))
+            .unwrap()
+    };
+    let before = count();
+    assert!(before >= 2, "{before}");
+    let config = "[retention]\naudit_entry_days = 30\n";
+    let early = crate::retention::run(
+        &app,
+        &["retention", "run", "--now", &crate::retention::in_days(29)],
+        config,
+    );
+    assert!(early.contains(", 0 audit entries"), "{early}");
+    let later = crate::retention::run(
+        &app,
+        &["retention", "run", "--now", &crate::retention::in_days(31)],
+        config,
+    );
+    assert!(
+        later.contains(&format!(", {before} audit entries")),
+        "{later}"
+    );
+    assert_eq!(count(), 0);
+
+    // The next entry chains on from the deleted ones, and the log verifies.
+    get(&app, &cookie, &path).await;
+    let log: AuditLog = get(&app, &cookie, "/api/v1/admin/audit")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let actions: Vec<&str> = log.entries.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, ["view"]);
+    assert_eq!(log.first_broken, None);
+    // What the period has not reached cannot be deleted.
+    let refused = rusqlite::Connection::open(&app.database)
+        .unwrap()
+        .execute("DELETE FROM audit_log", []);
+    assert!(refused.is_err());
+}

@@ -135,6 +135,14 @@ async fn ledger_events_go_after_their_period_and_the_rest_still_verifies() {
         verify.contains("ledger intact: 1 events verified"),
         "{verify}"
     );
+    // The anchor only moves forward: moved back or removed, deleted events would vanish unseen.
+    let conn = rusqlite::Connection::open(&app.database).unwrap();
+    for tamper in [
+        "UPDATE ledger_anchor SET seq = seq - 1, deleted = deleted - 1",
+        "DELETE FROM ledger_anchor",
+    ] {
+        assert!(conn.execute(tamper, []).is_err(), "{tamper}");
+    }
 }
 
 /// What retention deletes leaves the disk: overwritten in the database file (`secure_delete`)

@@ -42,6 +42,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/sqlite/0006_answer_attachments.sql"),
     include_str!("../../../migrations/sqlite/0007_withdrawn_purposes.sql"),
     include_str!("../../../migrations/sqlite/0008_unlinked_events.sql"),
+    include_str!("../../../migrations/sqlite/0009_audit_retention.sql"),
 ];
 
 pub struct SqliteStorage {

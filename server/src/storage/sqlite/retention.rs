@@ -56,12 +56,44 @@ pub fn run(
             params![seq, hash, consent_events],
         )?;
     }
+    // Audit entries go the same way: the anchor moves first, which lets the prefix go.
+    let last_audited: Option<(i64, String)> = conn
+        .query_row(
+            "SELECT seq, hash FROM audit_log WHERE at < ?1 ORDER BY seq DESC LIMIT 1",
+            [cutoff(periods.audit_entry_days)],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let mut audit_entries = 0;
+    if let Some((seq, hash)) = last_audited {
+        let count: usize = conn.query_row(
+            "SELECT count(*) FROM audit_log WHERE seq <= ?1",
+            [seq],
+            |r| r.get(0),
+        )?;
+        conn.execute(
+            "INSERT INTO audit_anchor (id, seq, hash, deleted) VALUES (1, ?1, ?2, ?3) \
+             ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, deleted = deleted + excluded.deleted",
+            params![seq, hash, count],
+        )?;
+        audit_entries = conn.execute("DELETE FROM audit_log WHERE seq <= ?1", [seq])?;
+    }
     Ok(RetentionReport {
         unverified_requests,
         closed_requests,
         answer_files,
         consent_events,
+        audit_entries,
     })
+}
+
+/// The hash the remaining audit chain starts from: the last deleted entry's, or none.
+pub fn audit_anchor(conn: &Connection) -> Result<Option<String>, StorageError> {
+    Ok(conn
+        .query_row("SELECT hash FROM audit_anchor WHERE id = 1", [], |r| {
+            r.get(0)
+        })
+        .optional()?)
 }
 
 /// The hash the remaining chain starts from: the last deleted event's, or none.

@@ -144,14 +144,18 @@ pub fn audit(
     detail: Option<&str>,
     now: OffsetDateTime,
 ) -> Result<(), StorageError> {
-    let prev: String = conn
+    let prev: Option<String> = conn
         .query_row(
             "SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1",
             [],
             |r| r.get(0),
         )
-        .optional()?
-        .unwrap_or_else(|| AUDIT_GENESIS.to_owned());
+        .optional()?;
+    // After retention emptied the log, the chain goes on from the last entry it deleted.
+    let prev = match prev {
+        Some(prev) => prev,
+        None => super::retention::audit_anchor(conn)?.unwrap_or_else(|| AUDIT_GENESIS.to_owned()),
+    };
     let at = rfc3339(now);
     let request = request.map(|r| r.to_string());
     let hash = audit_hash(&prev, &at, actor, action, request.as_deref(), detail);
@@ -168,7 +172,8 @@ pub fn audit_log(
     limit: u32,
 ) -> Result<(Vec<AuditEntry>, Option<u64>), StorageError> {
     let mut statement = conn.prepare("SELECT seq, at, actor, action, request_id, detail, prev_hash, hash FROM audit_log ORDER BY seq")?;
-    let mut expected = AUDIT_GENESIS.to_owned();
+    let mut expected =
+        super::retention::audit_anchor(conn)?.unwrap_or_else(|| AUDIT_GENESIS.to_owned());
     let mut first_broken = None;
     let mut entries = Vec::new();
     let mut rows = statement.query([])?;
