@@ -46,7 +46,9 @@ string_schema!(
 );
 string_schema!(
     CustomerNumber,
-    string("A Virtio customer number.").max_length(Some(32))
+    string("A Virtio customer number.")
+        .pattern(Some("^[A-Za-z0-9-]{1,32}$"))
+        .max_length(Some(32))
 );
 string_schema!(
     VerificationCode,
@@ -56,7 +58,36 @@ string_schema!(
     crate::SubjectId,
     string("A random (version 4) UUID naming one browser's consent, never a person.")
         .format(Some(SchemaFormat::KnownFormat(KnownFormat::Uuid)))
+        .pattern(Some(UUID_V4))
 );
+
+/// A UUID as the API writes them, and a random (version 4) one.
+const UUID: &str = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
+const UUID_V4: &str =
+    "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-4[0-9a-fA-F]{3}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
+
+/// The schema of a path or query parameter. The API gives each parameter name one meaning, so
+/// the name decides; a name not listed here is a test failure (`every_parameter_has_a_schema`).
+fn parameter_schema(name: &str) -> Option<RefOr<Schema>> {
+    let uuid = || {
+        string("A UUID.")
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Uuid)))
+            .pattern(Some(UUID))
+            .into()
+    };
+    Some(match name {
+        "site" => SiteId::schema(),
+        "subject" => crate::SubjectId::schema(),
+        "event_id" | "id" | "request" => uuid(),
+        "lang" => string("`nl` or `en`.")
+            .enum_values(Some(["nl", "en"]))
+            .into(),
+        "version" => string("A policy version, the date it took effect.")
+            .pattern(Some("^[0-9]{4}-[0-9]{2}-[0-9]{2}$"))
+            .into(),
+        _ => return None,
+    })
+}
 
 impl<const MAX: usize> PartialSchema for BoundedText<MAX> {
     fn schema() -> RefOr<Schema> {
@@ -117,9 +148,12 @@ impl Builder {
     pub fn add<E>(&mut self)
     where
         E: Endpoint,
-        E::Request: ToSchema,
-        E::Response: ToSchema,
+        E::Request: ToSchema + 'static,
+        E::Response: ToSchema + 'static,
     {
+        let unit = |t: std::any::TypeId| t == std::any::TypeId::of::<()>();
+        let no_body = unit(std::any::TypeId::of::<E::Request>());
+        let no_answer = unit(std::any::TypeId::of::<E::Response>());
         let (method, success) = match (E::METHOD, E::PATH) {
             (Method::Get, _) => (HttpMethod::Get, "200"),
             (Method::Put, _) => (HttpMethod::Put, "200"),
@@ -136,16 +170,20 @@ impl Builder {
                 "public"
             })
             .response(
-                success,
-                ResponseBuilder::new()
-                    .description(summary)
-                    .content(
-                        "application/json",
-                        ContentBuilder::new()
-                            .schema(Some(self.body::<E::Response>()))
-                            .build(),
-                    )
-                    .build(),
+                if no_answer { "204" } else { success },
+                if no_answer {
+                    ResponseBuilder::new().description(summary).build()
+                } else {
+                    ResponseBuilder::new()
+                        .description(summary)
+                        .content(
+                            "application/json",
+                            ContentBuilder::new()
+                                .schema(Some(self.body::<E::Response>()))
+                                .build(),
+                        )
+                        .build()
+                },
             )
             .response(
                 "default",
@@ -167,7 +205,7 @@ impl Builder {
                     .name(name)
                     .parameter_in(ParameterIn::Path)
                     .required(Required::True)
-                    .schema(Some(ObjectBuilder::new().schema_type(Type::String))),
+                    .schema(parameter_schema(name)),
             );
         }
         for (name, description) in E::QUERY {
@@ -177,10 +215,10 @@ impl Builder {
                     .parameter_in(ParameterIn::Query)
                     .required(Required::False)
                     .description(Some(*description))
-                    .schema(Some(ObjectBuilder::new().schema_type(Type::String))),
+                    .schema(parameter_schema(name)),
             );
         }
-        if E::METHOD != Method::Get {
+        if E::METHOD != Method::Get && !no_body {
             operation = operation.request_body(Some(
                 RequestBodyBuilder::new()
                     .required(Some(Required::True))

@@ -106,6 +106,11 @@ pub struct Scratch {
 
 impl Scratch {
     pub fn new(root: &Path, name: &str) -> Result<Self> {
+        Self::with_limits(root, name, "")
+    }
+
+    /// Like [`Self::new`], with more `[rate_limits]` lines.
+    pub fn with_limits(root: &Path, name: &str, limits: &str) -> Result<Self> {
         let dir =
             std::env::temp_dir().join(format!("virtio-privacy-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
@@ -114,7 +119,7 @@ impl Scratch {
         std::fs::write(
             &config,
             format!(
-                "catalogue = {:?}\n[rate_limits]\nconsent_writes_per_minute = 1000000000\n",
+                "catalogue = {:?}\n[rate_limits]\nconsent_writes_per_minute = 1000000000\n{limits}",
                 root.join("config/sites.toml")
             ),
         )?;

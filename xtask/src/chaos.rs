@@ -59,7 +59,7 @@ impl Random {
 }
 
 /// The server under test, restarted on the same address and database.
-struct Server {
+pub struct Server {
     binary: PathBuf,
     config: PathBuf,
     database: String,
@@ -68,7 +68,12 @@ struct Server {
 }
 
 impl Server {
-    fn start(binary: &Path, config: &Path, database: &str, address: SocketAddr) -> Result<Self> {
+    pub fn start(
+        binary: &Path,
+        config: &Path,
+        database: &str,
+        address: SocketAddr,
+    ) -> Result<Self> {
         let child = Self::spawn(binary, config, database, address)?;
         let mut server = Self {
             binary: binary.to_owned(),
@@ -137,7 +142,7 @@ impl Server {
     }
 
     /// SIGKILL: no shutdown, no flush, whatever was in flight.
-    fn kill(&mut self) -> Result<()> {
+    pub fn kill(&mut self) -> Result<()> {
         self.child.kill()?;
         self.child.wait()?;
         Ok(())
@@ -156,10 +161,16 @@ fn post(address: SocketAddr, body: &str) -> Option<u16> {
 
 /// Sends one consent write; the status and the whole response when the server answered.
 fn post_reading(address: SocketAddr, body: &str) -> Option<(u16, String)> {
+    post_json(address, "/api/v1/consents", body)
+}
+
+/// POSTs a JSON `body` to `path` over a fresh connection; the status and the whole response
+/// (head and body) when the server answered.
+pub fn post_json(address: SocketAddr, path: &str, body: &str) -> Option<(u16, String)> {
     let mut stream = TcpStream::connect_timeout(&address, Duration::from_secs(2)).ok()?;
     stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
     let request = format!(
-        "POST /api/v1/consents HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\n\
+        "POST {path} HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\n\
          Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     );

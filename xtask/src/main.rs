@@ -5,6 +5,7 @@
 mod bench;
 mod build;
 mod chaos;
+mod contract;
 mod test;
 
 mod tools;
@@ -21,6 +22,7 @@ commands:
   test    formatting, lints, architecture checks, native, WebAssembly and browser tests
   bench   measure the widget's time to banner and bytes in headless Chromium, and the server's
           consent writes against a bare actix-web handler; writes BENCHMARKS.md
+  fuzz    a long contract pass: schemathesis against the server's OpenAPI document
   chaos [KILLS]
           SIGKILL and restart the server KILLS times (default 50) under consent writes; every
           answered write must be in the ledger once; writes RELIABILITY.md";
@@ -42,6 +44,16 @@ fn run() -> Result<()> {
         Some("test") => test::all(&root),
         Some("bench") => bench(&root),
         Some("chaos") => chaos(&root, args.get(1).map(String::as_str)),
+        Some("fuzz") => {
+            run_command(Command::new(cargo()).args([
+                "build",
+                "--package",
+                "privacy-server",
+                "--bin",
+                "privacy-server",
+            ]))?;
+            contract::run(&root, &root.join("target/debug/privacy-server"), 500)
+        }
 
         Some("help" | "--help" | "-h") | None => {
             println!("{USAGE}");

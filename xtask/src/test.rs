@@ -95,6 +95,9 @@ pub fn all(root: &Path) -> Result<()> {
             ),
     )?;
 
+    step("contract: schemathesis against the OpenAPI document, signed in as an officer");
+    crate::contract::run(root, &root.join("target/debug/privacy-server"), 25)?;
+
     step("crash safety: 5 SIGKILLs under consent writes, then a full disk");
     let binary = root.join("target/debug/privacy-server");
     let outcome = crate::chaos::run(root, &binary, 5)?;

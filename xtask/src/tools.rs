@@ -14,6 +14,9 @@ const BINARYEN_VERSION: &str = "132";
 /// The axe-core release the accessibility tests inject into the page.
 const AXE_CORE_VERSION: &str = "4.10.3";
 
+/// The schemathesis release of the contract pass (PyPI).
+const SCHEMATHESIS_VERSION: &str = "4.32.5";
+
 /// The vanilla-cookieconsent release the benchmark measures the widget against.
 const VANILLA_COOKIECONSENT_VERSION: &str = "3.1.0";
 
@@ -106,6 +109,33 @@ pub fn vanilla_cookieconsent(root: &Path) -> Result<PathBuf> {
         npm_install(root, "vanilla-cookieconsent", VANILLA_COOKIECONSENT_VERSION)?;
     }
     Ok(package.join("dist"))
+}
+
+/// schemathesis from PyPI, installed into `.tools/py` (`pip install --target`); returns that
+/// folder, to put on `PYTHONPATH` for `python3 -m schemathesis.cli`.
+pub fn schemathesis(root: &Path) -> Result<PathBuf> {
+    let target = tools_dir(root).join("py");
+    let marker = target.join(format!("schemathesis-{SCHEMATHESIS_VERSION}.dist-info"));
+    if marker.is_dir() {
+        return Ok(target);
+    }
+    if output_of(Command::new("python3").args(["-m", "pip", "--version"])).is_none() {
+        if is_root() {
+            run_command(Command::new("apt-get").args(["install", "-y", "python3-pip"]))?;
+        } else {
+            bail!("the contract pass needs Python's pip: apt-get install python3-pip");
+        }
+    }
+    let _ = std::fs::remove_dir_all(&target);
+    run_command(
+        Command::new("python3")
+            .args(["-m", "pip", "install", "--quiet", "--target"])
+            .arg(&target)
+            .arg(format!("schemathesis=={SCHEMATHESIS_VERSION}"))
+            // Debian marks its Python as managed by apt; this installs only into `.tools/py`.
+            .env("PIP_BREAK_SYSTEM_PACKAGES", "1"),
+    )?;
+    Ok(target)
 }
 
 /// Debian's `wrk`, the load generator of the server benchmark: installed with apt-get when it is

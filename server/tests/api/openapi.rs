@@ -40,7 +40,13 @@ async fn the_description_names_every_endpoint_and_resolves_every_schema() {
             operation["responses"]["default"]["content"]["application/problem+json"].is_object(),
             "{name} describes its errors"
         );
-        if method != "get" {
+        if method != "get" && operation["requestBody"].is_null() {
+            // Only a bodiless command (logout) takes nothing, and it answers nothing.
+            assert!(
+                operation["responses"]["204"].is_object(),
+                "{name} takes no body"
+            );
+        } else if method != "get" {
             assert!(
                 operation["requestBody"]["content"]["application/json"]["schema"].is_object(),
                 "{name} describes its body"
@@ -54,6 +60,19 @@ async fn the_description_names_every_endpoint_and_resolves_every_schema() {
                 .iter()
                 .any(|p| p["name"] == parameter && p["in"] == "path");
             assert!(declared, "{name} declares its path parameter {parameter}");
+        }
+    }
+    // Every parameter says what it takes, so a schema-valid request is one the server accepts.
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            for parameter in operation["parameters"].as_array().into_iter().flatten() {
+                let schema = &parameter["schema"];
+                assert!(
+                    schema["enum"].is_array() || schema["pattern"].is_string(),
+                    "{method} {path}: `{}` has no precise schema",
+                    parameter["name"]
+                );
+            }
         }
     }
     assert_eq!(

@@ -1,0 +1,128 @@
+//! The contract pass: schemathesis (PyPI, pinned, in `.tools/py`) generates requests from the
+//! server's own `/api/v1/openapi.json` and sends them to the real server, signed in as an
+//! officer so the admin API is reached too. It fails on any 5xx, any answer the document does
+//! not describe, a schema-valid request refused or an invalid one accepted. `cargo xtask test`
+//! runs a short pass; `cargo xtask fuzz` a long one.
+
+use anyhow::{Context as _, Result, bail, ensure};
+use hmac::{Hmac, Mac};
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::Command;
+
+use crate::bench::Scratch;
+use crate::chaos::{Server, post_json};
+use crate::{run_command, tools};
+
+const OFFICER: &str = "contract@virtio.nl";
+const PASSWORD: &str = "the contract pass's officer password";
+
+/// The TOTP code (RFC 6238: HMAC-SHA1, 30-second steps, 6 digits) of a base32 `secret` now, as
+/// an authenticator app computes it.
+fn totp_now(secret: &str) -> Result<String> {
+    let mut bits: u64 = 0;
+    let mut count = 0;
+    let mut key = Vec::new();
+    for c in secret.trim_end_matches('=').chars() {
+        let value = match c {
+            'A'..='Z' => c as u64 - 'A' as u64,
+            '2'..='7' => c as u64 - '2' as u64 + 26,
+            _ => bail!("`{c}` is not base32"),
+        };
+        bits = (bits << 5) | value;
+        count += 5;
+        if count >= 8 {
+            count -= 8;
+            key.push((bits >> count) as u8);
+        }
+    }
+    let step = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_secs()
+        / 30;
+    let mut mac = <Hmac<sha1::Sha1> as Mac>::new_from_slice(&key)?;
+    mac.update(&step.to_be_bytes());
+    let hash = mac.finalize().into_bytes();
+    let offset = usize::from(hash[19] & 0x0f);
+    let number = u32::from_be_bytes(hash[offset..offset + 4].try_into()?) & 0x7fff_ffff;
+    Ok(format!("{:06}", number % 1_000_000))
+}
+
+/// Creates the officer with the real command and signs in; returns the session cookie's value.
+fn officer_session(binary: &Path, database: &str, address: std::net::SocketAddr) -> Result<String> {
+    let created = Command::new(binary)
+        .args(["admin", "create", "--email", OFFICER, "--role", "officer"])
+        .args(["--database", database])
+        .env("PRIVACY_ADMIN_PASSWORD", PASSWORD)
+        .env("PRIVACY_LOG", "error")
+        .output()?;
+    let stdout = String::from_utf8_lossy(&created.stdout);
+    let secret = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("totp secret: "))
+        .with_context(|| format!("`admin create` printed no TOTP secret: {stdout}"))?;
+    let body = serde_json::json!({
+        "email": OFFICER, "password": PASSWORD, "totp": totp_now(secret)?
+    });
+    let (status, response) = post_json(address, "/api/v1/admin/login", &body.to_string())
+        .context("the server did not answer the login")?;
+    ensure!(status == 200, "the officer's login failed: {response}");
+    response
+        .lines()
+        .find_map(|l| {
+            let (name, value) = l.split_once(':')?;
+            name.eq_ignore_ascii_case("set-cookie")
+                .then(|| value.trim())
+        })
+        .and_then(|cookie| cookie.split(';').next())
+        .and_then(|pair| pair.split_once('='))
+        .map(|(_, value)| value.to_owned())
+        .context("the login set no session cookie")
+}
+
+/// Runs schemathesis with `examples` per operation against a fresh server from `binary`.
+pub fn run(root: &Path, binary: &Path, examples: u32) -> Result<()> {
+    let site_packages = tools::schemathesis(root)?;
+    // One client sends everything: no limit may stand in the way of the generated requests.
+    let scratch = Scratch::with_limits(
+        root,
+        "contract",
+        "consent_writes_per_subject_per_minute = 1000000000\n\
+         request_intake_per_minute = 1000000000\nrequests_per_email_per_day = 1000000000\n\
+         code_checks_per_minute = 1000000000\ncode_checks_per_email_per_day = 1000000000\n\
+         logins_per_minute = 1000000000\n",
+    )?;
+    let database = scratch.database_url();
+    let address = TcpListener::bind("127.0.0.1:0")?.local_addr()?;
+    let mut server = Server::start(binary, &scratch.config, &database, address)?;
+    let outcome = (|| {
+        let session = officer_session(binary, &database, address)?;
+        std::fs::write(
+            scratch.dir.join("schemathesis.toml"),
+            format!(
+                "[auth.openapi.staff_session]\napi_key = \"{session}\"\n\n\
+                 # Whether a consent body is valid depends on the site's purposes and the policy's\n\
+                 # notice hash, which no schema can say: only its refusals are not checked.\n\
+                 [[operations]]\ninclude-path = \"/api/v1/consents\"\ninclude-method = \"POST\"\n\
+                 checks.positive_data_acceptance.enabled = false\n\n\
+                 # Logging out ends the session the rest of the pass uses (the API tests cover it).\n\
+                 [[operations]]\ninclude-path = \"/api/v1/admin/logout\"\nenabled = false\n\n\
+                 # A body over the server's limit is refused with 413 before it is read.\n\
+                 [checks.negative_data_rejection]\nexpected-statuses = [\"400\", \"401\", \"403\", \
+                 \"404\", \"405\", \"406\", \"409\", \"413\", \"415\", \"422\", \"428\", \"429\"]\n"
+            ),
+        )?;
+        run_command(
+            Command::new("python3")
+                .args(["-m", "schemathesis.cli", "run"])
+                .arg(format!("http://{address}/api/v1/openapi.json"))
+                .args(["--max-examples", &examples.to_string()])
+                .args(["--seed", "20261129", "--no-color"])
+                .current_dir(&scratch.dir)
+                .env("PYTHONPATH", &site_packages),
+        )
+    })();
+    server.kill()?;
+    let _ = std::fs::remove_dir_all(&scratch.dir);
+    outcome.context("the API broke its contract (above: each failure with a curl to replay it)")
+}
