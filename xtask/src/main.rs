@@ -44,16 +44,7 @@ fn run() -> Result<()> {
         Some("test") => test::all(&root),
         Some("bench") => bench(&root),
         Some("chaos") => chaos(&root, args.get(1).map(String::as_str)),
-        Some("fuzz") => {
-            run_command(Command::new(cargo()).args([
-                "build",
-                "--package",
-                "privacy-server",
-                "--bin",
-                "privacy-server",
-            ]))?;
-            contract::run(&root, &root.join("target/debug/privacy-server"), 500)
-        }
+        Some("fuzz") => contract::run(&root, &debug_server(&root)?, 500),
 
         Some("help" | "--help" | "-h") | None => {
             println!("{USAGE}");
@@ -86,13 +77,8 @@ fn serve(root: &Path) -> Result<()> {
     ]))
 }
 
-/// Builds the server and runs the chaos round, then writes RELIABILITY.md.
-fn chaos(root: &Path, kills: Option<&str>) -> Result<()> {
-    let kills: usize = kills
-        .map(str::parse)
-        .transpose()
-        .context("KILLS is a number")?
-        .unwrap_or(50);
+/// Builds the server binary in the dev profile (the one the tests use) and returns its path.
+fn debug_server(root: &Path) -> Result<PathBuf> {
     run_command(Command::new(cargo()).args([
         "build",
         "--package",
@@ -100,7 +86,17 @@ fn chaos(root: &Path, kills: Option<&str>) -> Result<()> {
         "--bin",
         "privacy-server",
     ]))?;
-    let binary = root.join("target/debug/privacy-server");
+    Ok(root.join("target/debug/privacy-server"))
+}
+
+/// Builds the server and runs the chaos round, then writes RELIABILITY.md.
+fn chaos(root: &Path, kills: Option<&str>) -> Result<()> {
+    let kills: usize = kills
+        .map(str::parse)
+        .transpose()
+        .context("KILLS is a number")?
+        .unwrap_or(50);
+    let binary = debug_server(root)?;
     let outcome = chaos::run(root, &binary, kills)?;
     let full_disk = chaos::full_disk(root, &binary)?;
     let command = if kills == 50 {

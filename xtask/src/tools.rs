@@ -121,7 +121,13 @@ pub fn schemathesis(root: &Path) -> Result<PathBuf> {
     }
     if output_of(Command::new("python3").args(["-m", "pip", "--version"])).is_none() {
         if is_root() {
-            run_command(Command::new("apt-get").args(["install", "-y", "python3-pip"]))?;
+            println!("installing Debian's python3-pip");
+            run_command(Command::new("apt-get").args(["update", "-qq"]))?;
+            run_command(
+                Command::new("apt-get")
+                    .args(["install", "-y", "-qq", "python3-pip"])
+                    .env("DEBIAN_FRONTEND", "noninteractive"),
+            )?;
         } else {
             bail!("the contract pass needs Python's pip: apt-get install python3-pip");
         }
