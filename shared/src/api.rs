@@ -27,8 +27,9 @@ pub trait Endpoint {
     const DOC: &'static str;
     const METHOD: Method;
     const PATH: &'static str;
-    /// The query parameters it reads, with what each means; all optional.
-    const QUERY: &'static [(&'static str, &'static str)];
+    /// The query parameters it reads: name, what it means, and whether it is required (marked
+    /// `required` in the table).
+    const QUERY: &'static [(&'static str, &'static str, bool)];
     type Request: Serialize;
     type Response: DeserializeOwned;
 }
@@ -43,10 +44,20 @@ pub enum Credentials<'a> {
     StatusToken(&'a str),
 }
 
+/// Whether a query parameter is marked `required` in the endpoint table.
+macro_rules! required {
+    (required) => {
+        true
+    };
+    () => {
+        false
+    };
+}
+
 macro_rules! endpoints {
     ($(
         #[doc = $doc:literal]
-        $name:ident: $method:ident $path:literal $([$($query:literal: $meaning:literal),*])?,
+        $name:ident: $method:ident $path:literal $([$($query:literal $($required:ident)?: $meaning:literal),*])?,
         $request:ty => $response:ty;
     )*) => {
         /// Every endpoint of the API.
@@ -60,7 +71,8 @@ macro_rules! endpoints {
                     const DOC: &'static str = $doc;
                     const METHOD: Method = Method::$method;
                     const PATH: &'static str = $path;
-                    const QUERY: &'static [(&'static str, &'static str)] = &[$($(($query, $meaning)),*)?];
+                    const QUERY: &'static [(&'static str, &'static str, bool)] =
+                        &[$($(($query, $meaning, required!($($required)?))),*)?];
                     type Request = $request;
                     type Response = $response;
                 }
@@ -93,7 +105,7 @@ endpoints! {
     /// A subject's latest state and history.
     SubjectConsent: Get "/api/v1/subjects/{subject}/consent", () => crate::consent::SubjectConsent;
     /// A logged-in customer's latest consent, for cross-device sync.
-    MeConsent: Get "/api/v1/me/consent" ["site": "the site id, such as `virtio-nl`"], () => crate::wire::MeConsent;
+    MeConsent: Get "/api/v1/me/consent" ["site" required: "the site id, such as `virtio-nl`"], () => crate::wire::MeConsent;
     /// Records a logged-in customer's choice.
     PutMeConsent: Put "/api/v1/me/consent", crate::wire::PutMeConsent => crate::consent::ConsentReceipt;
     /// Files a rights request.

@@ -208,12 +208,16 @@ impl Builder {
                     .schema(parameter_schema(name)),
             );
         }
-        for (name, description) in E::QUERY {
+        for (name, description, required) in E::QUERY {
             operation = operation.parameter(
                 ParameterBuilder::new()
                     .name(*name)
                     .parameter_in(ParameterIn::Query)
-                    .required(Required::False)
+                    .required(if *required {
+                        Required::True
+                    } else {
+                        Required::False
+                    })
                     .description(Some(*description))
                     .schema(parameter_schema(name)),
             );

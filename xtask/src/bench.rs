@@ -109,8 +109,9 @@ impl Scratch {
         Self::with_limits(root, name, "")
     }
 
-    /// Like [`Self::new`], with more `[rate_limits]` lines.
-    pub fn with_limits(root: &Path, name: &str, limits: &str) -> Result<Self> {
+    /// Like [`Self::new`], with `more` settings after the `[rate_limits]` table's first line
+    /// (further limits, then other tables).
+    pub fn with_limits(root: &Path, name: &str, more: &str) -> Result<Self> {
         let dir =
             std::env::temp_dir().join(format!("virtio-privacy-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
@@ -119,7 +120,7 @@ impl Scratch {
         std::fs::write(
             &config,
             format!(
-                "catalogue = {:?}\n[rate_limits]\nconsent_writes_per_minute = 1000000000\n{limits}",
+                "catalogue = {:?}\n[rate_limits]\nconsent_writes_per_minute = 1000000000\n{more}",
                 root.join("config/sites.toml")
             ),
         )?;

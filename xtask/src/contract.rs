@@ -16,6 +16,8 @@ use crate::{run_command, tools};
 
 const OFFICER: &str = "contract@virtio.nl";
 const PASSWORD: &str = "the contract pass's officer password";
+/// The identity secret of the pass's server, which signs its customer's token.
+const IDENTITY_SECRET: &str = "the contract pass's identity secret, 32+ bytes";
 
 /// The TOTP code (RFC 6238: HMAC-SHA1, 30-second steps, 6 digits) of a base32 `secret` now, as
 /// an authenticator app computes it.
@@ -87,23 +89,42 @@ pub fn run(root: &Path, binary: &Path, examples: u32) -> Result<()> {
     let scratch = Scratch::with_limits(
         root,
         "contract",
-        "consent_writes_per_subject_per_minute = 1000000000\n\
-         request_intake_per_minute = 1000000000\nrequests_per_email_per_day = 1000000000\n\
-         code_checks_per_minute = 1000000000\ncode_checks_per_email_per_day = 1000000000\n\
-         logins_per_minute = 1000000000\n",
+        &format!(
+            "consent_writes_per_subject_per_minute = 1000000000\n\
+             request_intake_per_minute = 1000000000\nrequests_per_email_per_day = 1000000000\n\
+             code_checks_per_minute = 1000000000\ncode_checks_per_email_per_day = 1000000000\n\
+             logins_per_minute = 1000000000\n[identity]\nsecret = \"{IDENTITY_SECRET}\"\n"
+        ),
     )?;
     let database = scratch.database_url();
     let address = TcpListener::bind("127.0.0.1:0")?.local_addr()?;
     let mut server = Server::start(binary, &scratch.config, &database, address)?;
     let outcome = (|| {
         let session = officer_session(binary, &database, address)?;
+        // A customer's identity token, signed as the interface app signs them.
+        let customer = privacy_shared::identity::sign(
+            &privacy_shared::identity::IdentityClaims {
+                customer: privacy_shared::CustomerNumber::parse("C-1001")?,
+                email: privacy_shared::EmailAddress::parse("klant@example.nl")?,
+                exp: i64::try_from(
+                    std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)?
+                        .as_secs(),
+                )? + 3_000,
+                aud: None,
+            },
+            IDENTITY_SECRET.as_bytes(),
+        );
         std::fs::write(
             scratch.dir.join("schemathesis.toml"),
             format!(
                 "[auth.openapi.staff_session]\napi_key = \"{session}\"\n\n\
+                 [auth.openapi.identity_token]\nbearer = \"{customer}\"\n\n\
                  # Whether a consent body is valid depends on the site's purposes and the policy's\n\
                  # notice hash, which no schema can say: only its refusals are not checked.\n\
                  [[operations]]\ninclude-path = \"/api/v1/consents\"\ninclude-method = \"POST\"\n\
+                 checks.positive_data_acceptance.enabled = false\n\n\
+                 [[operations]]\ninclude-path = \"/api/v1/me/consent\"\ninclude-method = \"PUT\"\n\
                  checks.positive_data_acceptance.enabled = false\n\n\
                  # Logging out ends the session the rest of the pass uses (the API tests cover it).\n\
                  [[operations]]\ninclude-path = \"/api/v1/admin/logout\"\nenabled = false\n\n\

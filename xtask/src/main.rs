@@ -22,7 +22,9 @@ commands:
   test    formatting, lints, architecture checks, native, WebAssembly and browser tests
   bench   measure the widget's time to banner and bytes in headless Chromium, and the server's
           consent writes against a bare actix-web handler; writes BENCHMARKS.md
-  fuzz    a long contract pass: schemathesis against the server's OpenAPI document
+  fuzz [EXAMPLES]
+          a long contract pass: schemathesis against the server's OpenAPI document, EXAMPLES
+          per operation (default 500)
   chaos [KILLS]
           SIGKILL and restart the server KILLS times (default 50) under consent writes; every
           answered write must be in the ledger once; writes RELIABILITY.md";
@@ -44,7 +46,15 @@ fn run() -> Result<()> {
         Some("test") => test::all(&root),
         Some("bench") => bench(&root),
         Some("chaos") => chaos(&root, args.get(1).map(String::as_str)),
-        Some("fuzz") => contract::run(&root, &debug_server(&root)?, 500),
+        Some("fuzz") => {
+            let examples = args
+                .get(1)
+                .map(|n| n.parse())
+                .transpose()
+                .context("EXAMPLES is a number")?
+                .unwrap_or(500);
+            contract::run(&root, &debug_server(&root)?, examples)
+        }
 
         Some("help" | "--help" | "-h") | None => {
             println!("{USAGE}");
