@@ -97,3 +97,60 @@ impl From<StorageError> for ApiError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn kind() -> impl Strategy<Value = ProblemKind> {
+        (0..ProblemKind::ALL.len()).prop_map(|i| ProblemKind::ALL[i])
+    }
+
+    fn field_error() -> impl Strategy<Value = FieldError> {
+        (any::<String>(), "[a-z_]{1,20}", any::<String>())
+            .prop_map(|(field, code, message)| FieldError::new(field, code, message))
+    }
+
+    proptest! {
+        /// Whatever an error carries, the client reads back the same problem: its status, the
+        /// problem+json type and every field error, with `Retry-After` only on a 429.
+        #[test]
+        fn every_problem_reaches_the_client_as_sent(
+            kind in kind(),
+            detail in proptest::option::of(any::<String>()),
+            errors in proptest::collection::vec(field_error(), 0..4),
+            wait in 1u64..100_000,
+        ) {
+            let mut problem = Problem::new(kind).with_errors(errors);
+            if let Some(detail) = detail {
+                problem = problem.with_detail(detail);
+            }
+            let error = if kind == ProblemKind::RateLimited {
+                ApiError::rate_limited(std::time::Duration::from_secs(wait))
+            } else {
+                ApiError::from(problem.clone())
+            };
+            let response = error.error_response();
+            prop_assert_eq!(response.status().as_u16(), kind.status());
+            let headers = response.headers();
+            prop_assert_eq!(
+                headers.get(actix_web::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()),
+                Some(CONTENT_TYPE)
+            );
+            prop_assert_eq!(
+                headers.contains_key(actix_web::http::header::RETRY_AFTER),
+                kind == ProblemKind::RateLimited
+            );
+            let body = actix_web::body::to_bytes(response.into_body());
+            let body = futures_util::FutureExt::now_or_never(body)
+                .expect("the body is in memory")
+                .expect("the body reads");
+            let read: Problem = serde_json::from_slice(&body).expect("problem+json");
+            prop_assert_eq!(read.kind(), Some(kind));
+            if kind != ProblemKind::RateLimited {
+                prop_assert_eq!(read, problem);
+            }
+        }
+    }
+}
