@@ -194,7 +194,8 @@ async fn wrong_logins_of_one_account_back_off_from_any_address() {
             .header("x-forwarded-for", format!("203.0.113.{n}"))
             .header("x-forwarded-proto", "https")
             .json(&serde_json::json!({
-                "email": "officer@virtio.nl", "password": password, "totp": code
+                // As people type it: the account is found whatever the case.
+                "email": "Officer@Virtio.nl", "password": password, "totp": code
             }))
             .send()
     };

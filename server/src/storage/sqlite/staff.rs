@@ -28,7 +28,8 @@ pub fn create_staff(
     now: OffsetDateTime,
 ) -> Result<(), StorageError> {
     let exists: bool = conn.query_row(
-        "SELECT count(*) > 0 FROM staff WHERE email = ?1",
+        // E-mail addresses are compared without case, as people type them.
+        "SELECT count(*) > 0 FROM staff WHERE email = ?1 COLLATE NOCASE",
         [email.as_ref()],
         |r| r.get(0),
     )?;
@@ -54,7 +55,7 @@ fn role_name(role: StaffRole) -> &'static str {
 pub fn staff(conn: &Connection, email: &str) -> Result<Option<StaffRecord>, StorageError> {
     Ok(conn
         .query_row(
-            "SELECT email, password_hash, totp_secret, role, last_totp_step FROM staff WHERE email = ?1",
+            "SELECT email, password_hash, totp_secret, role, last_totp_step FROM staff WHERE email = ?1 COLLATE NOCASE",
             [email],
             |row| {
                 Ok(StaffRecord {
