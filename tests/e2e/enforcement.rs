@@ -190,7 +190,13 @@ async fn global_privacy_control_switches_optional_purposes_off_and_records_a_gpc
 async fn with_the_server_down_a_choice_applies_at_once_and_arrives_exactly_once_after_restart() {
     let (mut server, browser) = first_visit(1280, 900).await;
     // Let the site configuration arrive, then take the server away.
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    browser
+        .wait_for_script(
+            "return performance.getEntriesByType('resource')
+               .some((e) => e.name.includes('/api/v1/sites/') && e.responseEnd > 0);",
+            |v| *v == serde_json::json!(true),
+        )
+        .await;
     server.stop().await;
 
     browser.click("[data-vp=accept-all]").await;
