@@ -8,7 +8,7 @@
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse};
 use anyhow::Context as _;
-use privacy_shared::site::{Site, SiteDefinition};
+use privacy_shared::site::Site;
 use privacy_shared::{Language, SiteId};
 use sha2::{Digest, Sha256};
 use std::io::Write as _;
@@ -123,7 +123,7 @@ pub fn render(template: &str, sites: &[&'static Site]) -> anyhow::Result<String>
         entries.insert(
             site.id.to_owned(),
             serde_json::json!({
-                "definition": definition_of(site),
+                "definition": site.definition(),
                 "layers": layers,
             }),
         );
@@ -150,31 +150,10 @@ fn first_layers(site: SiteId) -> anyhow::Result<Vec<(Language, String)>> {
     .map_err(|_| anyhow::anyhow!("rendering the first layer of {site} failed"))
 }
 
-/// What the widget installs to know `site`: the definition it was configured with.
-pub fn definition_of(site: &Site) -> SiteDefinition {
-    let per_purpose = |pairs: &[(privacy_shared::PurposeId, &str)]| {
-        let mut map = std::collections::BTreeMap::<_, Vec<String>>::new();
-        for (purpose, name) in pairs {
-            map.entry(*purpose).or_default().push((*name).to_owned());
-        }
-        map
-    };
-    SiteDefinition {
-        name: site.name.to_owned(),
-        purposes: site.purposes.to_vec(),
-        cookies: per_purpose(site.cookies),
-        storage: per_purpose(site.storage_keys),
-        theme: site
-            .theme
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use privacy_shared::site::SiteDefinition;
 
     #[test]
     fn every_configured_site_gets_its_definition_and_first_layers_and_the_rule_names_it() {

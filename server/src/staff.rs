@@ -3,11 +3,8 @@
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use hmac::{Hmac, Mac};
-use sha1::Sha1;
 
-/// The TOTP time step, in seconds.
-pub const TOTP_STEP: i64 = 30;
+pub use privacy_shared::totp::{TOTP_STEP, base32_decode, base32_encode, totp_code};
 
 /// How long a staff session lasts.
 pub const SESSION_HOURS: i64 = 8;
@@ -50,62 +47,11 @@ pub fn dummy_hash() -> &'static str {
     DUMMY.get_or_init(|| hash_password("no account has this password").unwrap_or_default())
 }
 
-const BASE32: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-
-/// RFC 4648 base32 without padding, as authenticator apps expect.
-pub fn base32_encode(bytes: &[u8]) -> String {
-    let mut out = String::new();
-    for chunk in bytes.chunks(5) {
-        let mut buffer = [0u8; 5];
-        buffer[..chunk.len()].copy_from_slice(chunk);
-        let value = buffer
-            .iter()
-            .fold(0u64, |acc, &b| (acc << 8) | u64::from(b));
-        let chars = (chunk.len() * 8).div_ceil(5);
-        for i in 0..chars {
-            out.push(BASE32[((value >> (35 - i * 5)) & 31) as usize] as char);
-        }
-    }
-    out
-}
-
-pub fn base32_decode(text: &str) -> Option<Vec<u8>> {
-    let mut bits = 0u64;
-    let mut count = 0;
-    let mut out = Vec::new();
-    for c in text.trim_end_matches('=').bytes() {
-        let value = BASE32.iter().position(|&b| b == c.to_ascii_uppercase())? as u64;
-        bits = (bits << 5) | value;
-        count += 5;
-        if count >= 8 {
-            count -= 8;
-            out.push((bits >> count) as u8);
-            bits &= (1 << count) - 1;
-        }
-    }
-    Some(out)
-}
-
 /// A new random TOTP secret, base32.
 pub fn new_totp_secret() -> Result<String, CredentialError> {
     let mut secret = [0u8; 20];
     getrandom::fill(&mut secret).map_err(|e| CredentialError::Random(e.to_string()))?;
     Ok(base32_encode(&secret))
-}
-
-/// The 6-digit code of `secret` at time step `step`.
-pub fn totp_code(secret: &[u8], step: i64) -> String {
-    let mut mac = <Hmac<Sha1> as Mac>::new_from_slice(secret).unwrap_or_else(|_| unreachable!());
-    mac.update(&step.to_be_bytes());
-    let digest = mac.finalize().into_bytes();
-    let offset = (digest[19] & 0x0f) as usize;
-    let value = u32::from_be_bytes([
-        digest[offset] & 0x7f,
-        digest[offset + 1],
-        digest[offset + 2],
-        digest[offset + 3],
-    ]);
-    format!("{:06}", value % 1_000_000)
 }
 
 /// The time step `code` is valid for at `now` (one step of clock drift either way), if any.

@@ -239,6 +239,31 @@ pub fn install(id: &str, definition: &SiteDefinition) -> Result<SiteId, SiteErro
     Ok(SiteId(site))
 }
 
+impl Site {
+    /// The definition this site was installed from: what the loader hands the widget, which
+    /// installs the same site from it.
+    pub fn definition(&self) -> SiteDefinition {
+        let per_purpose = |pairs: &[(PurposeId, &str)]| {
+            let mut map = std::collections::BTreeMap::<_, Vec<String>>::new();
+            for (purpose, name) in pairs {
+                map.entry(*purpose).or_default().push((*name).to_owned());
+            }
+            map
+        };
+        SiteDefinition {
+            name: self.name.to_owned(),
+            purposes: self.purposes.to_vec(),
+            cookies: per_purpose(self.cookies),
+            storage: per_purpose(self.storage_keys),
+            theme: self
+                .theme
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+        }
+    }
+}
+
 impl SiteId {
     pub fn site(self) -> &'static Site {
         self.0

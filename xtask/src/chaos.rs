@@ -182,6 +182,11 @@ pub fn post_json(address: SocketAddr, path: &str, body: &str) -> Option<(u16, St
     Some((status, response))
 }
 
+/// A writer thread panicked while it held the shared list.
+fn poisoned() -> anyhow::Error {
+    anyhow::anyhow!("a writer thread panicked")
+}
+
 /// Runs the chaos round with `kills` kills against the server binary at `binary`.
 pub fn run(root: &Path, binary: &Path, kills: usize) -> Result<Outcome> {
     let started = Instant::now();
@@ -266,12 +271,13 @@ pub fn run(root: &Path, binary: &Path, kills: usize) -> Result<Outcome> {
         let _ = writer.join();
     }
     // A write in flight when the writers stopped went back to the pending list: answer it.
-    let leftovers: Vec<(String, String)> = std::mem::take(&mut *pending.lock().unwrap());
+    let leftovers: Vec<(String, String)> =
+        std::mem::take(&mut *pending.lock().map_err(|_| poisoned())?);
     for (key, text) in leftovers {
         let status = (0..100)
             .find_map(|_| post(address, &text).filter(|s| matches!(s, 200 | 201)))
             .with_context(|| format!("write {key} was never answered"))?;
-        answered.lock().unwrap().insert(key, status);
+        answered.lock().map_err(|_| poisoned())?.insert(key, status);
     }
     server.kill()?;
 
@@ -281,7 +287,7 @@ pub fn run(root: &Path, binary: &Path, kills: usize) -> Result<Outcome> {
     let stored: HashMap<String, i64> = statement
         .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
         .collect::<Result<_, _>>()?;
-    let answered = answered.lock().unwrap();
+    let answered = answered.lock().map_err(|_| poisoned())?;
     let lost = answered.keys().filter(|k| !stored.contains_key(*k)).count();
     let duplicated = stored.values().filter(|n| **n > 1).count();
     let verification = Command::new(binary)

@@ -4,8 +4,7 @@
 //! not describe, a schema-valid request refused or an invalid one accepted. `cargo xtask test`
 //! runs a short pass; `cargo xtask fuzz` a long one.
 
-use anyhow::{Context as _, Result, bail, ensure};
-use hmac::{Hmac, Mac};
+use anyhow::{Context as _, Result, ensure};
 use std::net::TcpListener;
 use std::path::Path;
 use std::process::Command;
@@ -19,35 +18,14 @@ const PASSWORD: &str = "the contract pass's officer password";
 /// The identity secret of the pass's server, which signs its customer's token.
 const IDENTITY_SECRET: &str = "the contract pass's identity secret, 32+ bytes";
 
-/// The TOTP code (RFC 6238: HMAC-SHA1, 30-second steps, 6 digits) of a base32 `secret` now, as
-/// an authenticator app computes it.
+/// The TOTP code of a base32 `secret` now, as an authenticator app computes it.
 fn totp_now(secret: &str) -> Result<String> {
-    let mut bits: u64 = 0;
-    let mut count = 0;
-    let mut key = Vec::new();
-    for c in secret.trim_end_matches('=').chars() {
-        let value = match c {
-            'A'..='Z' => c as u64 - 'A' as u64,
-            '2'..='7' => c as u64 - '2' as u64 + 26,
-            _ => bail!("`{c}` is not base32"),
-        };
-        bits = (bits << 5) | value;
-        count += 5;
-        if count >= 8 {
-            count -= 8;
-            key.push((bits >> count) as u8);
-        }
-    }
-    let step = std::time::SystemTime::now()
+    use privacy_shared::totp::{TOTP_STEP, base32_decode, totp_code};
+    let key = base32_decode(secret).with_context(|| format!("`{secret}` is not base32"))?;
+    let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)?
-        .as_secs()
-        / 30;
-    let mut mac = <Hmac<sha1::Sha1> as Mac>::new_from_slice(&key)?;
-    mac.update(&step.to_be_bytes());
-    let hash = mac.finalize().into_bytes();
-    let offset = usize::from(hash[19] & 0x0f);
-    let number = u32::from_be_bytes(hash[offset..offset + 4].try_into()?) & 0x7fff_ffff;
-    Ok(format!("{:06}", number % 1_000_000))
+        .as_secs();
+    Ok(totp_code(&key, i64::try_from(now)?.div_euclid(TOTP_STEP)))
 }
 
 /// Creates the officer with the real command and signs in; returns the session cookie's value.

@@ -225,7 +225,7 @@ impl Storage for SqliteStorage {
                 })
             })?;
             let links: Vec<StoredLink> = links.collect::<Result<_, _>>()?;
-            Ok(verify_chain(retention::anchor(conn)?, links))
+            Ok(verify_chain(retention::anchor(conn, retention::Chain::LEDGER)?, links))
         })
         .await
     }
@@ -566,7 +566,8 @@ fn last_hash(conn: &Connection) -> Result<String, StorageError> {
     // With every event deleted by retention, the chain goes on from the last deleted one.
     match hash {
         Some(hash) => Ok(hash),
-        None => Ok(retention::anchor(conn)?.unwrap_or_else(|| GENESIS_HASH.to_owned())),
+        None => Ok(retention::anchor(conn, retention::Chain::LEDGER)?
+            .unwrap_or_else(|| GENESIS_HASH.to_owned())),
     }
 }
 

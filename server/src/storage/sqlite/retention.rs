@@ -32,52 +32,8 @@ pub fn run(
         &format!("DELETE FROM rights_requests WHERE id IN ({CLOSED_AND_DUE})"),
         [&closed_cutoff],
     )?;
-    // Ledger events go oldest first, as a prefix of the chain, so what remains still chains.
-    let first_kept: Option<i64> = conn
-        .query_row(
-            "SELECT seq FROM consent_events WHERE recorded_at >= ?1 ORDER BY seq LIMIT 1",
-            [cutoff(periods.consent_event_days)],
-            |r| r.get(0),
-        )
-        .optional()?;
-    let last_deleted: Option<(i64, String)> = conn
-        .query_row(
-            "SELECT seq, hash FROM consent_events WHERE seq < coalesce(?1, 9223372036854775807) ORDER BY seq DESC LIMIT 1",
-            [first_kept],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?;
-    let mut consent_events = 0;
-    if let Some((seq, hash)) = last_deleted {
-        consent_events = conn.execute("DELETE FROM consent_events WHERE seq <= ?1", [seq])?;
-        conn.execute(
-            "INSERT INTO ledger_anchor (id, seq, hash, deleted) VALUES (1, ?1, ?2, ?3) \
-             ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, deleted = deleted + excluded.deleted",
-            params![seq, hash, consent_events],
-        )?;
-    }
-    // Audit entries go the same way: the anchor moves first, which lets the prefix go.
-    let last_audited: Option<(i64, String)> = conn
-        .query_row(
-            "SELECT seq, hash FROM audit_log WHERE at < ?1 ORDER BY seq DESC LIMIT 1",
-            [cutoff(periods.audit_entry_days)],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?;
-    let mut audit_entries = 0;
-    if let Some((seq, hash)) = last_audited {
-        let count: usize = conn.query_row(
-            "SELECT count(*) FROM audit_log WHERE seq <= ?1",
-            [seq],
-            |r| r.get(0),
-        )?;
-        conn.execute(
-            "INSERT INTO audit_anchor (id, seq, hash, deleted) VALUES (1, ?1, ?2, ?3) \
-             ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, deleted = deleted + excluded.deleted",
-            params![seq, hash, count],
-        )?;
-        audit_entries = conn.execute("DELETE FROM audit_log WHERE seq <= ?1", [seq])?;
-    }
+    let consent_events = drop_prefix(conn, Chain::LEDGER, &cutoff(periods.consent_event_days))?;
+    let audit_entries = drop_prefix(conn, Chain::AUDIT, &cutoff(periods.audit_entry_days))?;
     Ok(RetentionReport {
         unverified_requests,
         closed_requests,
@@ -87,20 +43,79 @@ pub fn run(
     })
 }
 
-/// The hash the remaining audit chain starts from: the last deleted entry's, or none.
-pub fn audit_anchor(conn: &Connection) -> Result<Option<String>, StorageError> {
-    Ok(conn
-        .query_row("SELECT hash FROM audit_anchor WHERE id = 1", [], |r| {
-            r.get(0)
-        })
-        .optional()?)
+/// A hash-chained table and the anchor that keeps the hash of its last deleted row.
+pub struct Chain {
+    table: &'static str,
+    anchor: &'static str,
+    /// The column holding when a row was written.
+    written: &'static str,
 }
 
-/// The hash the remaining chain starts from: the last deleted event's, or none.
-pub fn anchor(conn: &Connection) -> Result<Option<String>, StorageError> {
+impl Chain {
+    pub const LEDGER: Self = Self {
+        table: "consent_events",
+        anchor: "ledger_anchor",
+        written: "recorded_at",
+    };
+    pub const AUDIT: Self = Self {
+        table: "audit_log",
+        anchor: "audit_anchor",
+        written: "at",
+    };
+}
+
+/// Deletes the rows of `chain` written before `cutoff`, oldest first and only as a prefix of the
+/// chain, so what remains still chains from the anchor. The anchor moves first: the audit log's
+/// trigger lets only rows it covers go. Returns how many rows went.
+fn drop_prefix(conn: &Connection, chain: Chain, cutoff: &str) -> Result<usize, StorageError> {
+    let Chain {
+        table,
+        anchor,
+        written,
+    } = chain;
+    let first_kept: Option<i64> = conn
+        .query_row(
+            &format!("SELECT seq FROM {table} WHERE {written} >= ?1 ORDER BY seq LIMIT 1"),
+            [cutoff],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let last_deleted: Option<(i64, String)> = conn
+        .query_row(
+            &format!(
+                "SELECT seq, hash FROM {table} WHERE seq < coalesce(?1, 9223372036854775807) \
+                 ORDER BY seq DESC LIMIT 1"
+            ),
+            [first_kept],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let Some((seq, hash)) = last_deleted else {
+        return Ok(0);
+    };
+    let count: usize = conn.query_row(
+        &format!("SELECT count(*) FROM {table} WHERE seq <= ?1"),
+        [seq],
+        |r| r.get(0),
+    )?;
+    conn.execute(
+        &format!(
+            "INSERT INTO {anchor} (id, seq, hash, deleted) VALUES (1, ?1, ?2, ?3) \
+             ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, \
+             deleted = deleted + excluded.deleted"
+        ),
+        params![seq, hash, count],
+    )?;
+    Ok(conn.execute(&format!("DELETE FROM {table} WHERE seq <= ?1"), [seq])?)
+}
+
+/// The hash the remaining rows of `chain` start from: the last deleted row's, or none.
+pub fn anchor(conn: &Connection, chain: Chain) -> Result<Option<String>, StorageError> {
     Ok(conn
-        .query_row("SELECT hash FROM ledger_anchor WHERE id = 1", [], |r| {
-            r.get(0)
-        })
+        .query_row(
+            &format!("SELECT hash FROM {} WHERE id = 1", chain.anchor),
+            [],
+            |r| r.get(0),
+        )
         .optional()?)
 }

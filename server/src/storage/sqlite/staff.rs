@@ -155,7 +155,8 @@ pub fn audit(
     // After retention emptied the log, the chain goes on from the last entry it deleted.
     let prev = match prev {
         Some(prev) => prev,
-        None => super::retention::audit_anchor(conn)?.unwrap_or_else(|| AUDIT_GENESIS.to_owned()),
+        None => super::retention::anchor(conn, super::retention::Chain::AUDIT)?
+            .unwrap_or_else(|| AUDIT_GENESIS.to_owned()),
     };
     let at = rfc3339(now);
     let request = request.map(|r| r.to_string());
@@ -173,8 +174,8 @@ pub fn audit_log(
     limit: u32,
 ) -> Result<(Vec<AuditEntry>, Option<u64>), StorageError> {
     let mut statement = conn.prepare("SELECT seq, at, actor, action, request_id, detail, prev_hash, hash FROM audit_log ORDER BY seq")?;
-    let mut expected =
-        super::retention::audit_anchor(conn)?.unwrap_or_else(|| AUDIT_GENESIS.to_owned());
+    let mut expected = super::retention::anchor(conn, super::retention::Chain::AUDIT)?
+        .unwrap_or_else(|| AUDIT_GENESIS.to_owned());
     let mut first_broken = None;
     let mut entries = Vec::new();
     let mut rows = statement.query([])?;
