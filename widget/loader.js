@@ -1,9 +1,13 @@
-// Virtio Privacy loader: the stable entry of the widget (/widget/v1/loader.js). It shows the first
-// layer at once from HTML rendered by the widget's own banner component (carried here, so it costs
-// no request of its own), loads the content-hashed bundle beside it in parallel, starts it
-// (handing over a click made in the meantime) and offers window.VirtioPrivacy. `cargo xtask build`
-// fills in the hashed names; the privacy server fills in its configured sites at start
-// (server/src/loader.rs).
+// Virtio Privacy loader: the stable entry of the widget (/widget/v1/loader.js). It applies a
+// stored choice at once, from rules generated from the widget's Rust engine: Consent Mode, the
+// held-back scripts and iframes, window.VirtioPrivacy. On a returning visit with a current choice
+// that is all a page needs, so the content-hashed bundle (yew in WebAssembly) loads only when it
+// is needed: a view is opened, a mount point is on the page, events wait in the outbox, the
+// customer's identity is set or the choice expires. On a first visit the loader shows the first
+// layer at once from HTML rendered by the widget's own banner component and loads the bundle when
+// the page is idle or the visitor first turns to the banner, handing over a click made in the
+// meantime. `cargo xtask build` fills in the hashed names; the privacy server fills in its
+// configured sites, the words and the rules at start (server/src/loader.rs).
 (() => {
   "use strict";
   const script = document.currentScript;
@@ -19,6 +23,14 @@
   // Per configured site: its definition (name, purposes, cookies, storage keys, theme) as JSON
   // for the bundle, and its first layer per language.
   const SITES = __VP_SITES__;
+  // Per language: the settings button (HTML), the placeholder's words, every purpose's label.
+  const TEXTS = __VP_TEXTS__;
+  // The bundle's outbox in localStorage: while it holds events, the bundle must send them.
+  const OUTBOX = __VP_OUTBOX__;
+  // What the engine does on start with a stored cookie, `(cookie, site, now) => { choices,
+  // granted, consentMode, expiresAt }`: generated from the Rust rules
+  // (privacy_shared::engine::start_js), never written twice.
+  const startState = __VP_START__;
   const configured = Object.prototype.hasOwnProperty.call(SITES, site) ? SITES[site] : null;
 
   // Google's own snippet: gtag() pushes its arguments object, which is what Consent Mode reads.
@@ -29,78 +41,213 @@
     ? new Promise((resolve) => document.addEventListener("DOMContentLoaded", resolve, { once: true }))
     : Promise.resolve();
 
-  // The first layer, while the bundle loads: only on a first visit (no stored choice), in the
-  // language the bundle will choose (data-lang, the page's lang, the browser's, else Dutch).
+  // The language the bundle will choose: data-lang, the page's lang, the browser's, else Dutch.
   const language = [lang, document.documentElement.lang, ...(navigator.languages || [])]
     .map((tag) => (tag || "").split(/[-_]/)[0].toLowerCase())
     .find((tag) => tag === "nl" || tag === "en") || "nl";
-  const firstLayer = configured && configured.layers[language];
-  // Whether the stored choice still answers for this site: ConsentCookie::is_current_for,
-  // generated from the Rust rules by `cargo xtask build` (privacy_shared::cookie::is_current_js).
-  const isCurrent = __VP_IS_CURRENT__;
-  const stored = isCurrent(document.cookie, site, Math.floor(Date.now() / 1000));
-  let started = false;
-  let queued = "";
-  if (firstLayer && !stored) {
-    domReady.then(() => {
-      const host = document.createElement("div");
-      host.id = "virtio-privacy";
-      host.hidden = true;
-      // The site's theme variables, through the CSSOM (which the strict CSP allows), as the
-      // bundle sets them.
-      for (const [variable, value] of Object.entries(configured.definition.theme || {})) {
-        host.style.setProperty(variable, value);
+  const texts = TEXTS[language];
+  const nowSeconds = () => Math.floor(Date.now() / 1000);
+  const noChoice = startState("", site, 0);
+  // A site the server does not know has no choice to apply.
+  const stored = configured ? startState(document.cookie, site, nowSeconds()) : noChoice;
+  // The choice that applies now: the stored one until it expires.
+  const applying = () => (stored.choices !== null && nowSeconds() < stored.expiresAt ? stored : noChoice);
+
+  // What acts in the host page, for the loader and the bundle alike (the bundle receives it in
+  // start()). Consent Mode gets one `default` per page; a later one that says something else is
+  // sent as an `update`, one that says the same is dropped.
+  let sentMode = null;
+  const consentMode = (command, state, waitForUpdate) => {
+    const signals = {};
+    for (const signal of Object.keys(state).sort()) signals[signal] = state[signal] ? "granted" : "denied";
+    const said = JSON.stringify(signals);
+    if (command === "default" && sentMode !== null) {
+      if (said === sentMode) return;
+      command = "update";
+    } else if (command === "default" && waitForUpdate) {
+      signals.wait_for_update = 500;
+    }
+    sentMode = said;
+    window.gtag("consent", command, signals);
+  };
+  // Re-creates every held-back <script type="text/plain" data-vp-purpose> of these purposes as a
+  // real script (keeping its attributes and nonce; each runs once) and loads every held-back
+  // <iframe data-vp-purpose data-src> of them, removing its placeholder.
+  const release = (purposes) => {
+    for (const held of document.querySelectorAll("script[type='text/plain'][data-vp-purpose]:not([data-vp-activated])")) {
+      if (!purposes.includes(held.dataset.vpPurpose)) continue;
+      const real = document.createElement("script");
+      for (const { name, value } of held.attributes) {
+        if (name !== "type" && name !== "nonce") real.setAttribute(name, value);
       }
-      const shadow = host.attachShadow({ mode: "open" });
-      const link = document.createElement("link");
-      link.rel = "stylesheet";
-      // A CORS request, as the bundle's module and WebAssembly are: the privacy host serves its
-      // assets to every origin.
-      link.crossOrigin = "anonymous";
-      link.href = asset("__VP_CSS__");
-      const root = document.createElement("div");
-      root.className = "vp-root";
-      shadow.append(link, root);
-      document.body.append(host);
-      const styled = new Promise((resolve) => { link.onload = resolve; link.onerror = resolve; });
-      return styled.then(() => {
-        if (started) return;
-        root.innerHTML = firstLayer;
-        host.hidden = false;
-        performance.mark("vp-banner");
-        // A choice made before the bundle runs is kept and applied by it as soon as it starts.
-        root.addEventListener("click", (event) => {
-          const button = event.target instanceof Element && event.target.closest("button[data-vp]");
-          if (!button || started) return;
-          queued = button.dataset.vp;
-          if (queued !== "open-preferences" && queued !== "open-policy") root.replaceChildren();
-        });
-      });
-    }).catch(() => {});
-  }
+      if (held.dataset.vpType) real.setAttribute("type", held.dataset.vpType);
+      // The nonce attribute is hidden once the page has loaded; the property keeps it.
+      if (held.nonce) real.nonce = held.nonce;
+      if (!held.src) real.textContent = held.textContent;
+      held.setAttribute("data-vp-activated", "");
+      held.after(real);
+    }
+    for (const frame of document.querySelectorAll("iframe[data-vp-purpose][data-src]:not([src])")) {
+      if (!purposes.includes(frame.dataset.vpPurpose)) continue;
+      frame.setAttribute("src", frame.dataset.src);
+      frame.removeAttribute("hidden");
+      const placeholder = frame.previousElementSibling;
+      if (placeholder && placeholder.hasAttribute("data-vp-placeholder")) placeholder.remove();
+    }
+  };
+  // Puts a placeholder before every held-back iframe that has none: what the frame needs consent
+  // for, and a button that gives it. The frame stays hidden until then.
+  const placeholders = () => {
+    for (const frame of document.querySelectorAll("iframe[data-vp-purpose][data-src]:not([src])")) {
+      const purpose = frame.dataset.vpPurpose;
+      if (!Object.prototype.hasOwnProperty.call(texts.purposes, purpose)) continue;
+      frame.setAttribute("hidden", "");
+      const before = frame.previousElementSibling;
+      if (before && before.hasAttribute("data-vp-placeholder")) continue;
+      const placeholder = document.createElement("div");
+      placeholder.setAttribute("data-vp-placeholder", purpose);
+      placeholder.className = "vp-placeholder";
+      const text = document.createElement("p");
+      text.textContent = texts.placeholder + " " + texts.purposes[purpose];
+      const button = document.createElement("button");
+      button.type = "button";
+      button.textContent = texts.placeholderButton;
+      placeholder.append(text, button);
+      frame.before(placeholder);
+    }
+  };
+  const host = { release, consentMode };
 
   // A site the privacy server does not know cannot be honoured: say so, and start nothing.
   const definition = configured
     ? Promise.resolve(JSON.stringify(configured.definition))
     : Promise.reject(new Error("site `" + site + "` is not configured on the privacy server " +
       "(data-site on the script tag; [sites." + site + "] in its settings)"));
+  definition.catch(() => {});
 
-  const ready = Promise.all([import(asset("__VP_MODULE__")), domReady, definition])
+  // The bundle, fetched the first time load() is called.
+  let started = false;
+  let queued = "";
+  let fetchBundle;
+  const bundle = new Promise((resolve) => { fetchBundle = resolve; })
+    .then(() => Promise.all([import(asset("__VP_MODULE__")), domReady, definition]))
     .then(async ([glue, , declared]) => {
       await glue.default({ module_or_path: asset("__VP_WASM__") });
       started = true;
-      glue.start(site, lang, apiBase, asset("__VP_CSS__"), queued, declared);
+      // The bundle renders the loader's content anew: a button that had the focus gets it back.
+      const shadow = () => document.getElementById("virtio-privacy")?.shadowRoot;
+      const focused = shadow()?.activeElement?.dataset?.vp;
+      glue.start(site, lang, apiBase, asset("__VP_CSS__"), queued, declared, host);
+      api.consent = () => glue.consent();
+      api.has = (purpose) => glue.has(String(purpose));
+      if (focused && !queued) {
+        let frames = 30;
+        const refocus = () => {
+          const button = shadow()?.querySelector(`[data-vp="${focused}"]`);
+          if (button) button.focus();
+          else if (frames-- > 0) requestAnimationFrame(refocus);
+        };
+        refocus();
+      }
       return glue;
     });
+  const load = () => {
+    fetchBundle();
+    return bundle;
+  };
+
+  // The widget's host element with its shadow root, showing `html` (the first layer or the
+  // settings button) once the stylesheet is in, unless the bundle took over by then.
+  const show = (html) => {
+    const element = document.createElement("div");
+    element.id = "virtio-privacy";
+    element.hidden = true;
+    // The site's theme variables, through the CSSOM (which the strict CSP allows), as the
+    // bundle sets them.
+    for (const [variable, value] of Object.entries(configured.definition.theme || {})) {
+      element.style.setProperty(variable, value);
+    }
+    const shadow = element.attachShadow({ mode: "open" });
+    const link = document.createElement("link");
+    link.rel = "stylesheet";
+    // A CORS request, as the bundle's module and WebAssembly are: the privacy host serves its
+    // assets to every origin.
+    link.crossOrigin = "anonymous";
+    link.href = asset("__VP_CSS__");
+    const root = document.createElement("div");
+    root.className = "vp-root";
+    root.lang = language;
+    shadow.append(link, root);
+    document.body.append(element);
+    // A click before the bundle runs is kept and carried out by it as soon as it starts.
+    root.addEventListener("click", (event) => {
+      const button = event.target instanceof Element && event.target.closest("button[data-vp]");
+      if (!button || started) return;
+      queued = button.dataset.vp === "settings" ? "open-preferences" : button.dataset.vp;
+      if (queued !== "open-preferences" && queued !== "open-policy") root.replaceChildren();
+      load();
+    });
+    return new Promise((resolve) => { link.onload = resolve; link.onerror = resolve; }).then(() => {
+      if (started) return null;
+      root.innerHTML = html;
+      element.hidden = false;
+      return root;
+    });
+  };
+
+  // Whether this page needs the bundle even with a current choice.
+  const needsBundle = () => {
+    if (document.querySelector("[data-virtio-privacy=policy], [data-virtio-privacy=preferences], " +
+      "[data-virtio-privacy=rights]")) return true;
+    try {
+      return window.localStorage.getItem(OUTBOX) !== null;
+    } catch {
+      return false;
+    }
+  };
+
+  // Consent Mode's default before any tag can run: the stored choice, or all optional signals
+  // denied while the page waits for one.
+  consentMode("default", stored.consentMode, stored.choices === null);
+  const firstLayer = configured && configured.layers[language];
+  const visit = domReady.then(() => {
+    if (!configured) return load();
+    if (stored.choices !== null) release(stored.granted);
+    placeholders();
+    // The Global Privacy Control signal is honoured by the engine at once.
+    if (navigator.globalPrivacyControl === true && stored.choices === null) return load();
+    if (stored.choices !== null && !needsBundle()) {
+      // A returning visit: the settings button reopens the choice; the bundle waits for a use,
+      // or for the moment the choice expires (timers wait at most about 24.8 days).
+      show(texts.settings).catch(() => {});
+      const wait = (stored.expiresAt - nowSeconds()) * 1000 + 1000;
+      if (wait < 2147483647) setTimeout(load, Math.max(0, wait));
+      return null;
+    }
+    if (stored.choices === null && firstLayer) {
+      // A first visit: the first layer now, the bundle once the page is idle or the visitor turns
+      // to the banner.
+      show(firstLayer).then((root) => {
+        if (!root) return;
+        performance.mark("vp-banner");
+        for (const type of ["pointerdown", "keydown", "focusin"]) {
+          root.addEventListener(type, load, { once: true, passive: true });
+        }
+        (window.requestIdleCallback || ((then) => setTimeout(then, 1)))(load, { timeout: 1000 });
+      }).catch(load);
+      return bundle;
+    }
+    return load();
+  });
 
   const listeners = new Map();
   const prefix = "virtio-privacy:";
   const api = Object.assign(window.VirtioPrivacy || {}, {
-    ready: ready.then(() => api),
-    consent: () => null,
-    has: () => false,
-    open: (view) => { ready.then((glue) => glue.open(view || "preferences")); },
-    setIdentity: (token) => { ready.then((glue) => glue.set_identity(String(token))); },
+    ready: null,
+    consent: () => applying().choices,
+    has: (purpose) => applying().granted.includes(String(purpose)),
+    open: (view) => { load().then((glue) => glue.open(view || "preferences")); },
+    setIdentity: (token) => { load().then((glue) => glue.set_identity(String(token))); },
     on(event, fn) {
       const wrapped = (e) => fn(e.detail);
       listeners.set(fn, wrapped);
@@ -112,12 +259,11 @@
       listeners.delete(fn);
     },
   });
+  api.ready = visit.then(() => api);
   window.VirtioPrivacy = api;
 
-  ready.then((glue) => {
-    api.consent = () => glue.consent();
-    api.has = (purpose) => glue.has(String(purpose));
-    window.dispatchEvent(new CustomEvent(prefix + "ready", { detail: glue.consent() }));
+  api.ready.then(() => {
+    window.dispatchEvent(new CustomEvent(prefix + "ready", { detail: api.consent() }));
   }).catch((error) => console.error("Virtio Privacy failed to start:", error));
 
   // Any element with data-virtio-privacy="open" reopens the dialog; the button of an iframe
@@ -131,7 +277,7 @@
     }
     const placeholder = event.target.closest("[data-vp-placeholder] button")?.parentElement;
     if (placeholder) {
-      ready.then((glue) => glue.grant(placeholder.dataset.vpPlaceholder));
+      load().then((glue) => glue.grant(placeholder.dataset.vpPlaceholder));
     }
   });
 })();

@@ -3,7 +3,7 @@
 //! (`dist/widget/v1/loader.template.js`) that names the content-hashed bundle; the server fills in
 //! each site's definition, its first layer in every language (rendered natively by the widget's
 //! own banner component, so it shows before the bundle arrives) and the "stored choice is current"
-//! rule for those sites. A site added to the configuration therefore needs no rebuild.
+//! rules of a returning visit for those sites. A site added to the configuration therefore needs no rebuild.
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse};
@@ -104,10 +104,20 @@ impl Loader {
     }
 }
 
-/// Fills the template's `__VP_SITES__` (per site id: its definition and its first layer per
-/// language) and `__VP_IS_CURRENT__` (the staleness rule) for `sites`.
+/// What the server fills into the loader's template: per site its definition and first layer per
+/// language (`__VP_SITES__`), the start rule generated from the engine (`__VP_START__`), the words
+/// the loader shows without the bundle per language (`__VP_TEXTS__`) and the outbox's storage key
+/// (`__VP_OUTBOX__`, whose entries mean the bundle must load to send them).
+const PLACEHOLDERS: [&str; 4] = [
+    "__VP_SITES__",
+    "__VP_START__",
+    "__VP_TEXTS__",
+    "__VP_OUTBOX__",
+];
+
+/// Fills the template's [`PLACEHOLDERS`] for `sites`.
 pub fn render(template: &str, sites: &[&'static Site]) -> anyhow::Result<String> {
-    for placeholder in ["__VP_SITES__", "__VP_IS_CURRENT__"] {
+    for placeholder in PLACEHOLDERS {
         anyhow::ensure!(
             template.contains(placeholder),
             "the loader template lacks {placeholder}: rebuild it with `cargo xtask build`"
@@ -128,26 +138,53 @@ pub fn render(template: &str, sites: &[&'static Site]) -> anyhow::Result<String>
             }),
         );
     }
+    let texts: serde_json::Map<String, serde_json::Value> = off_runtime(|| {
+        LANGUAGES
+            .into_iter()
+            .map(|language| {
+                (
+                    language.as_str().to_owned(),
+                    privacy_widget::ssr::loader_texts(language),
+                )
+            })
+            .collect()
+    })?;
     // `</script>` cannot occur in a JSON string the loader is parsed from as a file, but a `<`
     // escaped keeps the output safe to inline anywhere.
-    let sites_json = serde_json::to_string(&entries)?.replace('<', "\\u003c");
-    Ok(template.replace("__VP_SITES__", &sites_json).replace(
-        "__VP_IS_CURRENT__",
-        &privacy_shared::cookie::is_current_js(sites),
-    ))
+    let json = |value: &serde_json::Map<String, serde_json::Value>| {
+        serde_json::to_string(value).map(|j| j.replace('<', "\\u003c"))
+    };
+    Ok(template
+        .replace("__VP_SITES__", &json(&entries)?)
+        .replace("__VP_TEXTS__", &json(&texts)?)
+        .replace(
+            "__VP_OUTBOX__",
+            &serde_json::to_string(privacy_widget::OUTBOX_KEY)?,
+        )
+        .replace("__VP_START__", &privacy_shared::engine::start_js(sites)))
 }
 
-/// The first layer of `site` in every language, rendered on a thread of its own: the renderer
-/// runs its own executor, which must not nest inside the server's runtime.
+/// The languages the loader carries words for.
+const LANGUAGES: [Language; 2] = [Language::Nl, Language::En];
+
+/// The first layer of `site` in every language.
 fn first_layers(site: SiteId) -> anyhow::Result<Vec<(Language, String)>> {
-    std::thread::spawn(move || {
-        [Language::Nl, Language::En]
+    off_runtime(move || {
+        LANGUAGES
             .into_iter()
             .map(|language| (language, privacy_widget::ssr::first_layer(site, language)))
             .collect()
     })
-    .join()
-    .map_err(|_| anyhow::anyhow!("rendering the first layer of {site} failed"))
+}
+
+/// Runs a server-side render on a thread of its own: the renderer runs its own executor, which
+/// must not nest inside the server's runtime.
+fn off_runtime<T: Send + 'static>(
+    render: impl FnOnce() -> T + Send + 'static,
+) -> anyhow::Result<T> {
+    std::thread::spawn(render)
+        .join()
+        .map_err(|_| anyhow::anyhow!("rendering the loader's HTML failed"))
 }
 
 #[cfg(test)]
@@ -162,7 +199,7 @@ mod tests {
             .map(SiteId::site)
             .collect();
         let rendered = render(
-            "const S = __VP_SITES__; const R = __VP_IS_CURRENT__;",
+            "const S = __VP_SITES__; const R = __VP_START__; __VP_TEXTS__ __VP_OUTBOX__",
             &sites,
         )
         .unwrap();

@@ -124,7 +124,7 @@ impl ConsentCookie {
     /// must not ask again: same policy version, younger than 12 months, not from the future
     /// (beyond [`FUTURE_TOLERANCE_SECONDS`]), and a state for every purpose the site shows.
     /// A choice that is not current counts as no choice at all. The loader applies the same rules
-    /// through [`is_current_js`].
+    /// through [`crate::engine::start_js`].
     pub fn is_current_for(&self, site: SiteId, now: i64) -> bool {
         self.policy_version == policy::CURRENT_VERSION
             && now.saturating_sub(self.given_at) < MAX_AGE_SECONDS
@@ -151,57 +151,6 @@ impl ConsentCookie {
     pub fn allows(&self, purpose: PurposeId) -> bool {
         self.choices.get(&purpose).copied().unwrap_or(false)
     }
-}
-
-/// [`ConsentCookie::from_cookie_header`] followed by [`ConsentCookie::is_current_for`] as a
-/// JavaScript arrow function `(cookieHeader, siteId, nowSeconds) => boolean`, generated from the
-/// same constants for the loader (which must decide before the bundle arrives whether to show the
-/// first layer) with the purposes of each of `sites`. A browser test runs a table of cookies
-/// through both and compares the answers.
-pub fn is_current_js(sites: &[&crate::site::Site]) -> String {
-    let sites: Vec<String> = sites
-        .iter()
-        .map(|site| {
-            let positions: Vec<String> = site
-                .purposes
-                .iter()
-                .filter_map(|p| PurposeId::ALL.iter().position(|q| q == p))
-                .map(|i| i.to_string())
-                .collect();
-            format!("{:?}:[{}]", site.id, positions.join(","))
-        })
-        .collect();
-    let locked: Vec<String> = PurposeId::ALL
-        .iter()
-        .enumerate()
-        .filter(|(_, p)| p.is_locked())
-        .map(|(i, _)| i.to_string())
-        .collect();
-    format!(
-        r#"((header, site, now) => {{
-  const pair = header.split(";").map((p) => p.trim()).filter((p) => p.includes("="))
-    .find((p) => p.slice(0, p.indexOf("=")) === {name:?});
-  if (!pair) return false;
-  const parts = pair.slice(pair.indexOf("=") + 1).trim().split(".");
-  if (parts.length !== 5) return false;
-  const [format, subject, version, givenAt, states] = parts;
-  const purposes = {{{sites}}}[site] || [];
-  if (format !== {format:?} || version !== {version:?}) return false;
-  if (!/^[0-9a-fA-F]{{8}}-[0-9a-fA-F]{{4}}-4[0-9a-fA-F]{{3}}-[0-9a-fA-F]{{4}}-[0-9a-fA-F]{{12}}$/.test(subject)) return false;
-  if (!/^[+-]?[0-9]{{1,19}}$/.test(givenAt)) return false;
-  if (states.length !== {count} || !/^[01-]*$/.test(states) || [{locked}].some((i) => states[i] === "0")) return false;
-  const given = Number(givenAt);
-  return now - given < {max_age} && given <= now + {future} && purposes.every((i) => states[i] !== "-");
-}})"#,
-        name = NAME,
-        format = FORMAT,
-        version = policy::CURRENT_VERSION,
-        sites = sites.join(","),
-        count = PurposeId::ALL.len(),
-        locked = locked.join(","),
-        max_age = MAX_AGE_SECONDS,
-        future = FUTURE_TOLERANCE_SECONDS,
-    )
 }
 
 #[cfg(test)]

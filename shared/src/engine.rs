@@ -442,6 +442,90 @@ impl Engine {
     }
 }
 
+/// What [`Engine`] does on [`Action::Start`] with a stored cookie, as a JavaScript arrow function
+/// `(cookieHeader, siteId, nowSeconds) => { choices, granted, consentMode, expiresAt }`, generated
+/// from the same rules for the loader: it applies a returning visitor's current choice (Consent
+/// Mode, held-back scripts and iframes, `consent()` and `has()`) without the bundle, and shows the
+/// first layer when there is none. `choices` is the current choice (`null` without one, as
+/// `consent()` says), `granted` the purposes that may run (`has()`), `consentMode` every Consent
+/// Mode signal, `expiresAt` when the choice stops being current (Unix seconds). The cookie is
+/// read as [`ConsentCookie::from_cookie_header`] reads it and judged by
+/// [`ConsentCookie::is_current_for`] for each of `sites`. A browser test runs a table of cookies
+/// through both and compares every answer.
+pub fn start_js(sites: &[&crate::site::Site]) -> String {
+    use crate::cookie;
+    let index = |p: &PurposeId| PurposeId::ALL.iter().position(|q| q == p);
+    let shown: Vec<String> = sites
+        .iter()
+        .map(|site| {
+            let positions: Vec<String> = site
+                .purposes
+                .iter()
+                .filter_map(index)
+                .map(|i| i.to_string())
+                .collect();
+            format!("{:?}:[{}]", site.id, positions.join(","))
+        })
+        .collect();
+    let names: Vec<String> = PurposeId::ALL
+        .iter()
+        .map(|p| format!("{:?}", p.as_str()))
+        .collect();
+    let signals: Vec<String> = PurposeId::ALL
+        .iter()
+        .map(|p| format!("{:?}", p.consent_mode_signals()))
+        .collect();
+    let locked: Vec<String> = PurposeId::ALL
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.is_locked())
+        .map(|(i, _)| i.to_string())
+        .collect();
+    format!(
+        r#"((header, site, now) => {{
+  const names = [{names}];
+  const signals = [{signals}];
+  const locked = [{locked}];
+  const shown = {{{shown}}}[site] || [];
+  const decide = (states, given) => {{
+    const allows = (i) => locked.includes(i) || (states !== null && shown.includes(i) && states[i] === "1");
+    const consentMode = {{}};
+    signals.forEach((list, i) => list.forEach((signal) => {{ consentMode[signal] = allows(i); }}));
+    return {{
+      choices: states === null ? null
+        : Object.fromEntries(names.flatMap((name, i) => states[i] === "-" ? [] : [[name, states[i] === "1"]])),
+      granted: names.filter((_, i) => allows(i)),
+      consentMode,
+      expiresAt: states === null ? null : given + {max_age},
+    }};
+  }};
+  const none = decide(null, 0);
+  const pair = header.split(";").map((p) => p.trim()).filter((p) => p.includes("="))
+    .find((p) => p.slice(0, p.indexOf("=")) === {name:?});
+  if (!pair) return none;
+  const parts = pair.slice(pair.indexOf("=") + 1).trim().split(".");
+  if (parts.length !== 5) return none;
+  const [format, subject, version, givenAt, states] = parts;
+  if (format !== {format:?} || version !== {version:?}) return none;
+  if (!/^[0-9a-fA-F]{{8}}-[0-9a-fA-F]{{4}}-4[0-9a-fA-F]{{3}}-[0-9a-fA-F]{{4}}-[0-9a-fA-F]{{12}}$/.test(subject)) return none;
+  if (!/^[+-]?[0-9]{{1,19}}$/.test(givenAt)) return none;
+  if (states.length !== names.length || !/^[01-]*$/.test(states) || locked.some((i) => states[i] === "0")) return none;
+  const given = Number(givenAt);
+  const current = now - given < {max_age} && given <= now + {future} && shown.every((i) => states[i] !== "-");
+  return current ? decide(states, given) : none;
+}})"#,
+        names = names.join(","),
+        signals = signals.join(","),
+        locked = locked.join(","),
+        shown = shown.join(","),
+        name = cookie::NAME,
+        format = cookie::FORMAT,
+        version = policy::CURRENT_VERSION,
+        max_age = cookie::MAX_AGE_SECONDS,
+        future = cookie::FUTURE_TOLERANCE_SECONDS,
+    )
+}
+
 // Natively only: proptest is a native dev-dependency.
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {

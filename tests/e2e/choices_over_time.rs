@@ -69,9 +69,6 @@ async fn every_kind_of_event_reaches_the_ledger_and_a_stale_choice_counts_as_non
 
     // 400 days later the choice is none: the banner asks, the API says so, nothing held back
     // runs, and the expiry is recorded once.
-    browser
-        .run(&AGE_COOKIE.replace("arguments[0]", "400"))
-        .await;
     open_preferences(&browser, "settings").await;
     browser.click("[data-vp=preferences-accept-all]").await;
     server.wait_for_events(5).await;
@@ -89,13 +86,7 @@ async fn every_kind_of_event_reaches_the_ledger_and_a_stale_choice_counts_as_non
     assert_eq!(api, serde_json::json!([null, false, false, 0]));
     server.wait_for_events(6).await;
     open_preferences(&browser, "open-preferences").await;
-    let checked = browser
-        .run(
-            "const root = document.querySelector('#virtio-privacy').shadowRoot;
-             return [...root.querySelectorAll('[data-vp-toggle]')].filter(t => t.checked)
-                 .map(t => t.dataset.vpToggle);",
-        )
-        .await;
+    let checked = browser.checked_toggles().await;
     assert_eq!(checked, serde_json::json!(["necessary"]));
     browser.click("[data-vp=preferences-reject-all]").await;
     server.wait_for_events(7).await;

@@ -319,3 +319,111 @@ async fn a_released_script_keeps_its_nonce() {
     assert_eq!(nonce, "test-nonce-7f3a");
     browser.close().await;
 }
+
+/// The widget's files this page load fetched (the loader, the stylesheet, the bundle's module and
+/// WebAssembly), by name.
+const WIDGET_FILES: &str = "return performance.getEntriesByType('resource')
+    .map(e => e.name).filter(n => n.includes('/widget/')).map(n => n.split('/').pop());";
+
+#[tokio::test]
+async fn a_returning_visit_with_a_current_choice_fetches_no_webassembly_and_releases_what_it_allows()
+ {
+    let axe = crate::accessibility::axe_source();
+    let (server, browser) = first_visit(1280, 900).await;
+    // The choice: statistics on, advertising off.
+    browser.click("[data-vp=open-preferences]").await;
+    browser.widget_element("[data-vp=preferences]").await;
+    browser.click("[data-vp-toggle=analytics]").await;
+    browser.click("[data-vp=save]").await;
+    server.wait_for_events(1).await;
+    browser
+        .wait_for_script("return localStorage.getItem('vp_outbox');", |v| v.is_null())
+        .await;
+
+    // The next page of the visit.
+    browser.client.goto(&server.page("/")).await.unwrap();
+    let api = browser
+        .run(
+            "return VirtioPrivacy.ready.then(api => [api.consent(), api.has('necessary'), \
+             api.has('analytics'), api.has('advertising')]);",
+        )
+        .await;
+    assert_eq!(api[0]["analytics"], true, "{api}");
+    assert_eq!(api[0]["advertising"], false, "{api}");
+    assert_eq!(api.as_array().unwrap()[1..], [true, true, false], "{api}");
+    browser
+        .wait_for_script("return window.vpDemoAnalyticsRuns ?? 0;", |v| v == 1)
+        .await;
+    let frame = browser
+        .run(
+            "const frame = document.querySelector('iframe[data-vp-purpose=advertising]');
+             return [frame.getAttribute('src'), frame.hidden,
+                     !!document.querySelector('[data-vp-placeholder=advertising] button')];",
+        )
+        .await;
+    assert_eq!(
+        frame,
+        serde_json::json!([null, true, true]),
+        "advertising stays held back"
+    );
+    let layer = browser.run(DATA_LAYER).await;
+    let commands: Vec<&serde_json::Value> = layer
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["command"].is_string())
+        .collect();
+    assert_eq!(commands.len(), 1, "one Consent Mode call: {layer}");
+    assert_eq!(commands[0]["command"], "consent default");
+    assert_eq!(commands[0]["state"]["analytics_storage"], "granted");
+    assert_eq!(commands[0]["state"]["ad_storage"], "denied");
+    assert!(commands[0]["state"]["wait_for_update"].is_null());
+    let settings = browser.widget_text("[data-vp=settings]").await;
+    assert_eq!(settings, "Cookie-instellingen");
+    let files = browser.run(WIDGET_FILES).await;
+    let names: Vec<&str> = files
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f.as_str())
+        .collect();
+    assert!(
+        names.contains(&"loader.js") && names.iter().any(|n| n.ends_with(".css")),
+        "{files}"
+    );
+    assert!(
+        names
+            .iter()
+            .all(|&n| n == "loader.js" || n.ends_with(".css")),
+        "no WebAssembly and no module: {files}"
+    );
+    let found = crate::accessibility::violations(&browser, &axe).await;
+    assert_eq!(
+        found,
+        serde_json::json!([]),
+        "with the settings button: {found:#}"
+    );
+
+    // The settings button loads the bundle and opens the choice as stored; closing gives the
+    // focus back to the button.
+    browser.click("[data-vp=settings]").await;
+    browser.widget_element("[data-vp=preferences]").await;
+    let checked = browser.checked_toggles().await;
+    assert_eq!(checked, serde_json::json!(["necessary", "analytics"]));
+    assert!(
+        browser
+            .run(WIDGET_FILES)
+            .await
+            .to_string()
+            .contains(".wasm")
+    );
+    browser.press(crate::helpers::keys::ESCAPE).await;
+    browser.wait_for_dialog_closed().await;
+    assert_eq!(browser.focused().await.0, "settings");
+    assert_eq!(
+        server.count_events(),
+        1,
+        "opening and closing records nothing"
+    );
+    browser.close().await;
+}

@@ -469,6 +469,16 @@ impl Browser {
         )
     }
 
+    /// The purposes whose toggle is on in the widget's dialog.
+    pub async fn checked_toggles(&self) -> serde_json::Value {
+        self.run(
+            "const root = document.querySelector('#virtio-privacy').shadowRoot;
+             return [...root.querySelectorAll('[data-vp-toggle]')].filter(t => t.checked)
+                 .map(t => t.dataset.vpToggle);",
+        )
+        .await
+    }
+
     /// The names of the page's cookies.
     pub async fn cookie_names(&self) -> Vec<String> {
         let value = self

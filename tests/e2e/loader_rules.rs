@@ -1,10 +1,14 @@
-//! The loader decides before the bundle arrives whether a stored choice still answers; it runs
-//! `privacy_shared::cookie::is_current_js`, generated from the Rust rules. Here a table of cookies
+//! The loader applies a stored choice without the bundle (Consent Mode, held-back tags,
+//! `consent()`, `has()`), and decides whether to show the first layer; it runs
+//! `privacy_shared::engine::start_js`, generated from the Rust rules. Here a table of cookies
 //! (written by hand at the edges, and mutated at random around them) goes through that JavaScript
-//! in Chromium and through `ConsentCookie::is_current_for`, and both must answer alike.
+//! in Chromium and through the engine's own start (`Engine::step` with `Action::Start`), and both
+//! must answer alike on every site: the choice, what may run, every Consent Mode signal, the
+//! expiry.
 
-use privacy_shared::cookie::{self, ConsentCookie, MAX_AGE_SECONDS};
-use privacy_shared::{SiteId, SubjectId, consent::uniform_choices, policy};
+use privacy_shared::cookie::{ConsentCookie, MAX_AGE_SECONDS};
+use privacy_shared::engine::{self, Action, Effect, Engine, Fresh};
+use privacy_shared::{Language, PurposeId, SiteId, SubjectId, consent::uniform_choices, policy};
 
 use crate::helpers::{Browser, TestServer};
 
@@ -15,10 +19,43 @@ fn catalogue() -> Vec<SiteId> {
 
 const NOW: i64 = 1_790_000_000;
 
-fn rust_answer(header: &str, site: SiteId) -> bool {
-    ConsentCookie::from_cookie_header(header)
-        .and_then(Result::ok)
-        .is_some_and(|c| c.is_current_for(site, NOW))
+/// What the engine does on start with the cookie in `header`, in the shape `start_js` answers.
+fn rust_answer(header: &str, site: SiteId) -> serde_json::Value {
+    let stored = ConsentCookie::from_cookie_header(header).and_then(Result::ok);
+    let mut engine = Engine::new(site, Language::Nl, false);
+    let fresh = Fresh {
+        subject: SubjectId::from_random_bytes([1; 16]),
+        key: uuid::Uuid::from_u128(1),
+        expiry_key: uuid::Uuid::from_u128(2),
+    };
+    let effects = engine.step(Action::Start { stored }, NOW, fresh);
+    let Some(Effect::ConsentModeDefault { state, .. }) = effects.first() else {
+        panic!("the engine starts with Consent Mode's default: {effects:?}");
+    };
+    let current = engine.current();
+    let released = effects.iter().find_map(|e| match e {
+        Effect::Release(purposes) => Some(purposes.clone()),
+        _ => None,
+    });
+    // What `has()` says: the released purposes with a choice, the locked ones without.
+    let granted: Vec<PurposeId> = PurposeId::ALL
+        .into_iter()
+        .filter(|&p| engine.allows(p))
+        .collect();
+    assert_eq!(
+        released.is_some(),
+        current.is_some(),
+        "a current choice is released at start"
+    );
+    if let Some(released) = released {
+        assert_eq!(released, granted);
+    }
+    serde_json::json!({
+        "choices": current.map(|c| serde_json::to_value(&c.choices).unwrap()),
+        "granted": granted,
+        "consentMode": state,
+        "expiresAt": current.map(|c| c.given_at + MAX_AGE_SECONDS),
+    })
 }
 
 fn value(site: &str, granted: bool, given_at: i64) -> String {
@@ -54,6 +91,11 @@ fn edges() -> Vec<String> {
             good.replace(policy::CURRENT_VERSION, "2023-01-01")
         ),
         format!("vp_consent={}", good.replace(".11111---", ".01111---")),
+        // Mixed choices, and states for purposes a site does not show.
+        format!("vp_consent={}", good.replace(".11111---", ".10100---")),
+        format!("vp_consent={}", good.replace(".11111---", ".10011---")),
+        format!("vp_consent={}", good.replace(".11111---", ".11111101")),
+        format!("vp_consent={}", good.replace(".11111---", ".10000111")),
         format!("vp_consent={}", good.replace(".11111---", ".1111----")),
         format!("vp_consent={}", good.replace(".11111---", ".11111--")),
         format!("vp_consent={}", good.replace(".11111---", ".1x111---")),
@@ -131,9 +173,9 @@ fn mutations(count: usize) -> Vec<String> {
 }
 
 #[tokio::test]
-async fn the_loader_and_the_rust_rules_agree_on_every_stored_choice() {
+async fn the_loader_and_the_engine_start_alike_on_every_stored_choice() {
     let sites: Vec<_> = catalogue().into_iter().map(SiteId::site).collect();
-    let generated = cookie::is_current_js(&sites);
+    let generated = engine::start_js(&sites);
     // The server renders the rule into the loader for the sites it is configured with.
     let server = TestServer::start().await;
     let loader = reqwest::get(format!("{}/widget/v1/loader.js", server.address))
@@ -144,7 +186,7 @@ async fn the_loader_and_the_rust_rules_agree_on_every_stored_choice() {
         .unwrap();
     assert!(!loader.contains("__VP_"), "every placeholder is filled");
     let rule = generated
-        .split_once("const purposes = ")
+        .split_once("const shown = ")
         .map(|(head, _)| head)
         .unwrap();
     assert!(
@@ -166,18 +208,18 @@ async fn the_loader_and_the_rust_rules_agree_on_every_stored_choice() {
     let browser = Browser::start(800, 600).await;
     browser.client.goto("about:blank").await.unwrap();
     let script = format!(
-        "const isCurrent = {generated}; return arguments[0].map(([h, s]) => isCurrent(h, s, {NOW}));"
+        "const start = {generated}; return arguments[0].map(([h, s]) => start(h, s, {NOW}));"
     );
     let input = serde_json::to_value(&cases).unwrap();
     let answers = browser.client.execute(&script, vec![input]).await.unwrap();
     browser.close().await;
-    let answers: Vec<bool> = serde_json::from_value(answers).unwrap();
+    let answers: Vec<serde_json::Value> = serde_json::from_value(answers).unwrap();
     assert_eq!(answers.len(), cases.len());
     let mut current = 0;
     for ((header, site), js) in cases.iter().zip(answers) {
         let rust = rust_answer(header, site.parse().unwrap());
-        assert_eq!(js, rust, "`{header}` on {site}: loader {js}, Rust {rust}");
-        current += usize::from(rust);
+        assert_eq!(js, rust, "`{header}` on {site}: loader {js}, engine {rust}");
+        current += usize::from(!rust["choices"].is_null());
     }
     assert!(
         current >= 10,

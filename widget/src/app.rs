@@ -100,12 +100,17 @@ impl Reducible for UiState {
     }
 }
 
-/// The focused element, looking into the widget's own shadow root.
+/// The focused element, looking into the widget's own shadow root; none when only the page's body
+/// or a shadow host whose focused element went away (the loader's button, replaced by the bundle)
+/// has the focus.
 fn deep_active_element() -> Option<web_sys::HtmlElement> {
     let document = web_sys::window()?.document()?;
     let mut active = document.active_element()?;
-    while let Some(inner) = active.shadow_root().and_then(|r| r.active_element()) {
-        active = inner;
+    while let Some(root) = active.shadow_root() {
+        active = root.active_element()?;
+    }
+    if document.body().is_some_and(|body| *body == active) {
+        return None;
     }
     active.dyn_into().ok()
 }
@@ -120,7 +125,8 @@ pub fn App(props: &AppProps) -> Html {
         save: SaveState::Idle,
     });
     // The element that opened the dialog, to give focus back to.
-    let opener = use_mut_ref(|| None::<web_sys::HtmlElement>);
+    // `Some` while a dialog is open: the element that opened it, if one had the focus.
+    let opener = use_mut_ref(|| None::<Option<web_sys::HtmlElement>>);
 
     // A choice: the engine applies it in the page at once and queues its event.
     let choose = {
@@ -137,7 +143,7 @@ pub fn App(props: &AppProps) -> Html {
         Callback::from(move |view: View| {
             // Moving from one dialog to another keeps the first opener.
             if ui.overlay.is_none() {
-                *opener.borrow_mut() = deep_active_element();
+                *opener.borrow_mut() = Some(deep_active_element());
             }
             ui.dispatch(UiAction::Open(view));
         })
@@ -195,28 +201,27 @@ pub fn App(props: &AppProps) -> Html {
         });
     }
 
-    // Focus goes back to the opener when the dialog closes (or to the settings button, when the
-    // opener went away with the banner).
+    // Focus goes back to the opener when the dialog closes, or to the settings button when the
+    // opener went away with the banner or was the loader's (replaced when the bundle started).
     {
         let opener = opener.clone();
+        // Only a dialog that closes gives the focus back, not the first render (which may come
+        // after a dialog the loader asked for was opened).
+        let was_open = use_mut_ref(|| false);
         use_effect_with(ui.overlay.is_some(), move |&open| {
-            if !open && let Some(element) = opener.borrow_mut().take() {
-                let target = if element.is_connected() {
-                    Some(element)
-                } else {
-                    element
-                        .get_root_node()
-                        .dyn_into::<web_sys::ShadowRoot>()
+            let closed = std::mem::replace(&mut *was_open.borrow_mut(), open) && !open;
+            if closed && let Some(element) = opener.borrow_mut().take() {
+                let target = element.filter(|e| e.is_connected()).or_else(|| {
+                    web_sys::window()?
+                        .document()?
+                        .get_element_by_id("virtio-privacy")?
+                        .shadow_root()?
+                        .query_selector("[data-vp=settings]")
                         .ok()
-                        .or_else(|| {
-                            web_sys::window()?
-                                .document()?
-                                .get_element_by_id("virtio-privacy")?
-                                .shadow_root()
-                        })
-                        .and_then(|root| root.query_selector("[data-vp=settings]").ok().flatten())
-                        .and_then(|e| e.dyn_into().ok())
-                };
+                        .flatten()?
+                        .dyn_into()
+                        .ok()
+                });
                 if let Some(target) = target {
                     let _ = target.focus();
                 }

@@ -20,10 +20,7 @@ pub fn run(effects: Vec<Effect>) {
                 wait_for_update,
             } => enforce::consent_mode("default", &state, wait_for_update),
             Effect::ConsentModeUpdate(state) => enforce::consent_mode("update", &state, false),
-            Effect::Release(purposes) => {
-                enforce::activate_scripts(&purposes);
-                enforce::activate_iframes(&purposes);
-            }
+            Effect::Release(purposes) => enforce::release(&purposes),
             Effect::Clear(site, purposes) => {
                 enforce::delete_cookies(site, &purposes);
                 enforce::remove_storage_keys(site, &purposes);

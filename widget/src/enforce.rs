@@ -3,10 +3,8 @@
 //! events host pages listen to.
 
 use privacy_shared::engine::ConsentModeState;
-use privacy_shared::{ConsentChoices, Language, PurposeId, SiteId};
-use std::collections::BTreeMap;
-use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{Element, HtmlScriptElement};
+use privacy_shared::{ConsentChoices, PurposeId, SiteId};
+use wasm_bindgen::prelude::*;
 
 fn to_js(value: &impl serde::Serialize) -> JsValue {
     serde_json::to_string(value)
@@ -15,151 +13,57 @@ fn to_js(value: &impl serde::Serialize) -> JsValue {
         .unwrap_or(JsValue::NULL)
 }
 
-/// `gtag('consent', command, …)` with every signal granted or denied, when the page has `gtag`
-/// (the loader defines it): `default` before any held-back tag runs (with `wait_for_update` when
-/// there is no choice yet), `update` after every change.
+#[wasm_bindgen]
+extern "C" {
+    /// What the loader hands the bundle to act in the host page with: the one copy of the code
+    /// that releases held-back scripts and iframes and talks to Consent Mode, which the loader
+    /// also runs by itself on a returning visit that needs no bundle (widget/loader.js).
+    pub type Host;
+
+    /// Runs the held-back scripts and loads the held-back iframes of these purposes (ids).
+    #[wasm_bindgen(method)]
+    fn release(this: &Host, purposes: js_sys::Array);
+
+    /// `gtag('consent', command, …)` with every signal granted or denied; the loader sends one
+    /// `default` per page and turns a later one that differs into an `update`.
+    #[wasm_bindgen(method, js_name = consentMode)]
+    fn consent_mode(this: &Host, command: &str, state: JsValue, wait_for_update: bool);
+}
+
+thread_local! {
+    static HOST: std::cell::RefCell<Option<Host>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Keeps the loader's `host` for the effects that act in the page.
+pub fn install_host(host: Host) {
+    HOST.with(|h| *h.borrow_mut() = Some(host));
+}
+
+fn with_host(f: impl FnOnce(&Host)) {
+    HOST.with(|h| {
+        if let Some(host) = h.borrow().as_ref() {
+            f(host);
+        }
+    });
+}
+
+/// Consent Mode's `default` before any held-back tag runs (`wait_for_update` when there is no
+/// choice yet) or its `update` after every change, through the loader.
 pub fn consent_mode(command: &str, state: &ConsentModeState, wait_for_update: bool) {
-    let Some(gtag) = web_sys::window()
-        .and_then(|w| js_sys::Reflect::get(&w, &"gtag".into()).ok())
-        .and_then(|g| g.dyn_into::<js_sys::Function>().ok())
-    else {
-        return;
-    };
-    let mut signals: BTreeMap<&str, serde_json::Value> = state
+    with_host(|host| host.consent_mode(command, to_js(state), wait_for_update));
+}
+
+/// Runs the held-back scripts and iframes of `granted`, through the loader.
+pub fn release(granted: &[PurposeId]) {
+    let purposes: js_sys::Array = granted
         .iter()
-        .map(|(&signal, &granted)| (signal, if granted { "granted" } else { "denied" }.into()))
+        .map(|p| JsValue::from_str(p.as_str()))
         .collect();
-    if wait_for_update {
-        signals.insert("wait_for_update", 500.into());
-    }
-    let _ = gtag.call3(
-        &JsValue::NULL,
-        &"consent".into(),
-        &command.into(),
-        &to_js(&signals),
-    );
+    with_host(|host| host.release(purposes));
 }
 
 fn document() -> Option<web_sys::Document> {
     web_sys::window()?.document()
-}
-
-fn elements(selector: &str) -> Vec<Element> {
-    let Some(list) = document().and_then(|d| d.query_selector_all(selector).ok()) else {
-        return Vec::new();
-    };
-    (0..list.length())
-        .filter_map(|i| list.item(i))
-        .filter_map(|node| node.dyn_into::<Element>().ok())
-        .collect()
-}
-
-fn purpose_of(element: &Element) -> Option<PurposeId> {
-    element.get_attribute("data-vp-purpose")?.parse().ok()
-}
-
-/// Re-creates every held-back `<script type="text/plain" data-vp-purpose>` whose purpose is one of
-/// `granted` as a real script, keeping its attributes and `nonce`; each runs once.
-pub fn activate_scripts(granted: &[PurposeId]) {
-    for held in elements("script[type='text/plain'][data-vp-purpose]:not([data-vp-activated])") {
-        if !purpose_of(&held).is_some_and(|p| granted.contains(&p)) {
-            continue;
-        }
-        let Some(document) = document() else { return };
-        let Ok(script) = document.create_element("script") else {
-            continue;
-        };
-        let attributes = held.attributes();
-        for i in 0..attributes.length() {
-            if let Some(attribute) = attributes.item(i) {
-                let name = attribute.name();
-                if name != "type" && name != "nonce" {
-                    let _ = script.set_attribute(&name, &attribute.value());
-                }
-            }
-        }
-        if let Some(kind) = held.get_attribute("data-vp-type") {
-            let _ = script.set_attribute("type", &kind);
-        }
-        // The nonce attribute is hidden once the page has loaded; the property keeps it.
-        if let (Some(held), Some(real)) = (
-            held.dyn_ref::<HtmlScriptElement>(),
-            script.dyn_ref::<web_sys::HtmlElement>(),
-        ) {
-            let nonce = js_sys::Reflect::get(held, &"nonce".into())
-                .ok()
-                .and_then(|n| n.as_string())
-                .unwrap_or_default();
-            if !nonce.is_empty() {
-                let _ = js_sys::Reflect::set(real, &"nonce".into(), &nonce.into());
-            }
-            if held.src().is_empty() {
-                real.set_text_content(held.text_content().as_deref());
-            }
-        }
-        let _ = held.set_attribute("data-vp-activated", "");
-        if let Some(parent) = held.parent_node() {
-            let _ = parent.insert_before(&script, held.next_sibling().as_ref());
-        }
-    }
-}
-
-/// Loads every held-back `<iframe data-vp-purpose data-src>` whose purpose is one of `granted`.
-pub fn activate_iframes(granted: &[PurposeId]) {
-    for frame in elements("iframe[data-vp-purpose][data-src]:not([src])") {
-        if purpose_of(&frame).is_some_and(|p| granted.contains(&p))
-            && let Some(src) = frame.get_attribute("data-src")
-        {
-            let _ = frame.set_attribute("src", &src);
-            let _ = frame.remove_attribute("hidden");
-            if let Some(placeholder) = frame.previous_element_sibling()
-                && placeholder.has_attribute("data-vp-placeholder")
-            {
-                placeholder.remove();
-            }
-        }
-    }
-}
-
-/// Puts a placeholder before every held-back iframe that has none: what the frame needs consent
-/// for, and a button that gives it (the loader routes its click to [`crate::grant`]). The frame
-/// stays hidden until then.
-pub fn placeholders(language: Language) {
-    let t = crate::i18n::texts(language);
-    let Some(document) = document() else { return };
-    for frame in elements("iframe[data-vp-purpose][data-src]:not([src])") {
-        let Some(purpose) = purpose_of(&frame) else {
-            continue;
-        };
-        let _ = frame.set_attribute("hidden", "");
-        if frame
-            .previous_element_sibling()
-            .is_some_and(|e| e.has_attribute("data-vp-placeholder"))
-        {
-            continue;
-        }
-        let (Ok(placeholder), Ok(text), Ok(button)) = (
-            document.create_element("div"),
-            document.create_element("p"),
-            document.create_element("button"),
-        ) else {
-            continue;
-        };
-        let _ = placeholder.set_attribute("data-vp-placeholder", purpose.as_str());
-        let _ = placeholder.set_attribute("class", "vp-placeholder");
-        text.set_text_content(Some(&format!(
-            "{} {}",
-            t.placeholder,
-            purpose.label(language)
-        )));
-        let _ = button.set_attribute("type", "button");
-        button.set_text_content(Some(t.placeholder_button));
-        let _ = placeholder.append_child(&text);
-        let _ = placeholder.append_child(&button);
-        if let Some(parent) = frame.parent_node() {
-            let _ = parent.insert_before(&placeholder, Some(&frame));
-        }
-    }
 }
 
 /// Where a cookie of this page may have been set: host-only (`""`), the host and each parent

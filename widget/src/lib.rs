@@ -32,6 +32,10 @@ mod web;
 
 use privacy_shared::Language;
 
+/// The `localStorage` key of the outbox (`outbox.rs`): while it holds events, the loader starts the
+/// bundle on every page to send them.
+pub const OUTBOX_KEY: &str = "vp_outbox";
+
 /// The languages the page asks for, in order: `data-lang`, the page's `lang`, the browser's.
 pub fn preferred_language(data_lang: &str, page_lang: &str, browser: &[String]) -> Language {
     let tags = [data_lang, page_lang]

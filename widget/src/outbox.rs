@@ -16,7 +16,7 @@ use std::cell::{Cell, RefCell};
 use wasm_bindgen::JsValue;
 use yew::Callback;
 
-const KEY: &str = "vp_outbox";
+const KEY: &str = crate::OUTBOX_KEY;
 const REFUSED_KEY: &str = "vp_outbox_refused";
 const RECEIPT_KEY: &str = "vp_receipt";
 /// The first wait after a failure, doubled after each further one up to [`MAX_BACKOFF_MS`].

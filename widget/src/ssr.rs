@@ -1,11 +1,13 @@
-//! The first layer as HTML, rendered natively from the same [`Banner`] component the bundle
-//! renders, so the loader can show it before the bundle has loaded. The server renders it at start
-//! for every configured site and language into the loader (`server/src/loader.rs`).
+//! What the loader shows and says before (or without) the bundle, rendered natively from the same
+//! components and texts the bundle uses: the first layer ([`Banner`]), the settings button of a
+//! returning visit ([`SettingsButton`]) and the iframe placeholders' words. The server renders them
+//! at start for every configured site and language into the loader (`server/src/loader.rs`).
 
-use privacy_shared::{Language, SiteId};
+use privacy_shared::{Language, PurposeId, SiteId};
 use yew::ServerRenderer;
 
 use crate::components::banner::{Banner, BannerProps};
+use crate::components::settings_button::{SettingsButton, SettingsButtonProps};
 
 /// The banner of `site` in `language`, as the bundle would render it.
 pub fn first_layer(site: SiteId, language: Language) -> String {
@@ -19,6 +21,28 @@ pub fn first_layer(site: SiteId, language: Language) -> String {
     })
     .hydratable(false);
     futures_executor::block_on(renderer.render())
+}
+
+/// The loader's words in `language`: the settings button that reopens the choice on a returning
+/// visit (`settings`, HTML as the bundle renders it), the text and button of an iframe placeholder
+/// (`placeholder`, `placeholderButton`) and every purpose's label (`purposes`).
+pub fn loader_texts(language: Language) -> serde_json::Value {
+    let renderer = ServerRenderer::<SettingsButton>::with_props(move || SettingsButtonProps {
+        language,
+        onopen: yew::Callback::noop(),
+    })
+    .hydratable(false);
+    let t = crate::i18n::texts(language);
+    let purposes: serde_json::Map<String, serde_json::Value> = PurposeId::ALL
+        .into_iter()
+        .map(|p| (p.as_str().to_owned(), p.label(language).into()))
+        .collect();
+    serde_json::json!({
+        "settings": futures_executor::block_on(renderer.render()),
+        "placeholder": t.placeholder,
+        "placeholderButton": t.placeholder_button,
+        "purposes": purposes,
+    })
 }
 
 #[cfg(test)]

@@ -12,11 +12,13 @@ use wasm_bindgen::prelude::*;
 /// CSS; `queued` is the hook of a first-layer button clicked before the bundle ran
 /// (`accept-all`, `reject-all`, `open-preferences`), or empty. `definition` is the site's
 /// definition as JSON (`{"name": …, "purposes": […], …}`), which the server rendered into the
-/// loader from its configuration; the bundle knows no site of its own.
+/// loader from its configuration; the bundle knows no site of its own. `host` is the loader's
+/// code that acts in the page (held-back tags, Consent Mode, see [`enforce::Host`]).
 ///
 /// The engine starts from the stored cookie before anything renders: Consent Mode gets its
 /// `default` and the tags a current choice allows are released, so no held-back tag runs before
-/// the signals are set; a stale choice expires.
+/// the signals are set; a stale choice expires. The loader did the same before it loaded the
+/// bundle (and put placeholders before held-back iframes), so here that repeats nothing.
 #[wasm_bindgen]
 pub fn start(
     site: &str,
@@ -25,6 +27,7 @@ pub fn start(
     stylesheet: &str,
     queued: &str,
     definition: &str,
+    host: enforce::Host,
 ) -> Result<(), JsError> {
     if !browser::has_secure_random() {
         return Err(JsError::new(
@@ -37,6 +40,7 @@ pub fn start(
     }
     let site: SiteId = site.parse()?;
     let language = browser::language(lang);
+    enforce::install_host(host);
     store::install(
         Engine::new(site, language, browser::global_privacy_control()),
         ApiClient::new(api_base.to_owned()),
@@ -44,7 +48,6 @@ pub fn start(
     store::dispatch(Action::Start {
         stored: browser::read_consent_cookie(),
     });
-    enforce::placeholders(language);
     let mount = browser::mount_in_shadow_root(stylesheet, site)?;
     let props = app::AppProps {
         site,

@@ -1,5 +1,5 @@
-//! The widget's components, one per file. The banner also renders natively (feature `ssr`), for
-//! the first layer the loader shows before the bundle has started.
+//! The widget's components, one per file. The banner and the settings button also render natively
+//! (feature `ssr`), for what the loader shows before (or without) the bundle.
 
 pub mod banner;
 #[cfg(target_arch = "wasm32")]
@@ -10,5 +10,4 @@ pub mod policy_viewer;
 pub mod preferences;
 #[cfg(target_arch = "wasm32")]
 pub mod rights_center;
-#[cfg(target_arch = "wasm32")]
 pub mod settings_button;
