@@ -116,7 +116,11 @@
       frame.before(placeholder);
     }
   };
-  const host = { release, consentMode };
+  // The widget's stylesheet, carried here and constructed once (no request of its own, and a
+  // strict CSP allows it): every shadow root of the loader and the bundle adopts it.
+  const sheet = new CSSStyleSheet();
+  sheet.replaceSync(__VP_CSS_TEXT__);
+  const host = { release, consentMode, sheet };
 
   // A site the privacy server does not know cannot be honoured: say so, and start nothing.
   const definition = configured
@@ -137,7 +141,7 @@
       // The bundle renders the loader's content anew: a button that had the focus gets it back.
       const shadow = () => document.getElementById("virtio-privacy")?.shadowRoot;
       const focused = shadow()?.activeElement?.dataset?.vp;
-      glue.start(site, lang, apiBase, asset("__VP_CSS__"), queued, declared, host);
+      glue.start(site, lang, apiBase, queued, declared, host);
       api.consent = () => glue.consent();
       api.has = (purpose) => glue.has(String(purpose));
       if (focused && !queued) {
@@ -157,28 +161,22 @@
   };
 
   // The widget's host element with its shadow root, showing `html` (the first layer or the
-  // settings button) once the stylesheet is in, unless the bundle took over by then.
+  // settings button) at once.
   const show = (html) => {
     const element = document.createElement("div");
     element.id = "virtio-privacy";
-    element.hidden = true;
     // The site's theme variables, through the CSSOM (which the strict CSP allows), as the
     // bundle sets them.
     for (const [variable, value] of Object.entries(configured.definition.theme || {})) {
       element.style.setProperty(variable, value);
     }
     const shadow = element.attachShadow({ mode: "open" });
-    const link = document.createElement("link");
-    link.rel = "stylesheet";
-    // A CORS request, as the bundle's module and WebAssembly are: the privacy host serves its
-    // assets to every origin.
-    link.crossOrigin = "anonymous";
-    link.href = asset("__VP_CSS__");
+    shadow.adoptedStyleSheets = [sheet];
     const root = document.createElement("div");
     root.className = "vp-root";
     root.lang = language;
-    shadow.append(link, root);
-    document.body.append(element);
+    root.innerHTML = html;
+    shadow.append(root);
     // A click before the bundle runs is kept and carried out by it as soon as it starts.
     root.addEventListener("click", (event) => {
       const button = event.target instanceof Element && event.target.closest("button[data-vp]");
@@ -187,12 +185,8 @@
       if (queued !== "open-preferences" && queued !== "open-policy") root.replaceChildren();
       load();
     });
-    return new Promise((resolve) => { link.onload = resolve; link.onerror = resolve; }).then(() => {
-      if (started) return null;
-      root.innerHTML = html;
-      element.hidden = false;
-      return root;
-    });
+    document.body.append(element);
+    return root;
   };
 
   // Whether this page needs the bundle even with a current choice.
@@ -219,7 +213,7 @@
     if (stored.choices !== null && !needsBundle()) {
       // A returning visit: the settings button reopens the choice; the bundle waits for a use,
       // or for the moment the choice expires (timers wait at most about 24.8 days).
-      show(texts.settings).catch(() => {});
+      show(texts.settings);
       const wait = (stored.expiresAt - nowSeconds()) * 1000 + 1000;
       if (wait < 2147483647) setTimeout(load, Math.max(0, wait));
       return null;
@@ -227,14 +221,12 @@
     if (stored.choices === null && firstLayer) {
       // A first visit: the first layer now, the bundle once the page is idle or the visitor turns
       // to the banner.
-      show(firstLayer).then((root) => {
-        if (!root) return;
-        performance.mark("vp-banner");
-        for (const type of ["pointerdown", "keydown", "focusin"]) {
-          root.addEventListener(type, load, { once: true, passive: true });
-        }
-        (window.requestIdleCallback || ((then) => setTimeout(then, 1)))(load, { timeout: 1000 });
-      }).catch(load);
+      const root = show(firstLayer);
+      performance.mark("vp-banner");
+      for (const type of ["pointerdown", "keydown", "focusin"]) {
+        root.addEventListener(type, load, { once: true, passive: true });
+      }
+      (window.requestIdleCallback || ((then) => setTimeout(then, 1)))(load, { timeout: 1000 });
       return bundle;
     }
     return load();

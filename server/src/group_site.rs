@@ -52,7 +52,7 @@ async fn page(request: HttpRequest, site: web::Data<Site>) -> HttpResponse {
     let privacy = &site.privacy;
     let policy = format!(
         "default-src 'self'; script-src 'self' {privacy} 'wasm-unsafe-eval'; \
-         style-src 'self' {privacy}; img-src 'self' data:; connect-src 'self' {privacy}; \
+         style-src 'self'; img-src 'self' data:; connect-src 'self' {privacy}; \
          frame-src 'self'; base-uri 'none'; form-action 'self'; object-src 'none'"
     );
     let mut response = HttpResponse::Ok();

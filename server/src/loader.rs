@@ -81,9 +81,8 @@ impl Loader {
             .content_type("text/javascript; charset=utf-8")
             .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
             .insert_header((header::VARY, "Accept-Encoding"))
-            .insert_header((header::ETAG, self.etag.clone()))
-            .insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"))
-            .insert_header((header::CROSS_ORIGIN_RESOURCE_POLICY, "cross-origin"));
+            .insert_header((header::ETAG, self.etag.clone()));
+        crate::routes::static_files::open_to_every_origin(&mut response);
         if fresh {
             return response.finish();
         }

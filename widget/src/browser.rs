@@ -16,7 +16,7 @@ fn js_error(value: JsValue) -> JsError {
 
 /// Creates the widget's host element at the end of `<body>`, with an open shadow root holding the
 /// stylesheet and the element yew renders into. Host page styles cannot reach inside.
-pub fn mount_in_shadow_root(stylesheet: &str, site: SiteId) -> Result<Element, JsError> {
+pub fn mount_in_shadow_root(site: SiteId) -> Result<Element, JsError> {
     let document = document().ok_or_else(|| JsError::new("no document"))?;
     // The loader's host with the first layer: the bundle takes its place.
     if let Some(host) = document.get_element_by_id("virtio-privacy")
@@ -33,7 +33,7 @@ pub fn mount_in_shadow_root(stylesheet: &str, site: SiteId) -> Result<Element, J
         .ok_or_else(|| JsError::new("the page has no <body>"))?;
     let host = document.create_element("div").map_err(js_error)?;
     host.set_id("virtio-privacy");
-    let mount = shadow_mount(&host, stylesheet, site)?;
+    let mount = shadow_mount(&host, site)?;
     body.append_child(&host).map_err(js_error)?;
     Ok(mount)
 }
@@ -62,18 +62,14 @@ pub fn mount_points(view: &str) -> Vec<Element> {
         .collect()
 }
 
-/// An open shadow root on `host` holding the stylesheet and the element yew renders into.
-pub fn shadow_mount(host: &Element, stylesheet: &str, site: SiteId) -> Result<Element, JsError> {
+/// An open shadow root on `host` holding the widget's stylesheet (the loader's constructed one,
+/// adopted: no request, and allowed by a strict CSP) and the element yew renders into.
+pub fn shadow_mount(host: &Element, site: SiteId) -> Result<Element, JsError> {
     let document = document().ok_or_else(|| JsError::new("no document"))?;
     let shadow = host
         .attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))
         .map_err(js_error)?;
-    let link = document.create_element("link").map_err(js_error)?;
-    link.set_attribute("rel", "stylesheet").map_err(js_error)?;
-    link.set_attribute("crossorigin", "anonymous")
-        .map_err(js_error)?;
-    link.set_attribute("href", stylesheet).map_err(js_error)?;
-    shadow.append_child(&link).map_err(js_error)?;
+    crate::enforce::adopt_stylesheet(&shadow);
     let mount = document.create_element("div").map_err(js_error)?;
     mount.set_class_name("vp-root");
     shadow.append_child(&mount).map_err(js_error)?;

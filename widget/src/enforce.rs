@@ -28,6 +28,10 @@ extern "C" {
     /// `default` per page and turns a later one that differs into an `update`.
     #[wasm_bindgen(method, js_name = consentMode)]
     fn consent_mode(this: &Host, command: &str, state: JsValue, wait_for_update: bool);
+
+    /// The widget's stylesheet, constructed by the loader (a `CSSStyleSheet`).
+    #[wasm_bindgen(method, getter)]
+    fn sheet(this: &Host) -> JsValue;
 }
 
 thread_local! {
@@ -60,6 +64,14 @@ pub fn release(granted: &[PurposeId]) {
         .map(|p| JsValue::from_str(p.as_str()))
         .collect();
     with_host(|host| host.release(purposes));
+}
+
+/// Gives `shadow` the widget's stylesheet, the one the loader constructed.
+pub fn adopt_stylesheet(shadow: &web_sys::ShadowRoot) {
+    with_host(|host| {
+        let sheets = js_sys::Array::of1(&host.sheet());
+        let _ = js_sys::Reflect::set(shadow, &"adoptedStyleSheets".into(), &sheets);
+    });
 }
 
 fn document() -> Option<web_sys::Document> {

@@ -8,12 +8,12 @@ use crate::{app, browser, components, control, enforce, outbox, store};
 use wasm_bindgen::prelude::*;
 
 /// Starts the widget on the page: `site` is the embedding site's id, `lang` its `data-lang` (may
-/// be empty), `api_base` the privacy server's origin and `stylesheet` the URL of the widget's
-/// CSS; `queued` is the hook of a first-layer button clicked before the bundle ran
+/// be empty), `api_base` the privacy server's origin; `queued` is the hook of a first-layer button clicked before the bundle ran
 /// (`accept-all`, `reject-all`, `open-preferences`), or empty. `definition` is the site's
 /// definition as JSON (`{"name": …, "purposes": […], …}`), which the server rendered into the
 /// loader from its configuration; the bundle knows no site of its own. `host` is the loader's
-/// code that acts in the page (held-back tags, Consent Mode, see [`enforce::Host`]).
+/// code that acts in the page (held-back tags, Consent Mode, see [`enforce::Host`]) with the
+/// widget's stylesheet.
 ///
 /// The engine starts from the stored cookie before anything renders: Consent Mode gets its
 /// `default` and the tags a current choice allows are released, so no held-back tag runs before
@@ -24,7 +24,6 @@ pub fn start(
     site: &str,
     lang: &str,
     api_base: &str,
-    stylesheet: &str,
     queued: &str,
     definition: &str,
     host: enforce::Host,
@@ -48,7 +47,7 @@ pub fn start(
     store::dispatch(Action::Start {
         stored: browser::read_consent_cookie(),
     });
-    let mount = browser::mount_in_shadow_root(stylesheet, site)?;
+    let mount = browser::mount_in_shadow_root(site)?;
     let props = app::AppProps {
         site,
         language,
@@ -56,23 +55,18 @@ pub fn start(
         queued: app::Queued::from_hook(queued),
     };
     yew::Renderer::<app::App>::with_root_and_props(mount, props).render();
-    mount_inline_views(site, language, api_base, stylesheet)?;
+    mount_inline_views(site, language, api_base)?;
     Ok(())
 }
 
 /// Renders the policy viewer, the preferences and the rights center into the page's mount points
 /// (`data-virtio-privacy="policy"`, `="preferences"`, `="rights"`), each in a shadow root of its
 /// own.
-fn mount_inline_views(
-    site: SiteId,
-    language: Language,
-    api_base: &str,
-    stylesheet: &str,
-) -> Result<(), JsError> {
+fn mount_inline_views(site: SiteId, language: Language, api_base: &str) -> Result<(), JsError> {
     use components::policy_viewer::{PolicyViewer, PolicyViewerProps};
     use components::rights_center::{RightsCenter, RightsCenterProps};
     for host in browser::mount_points("policy") {
-        let mount = browser::shadow_mount(&host, stylesheet, site)?;
+        let mount = browser::shadow_mount(&host, site)?;
         let props = PolicyViewerProps {
             api_base: api_base.into(),
             language,
@@ -80,7 +74,7 @@ fn mount_inline_views(
         yew::Renderer::<PolicyViewer>::with_root_and_props(mount, props).render();
     }
     for host in browser::mount_points("preferences") {
-        let mount = browser::shadow_mount(&host, stylesheet, site)?;
+        let mount = browser::shadow_mount(&host, site)?;
         let props = components::preferences::InlinePreferencesProps { site, language };
         yew::Renderer::<components::preferences::InlinePreferences>::with_root_and_props(
             mount, props,
@@ -88,7 +82,7 @@ fn mount_inline_views(
         .render();
     }
     for host in browser::mount_points("rights") {
-        let mount = browser::shadow_mount(&host, stylesheet, site)?;
+        let mount = browser::shadow_mount(&host, site)?;
         let props = RightsCenterProps {
             api_base: api_base.into(),
             site,

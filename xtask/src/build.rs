@@ -58,14 +58,15 @@ pub fn bundles(root: &Path) -> Result<Vec<Asset>> {
     let widget_assets = dist.join("widget/v1/assets");
     let module = write_hashed(&widget_assets, "widget", "js", &widget.js, &mut assets)?;
     let wasm = write_hashed(&widget_assets, "widget", "wasm", &widget.wasm, &mut assets)?;
-    let css = std::fs::read(root.join("widget/style.css"))?;
-    let css = write_hashed(&widget_assets, "widget", "css", &css, &mut assets)?;
-    // The loader names the hashed files here; the server fills in the configured sites at start
-    // (server/src/loader.rs).
-    let loader = std::fs::read_to_string(root.join("widget/loader.js"))?
+    // The loader names the hashed files and carries the stylesheet (it constructs it, so the
+    // first layer needs no second request); the server fills in the configured sites at start
+    // (server/src/loader.rs). Whole-line comments and indentation are left out of what is served.
+    let css = std::fs::read_to_string(root.join("widget/style.css"))?;
+    let css = serde_json::to_string(&css)?.replace('<', "\\u003c");
+    let loader = without_comments(&std::fs::read_to_string(root.join("widget/loader.js"))?)
         .replace("__VP_MODULE__", &module)
         .replace("__VP_WASM__", &wasm)
-        .replace("__VP_CSS__", &css);
+        .replace("__VP_CSS_TEXT__", &css);
     write_asset(
         &dist.join("widget/v1/loader.template.js"),
         loader.as_bytes(),
@@ -187,4 +188,16 @@ fn sibling(path: &Path, ext: &str) -> PathBuf {
     name.push(".");
     name.push(ext);
     PathBuf::from(name)
+}
+
+/// `source` without its whole-line `//` comments, blank lines and indentation: what the loader
+/// costs on every page, without changing a statement (a comment after code stays).
+fn without_comments(source: &str) -> String {
+    source
+        .lines()
+        .map(str::trim_start)
+        .filter(|line| !line.is_empty() && !line.starts_with("//"))
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n"
 }

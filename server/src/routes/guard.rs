@@ -62,6 +62,11 @@ pub async fn cors(
     if let Some(origin) = allowed {
         let headers = response.headers_mut();
         if let Ok(value) = header::HeaderValue::from_str(&origin) {
+            // The group site may also see the timing and size of its own calls (Resource Timing).
+            headers.insert(
+                header::HeaderName::from_static("timing-allow-origin"),
+                value.clone(),
+            );
             headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, value);
         }
         headers.insert(header::VARY, header::HeaderValue::from_static("Origin"));

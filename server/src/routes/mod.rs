@@ -8,7 +8,7 @@ mod health;
 mod identity;
 mod policy;
 mod requests;
-mod static_files;
+pub(crate) mod static_files;
 
 use actix_web::{HttpRequest, web};
 use privacy_shared::ProblemKind;

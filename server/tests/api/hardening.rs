@@ -23,9 +23,15 @@ async fn a_configured_origin_gets_a_cors_grant_and_another_gets_none() {
         allowed.headers()["access-control-allow-origin"],
         "https://www.virtio.nl"
     );
+    assert_eq!(
+        allowed.headers()["timing-allow-origin"],
+        "https://www.virtio.nl",
+        "the group site sees the timing of its own calls"
+    );
     let other = health("https://evil.example").await.unwrap();
     assert_eq!(other.status(), 200);
     assert!(other.headers().get("access-control-allow-origin").is_none());
+    assert!(other.headers().get("timing-allow-origin").is_none());
 
     let preflight = |origin: &'static str, path: &str| {
         app.http

@@ -97,6 +97,7 @@ async fn the_loader_is_rendered_at_start_for_the_configured_sites() {
             .unwrap_or_default()
     };
     assert_eq!(header("access-control-allow-origin"), "*");
+    assert_eq!(header("timing-allow-origin"), "*");
     assert_eq!(header("cache-control"), "public, max-age=300");
     assert!(header("content-type").starts_with("text/javascript"));
     let etag = header("etag");
