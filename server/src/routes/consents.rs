@@ -80,7 +80,9 @@ async fn store(
     decision.gpc |= header("sec-gpc") == Some("1");
     let event = NewConsentEvent {
         event: ConsentEvent {
-            event_id: Uuid::new_v4(),
+            // Time-ordered (version 7): the ledger's event-id index grows at its end, so a commit
+            // of many events writes few index pages.
+            event_id: Uuid::now_v7(),
             recorded_at,
             subject: body.subject,
             customer,

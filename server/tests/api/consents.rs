@@ -128,6 +128,28 @@ async fn events_are_chained_each_to_the_hash_of_the_one_before() {
     assert_ne!(second.hash, first.hash);
 }
 
+/// Event ids are time-ordered (UUID version 7), so the ledger's event-id index grows at its end
+/// and a commit of many events writes few of its pages (BENCHMARKS.md): ids in recording order
+/// sort as text in that order.
+#[tokio::test]
+async fn event_ids_sort_in_the_order_events_were_recorded() {
+    let app = spawn_app().await;
+    let mut ids = Vec::new();
+    for _ in 0..20 {
+        let receipt = app
+            .api
+            .record_consent(&consent_body(ConsentKind::AcceptAll))
+            .await
+            .unwrap()
+            .receipt;
+        assert_eq!(receipt.event.event_id.get_version_num(), 7);
+        ids.push(receipt.event.event_id.to_string());
+    }
+    let mut sorted = ids.clone();
+    sorted.sort();
+    assert_eq!(sorted, ids);
+}
+
 #[tokio::test]
 async fn concurrent_writes_are_all_durable_and_form_one_chain() {
     let app = spawn_app().await;

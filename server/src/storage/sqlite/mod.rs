@@ -78,9 +78,11 @@ impl Readers {
 fn connect(path: &Path) -> Result<Connection, StorageError> {
     let conn = Connection::open(path)?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    // A page cache of 16 MiB per connection (SQLite's default is 2 MiB): the writer finds the
+    // ledger's index pages in memory instead of reading them again for every batch.
     conn.execute_batch(
         "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
-         PRAGMA secure_delete = ON;",
+         PRAGMA secure_delete = ON; PRAGMA cache_size = -16384;",
     )?;
     Ok(conn)
 }
