@@ -34,7 +34,7 @@ pub struct Outcome {
 }
 
 /// A small xorshift generator: the keys only need to differ, not to be secret.
-struct Random(u64);
+pub struct Random(pub u64);
 
 impl Random {
     fn next(&mut self) -> u64 {
@@ -45,7 +45,7 @@ impl Random {
     }
 
     /// A random UUID v4 as text.
-    fn uuid(&mut self) -> String {
+    pub fn uuid(&mut self) -> String {
         let (a, b) = (self.next(), self.next());
         format!(
             "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",

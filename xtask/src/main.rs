@@ -8,6 +8,7 @@ mod chaos;
 mod contract;
 mod test;
 
+mod rate;
 mod tools;
 
 use anyhow::{Context as _, Result, bail};
@@ -149,6 +150,10 @@ fn bench(root: &Path) -> Result<()> {
     let report = root.join("BENCHMARKS.md");
     let mut text = std::fs::read_to_string(&report).context("reading BENCHMARKS.md")?;
     text.push_str(&server);
+    // The hand-made profile of the server, kept with the figures it explains.
+    text.push_str(&std::fs::read_to_string(
+        root.join("xtask/bench/profile.md"),
+    )?);
     std::fs::write(&report, text).context("writing BENCHMARKS.md")?;
     print!("{server}");
     Ok(())
