@@ -96,15 +96,29 @@
     }
   };
   // Puts a placeholder before every held-back iframe that has none: what the frame needs consent
-  // for, and a button that gives it. The frame stays hidden until then.
+  // for, and a button that gives it. The frame stays hidden until then; the placeholder takes the
+  // frame's box (at most the width there is), so nothing around it moves (no layout shift).
   const placeholders = () => {
     for (const frame of document.querySelectorAll("iframe[data-vp-purpose][data-src]:not([src])")) {
       const purpose = frame.dataset.vpPurpose;
       if (!Object.prototype.hasOwnProperty.call(texts.purposes, purpose)) continue;
+      const box = frame.getBoundingClientRect();
+      // Read before the frame is hidden: a computed style is live.
+      const { display, verticalAlign } = getComputedStyle(frame);
       frame.setAttribute("hidden", "");
       const before = frame.previousElementSibling;
       if (before && before.hasAttribute("data-vp-placeholder")) continue;
       const placeholder = document.createElement("div");
+      // Through the CSSOM, which a strict CSP allows.
+      const size = (measured, attribute) => measured > 0 ? measured + "px"
+        : /^[0-9]+$/.test(frame.getAttribute(attribute) || "") ? frame.getAttribute(attribute) + "px" : "";
+      placeholder.style.display = display === "inline" ? "inline-block" : display === "none" ? "" : display;
+      placeholder.style.verticalAlign = verticalAlign;
+      placeholder.style.boxSizing = "border-box";
+      placeholder.style.maxWidth = "100%";
+      placeholder.style.overflow = "auto";
+      placeholder.style.width = size(box.width, "width");
+      placeholder.style.height = size(box.height, "height");
       placeholder.setAttribute("data-vp-placeholder", purpose);
       placeholder.className = "vp-placeholder";
       const text = document.createElement("p");

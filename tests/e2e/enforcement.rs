@@ -265,6 +265,31 @@ async fn a_held_back_iframe_shows_a_placeholder_whose_button_consents_and_loads_
         text.contains("toestemming") && text.contains("Gepersonaliseerde advertenties"),
         "{text}"
     );
+    // The placeholder takes the frame's box: the first layer and the placeholder move nothing
+    // in the page (no layout shift, CLS 0).
+    let size = browser
+        .run(
+            "const box = document.querySelector('[data-vp-placeholder=advertising]')
+                 .getBoundingClientRect();
+             return [box.width, box.height];",
+        )
+        .await;
+    assert!(
+        size[0].as_f64() >= Some(560.0) && size[1].as_f64() >= Some(315.0),
+        "the frame is 560×315 and its border: {size}"
+    );
+    let shifts = browser
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             new PerformanceObserver((list) => done(list.getEntries().map((e) => e.value)))
+                 .observe({ type: 'layout-shift', buffered: true });
+             setTimeout(() => done([]), 500);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(shifts, serde_json::json!([]), "layout shifts: {shifts}");
     placeholder
         .find(fantoccini::Locator::Css("button"))
         .await
