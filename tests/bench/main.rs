@@ -91,23 +91,23 @@ fn median(values: &[f64]) -> f64 {
     }
 }
 
-/// The comparison page: the demo page itself (`www/index.html`) with vanilla-cookieconsent in the
-/// widget's place, configured like the widget's first layer (Dutch, accept, reject and settings),
-/// and a script that marks when its consent modal is in the page.
-fn vanilla_page() -> String {
+/// The demo page itself (`www/index.html`) with `replacement` in the widget's place.
+fn demo_page_with(replacement: &str) -> String {
     let demo = std::fs::read_to_string(workspace_root().join("www/index.html")).unwrap();
     let tag = demo
         .lines()
         .find(|line| line.contains("/widget/v1/loader.js"))
         .expect("the demo page embeds the widget");
-    demo.replace(
-        tag,
-        r#"  <link rel="stylesheet" href="/bench/vanilla/cookieconsent.css">
+    demo.replace(tag, replacement)
+}
+
+/// The comparison page: the demo page with vanilla-cookieconsent in the widget's place,
+/// configured like the widget's first layer (Dutch, accept, reject and settings), and a script
+/// that marks when its consent modal is in the page.
+const VANILLA_TAGS: &str = r#"  <link rel="stylesheet" href="/bench/vanilla/cookieconsent.css">
   <script src="/bench/vanilla/mark.js"></script>
   <script src="/bench/vanilla/cookieconsent.umd.js" defer></script>
-  <script src="/bench/vanilla/config.js" defer></script>"#,
-    )
-}
+  <script src="/bench/vanilla/config.js" defer></script>"#;
 
 const VANILLA_MARK: &str = "new MutationObserver((changes, observer) => {
   if (document.querySelector('#cc-main .cm')) { performance.mark('vp-banner'); observer.disconnect(); }
@@ -123,8 +123,9 @@ const VANILLA_CONFIG: &str = "CookieConsent.run({
       savePreferencesBtn: 'Keuzes opslaan', sections: [] } } } }
 });";
 
-/// A copy of `www/` with the comparison page and npm's vanilla-cookieconsent beside it.
-fn pages_with_comparison(vanilla: &std::path::Path) -> tempfile::TempDir {
+/// A copy of `www/` with the benchmark's pages: the demo page without any widget (the baseline)
+/// and, given npm's vanilla-cookieconsent, the comparison page with it beside.
+fn bench_pages(vanilla: Option<&std::path::Path>) -> tempfile::TempDir {
     fn copy(from: &std::path::Path, to: &std::path::Path) {
         std::fs::create_dir_all(to).unwrap();
         for entry in std::fs::read_dir(from).unwrap().map(Result::unwrap) {
@@ -138,15 +139,22 @@ fn pages_with_comparison(vanilla: &std::path::Path) -> tempfile::TempDir {
     }
     let dir = tempfile::tempdir().unwrap();
     copy(&workspace_root().join("www"), dir.path());
-    let own = dir.path().join("bench/vanilla");
-    std::fs::create_dir_all(&own).unwrap();
-    for file in ["cookieconsent.umd.js", "cookieconsent.css"] {
-        std::fs::copy(vanilla.join(file), own.join(file))
-            .unwrap_or_else(|e| panic!("{}: {e}", vanilla.join(file).display()));
+    std::fs::write(dir.path().join("bench/none.html"), demo_page_with("")).unwrap();
+    if let Some(vanilla) = vanilla {
+        let own = dir.path().join("bench/vanilla");
+        std::fs::create_dir_all(&own).unwrap();
+        for file in ["cookieconsent.umd.js", "cookieconsent.css"] {
+            std::fs::copy(vanilla.join(file), own.join(file))
+                .unwrap_or_else(|e| panic!("{}: {e}", vanilla.join(file).display()));
+        }
+        std::fs::write(own.join("mark.js"), VANILLA_MARK).unwrap();
+        std::fs::write(own.join("config.js"), VANILLA_CONFIG).unwrap();
+        std::fs::write(
+            dir.path().join("bench/vanilla.html"),
+            demo_page_with(VANILLA_TAGS),
+        )
+        .unwrap();
     }
-    std::fs::write(own.join("mark.js"), VANILLA_MARK).unwrap();
-    std::fs::write(own.join("config.js"), VANILLA_CONFIG).unwrap();
-    std::fs::write(dir.path().join("bench/vanilla.html"), vanilla_page()).unwrap();
     dir
 }
 
@@ -280,18 +288,13 @@ async fn main() {
         .next()
         .map_or_else(|| workspace_root().join("BENCHMARKS.md"), Into::into);
     let vanilla = std::env::var("VANILLA_COOKIECONSENT").ok();
-    let pages = vanilla
-        .as_deref()
-        .map(|v| pages_with_comparison(v.as_ref()));
+    let pages = bench_pages(vanilla.as_deref().map(std::path::Path::new));
     // The host pages come from another origin than the privacy server, as on the group's sites.
-    let server = match &pages {
-        Some(pages) => TestServer::start_serving_from_another_origin(pages.path()).await,
-        None => TestServer::start_serving_from_another_origin(&workspace_root().join("www")).await,
-    };
+    let server = TestServer::start_serving_from_another_origin(pages.path()).await;
     const WIDGET_FILES: &[&str] = &["/widget/", "/api/"];
     let plain = measure(
         &server,
-        "/bench/plain.html",
+        "/bench/none.html",
         Visit::Plain,
         Accept::None,
         WIDGET_FILES,
@@ -316,7 +319,7 @@ async fn main() {
         runs,
     )
     .await;
-    let competitor = match pages {
+    let competitor = match vanilla {
         Some(_) => Some(
             measure(
                 &server,
@@ -354,7 +357,7 @@ async fn main() {
     );
     let _ = writeln!(
         report,
-        "| demo page without the widget (`/bench/plain.html`) | {} | — | — | — | {} | {:.3} | — |",
+        "| the demo page without any widget (the baseline) | {} | — | — | — | {} | {:.3} | — |",
         ms(median(&plain.fcp)),
         ms(median(&plain.longest)),
         median(&plain.cls)
@@ -444,7 +447,14 @@ async fn main() {
         50.0,
         "ms",
     ));
-    report.push_str(&check("CLS (first visit)", median(&widget.cls), 0.0, ""));
+    let cls = median(&widget.cls);
+    let baseline = median(&plain.cls);
+    let _ = writeln!(
+        report,
+        "| CLS added to the page's own (first visit) | {:.3} | 0.000 | {} |",
+        cls - baseline,
+        if cls <= baseline { "within" } else { "over" }
+    );
     std::fs::write(&output, &report).expect("writing the report");
     print!("{report}");
 }

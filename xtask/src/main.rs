@@ -10,6 +10,7 @@ mod test;
 
 mod rate;
 mod tools;
+mod weight;
 
 use anyhow::{Context as _, Result, bail};
 use std::path::{Path, PathBuf};
@@ -146,9 +147,11 @@ fn bench(root: &Path) -> Result<()> {
             .env("VANILLA_COOKIECONSENT", vanilla)
             .env("CHROMEDRIVER", chromedriver),
     )?;
+    let weight = widget_weight(root)?;
     let server = bench::server(root)?;
     let report = root.join("BENCHMARKS.md");
     let mut text = std::fs::read_to_string(&report).context("reading BENCHMARKS.md")?;
+    text.push_str(&weight);
     text.push_str(&server);
     // The hand-made profile of the server, kept with the figures it explains.
     text.push_str(&std::fs::read_to_string(
@@ -157,6 +160,18 @@ fn bench(root: &Path) -> Result<()> {
     std::fs::write(&report, text).context("writing BENCHMARKS.md")?;
     print!("{server}");
     Ok(())
+}
+
+/// What each part of the widget's WebAssembly costs (the bundle `build::bundles` just made).
+fn widget_weight(root: &Path) -> Result<String> {
+    let twiggy = tools::twiggy(root)?;
+    let named = root.join("target/wasm-bindgen/privacy_widget/privacy_widget_bg.wasm");
+    let shipped = std::fs::read_dir(root.join("dist/widget/v1/assets"))?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .find(|path| path.to_string_lossy().ends_with(".wasm.br"))
+        .context("the build wrote no brotli WebAssembly")?;
+    let parts = weight::parts(&twiggy, &named)?;
+    Ok(weight::report(&parts, std::fs::metadata(shipped)?.len()))
 }
 
 /// The cargo that runs this xtask, so the pinned toolchain is used throughout.

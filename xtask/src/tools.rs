@@ -20,6 +20,9 @@ const SCHEMATHESIS_VERSION: &str = "4.32.5";
 /// The vanilla-cookieconsent release the benchmark measures the widget against.
 const VANILLA_COOKIECONSENT_VERSION: &str = "3.1.0";
 
+/// The twiggy release (crates.io) the benchmark reads the bundle's size profile with.
+const TWIGGY_VERSION: &str = "0.8.0";
+
 fn tools_dir(root: &Path) -> PathBuf {
     root.join(".tools")
 }
@@ -52,16 +55,32 @@ pub fn wasm_bindgen(root: &Path) -> Result<PathBuf> {
     if installed.is_some_and(|v| v.trim().ends_with(&version)) {
         return Ok(bin);
     }
-    println!("installing wasm-bindgen-cli {version} into .tools/ (once; takes a few minutes)");
+    cargo_install(root, "wasm-bindgen-cli", &version)?;
+    Ok(bin)
+}
+
+/// `cargo install package --version version` into `.tools/`.
+fn cargo_install(root: &Path, package: &str, version: &str) -> Result<()> {
+    println!("installing {package} {version} into .tools/ (once; takes a few minutes)");
     run_command(Command::new(crate::cargo()).args([
         "install",
-        "wasm-bindgen-cli",
+        package,
         "--version",
-        &version,
+        version,
         "--root",
         &tools_dir(root).to_string_lossy(),
-    ]))?;
-    Ok(bin)
+    ]))
+}
+
+/// `twiggy` at [`TWIGGY_VERSION`] in `.tools/bin`, installed from crates.io when missing.
+pub fn twiggy(root: &Path) -> Result<PathBuf> {
+    let binary = tools_dir(root).join("bin/twiggy");
+    let installed = output_of(Command::new(&binary).arg("--version"));
+    if installed.is_some_and(|v| v.trim().ends_with(TWIGGY_VERSION)) {
+        return Ok(binary);
+    }
+    cargo_install(root, "twiggy", TWIGGY_VERSION)?;
+    Ok(binary)
 }
 
 /// Installs `package@version` from npm into `.tools/npm`.
