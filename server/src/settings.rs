@@ -274,6 +274,12 @@ impl FileSettings {
                 .map_err(|e| anyhow::anyhow!("{file}: catalogue `{shown}` cannot be read: {e}"))?;
             privacy_shared::site::install_catalogue(&text, &shown).map_err(anyhow::Error::msg)?;
         }
+        if let Some(smtp) = &settings.smtp {
+            smtp.check().map_err(|why| {
+                let line = privacy_shared::site::line_of_table(text, "[smtp]");
+                anyhow::anyhow!("{file}:{line}: [smtp] {why}")
+            })?;
+        }
         for (id, site) in &settings.sites {
             let header = format!("[sites.{id}]");
             let line = privacy_shared::site::line_of_table(text, &header);
@@ -447,6 +453,20 @@ mod tests {
             error.contains("10.0.0.0/33") && !error.contains('\n'),
             "{error}"
         );
+    }
+
+    #[test]
+    fn smtp_in_plain_text_to_another_machine_stops_the_start_with_its_line() {
+        let text = "bind = \"127.0.0.1:1\"\n\n[smtp]\nhost = \"smtp.example.nl\"\n\
+                    from = \"privacy@virtio.nl\"\ntls = \"none\"\n";
+        let error = FileSettings::from_toml(text, "mail.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(error.starts_with("mail.toml:3: [smtp] "), "{error}");
+        assert!(error.contains("plain text"), "{error}");
+        let secure = text.replace("tls = \"none\"", "tls = \"starttls\"");
+        let settings = FileSettings::from_toml(&secure, "mail.toml").unwrap();
+        assert_eq!(settings.smtp.map(|s| s.port), Some(587));
     }
 
     #[test]
