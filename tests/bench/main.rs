@@ -19,14 +19,19 @@ const MEASURE: &str = r#"
 const done = arguments[arguments.length - 1];
 const mode = arguments[0];
 const ownFiles = arguments[1];
-const wait = (ready) => new Promise((resolve) => { const poll = () => ready() ? resolve() : setTimeout(poll, 5); poll(); });
+// Polls `ready` for at most 10 s; a banner that never shows is reported as not shown.
+const wait = (ready) => new Promise((resolve) => {
+  const until = performance.now() + 10000;
+  const poll = () => ready() || performance.now() > until ? resolve() : setTimeout(poll, 5);
+  poll();
+});
 const mark = (name) => performance.getEntriesByName(name)[0];
 (async () => {
   let applied = null;
   if (mode === 'returning') await window.VirtioPrivacy.ready.then(() => { applied = performance.now(); });
   await wait(() => mark('first-contentful-paint') && (mode !== 'banner' || mark('vp-banner')));
-  const fcp = mark('first-contentful-paint').startTime;
-  const visible = mode === 'banner' ? mark('vp-banner').startTime : applied ?? fcp;
+  const fcp = mark('first-contentful-paint')?.startTime ?? null;
+  const visible = mode === 'banner' ? mark('vp-banner')?.startTime ?? null : applied ?? fcp;
   await new Promise((resolve) => setTimeout(resolve, 1500));
   const widget = performance.getEntriesByType('resource')
     .filter((e) => ownFiles.some((part) => e.name.includes(part)));
@@ -101,19 +106,39 @@ fn demo_page_with(replacement: &str) -> String {
     demo.replace(tag, replacement)
 }
 
-/// The comparison page: the demo page with vanilla-cookieconsent in the widget's place,
-/// configured like the widget's first layer (Dutch, accept, reject and settings), and a script
-/// that marks when its consent modal is in the page.
-const VANILLA_TAGS: &str = r#"  <link rel="stylesheet" href="/bench/vanilla/cookieconsent.css">
-  <script src="/bench/vanilla/mark.js"></script>
-  <script src="/bench/vanilla/cookieconsent.umd.js" defer></script>
-  <script src="/bench/vanilla/config.js" defer></script>"#;
+/// An open-source consent banner the widget is measured against, on the demo page in the
+/// widget's place, configured like the widget's first layer (Dutch; accept, reject, settings) for
+/// the same purposes, with a script that marks (`vp-banner`) when its banner is in the page.
+struct Competitor {
+    /// As the report names it.
+    name: &'static str,
+    /// The npm package, in the folder `cargo xtask bench` installs them into.
+    package: &'static str,
+    /// The package's files the page loads, copied to `/bench/<package>/`.
+    files: &'static [&'static str],
+    /// What takes the widget's tag on the demo page.
+    tags: &'static str,
+    /// `mark.js`: marks `vp-banner` once the banner is in the page.
+    mark: &'static str,
+    /// `config.js`: the banner's settings.
+    config: &'static str,
+    /// The banner's "accept all" button.
+    accept: &'static str,
+}
 
-const VANILLA_MARK: &str = "new MutationObserver((changes, observer) => {
+const COMPETITORS: [Competitor; 3] = [
+    Competitor {
+        name: "vanilla-cookieconsent 3.1.0",
+        package: "vanilla-cookieconsent",
+        files: &["dist/cookieconsent.umd.js", "dist/cookieconsent.css"],
+        tags: r#"  <link rel="stylesheet" href="/bench/vanilla-cookieconsent/cookieconsent.css">
+  <script src="/bench/vanilla-cookieconsent/mark.js"></script>
+  <script src="/bench/vanilla-cookieconsent/cookieconsent.umd.js" defer></script>
+  <script src="/bench/vanilla-cookieconsent/config.js" defer></script>"#,
+        mark: "new MutationObserver((changes, observer) => {
   if (document.querySelector('#cc-main .cm')) { performance.mark('vp-banner'); observer.disconnect(); }
-}).observe(document, { childList: true, subtree: true });";
-
-const VANILLA_CONFIG: &str = "CookieConsent.run({
+}).observe(document, { childList: true, subtree: true });",
+        config: "CookieConsent.run({
   hideFromBots: false,
   categories: { necessary: { enabled: true, readOnly: true }, analytics: {}, ads: {} },
   language: { default: 'nl', translations: { nl: {
@@ -121,11 +146,56 @@ const VANILLA_CONFIG: &str = "CookieConsent.run({
       acceptAllBtn: 'Alles accepteren', acceptNecessaryBtn: 'Alles weigeren', showPreferencesBtn: 'Instellingen' },
     preferencesModal: { title: 'Privacyvoorkeuren', acceptAllBtn: 'Alles accepteren', acceptNecessaryBtn: 'Alles weigeren',
       savePreferencesBtn: 'Keuzes opslaan', sections: [] } } } }
-});";
+});",
+        accept: "#cc-main button[data-role=all]",
+    },
+    Competitor {
+        name: "Klaro 0.7.22",
+        package: "klaro",
+        files: &["dist/klaro-no-css.js", "dist/klaro.min.css"],
+        tags: r#"  <link rel="stylesheet" href="/bench/klaro/klaro.min.css">
+  <script src="/bench/klaro/mark.js"></script>
+  <script src="/bench/klaro/config.js" defer></script>
+  <script src="/bench/klaro/klaro-no-css.js" defer></script>"#,
+        mark: "new MutationObserver((changes, observer) => {
+  if (document.querySelector('.klaro .cookie-notice:not(.cookie-notice-hidden)')) { performance.mark('vp-banner'); observer.disconnect(); }
+}).observe(document, { childList: true, subtree: true });",
+        config: "window.klaroConfig = {
+  lang: 'nl', acceptAll: true, mustConsent: false, noticeAsModal: false,
+  services: [
+    { name: 'analytics', title: 'Statistieken (Google Analytics)', purposes: ['analytics'] },
+    { name: 'ads', title: 'Gepersonaliseerde advertenties', purposes: ['marketing'] },
+  ],
+};",
+        accept: ".klaro .cookie-notice .cm-btn-success",
+    },
+    Competitor {
+        name: "tarteaucitron 1.34.0",
+        package: "tarteaucitronjs",
+        files: &[
+            "tarteaucitron.js",
+            "tarteaucitron.services.js",
+            "lang/tarteaucitron.nl.js",
+            "css/tarteaucitron.css",
+        ],
+        tags: r#"  <script src="/bench/tarteaucitronjs/mark.js"></script>
+  <script src="/bench/tarteaucitronjs/tarteaucitron.js" defer></script>
+  <script src="/bench/tarteaucitronjs/config.js" defer></script>"#,
+        mark: "new MutationObserver((changes, observer) => {
+  const alert = document.getElementById('tarteaucitronAlertBig');
+  if (alert && getComputedStyle(alert).display !== 'none') { performance.mark('vp-banner'); observer.disconnect(); }
+}).observe(document, { childList: true, subtree: true, attributes: true });",
+        config: "tarteaucitron.init({ hashtag: '#tarteaucitron', cookieName: 'tarteaucitron', orientation: 'bottom',
+  showAlertSmall: false, cookieslist: false, highPrivacy: true, AcceptAllCta: true, DenyAllCta: true,
+  handleBrowserDNTRequest: false, removeCredit: true, moreInfoLink: false, useExternalCss: false, mandatory: true });
+(tarteaucitron.job = tarteaucitron.job || []).push('gtag');",
+        accept: "#tarteaucitronPersonalize2",
+    },
+];
 
 /// A copy of `www/` with the benchmark's pages: the demo page without any widget (the baseline)
-/// and, given npm's vanilla-cookieconsent, the comparison page with it beside.
-fn bench_pages(vanilla: Option<&std::path::Path>) -> tempfile::TempDir {
+/// and, given the folder of npm packages, a page for each of the [`COMPETITORS`].
+fn bench_pages(npm: Option<&std::path::Path>) -> tempfile::TempDir {
     fn copy(from: &std::path::Path, to: &std::path::Path) {
         std::fs::create_dir_all(to).unwrap();
         for entry in std::fs::read_dir(from).unwrap().map(Result::unwrap) {
@@ -140,18 +210,23 @@ fn bench_pages(vanilla: Option<&std::path::Path>) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     copy(&workspace_root().join("www"), dir.path());
     std::fs::write(dir.path().join("bench/none.html"), demo_page_with("")).unwrap();
-    if let Some(vanilla) = vanilla {
-        let own = dir.path().join("bench/vanilla");
-        std::fs::create_dir_all(&own).unwrap();
-        for file in ["cookieconsent.umd.js", "cookieconsent.css"] {
-            std::fs::copy(vanilla.join(file), own.join(file))
-                .unwrap_or_else(|e| panic!("{}: {e}", vanilla.join(file).display()));
+    for competitor in COMPETITORS.iter().filter(|_| npm.is_some()) {
+        let package = npm.unwrap().join(competitor.package);
+        let own = dir.path().join("bench").join(competitor.package);
+        for file in competitor.files {
+            // Kept at their place in the package (tarteaucitron loads its parts from beside
+            // itself), except `dist/`, which is left out.
+            let target = own.join(file.strip_prefix("dist/").unwrap_or(file));
+            std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+            std::fs::copy(package.join(file), &target)
+                .unwrap_or_else(|e| panic!("{}: {e}", package.join(file).display()));
         }
-        std::fs::write(own.join("mark.js"), VANILLA_MARK).unwrap();
-        std::fs::write(own.join("config.js"), VANILLA_CONFIG).unwrap();
+        std::fs::write(own.join("mark.js"), competitor.mark).unwrap();
+        std::fs::write(own.join("config.js"), competitor.config).unwrap();
         std::fs::write(
-            dir.path().join("bench/vanilla.html"),
-            demo_page_with(VANILLA_TAGS),
+            dir.path()
+                .join(format!("bench/{}.html", competitor.package)),
+            demo_page_with(competitor.tags),
         )
         .unwrap();
     }
@@ -231,8 +306,10 @@ async fn measure(
         samples.total.push(number("total"));
         samples.longest.push(number("longest"));
         samples.cls.push(number("cls"));
+        let shown = number("visible").is_finite();
         let clicked = match accept {
             Accept::None => None,
+            _ if !shown => None,
             Accept::Widget => {
                 browser.run(WATCH_EVENTS).await;
                 browser.click("[data-vp=accept-all]").await;
@@ -287,8 +364,8 @@ async fn main() {
     let output = args
         .next()
         .map_or_else(|| workspace_root().join("BENCHMARKS.md"), Into::into);
-    let vanilla = std::env::var("VANILLA_COOKIECONSENT").ok();
-    let pages = bench_pages(vanilla.as_deref().map(std::path::Path::new));
+    let npm = std::env::var("BENCH_COMPETITORS").ok();
+    let pages = bench_pages(npm.as_deref().map(std::path::Path::new));
     // The host pages come from another origin than the privacy server, as on the group's sites.
     let server = TestServer::start_serving_from_another_origin(pages.path()).await;
     const WIDGET_FILES: &[&str] = &["/widget/", "/api/"];
@@ -319,20 +396,20 @@ async fn main() {
         runs,
     )
     .await;
-    let competitor = match vanilla {
-        Some(_) => Some(
-            measure(
-                &server,
-                "/bench/vanilla.html",
-                Visit::Banner,
-                Accept::Page("#cc-main button[data-role=all]"),
-                &["/bench/vanilla/"],
-                runs,
-            )
-            .await,
-        ),
-        None => None,
-    };
+    let mut competitors = Vec::new();
+    for competitor in COMPETITORS.iter().filter(|_| npm.is_some()) {
+        let own = format!("/bench/{}/", competitor.package);
+        let samples = measure(
+            &server,
+            &format!("/bench/{}.html", competitor.package),
+            Visit::Banner,
+            Accept::Page(competitor.accept),
+            &[own.as_str()],
+            runs,
+        )
+        .await;
+        competitors.push((competitor.name, samples));
+    }
 
     let kb = |bytes: f64| format!("{:.1} KB", bytes / 1000.0);
     let ms = |value: f64| format!("{value:.0} ms");
@@ -349,8 +426,8 @@ async fn main() {
          that had arrived by then. The bundle is fetched once the page is idle, after the banner.\n\
          A returning visit has a current stored choice: its time is when `VirtioPrivacy.ready`\n\
          resolved with the choice applied, and every run checks that it fetched no WebAssembly.\n\
-         vanilla-cookieconsent's files are served as npm ships them, not precompressed, so its\n\
-         bytes here are uncompressed (PRODUCT.md gives 13.5 KB brotli).\n\n\
+         The open-source banners' files are served as npm ships them, not precompressed, so their\n\
+         bytes here are uncompressed; each is configured like the widget's first layer.\n\n\
          ## Widget: time to banner and weight\n\n\
          | page | first contentful paint | banner visible | widget bytes before the banner | widget bytes in all | longest task | CLS | INP of \"accept all\" |\n\
          |---|---|---|---|---|---|---|---|"
@@ -386,14 +463,13 @@ async fn main() {
         "the same page, returning visit with a current choice (time: choice applied)",
         &returning,
     ));
-    match &competitor {
-        Some(vanilla) => report.push_str(&row(
-            "the same page with vanilla-cookieconsent 3.1.0 (npm)",
-            vanilla,
-        )),
-        None => report.push_str(
-            "\n(vanilla-cookieconsent not measured: run through `cargo xtask bench`, which installs it.)\n",
-        ),
+    for (name, samples) in &competitors {
+        report.push_str(&row(&format!("the same page with {name} (npm)"), samples));
+    }
+    if competitors.is_empty() {
+        report.push_str(
+            "\n(No open-source banner measured: run through `cargo xtask bench`, which installs them.)\n",
+        );
     }
     let _ = writeln!(
         report,
@@ -409,11 +485,16 @@ async fn main() {
         format!("| {name} | {value:.1} {unit} | {budget:.1} {unit} | {verdict} |\n")
     };
     report.push_str("\n| figure | measured | budget | |\n|---|---|---|---|\n");
-    if let Some(vanilla) = &competitor {
+    let fastest = competitors
+        .iter()
+        .map(|(name, samples)| (*name, median(&samples.visible)))
+        .filter(|(_, visible)| visible.is_finite())
+        .min_by(|a, b| a.1.total_cmp(&b.1));
+    if let Some((name, visible)) = fastest {
         report.push_str(&check(
-            "banner visible (0.8× vanilla-cookieconsent in this run)",
+            &format!("banner visible (0.8× the fastest, {name}, in this run)"),
             median(&widget.visible),
-            0.8 * median(&vanilla.visible),
+            0.8 * visible,
             "ms",
         ));
     }

@@ -132,7 +132,7 @@ fn chaos(root: &Path, kills: Option<&str>) -> Result<()> {
 /// Builds the bundles and runs the widget benchmark, which writes `BENCHMARKS.md`.
 fn bench(root: &Path) -> Result<()> {
     let chromedriver = tools::chromedriver()?;
-    let vanilla = tools::vanilla_cookieconsent(root)?;
+    let competitors = tools::competitors(root)?;
     build::bundles(root)?;
     run_command(
         Command::new(cargo())
@@ -144,7 +144,7 @@ fn bench(root: &Path) -> Result<()> {
                 "--bin",
                 "widget-bench",
             ])
-            .env("VANILLA_COOKIECONSENT", vanilla)
+            .env("BENCH_COMPETITORS", competitors)
             .env("CHROMEDRIVER", chromedriver),
     )?;
     let weight = widget_weight(root)?;

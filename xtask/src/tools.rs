@@ -17,8 +17,12 @@ const AXE_CORE_VERSION: &str = "4.10.3";
 /// The schemathesis release of the contract pass (PyPI).
 const SCHEMATHESIS_VERSION: &str = "4.32.5";
 
-/// The vanilla-cookieconsent release the benchmark measures the widget against.
-const VANILLA_COOKIECONSENT_VERSION: &str = "3.1.0";
+/// The open-source consent banners the benchmark measures the widget against (npm, pinned).
+const COMPETITORS: [(&str, &str); 3] = [
+    ("vanilla-cookieconsent", "3.1.0"),
+    ("klaro", "0.7.22"),
+    ("tarteaucitronjs", "1.34.0"),
+];
 
 /// The twiggy release (crates.io) the benchmark reads the bundle's size profile with.
 const TWIGGY_VERSION: &str = "0.8.0";
@@ -119,15 +123,18 @@ pub fn axe_core(root: &Path) -> Result<PathBuf> {
     Ok(package.join("axe.min.js"))
 }
 
-/// The `dist/` folder of npm's `vanilla-cookieconsent`, installed into `.tools/npm`, for the
+/// `.tools/npm/node_modules`, holding the [`COMPETITORS`] at their pinned versions, for the
 /// benchmark's comparison.
-pub fn vanilla_cookieconsent(root: &Path) -> Result<PathBuf> {
-    let package = tools_dir(root).join("npm/node_modules/vanilla-cookieconsent");
-    let installed = std::fs::read_to_string(package.join("package.json")).unwrap_or_default();
-    if !installed.contains(&format!("\"version\": \"{VANILLA_COOKIECONSENT_VERSION}\"")) {
-        npm_install(root, "vanilla-cookieconsent", VANILLA_COOKIECONSENT_VERSION)?;
+pub fn competitors(root: &Path) -> Result<PathBuf> {
+    let modules = tools_dir(root).join("npm/node_modules");
+    for (package, version) in COMPETITORS {
+        let manifest = modules.join(package).join("package.json");
+        let installed = std::fs::read_to_string(manifest).unwrap_or_default();
+        if !installed.contains(&format!("\"version\": \"{version}\"")) {
+            npm_install(root, package, version)?;
+        }
     }
-    Ok(package.join("dist"))
+    Ok(modules)
 }
 
 /// schemathesis from PyPI, installed into `.tools/py` (`pip install --target`); returns that
