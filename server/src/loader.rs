@@ -122,37 +122,12 @@ pub fn render(template: &str, sites: &[&'static Site]) -> anyhow::Result<String>
             "the loader template lacks {placeholder}: rebuild it with `cargo xtask build`"
         );
     }
-    let mut entries = serde_json::Map::new();
-    for &site in sites {
-        let id: SiteId = site.id.parse()?;
-        let layers: serde_json::Map<String, serde_json::Value> = first_layers(id)?
-            .into_iter()
-            .map(|(language, html)| (language.as_str().to_owned(), html.into()))
-            .collect();
-        entries.insert(
-            site.id.to_owned(),
-            serde_json::json!({
-                "definition": site.definition(),
-                "layers": layers,
-            }),
-        );
-    }
-    let texts: serde_json::Map<String, serde_json::Value> = off_runtime(|| {
-        LANGUAGES
-            .into_iter()
-            .map(|language| {
-                (
-                    language.as_str().to_owned(),
-                    privacy_widget::ssr::loader_texts(language),
-                )
-            })
-            .collect()
-    })?;
+    // Everything the widget renders, on one thread off the server's runtime.
+    let owned = sites.to_vec();
+    let (entries, texts) = off_runtime(move || rendered(&owned))??;
     // `</script>` cannot occur in a JSON string the loader is parsed from as a file, but a `<`
     // escaped keeps the output safe to inline anywhere.
-    let json = |value: &serde_json::Map<String, serde_json::Value>| {
-        serde_json::to_string(value).map(|j| j.replace('<', "\\u003c"))
-    };
+    let json = |value: &Json| serde_json::to_string(value).map(|j| j.replace('<', "\\u003c"));
     Ok(template
         .replace("__VP_SITES__", &json(&entries)?)
         .replace("__VP_TEXTS__", &json(&texts)?)
@@ -166,14 +141,34 @@ pub fn render(template: &str, sites: &[&'static Site]) -> anyhow::Result<String>
 /// The languages the loader carries words for.
 const LANGUAGES: [Language; 2] = [Language::Nl, Language::En];
 
-/// The first layer of `site` in every language.
-fn first_layers(site: SiteId) -> anyhow::Result<Vec<(Language, String)>> {
-    off_runtime(move || {
-        LANGUAGES
+type Json = serde_json::Map<String, serde_json::Value>;
+
+/// Per site its definition and first layer in every language, and per language the loader's
+/// words, rendered by the widget's components.
+fn rendered(sites: &[&'static Site]) -> anyhow::Result<(Json, Json)> {
+    let mut entries = Json::new();
+    for &site in sites {
+        let id: SiteId = site.id.parse()?;
+        let layers: Json = LANGUAGES
             .into_iter()
-            .map(|language| (language, privacy_widget::ssr::first_layer(site, language)))
-            .collect()
-    })
+            .map(|language| {
+                let html = privacy_widget::ssr::first_layer(id, language);
+                (language.as_str().to_owned(), html.into())
+            })
+            .collect();
+        entries.insert(
+            site.id.to_owned(),
+            serde_json::json!({ "definition": site.definition(), "layers": layers }),
+        );
+    }
+    let texts = LANGUAGES
+        .into_iter()
+        .map(|language| {
+            let words = privacy_widget::ssr::loader_texts(language);
+            (language.as_str().to_owned(), words)
+        })
+        .collect();
+    Ok((entries, texts))
 }
 
 /// Runs a server-side render on a thread of its own: the renderer runs its own executor, which

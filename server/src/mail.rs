@@ -135,6 +135,16 @@ pub fn backoff(attempts: u32) -> time::Duration {
 
 /// Sends every due message once; returns how many were delivered.
 pub async fn deliver_due(storage: &Arc<dyn Storage>, settings: &SmtpSettings) -> usize {
+    deliver_due_with(storage, settings, &settings.transport()).await
+}
+
+/// [`deliver_due`] through a transport made once from `settings` (its CA file read, its TLS
+/// parameters built), or the reason it could not be made, which each due message then records.
+async fn deliver_due_with(
+    storage: &Arc<dyn Storage>,
+    settings: &SmtpSettings,
+    transport: &Result<AsyncSmtpTransport<Tokio1Executor>, String>,
+) -> usize {
     let now = OffsetDateTime::now_utc();
     let due = match storage.due_mail(now, MAX_ATTEMPTS).await {
         Ok(due) => due,
@@ -143,10 +153,9 @@ pub async fn deliver_due(storage: &Arc<dyn Storage>, settings: &SmtpSettings) ->
             return 0;
         }
     };
-    let transport = settings.transport();
     let mut delivered = 0;
     for row in due {
-        let result = match (&transport, message(settings, &row)) {
+        let result = match (transport, message(settings, &row)) {
             (Ok(transport), Ok(message)) => transport
                 .send(message)
                 .await
@@ -192,10 +201,11 @@ fn message(settings: &SmtpSettings, row: &OutboxRow) -> Result<Message, String> 
 /// Delivers the outbox for as long as the server runs.
 pub fn spawn_sender(storage: Arc<dyn Storage>, settings: SmtpSettings) {
     tokio::spawn(async move {
+        let transport = settings.transport();
         let mut interval = tokio::time::interval(POLL);
         loop {
             interval.tick().await;
-            deliver_due(&storage, &settings).await;
+            deliver_due_with(&storage, &settings, &transport).await;
         }
     });
 }

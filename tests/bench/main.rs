@@ -306,14 +306,14 @@ async fn measure(
         samples.total.push(number("total"));
         samples.longest.push(number("longest"));
         samples.cls.push(number("cls"));
-        let shown = number("visible").is_finite();
+        // The click on "accept all", once the banner showed.
         let clicked = match accept {
-            Accept::None => None,
-            _ if !shown => None,
+            _ if !number("visible").is_finite() => false,
+            Accept::None => false,
             Accept::Widget => {
                 browser.run(WATCH_EVENTS).await;
                 browser.click("[data-vp=accept-all]").await;
-                Some(())
+                true
             }
             Accept::Page(css) => {
                 browser.run(WATCH_EVENTS).await;
@@ -325,10 +325,10 @@ async fn measure(
                     .click()
                     .await
                     .expect("the click");
-                Some(())
+                true
             }
         };
-        if clicked.is_some() {
+        if clicked {
             let longest = browser
                 .client
                 .execute_async(LONGEST_EVENT, vec![])

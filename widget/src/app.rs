@@ -125,8 +125,8 @@ pub fn App(props: &AppProps) -> Html {
         save: SaveState::Idle,
     });
     // The element that opened the dialog, to give focus back to.
-    // `Some` while a dialog is open: the element that opened it, if one had the focus.
-    let opener = use_mut_ref(|| None::<Option<web_sys::HtmlElement>>);
+    // The element that opened the dialog, to give focus back to.
+    let opener = use_mut_ref(|| None::<web_sys::HtmlElement>);
 
     // A choice: the engine applies it in the page at once and queues its event.
     let choose = {
@@ -143,7 +143,7 @@ pub fn App(props: &AppProps) -> Html {
         Callback::from(move |view: View| {
             // Moving from one dialog to another keeps the first opener.
             if ui.overlay.is_none() {
-                *opener.borrow_mut() = Some(deep_active_element());
+                *opener.borrow_mut() = deep_active_element();
             }
             ui.dispatch(UiAction::Open(view));
         })
@@ -210,7 +210,8 @@ pub fn App(props: &AppProps) -> Html {
         let was_open = use_mut_ref(|| false);
         use_effect_with(ui.overlay.is_some(), move |&open| {
             let closed = std::mem::replace(&mut *was_open.borrow_mut(), open) && !open;
-            if closed && let Some(element) = opener.borrow_mut().take() {
+            if closed {
+                let element = opener.borrow_mut().take();
                 let target = element.filter(|e| e.is_connected()).or_else(|| {
                     web_sys::window()?
                         .document()?
