@@ -42,6 +42,10 @@ enum Command {
         /// The built bundles, written by `cargo xtask build` [default: dist]
         #[arg(long, env = "PRIVACY_DIST_DIR")]
         dist: Option<PathBuf>,
+        /// The origin browsers reach this server at, which e-mailed status links point to
+        /// [default: http:// and the bound address]
+        #[arg(long, env = "PRIVACY_PUBLIC_URL")]
+        public_url: Option<String>,
         /// The key the interface app signs identity tokens with.
         #[arg(long, env = "PRIVACY_IDENTITY_SECRET", hide_env_values = true)]
         identity_secret: Option<String>,
@@ -166,6 +170,7 @@ async fn run() -> anyhow::Result<()> {
             identity_secret,
             attachment_key,
             metrics_token,
+            public_url,
             dev,
         } => {
             let (file, database) = database_url(&database)?;
@@ -190,6 +195,7 @@ async fn run() -> anyhow::Result<()> {
                 metrics_token: metrics_token.map(Secret::new).or(file.metrics.token),
                 dev_identity_tokens: file.identity.dev_tokens,
                 demo_group_site: file.demo.group_site,
+                public_url: public_url.or(file.public_url),
                 ..defaults
             };
             if settings.dev_identity_tokens {
@@ -201,6 +207,12 @@ async fn run() -> anyhow::Result<()> {
             if settings.identity_secret.is_none() {
                 tracing::warn!(
                     "no identity secret configured: customers' identity tokens will be refused"
+                );
+            }
+            if settings.public_url.is_none() && !dev {
+                tracing::warn!(
+                    "public_url is not set: e-mailed status links point to this server's bound \
+                     address; set it to the address browsers reach this server at"
                 );
             }
             let ip = settings.bind.ip();

@@ -149,8 +149,45 @@ pub struct Email {
     pub body: String,
 }
 
-/// The e-mail that carries a visitor's verification code.
-pub fn code_email(to: EmailAddress, language: Language, request: Uuid, code: &str) -> Email {
+/// Where e-mailed links point: the origin browsers reach this server at.
+#[derive(Debug, Clone)]
+pub struct Links {
+    origin: String,
+}
+
+impl Links {
+    pub fn new(origin: String) -> Self {
+        Self { origin }
+    }
+
+    /// The requester's status page for request `id`: this server's `/requests/` page with the
+    /// site's widget, the request and its status token in the fragment, which browsers never send
+    /// to a server or in a `Referer`.
+    pub fn status(&self, site: SiteId, language: Language, id: Uuid, token: &str) -> String {
+        let fragment = privacy_shared::rights::StatusLink {
+            id,
+            token: token.to_owned(),
+        }
+        .fragment();
+        format!(
+            "{}{STATUS_PAGE}?site={site}&lang={}#{fragment}",
+            self.origin,
+            language.as_str()
+        )
+    }
+}
+
+/// The path of the requesters' status page (`routes::requests::page`).
+pub const STATUS_PAGE: &str = "/requests/";
+
+/// The e-mail that carries a visitor's verification code and the link to the request's status.
+pub fn code_email(
+    to: EmailAddress,
+    language: Language,
+    request: Uuid,
+    code: &str,
+    status_link: &str,
+) -> Email {
     let minutes = CODE_LIFETIME.whole_minutes();
     let (subject, body) = match language {
         Language::Nl => (
@@ -158,7 +195,9 @@ pub fn code_email(to: EmailAddress, language: Language, request: Uuid, code: &st
             format!(
                 "Hallo,\n\nJe hebt bij Virtio ICT B.V. een privacyverzoek ingediend (nummer {request}).\n\
                  Je verificatiecode is: {code}\n\nDe code is {minutes} minuten geldig. Heb je dit verzoek niet \
-                 gedaan? Dan kun je dit bericht negeren; het verzoek vervalt vanzelf.\n\nVirtio ICT B.V."
+                 gedaan? Dan kun je dit bericht negeren; het verzoek vervalt vanzelf.\n\n\
+                 De status van je verzoek en ons antwoord vind je hier:\n{status_link}\n\
+                 Deel deze link niet: wie hem heeft, kan het antwoord lezen.\n\nVirtio ICT B.V."
             ),
         ),
         Language::En => (
@@ -166,7 +205,48 @@ pub fn code_email(to: EmailAddress, language: Language, request: Uuid, code: &st
             format!(
                 "Hello,\n\nYou filed a privacy request with Virtio ICT B.V. (number {request}).\n\
                  Your verification code is: {code}\n\nThe code is valid for {minutes} minutes. Did you not file \
-                 this request? Then you can ignore this message; the request lapses by itself.\n\nVirtio ICT B.V."
+                 this request? Then you can ignore this message; the request lapses by itself.\n\n\
+                 Your request's status and our answer are here:\n{status_link}\n\
+                 Do not share this link: whoever has it can read the answer.\n\nVirtio ICT B.V."
+            ),
+        ),
+    };
+    Email { to, subject, body }
+}
+
+/// The e-mail a customer receives when a request filed with their identity token was verified
+/// at once: the link to its status, and what to do if they did not file it (a script that got
+/// hold of a token is the one way someone else could have).
+pub fn received_email(
+    to: EmailAddress,
+    language: Language,
+    request: Uuid,
+    kind: RightsRequestKind,
+    due: Date,
+    status_link: &str,
+) -> Email {
+    let label = kind.label(language);
+    let (subject, body) = match language {
+        Language::Nl => (
+            "We hebben je privacyverzoek ontvangen".to_owned(),
+            format!(
+                "Hallo,\n\nWe hebben je privacyverzoek ontvangen: {label} (nummer {request}).\n\
+                 We beantwoorden het uiterlijk op {due}.\n\n\
+                 De status van je verzoek en ons antwoord vind je hier:\n{status_link}\n\
+                 Deel deze link niet: wie hem heeft, kan het antwoord lezen.\n\n\
+                 Heb je dit verzoek niet gedaan? Antwoord dan op dit bericht, dan behandelen we het niet.\n\n\
+                 Virtio ICT B.V."
+            ),
+        ),
+        Language::En => (
+            "We received your privacy request".to_owned(),
+            format!(
+                "Hello,\n\nWe received your privacy request: {label} (number {request}).\n\
+                 We will answer it by {due}.\n\n\
+                 Your request's status and our answer are here:\n{status_link}\n\
+                 Do not share this link: whoever has it can read the answer.\n\n\
+                 Did you not file this request? Then reply to this message and we will not act on it.\n\n\
+                 Virtio ICT B.V."
             ),
         ),
     };

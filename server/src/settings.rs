@@ -63,6 +63,9 @@ pub struct Settings {
     /// Development only: where a demo group site on another origin serves the pages of `www/`
     /// with the one tag pointing at this server (`crate::group_site`).
     pub demo_group_site: Option<SocketAddr>,
+    /// The origin browsers reach this server at (`public_url`), which links in e-mail point to;
+    /// `None` is `http://` and the bound address, right for development only.
+    pub public_url: Option<String>,
 }
 
 /// The identity secret of `config/dev.toml`: published, so for development only.
@@ -99,6 +102,27 @@ impl Settings {
         Ok(())
     }
 
+    /// The origin e-mailed links point to: `public_url`, else this server's own address (with
+    /// the port it was given when bound to port 0).
+    pub fn public_origin(&self, port: u16) -> anyhow::Result<String> {
+        match &self.public_url {
+            Some(url) => {
+                anyhow::ensure!(
+                    is_origin(url),
+                    "public_url `{url}` is not an origin such as https://privacy.virtio.nl"
+                );
+                Ok(url.trim_end_matches('/').to_owned())
+            }
+            None => {
+                let ip = match self.bind.ip() {
+                    ip if ip.is_unspecified() => std::net::IpAddr::from([127, 0, 0, 1]),
+                    ip => ip,
+                };
+                Ok(format!("http://{}", SocketAddr::new(ip, port)))
+            }
+        }
+    }
+
     /// Settings for a server at `bind` on `database`, everything else at its default: the
     /// starting point of `serve` and of the tests.
     pub fn new(bind: SocketAddr, database: DatabaseUrl) -> Self {
@@ -118,6 +142,7 @@ impl Settings {
             metrics_token: None,
             dev_identity_tokens: false,
             demo_group_site: None,
+            public_url: None,
         }
     }
 }
@@ -131,6 +156,9 @@ pub struct FileSettings {
     pub www_dir: Option<PathBuf>,
     pub dist_dir: Option<PathBuf>,
     pub workers: Option<usize>,
+    /// The origin browsers reach this server at, such as `https://privacy.virtio.nl`: the status
+    /// links in e-mail point there.
+    pub public_url: Option<String>,
     #[serde(default)]
     pub identity: IdentitySettings,
     #[serde(default)]
@@ -273,6 +301,17 @@ impl FileSettings {
             let text = std::fs::read_to_string(&path)
                 .map_err(|e| anyhow::anyhow!("{file}: catalogue `{shown}` cannot be read: {e}"))?;
             privacy_shared::site::install_catalogue(&text, &shown).map_err(anyhow::Error::msg)?;
+        }
+        if let Some(url) = &settings.public_url
+            && !is_origin(url)
+        {
+            let line = text
+                .lines()
+                .position(|l| l.trim_start().starts_with("public_url"))
+                .map_or(1, |i| i + 1);
+            anyhow::bail!(
+                "{file}:{line}: public_url `{url}` is not an origin such as https://privacy.virtio.nl"
+            );
         }
         if let Some(smtp) = &settings.smtp {
             smtp.check().map_err(|why| {
@@ -426,6 +465,30 @@ mod tests {
             ..base()
         };
         assert!(demo.refuse_development_settings().is_err());
+    }
+
+    #[test]
+    fn links_point_at_public_url_else_at_the_bound_address() {
+        let bad = FileSettings::from_toml(
+            "bind = \"127.0.0.1:1\"\npublic_url = \"privacy.virtio.nl\"\n",
+            "p.toml",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(bad.starts_with("p.toml:2: public_url"), "{bad}");
+        let base = Settings::new(
+            "0.0.0.0:0".parse().unwrap(),
+            DatabaseUrl::Sqlite("p.db".into()),
+        );
+        assert_eq!(base.public_origin(8443).unwrap(), "http://127.0.0.1:8443");
+        let public = Settings {
+            public_url: Some("https://privacy.virtio.nl/".into()),
+            ..base
+        };
+        assert_eq!(
+            public.public_origin(8443).unwrap(),
+            "https://privacy.virtio.nl"
+        );
     }
 
     #[test]

@@ -53,6 +53,7 @@ impl Application {
         }
         let listener = TcpListener::bind(settings.bind)?;
         let port = listener.local_addr()?.port();
+        let links = crate::requests::Links::new(settings.public_origin(port)?);
         let shared = Shared {
             storage: web::Data::new(storage),
             catalog: web::Data::new(PolicyCatalog::load()?),
@@ -71,6 +72,7 @@ impl Application {
                 dist: settings.dist_dir.clone(),
                 loader: loader.map(Arc::new),
             }),
+            links: web::Data::new(links),
         };
         let server = run(listener, shared, settings.workers)?;
         let group_site = settings
@@ -142,6 +144,7 @@ struct Shared {
     metrics_access: web::Data<MetricsAccess>,
     origins: web::Data<AllowedOrigins>,
     roots: web::Data<StaticRoots>,
+    links: web::Data<crate::requests::Links>,
 }
 
 fn run(listener: TcpListener, shared: Shared, workers: Option<usize>) -> std::io::Result<Server> {
@@ -166,6 +169,7 @@ fn run(listener: TcpListener, shared: Shared, workers: Option<usize>) -> std::io
             .app_data(shared.metrics_access.clone())
             .app_data(shared.origins.clone())
             .app_data(shared.roots.clone())
+            .app_data(shared.links.clone())
             .wrap(actix_web::middleware::from_fn(crate::metrics::middleware))
             .configure(routes::configure)
     })

@@ -299,6 +299,56 @@ pub struct RequestCreated {
     pub due_date: Date,
 }
 
+/// What an e-mailed status link carries in its fragment (`#vp-request=…&vp-token=…`): the
+/// request and its status token. Browsers send a fragment neither to a server nor in a `Referer`.
+/// The server writes it and the rights center reads it, both through this type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusLink {
+    pub id: Uuid,
+    pub token: String,
+}
+
+impl StatusLink {
+    const REQUEST: &'static str = "vp-request";
+    const TOKEN: &'static str = "vp-token";
+
+    /// The fragment, without its `#`.
+    pub fn fragment(&self) -> String {
+        format!(
+            "{}={}&{}={}",
+            Self::REQUEST,
+            self.id,
+            Self::TOKEN,
+            self.token
+        )
+    }
+
+    /// The link in `fragment` (with or without its `#`, its parameters in any order, among
+    /// others); `None` when either part is missing or malformed. A status token is URL-safe
+    /// base64.
+    pub fn parse(fragment: &str) -> Option<Self> {
+        let (mut id, mut token) = (None, None);
+        for pair in fragment.trim_start_matches('#').split('&') {
+            match pair.split_once('=') {
+                Some((Self::REQUEST, value)) => id = Uuid::try_parse(value).ok(),
+                Some((Self::TOKEN, value))
+                    if !value.is_empty()
+                        && value
+                            .bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') =>
+                {
+                    token = Some(value.to_owned());
+                }
+                _ => {}
+            }
+        }
+        Some(Self {
+            id: id?,
+            token: token?,
+        })
+    }
+}
+
 /// The body of `POST /api/v1/requests/{id}/verify`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -493,6 +543,44 @@ mod tests {
                 serde_json::to_string(&kind).unwrap(),
                 format!("\"{}\"", kind.as_str())
             );
+        }
+    }
+}
+
+#[cfg(test)]
+mod status_link_tests {
+    use super::StatusLink;
+    use proptest::prelude::*;
+    use uuid::Uuid;
+
+    proptest! {
+        #[test]
+        fn a_status_link_reads_back_whatever_else_the_fragment_holds(
+            id in any::<u128>(),
+            token in "[A-Za-z0-9_-]{1,64}",
+            before in "[a-z=&#]{0,12}",
+            after in "[a-z0-9=&]{0,12}",
+        ) {
+            let link = StatusLink { id: Uuid::from_u128(id), token };
+            prop_assert_eq!(StatusLink::parse(&link.fragment()), Some(link.clone()));
+            let fragment = format!("#{before}&{}&{after}", link.fragment());
+            prop_assert_eq!(StatusLink::parse(&fragment), Some(link));
+        }
+    }
+
+    #[test]
+    fn a_fragment_without_both_parts_or_with_a_bad_one_is_no_link() {
+        let id = Uuid::from_u128(0x0193_0000_7000_8000_0000_0000_0000_0001);
+        for fragment in [
+            String::new(),
+            "#section-2".to_owned(),
+            format!("#vp-request={id}"),
+            "#vp-token=abc".to_owned(),
+            "#vp-request=nope&vp-token=abc".to_owned(),
+            format!("#vp-request={id}&vp-token=<script>"),
+            format!("#vp-request={id}&vp-token="),
+        ] {
+            assert_eq!(StatusLink::parse(&fragment), None, "{fragment}");
         }
     }
 }

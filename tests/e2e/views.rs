@@ -170,7 +170,7 @@ async fn a_request_deleted_by_retention_is_forgotten_with_its_token() {
     browser.client.refresh().await.unwrap();
     let gone = file_confirmed_request(&server, &browser, "weg@example.nl").await;
     const SAVED: &str =
-        "return JSON.parse(localStorage.getItem('vp_requests') || '[]').map(r => r.id);";
+        "return JSON.parse(sessionStorage.getItem('vp_requests') || '[]').map(r => r.id);";
     browser
         .wait_for_script(SAVED, |ids| ids.as_array().is_some_and(|a| a.len() == 2))
         .await;
@@ -195,6 +195,80 @@ async fn a_request_deleted_by_retention_is_forgotten_with_its_token() {
         .await;
     assert_eq!(listed, false, "the deleted request is still listed");
     browser.close().await;
+}
+
+/// Status tokens unlock answers, so they stay with the tab (`sessionStorage`), and an older
+/// browser's `localStorage` copy moves there once; the e-mailed status link opens the request in
+/// any browser, shows it above the form, and takes the token out of the address bar.
+#[tokio::test]
+async fn the_mailed_status_link_opens_the_request_anywhere_and_no_token_stays_in_local_storage() {
+    let server = TestServer::start().await;
+    let browser = visit_answered(&server, "/rechten.html").await;
+    let id = file_confirmed_request(&server, &browser, "bezoeker@example.nl").await;
+    assert_eq!(
+        browser
+            .run("return localStorage.getItem('vp_requests');")
+            .await,
+        serde_json::Value::Null
+    );
+    // A browser that kept the token in localStorage before: it moves to the tab.
+    browser
+        .run(
+            "localStorage.setItem('vp_requests', sessionStorage.getItem('vp_requests'));
+             sessionStorage.removeItem('vp_requests');",
+        )
+        .await;
+    browser.client.refresh().await.unwrap();
+    browser
+        .element_in(RIGHTS, &format!("[data-vp-request='{id}']"))
+        .await;
+    assert_eq!(
+        browser
+            .run("return [localStorage.getItem('vp_requests'), JSON.parse(sessionStorage.getItem('vp_requests')).length];")
+            .await,
+        serde_json::json!([null, 1])
+    );
+    browser.close().await;
+
+    // Another browser, at 320 px, opens the link of the e-mail with the code.
+    let body: String = server
+        .column("SELECT body FROM outbox ORDER BY rowid")
+        .into_iter()
+        .next()
+        .expect("the code e-mail");
+    let url = body
+        .split_whitespace()
+        .find(|w| w.contains("/requests/?"))
+        .expect("a status link in the e-mail")
+        .to_owned();
+    let fresh = crate::helpers::Browser::start(320, 700).await;
+    fresh.client.goto(&url).await.unwrap();
+    fresh.click("[data-vp=reject-all]").await;
+    let status = fresh
+        .element_in(
+            RIGHTS,
+            &format!("[data-vp-request='{id}'][data-vp-linked=true] [data-vp=history-status]"),
+        )
+        .await;
+    assert_eq!(status.text().await.unwrap(), "ontvangen");
+    let shown = fresh
+        .run(
+            "const root = document.querySelector('[data-virtio-privacy=rights]').shadowRoot;
+             const history = root.querySelector('[data-vp=rights-history]');
+             const form = root.querySelector('[data-vp=rights-form]');
+             return [location.hash, location.search,
+                     !!(history.compareDocumentPosition(form) & Node.DOCUMENT_POSITION_FOLLOWING),
+                     document.documentElement.scrollWidth <= 320];",
+        )
+        .await;
+    assert_eq!(
+        shown,
+        serde_json::json!(["", "?site=virtio-nl&lang=nl", true, true]),
+        "the token left the address, the request shows above the form, the page fits 320 px"
+    );
+    let found = violations(&fresh, &axe_source()).await;
+    assert_eq!(found, serde_json::json!([]), "{found:#}");
+    fresh.close().await;
 }
 
 #[tokio::test]

@@ -57,6 +57,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .register(cfg);
     cfg.service(web::resource("/.well-known/gpc.json").route(web::get().to(health::gpc)))
         .service(web::resource("/metrics").route(web::get().to(crate::metrics::endpoint)))
+        .service(web::resource(crate::requests::STATUS_PAGE).route(web::get().to(requests::page)))
         .default_service(web::to(fallback));
 }
 

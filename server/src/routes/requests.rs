@@ -36,6 +36,7 @@ pub async fn create(
     payload: web::Payload,
     storage: web::Data<Arc<dyn Storage>>,
     identity: web::Data<IdentityKey>,
+    links: web::Data<requests::Links>,
 ) -> Result<HttpResponse, ApiError> {
     rate_limit(&request, Limit::RequestIntake)?;
     let claims = identity.claims(&request)?;
@@ -78,10 +79,14 @@ pub async fn create(
             )
         }
     };
-    let email_message = code
-        .as_ref()
-        .zip(email.clone())
-        .map(|((code, _), to)| requests::code_email(to, body.language, id, code));
+    let due_date = rights::due_date(received_at.date());
+    let link = links.status(body.site, body.language, id, &status_token);
+    // The status link goes to the requester's mailbox only: a visitor's with the code, a
+    // customer's as the notice that a request was filed in their name.
+    let email_message = email.clone().map(|to| match &code {
+        Some((code, _)) => requests::code_email(to, body.language, id, code, &link),
+        None => requests::received_email(to, body.language, id, body.kind, due_date, &link),
+    });
     let new = NewRightsRequest {
         id,
         site: body.site,
@@ -95,11 +100,10 @@ pub async fn create(
         subject: body.subject,
         status_token_hash,
         received_at,
-        due_date: rights::due_date(received_at.date()),
+        due_date,
         code: code.map(|(_, hash)| (hash, received_at + requests::CODE_LIFETIME)),
         verified_by,
     };
-    let due_date = new.due_date;
     storage.create_request(new, email_message).await?;
     crate::metrics::Metrics::request_filed(&request);
     Ok(HttpResponse::Created().json(RequestCreated {
@@ -232,4 +236,55 @@ pub async fn verify(
         )),
         CodeCheck::NotFound => Err(ApiError::new(ProblemKind::NotFound)),
     }
+}
+
+#[derive(serde::Deserialize)]
+pub struct PageQuery {
+    site: Option<String>,
+    lang: Option<String>,
+}
+
+/// `GET /requests/?site=&lang=`: the requester's status page, where e-mailed status links lead.
+/// It holds the site's widget with its rights center, which takes the request and its status
+/// token from the link's fragment, keeps them for this tab and shows the request first.
+pub async fn page(request: HttpRequest) -> Result<HttpResponse, ApiError> {
+    let query = web::Query::<PageQuery>::from_query(request.query_string())
+        .map_err(|e| ApiError::detail(ProblemKind::InvalidQuery, e.to_string()))?;
+    let site: privacy_shared::SiteId = match &query.site {
+        Some(site) => site.parse().map_err(|_| {
+            ApiError::detail(ProblemKind::InvalidQuery, "`site` names no configured site")
+        })?,
+        None => privacy_shared::site::all()
+            .first()
+            .and_then(|s| s.id.parse().ok())
+            .ok_or_else(|| ApiError::new(ProblemKind::NotFound))?,
+    };
+    let language = query
+        .lang
+        .as_deref()
+        .and_then(privacy_shared::Language::from_tag)
+        .unwrap_or_default();
+    let (title, intro) = match language {
+        privacy_shared::Language::Nl => (
+            "Je privacyverzoek",
+            "Hieronder staan de status van je verzoek en ons antwoord.",
+        ),
+        privacy_shared::Language::En => (
+            "Your privacy request",
+            "Below are your request's status and our answer.",
+        ),
+    };
+    let lang = language.as_str();
+    let html = format!(
+        "<!doctype html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <meta name=\"robots\" content=\"noindex\">\n<title>{title}</title>\n\
+         <script src=\"/widget/v1/loader.js\" data-site=\"{site}\" data-lang=\"{lang}\" defer></script>\n\
+         </head>\n<body>\n<main>\n<h1>{title}</h1>\n<p>{intro}</p>\n\
+         <div data-virtio-privacy=\"rights\"></div>\n</main>\n</body>\n</html>\n"
+    );
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header(("Cache-Control", "no-store"))
+        .body(html))
 }

@@ -177,11 +177,88 @@ async fn a_customer_with_an_identity_token_is_verified_at_once_and_gets_no_code(
     body.email = None;
     let created = app.api.create_request(&body, Some(&token)).await.unwrap();
     assert_eq!(created.status, RequestStatus::Open);
-    let outbox: i64 = rusqlite::Connection::open(&app.database)
-        .unwrap()
-        .query_row("SELECT count(*) FROM outbox", [], |r| r.get(0))
+    // One e-mail, to the account's address: the notice with the status link, and no code.
+    let mails = outbox(&app);
+    assert_eq!(mails.len(), 1, "{mails:?}");
+    let (to, body) = &mails[0];
+    assert_eq!(to, "klant@example.nl");
+    assert!(!body.contains("verificatiecode"), "{body}");
+    assert!(body.contains("Heb je dit verzoek niet gedaan?"), "{body}");
+    let link = status_link(body);
+    assert_eq!(link.id, created.id);
+    assert_eq!(link.token, created.status_token);
+}
+
+/// Every e-mail in the outbox, oldest first: address and body.
+fn outbox(app: &TestApp) -> Vec<(String, String)> {
+    let conn = rusqlite::Connection::open(&app.database).unwrap();
+    let mut statement = conn
+        .prepare("SELECT to_address, body FROM outbox ORDER BY rowid")
         .unwrap();
-    assert_eq!(outbox, 0);
+    statement
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+/// The status page's address in an e-mail's body.
+fn status_url(body: &str) -> &str {
+    body.split_whitespace()
+        .find(|w| w.contains("/requests/?"))
+        .unwrap_or_else(|| panic!("no status link in {body}"))
+}
+
+/// The status link in an e-mail's body, read the way the rights center reads it.
+fn status_link(body: &str) -> rights::StatusLink {
+    let url = status_url(body);
+    let (_, fragment) = url.split_once('#').expect("the token is in the fragment");
+    rights::StatusLink::parse(fragment).unwrap_or_else(|| panic!("{url}"))
+}
+
+#[tokio::test]
+async fn the_mailed_status_link_opens_the_status_page_with_the_request() {
+    let app = spawn_app().await;
+    let mut body = visitor_request(RightsRequestKind::Access);
+    body.language = Language::En;
+    let created = app.api.create_request(&body, None).await.unwrap();
+    let (_, mail) = outbox(&app).pop().unwrap();
+    assert!(mail.contains("Your verification code is"), "{mail}");
+    let url = status_url(&mail);
+    // The link points at this server, the request's site and language; the token never
+    // appears before the fragment, so no server or Referer sees it.
+    let (page, fragment) = url.split_once('#').unwrap();
+    assert_eq!(
+        page,
+        format!("{}/requests/?site=virtio-nl&lang=en", app.address)
+    );
+    assert!(!page.contains(&created.status_token));
+    let link = rights::StatusLink::parse(fragment).unwrap();
+    let view = app.api.request_status(link.id, &link.token).await.unwrap();
+    assert_eq!(view.id, created.id);
+
+    let response = app.http.get(page).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    let html = response.text().await.unwrap();
+    for needle in [
+        "<html lang=\"en\">",
+        "src=\"/widget/v1/loader.js\" data-site=\"virtio-nl\" data-lang=\"en\"",
+        "data-virtio-privacy=\"rights\"",
+        "Your privacy request",
+    ] {
+        assert!(html.contains(needle), "{needle} in {html}");
+    }
+    let unknown = app
+        .http
+        .get(format!("{}/requests/?site=elsewhere", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        expect_problem(unknown, 400).await.kind(),
+        Some(ProblemKind::InvalidQuery)
+    );
 }
 
 #[tokio::test]

@@ -107,6 +107,8 @@ pub fn RightsCenter(props: &RightsCenterProps) -> Html {
     let errors = use_state(Vec::<(&'static str, String)>::new);
     let failure = use_state(|| None::<String>);
     let busy = use_state(|| false);
+    // A request opened from an e-mailed status link: shown first, above the form.
+    let linked = use_state(saved::take_link);
     let client = ApiClient::new(props.api_base.clone());
     // The host page may pass the customer's identity after this renders.
     let identity = crate::store::use_engine().and_then(|e| e.identity().map(str::to_owned));
@@ -347,13 +349,21 @@ pub fn RightsCenter(props: &RightsCenterProps) -> Html {
         <section class="vp-rights-center" data-vp="rights" aria-labelledby="vp-rights-title" lang={language.as_str()}>
             <h2 id="vp-rights-title" class="vp-title">{ t.rights_center_title }</h2>
             <p>{ t.rights_center_intro }</p>
-            { body }
-            <RequestHistory api_base={props.api_base.clone()} {language} generation={generation} />
+            if linked.is_some() {
+                <RequestHistory api_base={props.api_base.clone()} {language} generation={generation} linked={*linked} />
+                { body }
+            } else {
+                { body }
+                <RequestHistory api_base={props.api_base.clone()} {language} generation={generation} linked={None} />
+            }
         </section>
     }
 }
 
-/// The requests filed from this browser, with the status tokens that read them, newest first.
+/// The requests filed in this tab or opened from an e-mailed status link, with the status tokens
+/// that read them, newest first. They live in `sessionStorage`: a status token unlocks the answer,
+/// so it leaves with the tab instead of staying in the host site's `localStorage` for ever; the
+/// e-mailed link opens the request again.
 mod saved {
     use serde::{Deserialize, Serialize};
     use uuid::Uuid;
@@ -368,14 +378,41 @@ mod saved {
     }
 
     fn storage() -> Option<web_sys::Storage> {
-        web_sys::window()?.local_storage().ok()?
+        web_sys::window()?.session_storage().ok()?
+    }
+
+    /// Earlier versions kept the tokens in `localStorage`: they move to this tab once and are
+    /// gone from there.
+    fn take_legacy() -> Vec<Saved> {
+        let Some(local) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) else {
+            return Vec::new();
+        };
+        let found = local
+            .get_item(KEY)
+            .ok()
+            .flatten()
+            .and_then(|json| serde_json::from_str(&json).ok())
+            .unwrap_or_default();
+        let _ = local.remove_item(KEY);
+        found
     }
 
     pub fn load() -> Vec<Saved> {
-        storage()
+        let mut all: Vec<Saved> = storage()
             .and_then(|s| s.get_item(KEY).ok().flatten())
             .and_then(|json| serde_json::from_str(&json).ok())
-            .unwrap_or_default()
+            .unwrap_or_default();
+        let legacy = take_legacy();
+        if !legacy.is_empty() {
+            for old in legacy {
+                if !all.iter().any(|s| s.id == old.id) {
+                    all.push(old);
+                }
+            }
+            all.truncate(KEEP);
+            save(&all);
+        }
+        all
     }
 
     /// Forgets a request the server no longer knows (deleted after its retention period): its
@@ -404,6 +441,25 @@ mod saved {
         );
         all.truncate(KEEP);
         save(&all);
+    }
+
+    /// Takes an e-mailed status link from the page's address: keeps its request for this tab and
+    /// removes the token from the address bar and the history. The request's id, if there was one.
+    pub fn take_link() -> Option<Uuid> {
+        let window = web_sys::window()?;
+        let location = window.location();
+        let link = privacy_shared::rights::StatusLink::parse(&location.hash().ok()?)?;
+        add(link.id, &link.token);
+        let without = format!(
+            "{}{}",
+            location.pathname().unwrap_or_default(),
+            location.search().unwrap_or_default()
+        );
+        if let Ok(history) = window.history() {
+            let _ =
+                history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&without));
+        }
+        Some(link.id)
     }
 }
 
@@ -443,6 +499,8 @@ struct HistoryProps {
     language: Language,
     /// Changes when a request was filed, so the list reloads.
     generation: u32,
+    /// The request an e-mailed status link opened, marked `data-vp-linked`.
+    linked: Option<uuid::Uuid>,
 }
 
 /// The status pages of the requests filed from this browser: status, due date, answer or the
@@ -498,7 +556,7 @@ fn RequestHistory(props: &HistoryProps) -> Html {
             <h3 id="vp-rights-history-title">{ t.rights_history }</h3>
             <ul>
                 { for views.iter().map(|(saved, view)| html! {
-                    <li data-vp-request={view.id.to_string()}>
+                    <li data-vp-request={view.id.to_string()} data-vp-linked={(props.linked == Some(view.id)).then_some("true")}>
                         <p><strong>{ view.kind.label(language) }</strong></p>
                         <dl class="vp-facts">
                             <dt>{ t.rights_number }</dt><dd>{ view.id.to_string() }</dd>
