@@ -44,11 +44,19 @@ async fn bounded_argon2<T: Send + 'static>(
     let permits = PERMITS.get_or_init(|| {
         tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
     });
+    bounded(permits, work).await
+}
+
+/// Runs `work` on the blocking pool once one of `permits` is free.
+async fn bounded<T: Send + 'static>(
+    permits: &tokio::sync::Semaphore,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, ApiError> {
     let _permit = permits
         .acquire()
         .await
         .map_err(|_| ApiError::new(ProblemKind::Internal))?;
-    web::block(work)
+    tokio::task::spawn_blocking(work)
         .await
         .map_err(|_| ApiError::new(ProblemKind::Internal))
 }
@@ -457,4 +465,41 @@ pub async fn outbox(request: HttpRequest, storage: Store) -> Result<HttpResponse
         .collect();
     storage.audit(actor, "view outbox", None, None).await?;
     Ok(HttpResponse::Ok().json(messages))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// Sixteen logins at once on two permits: never more than two hashes run together, and
+    /// every login is answered.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn password_hashes_run_no_more_at_once_than_there_are_permits() {
+        let permits = Arc::new(tokio::sync::Semaphore::new(2));
+        let running = Arc::new(AtomicUsize::new(0));
+        let most = Arc::new(AtomicUsize::new(0));
+        let logins: Vec<_> = (0..16)
+            .map(|i| {
+                let (permits, running, most) = (permits.clone(), running.clone(), most.clone());
+                tokio::spawn(async move {
+                    super::bounded(&permits, move || {
+                        let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                        most.fetch_max(now, Ordering::SeqCst);
+                        // As long as an argon2 hash takes, so that unbounded work would overlap.
+                        std::thread::sleep(std::time::Duration::from_millis(30));
+                        running.fetch_sub(1, Ordering::SeqCst);
+                        i
+                    })
+                    .await
+                })
+            })
+            .collect();
+        let mut answered = Vec::new();
+        for login in logins {
+            answered.push(login.await.unwrap().ok().unwrap());
+        }
+        assert_eq!(answered, (0..16).collect::<Vec<_>>());
+        assert_eq!(most.load(Ordering::SeqCst), 2);
+    }
 }

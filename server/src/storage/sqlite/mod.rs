@@ -631,3 +631,54 @@ fn append(conn: &Connection, event: &NewConsentEvent) -> Result<Recorded, Storag
         created: true,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Slow reads (an export, a long history) each hold a connection; the others keep
+    /// answering, and a writer's open transaction blocks no reader (WAL).
+    #[tokio::test]
+    async fn reads_answer_while_other_reads_and_a_write_are_in_progress() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.db");
+        let storage = SqliteStorage::open(&path).unwrap();
+        const { assert!(READERS > 1, "one slow read would stop every other") };
+        let busy: Vec<_> = storage.readers.connections[..READERS - 1]
+            .iter()
+            .map(|c| c.lock().unwrap())
+            .collect();
+        let writer = Connection::open(&path).unwrap();
+        writer
+            .execute_batch(
+                "BEGIN IMMEDIATE; DELETE FROM consent_events; \
+                 CREATE TABLE held_open (x INTEGER);",
+            )
+            .unwrap();
+        let answered =
+            tokio::time::timeout(std::time::Duration::from_secs(10), storage.ping()).await;
+        assert!(matches!(answered, Ok(Ok(()))), "{answered:?}");
+        let verified = tokio::time::timeout(
+            std::time::Duration::from_secs(10),
+            storage.verify_ledger(),
+        )
+        .await;
+        assert!(matches!(verified, Ok(Ok(_))), "{verified:?}");
+        drop(busy);
+        writer.execute_batch("ROLLBACK").unwrap();
+    }
+
+    /// Health asks the database for `SELECT 1` and nothing else: it answers even when the
+    /// ledger's table cannot be read, so its cost does not grow with the ledger.
+    #[tokio::test]
+    async fn the_health_check_reads_no_table() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.db");
+        let storage = SqliteStorage::open(&path).unwrap();
+        Connection::open(&path)
+            .unwrap()
+            .execute_batch("ALTER TABLE consent_events RENAME TO consent_events_away;")
+            .unwrap();
+        storage.ping().await.unwrap();
+    }
+}
