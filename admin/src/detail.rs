@@ -4,10 +4,9 @@
 //! (with reasons; the requester is told of the complaint to the Autoriteit Persoonsgegevens and
 //! the route to court).
 
-use base64::Engine as _;
 use privacy_shared::api::endpoints;
 use privacy_shared::rights::{MAX_EXTENSION_MONTHS, extended_due_date};
-use privacy_shared::validate::BoundedText;
+use privacy_shared::validate::{Base64, BoundedText, FileName, MediaType};
 use privacy_shared::wire::{
     AdminRequestDetail, AnswerRequest, ExportPreviewFile, ExtendRequest, NewAttachment,
     OutboxMessage, RefuseRequest,
@@ -198,10 +197,14 @@ async fn read_files(
         } else {
             file.type_()
         };
+        // The server's rules, checked here first so the officer learns which file is wrong.
+        let name = FileName::parse(&file.name()).map_err(|e| format!("{}: {e}", file.name()))?;
+        let content_type =
+            MediaType::parse(&content_type).map_err(|e| format!("{}: {e}", file.name()))?;
         files.push(NewAttachment {
-            name: BoundedText::parse(&file.name()).map_err(|e| format!("{}: {e}", file.name()))?,
-            content_type: BoundedText::parse(&content_type).map_err(|e| e.to_string())?,
-            content_base64: base64::engine::general_purpose::STANDARD.encode(bytes),
+            name: name.into(),
+            content_type: content_type.into(),
+            content_base64: Base64::encode(&bytes).into(),
         });
     }
     Ok(files)

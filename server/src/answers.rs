@@ -3,10 +3,9 @@
 //! requester (access and portability), every file sealed, and the action applied in one storage
 //! call. Handlers parse the body, call [`act`] and render; they decide nothing here.
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
 use privacy_shared::EmailAddress;
 use privacy_shared::FieldError;
+use privacy_shared::validate::{Base64, FileName, MediaType, ValidationError};
 use privacy_shared::wire::NewAttachment;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -39,41 +38,36 @@ impl Attachment {
                 format!("at most {MAX_ATTACHMENTS} files"),
             )]);
         }
-        let mut errors = Vec::new();
+        let mut errors: Vec<FieldError> = Vec::new();
         let mut files = Vec::new();
         for (i, file) in attached.into_iter().enumerate() {
-            let name = String::from(file.name);
-            let content_type = String::from(file.content_type);
-            if name.is_empty()
-                || name.starts_with('.')
-                || name.contains(['/', '\\'])
-                || name.chars().any(char::is_control)
-            {
-                errors.push(FieldError::new(
-                    format!("attachments[{i}].name"),
-                    "invalid_value",
-                    "a file name without a path",
-                ));
-            }
-            let essence = content_type.split(';').next().unwrap_or("").trim();
-            if essence.split('/').count() != 2 || essence.split('/').any(str::is_empty) {
-                errors.push(FieldError::new(
-                    format!("attachments[{i}].content_type"),
-                    "invalid_value",
-                    "a media type such as application/pdf",
-                ));
-            }
-            match STANDARD.decode(file.content_base64.as_bytes()) {
-                Ok(content) => files.push(Self {
-                    name,
-                    content_type,
-                    content,
-                }),
-                Err(_) => errors.push(FieldError::new(
-                    format!("attachments[{i}].content_base64"),
-                    "invalid_value",
-                    "the content is not base64",
-                )),
+            let mut check = |field: &str, result: Result<(), ValidationError>| match result {
+                Ok(()) => true,
+                Err(e) => {
+                    errors.push(FieldError::new(
+                        format!("attachments[{i}].{field}"),
+                        e.code(),
+                        e.to_string(),
+                    ));
+                    false
+                }
+            };
+            let name = check("name", FileName::parse(&file.name).map(drop));
+            let content_type = check(
+                "content_type",
+                MediaType::parse(&file.content_type).map(drop),
+            );
+            let content = Base64::parse(&file.content_base64);
+            let content_ok = check(
+                "content_base64",
+                content.as_ref().map(drop).map_err(Clone::clone),
+            );
+            if let (true, true, true, Ok(content)) = (name, content_type, content_ok, content) {
+                files.push(Self {
+                    name: file.name,
+                    content_type: file.content_type,
+                    content: content.decode(),
+                });
             }
         }
         if errors.is_empty() {

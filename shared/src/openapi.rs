@@ -94,6 +94,7 @@ impl<const MAX: usize> PartialSchema for BoundedText<MAX> {
         string("Text without control characters, trimmed, not empty.")
             .min_length(Some(1))
             .max_length(Some(MAX))
+            .pattern(Some(crate::validate::BOUNDED_TEXT_PATTERN))
             .into()
     }
 }
@@ -103,6 +104,51 @@ impl<const MAX: usize> ToSchema for BoundedText<MAX> {
         format!("BoundedText{MAX}").into()
     }
 }
+
+/// A string type of [`crate::validate`] with its pattern, described as the parser checks it.
+macro_rules! pattern_schema {
+    ($type:ty, $name:literal, $description:literal, $min:expr, $max:expr, $pattern:expr) => {
+        impl PartialSchema for $type {
+            fn schema() -> RefOr<Schema> {
+                string($description)
+                    .min_length($min)
+                    .max_length($max)
+                    .pattern(Some($pattern))
+                    .into()
+            }
+        }
+        impl ToSchema for $type {
+            fn name() -> std::borrow::Cow<'static, str> {
+                $name.into()
+            }
+        }
+    };
+}
+
+pattern_schema!(
+    crate::validate::FileName,
+    "FileName",
+    "A file name without a path: no `/` or `\\`, no control character, no leading `.`, no white space at either end.",
+    Some(1),
+    Some(crate::validate::FileName::MAX),
+    crate::validate::FILE_NAME_PATTERN
+);
+pattern_schema!(
+    crate::validate::MediaType,
+    "MediaType",
+    "A media type such as `application/pdf`, parameters after `;` allowed.",
+    Some(1),
+    Some(crate::validate::MediaType::MAX),
+    crate::validate::MEDIA_TYPE_PATTERN
+);
+pattern_schema!(
+    crate::validate::Base64,
+    "Base64",
+    "Bytes as standard base64 with padding (empty for an empty file).",
+    None,
+    None,
+    crate::validate::BASE64_PATTERN
+);
 
 /// Who may call a path, by its place in the API.
 fn security(path: &str) -> Option<&'static str> {

@@ -547,7 +547,7 @@ mod tests {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod status_link_tests {
     use super::StatusLink;
     use proptest::prelude::*;

@@ -19,6 +19,12 @@ pub enum ValidationError {
     InvalidCustomerNumber,
     #[error("must be exactly 6 digits")]
     InvalidCode,
+    #[error("must be a file name without a path")]
+    InvalidFileName,
+    #[error("must be a media type such as application/pdf")]
+    InvalidMediaType,
+    #[error("must be standard base64 with padding")]
+    InvalidBase64,
 }
 
 impl ValidationError {
@@ -30,6 +36,9 @@ impl ValidationError {
             Self::InvalidEmail => "invalid_email",
             Self::InvalidCustomerNumber => "invalid_customer_number",
             Self::InvalidCode => "invalid_code",
+            Self::InvalidFileName => "invalid_file_name",
+            Self::InvalidMediaType => "invalid_media_type",
+            Self::InvalidBase64 => "invalid_base64",
         }
     }
 }
@@ -124,6 +133,12 @@ impl CustomerNumber {
 }
 string_newtype!(CustomerNumber);
 
+/// What [`BoundedText`] accepts, as the regular expression its OpenAPI schema carries: at least
+/// one character that is not white space, and no control character but tabs, line feeds and
+/// `\r\n`.
+pub const BOUNDED_TEXT_PATTERN: &str = "^(?:[^\\u0000-\\u0008\\u000B-\\u001F\\u007F-\\u009F]|\\r\\n)*\
+     [^\\s\\u0000-\\u001F\\u007F-\\u009F](?:[^\\u0000-\\u0008\\u000B-\\u001F\\u007F-\\u009F]|\\r\\n)*$";
+
 /// Free text of at most `MAX` characters, trimmed, not empty, without control characters other
 /// than line breaks and tabs (`\r\n` becomes `\n`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -131,20 +146,23 @@ string_newtype!(CustomerNumber);
 pub struct BoundedText<const MAX: usize>(String);
 
 impl<const MAX: usize> BoundedText<MAX> {
+    /// The rules hold for the text as sent (with `\r\n` as one line break), so that what the
+    /// OpenAPI schema says ([`BOUNDED_TEXT_PATTERN`], `maxLength`) is what is accepted; only then
+    /// is it trimmed.
     pub fn parse(input: &str) -> Result<Self, ValidationError> {
         let text = input.replace("\r\n", "\n");
-        let text = text.trim();
-        if text.is_empty() {
-            return Err(ValidationError::Empty);
-        }
-        if text.chars().count() > MAX {
-            return Err(ValidationError::TooLong { max: MAX });
-        }
         if text
             .chars()
             .any(|c| c.is_control() && c != '\n' && c != '\t')
         {
             return Err(ValidationError::ControlCharacter);
+        }
+        if text.chars().count() > MAX {
+            return Err(ValidationError::TooLong { max: MAX });
+        }
+        let text = text.trim();
+        if text.is_empty() {
+            return Err(ValidationError::Empty);
         }
         Ok(Self(text.to_owned()))
     }
@@ -170,6 +188,123 @@ impl<const MAX: usize> From<BoundedText<MAX>> for String {
 impl<const MAX: usize> fmt::Display for BoundedText<MAX> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
+    }
+}
+
+/// What [`FileName`] accepts, as its OpenAPI schema says it.
+pub const FILE_NAME_PATTERN: &str = "^[^\\s./\\\\\\u0000-\\u001F\\u007F-\\u009F]\
+     (?:[^/\\\\\\u0000-\\u001F\\u007F-\\u009F]*[^\\s/\\\\\\u0000-\\u001F\\u007F-\\u009F])?$";
+
+/// A file name without a path, of at most 200 characters: no `/` or `\\`, no control character,
+/// not hidden (no leading `.`), no white space at either end.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct FileName(String);
+
+impl FileName {
+    pub const MAX: usize = 200;
+
+    pub fn parse(input: &str) -> Result<Self, ValidationError> {
+        if input.is_empty() {
+            return Err(ValidationError::Empty);
+        }
+        if input.chars().count() > Self::MAX {
+            return Err(ValidationError::TooLong { max: Self::MAX });
+        }
+        let bad = |c: char| c == '/' || c == '\\' || c.is_control();
+        if input.starts_with('.')
+            || input.starts_with(char::is_whitespace)
+            || input.ends_with(char::is_whitespace)
+            || input.chars().any(bad)
+        {
+            return Err(ValidationError::InvalidFileName);
+        }
+        Ok(Self(input.to_owned()))
+    }
+}
+string_newtype!(FileName);
+
+/// What [`MediaType`] accepts, as its OpenAPI schema says it: RFC 9110 token characters in the
+/// type and the subtype.
+pub const MEDIA_TYPE_PATTERN: &str = "^[!#$%&'*+.^_`|~0-9A-Za-z-]+/[!#$%&'*+.^_`|~0-9A-Za-z-]+\
+     (?:;[^\\u0000-\\u001F\\u007F-\\u009F]*)?$";
+
+/// A media type such as `application/pdf` or `text/csv; charset=utf-8`, of at most 100
+/// characters: a type and a subtype of token characters, then parameters without control
+/// characters.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct MediaType(String);
+
+impl MediaType {
+    pub const MAX: usize = 100;
+
+    pub fn parse(input: &str) -> Result<Self, ValidationError> {
+        if input.is_empty() {
+            return Err(ValidationError::Empty);
+        }
+        if input.chars().count() > Self::MAX {
+            return Err(ValidationError::TooLong { max: Self::MAX });
+        }
+        let token = |t: &str| {
+            !t.is_empty()
+                && t.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+.^_`|~-".contains(c))
+        };
+        let (essence, parameters) = input.split_once(';').unwrap_or((input, ""));
+        let ok = essence
+            .split_once('/')
+            .is_some_and(|(kind, sub)| token(kind) && token(sub))
+            && !parameters.chars().any(char::is_control);
+        if !ok {
+            return Err(ValidationError::InvalidMediaType);
+        }
+        Ok(Self(input.to_owned()))
+    }
+
+    /// The type and subtype, without parameters.
+    pub fn essence(&self) -> &str {
+        self.0.split(';').next().unwrap_or("")
+    }
+}
+string_newtype!(MediaType);
+
+/// What [`Base64`] accepts (standard alphabet, padded, canonical), as its OpenAPI schema says.
+pub const BASE64_PATTERN: &str = "^(?:[A-Za-z0-9+/]{4})*\
+     (?:[A-Za-z0-9+/][AQgw]==|[A-Za-z0-9+/]{2}[AEIMQUYcgkosw048]=)?$";
+
+/// Bytes as standard, padded base64, such as the content of a file in a JSON body.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Base64(String);
+
+impl Base64 {
+    pub fn parse(input: &str) -> Result<Self, ValidationError> {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD
+            .decode(input)
+            .map_err(|_| ValidationError::InvalidBase64)?;
+        Ok(Self(input.to_owned()))
+    }
+
+    pub fn encode(bytes: &[u8]) -> Self {
+        use base64::Engine as _;
+        Self(base64::engine::general_purpose::STANDARD.encode(bytes))
+    }
+
+    /// The bytes (checked when parsed, so this cannot fail).
+    pub fn decode(&self) -> Vec<u8> {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD
+            .decode(&self.0)
+            .unwrap_or_default()
+    }
+}
+string_newtype!(Base64);
+
+impl fmt::Debug for Base64 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Base64({} characters)", self.0.len())
     }
 }
 
@@ -200,7 +335,6 @@ impl fmt::Debug for VerificationCode {
 #[cfg(test)]
 mod tests {
     use super::*;
-
     #[test]
     fn email_addresses() {
         assert_eq!(
@@ -236,8 +370,17 @@ mod tests {
     #[test]
     fn bounded_text() {
         assert_eq!(
-            BoundedText::<6>::parse(" hi\r\nyou ").unwrap().as_str(),
+            BoundedText::<8>::parse(" hi\r\nyou ").unwrap().as_str(),
             "hi\nyou"
+        );
+        // The length is the text's as sent (`maxLength` in the schema), a line break one.
+        assert_eq!(
+            BoundedText::<7>::parse(" hi\r\nyou "),
+            Err(ValidationError::TooLong { max: 7 })
+        );
+        assert_eq!(
+            BoundedText::<5>::parse("ab\u{b}"),
+            Err(ValidationError::ControlCharacter)
         );
         assert_eq!(
             BoundedText::<5>::parse("toolong"),
@@ -266,5 +409,85 @@ mod tests {
         );
         assert!(CustomerNumber::parse("C-10293").is_ok());
         assert!(CustomerNumber::parse("10 293").is_err());
+    }
+
+    /// Property tests (proptest runs natively only).
+    #[cfg(not(target_arch = "wasm32"))]
+    mod properties {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        /// The pattern without its anchors, for generating strings that match it.
+        fn unanchored(pattern: &str) -> &str {
+            pattern.trim_start_matches('^').trim_end_matches('$')
+        }
+
+        /// Checks that `parse` accepts every string its `pattern` generates (within `max`), and
+        /// that what it accepts of `others` matches the pattern.
+        fn agree<T>(
+            pattern: &str,
+            parse: impl Fn(&str) -> Result<T, ValidationError>,
+            max: usize,
+            matching: &str,
+            others: &[&str],
+        ) -> Result<(), TestCaseError> {
+            let regex = regex_lite::Regex::new(pattern).unwrap();
+            if matching.chars().count() <= max {
+                prop_assert!(parse(matching).is_ok(), "{matching:?} matches {pattern}");
+            }
+            for text in others {
+                prop_assert_eq!(
+                    parse(text).is_ok(),
+                    regex.is_match(text) && text.chars().count() <= max,
+                    "{:?}",
+                    text
+                );
+            }
+            Ok(())
+        }
+
+        proptest! {
+            #[test]
+            fn file_names_media_types_and_base64_accept_exactly_what_their_patterns_allow(
+                name in proptest::string::string_regex(unanchored(FILE_NAME_PATTERN)).unwrap(),
+                media in proptest::string::string_regex(unanchored(MEDIA_TYPE_PATTERN)).unwrap(),
+                encoded in proptest::string::string_regex(unanchored(BASE64_PATTERN)).unwrap(),
+                bytes in proptest::collection::vec(any::<u8>(), 0..40),
+                any_text in "(?s).{0,40}",
+                near in "[ ./\\\\a;=\\t\\x00\\u{85}+AQg=]{0,12}",
+            ) {
+                let others = [any_text.as_str(), near.as_str()];
+                agree(FILE_NAME_PATTERN, FileName::parse, FileName::MAX, &name, &others)?;
+                agree(MEDIA_TYPE_PATTERN, MediaType::parse, MediaType::MAX, &media, &others)?;
+                let real = Base64::encode(&bytes);
+                agree(BASE64_PATTERN, Base64::parse, usize::MAX, &encoded, &[real.as_ref(), any_text.as_str(), near.as_str()])?;
+                prop_assert_eq!(real.decode(), bytes);
+            }
+        }
+
+        proptest! {
+            /// The schema and the validator agree: whatever the pattern allows (within the length)
+            /// is accepted, and whatever is accepted matches the pattern.
+            #[test]
+            fn bounded_text_accepts_exactly_what_its_pattern_allows(
+                matching in proptest::string::string_regex(unanchored(BOUNDED_TEXT_PATTERN)).unwrap(),
+                any_text in "(?s).{0,40}",
+                controls in "[ a\\t\\n\\r\\x00-\\x1f\\x7f-\\u{9f}\\u{2003}]{0,12}",
+            ) {
+                let pattern = regex_lite::Regex::new(BOUNDED_TEXT_PATTERN).unwrap();
+                if matching.trim().chars().count() <= 5000 {
+                    prop_assert!(BoundedText::<5000>::parse(&matching).is_ok(), "{matching:?}");
+                }
+                for text in [any_text.clone(), controls.clone()] {
+                    if BoundedText::<5000>::parse(&text).is_ok() {
+                        prop_assert!(pattern.is_match(&text), "{text:?}");
+                    }
+                    // Blank text and lone control characters are refused by both.
+                    if !pattern.is_match(&text) {
+                        prop_assert!(BoundedText::<5000>::parse(&text).is_err(), "{text:?}");
+                    }
+                }
+            }
+        }
     }
 }

@@ -193,6 +193,8 @@ pub struct AdminRequestDetail {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ExtendRequest {
+    /// 1 to [`crate::rights::MAX_EXTENSION_MONTHS`].
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 2))]
     pub months: u8,
     pub reason: BoundedText<2000>,
 }
@@ -213,9 +215,14 @@ pub struct AnswerRequest {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewAttachment {
-    /// A file name without a path, such as `invoice-records.pdf`.
-    pub name: BoundedText<200>,
-    pub content_type: BoundedText<100>,
+    /// A file name without a path, such as `invoice-records.pdf` ([`crate::validate::FileName`]).
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::validate::FileName))]
+    pub name: String,
+    /// Such as `application/pdf` ([`crate::validate::MediaType`]).
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::validate::MediaType))]
+    pub content_type: String,
+    /// The content, standard padded base64 ([`crate::validate::Base64`]).
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::validate::Base64))]
     pub content_base64: String,
 }
 

@@ -167,10 +167,20 @@ fn post_reading(address: SocketAddr, body: &str) -> Option<(u16, String)> {
 /// POSTs a JSON `body` to `path` over a fresh connection; the status and the whole response
 /// (head and body) when the server answered.
 pub fn post_json(address: SocketAddr, path: &str, body: &str) -> Option<(u16, String)> {
+    post_json_with(address, path, body, "")
+}
+
+/// [`post_json`] with more header lines (each ending in `\r\n`).
+pub fn post_json_with(
+    address: SocketAddr,
+    path: &str,
+    body: &str,
+    headers: &str,
+) -> Option<(u16, String)> {
     let mut stream = TcpStream::connect_timeout(&address, Duration::from_secs(2)).ok()?;
     stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
     let request = format!(
-        "POST {path} HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\n\
+        "POST {path} HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\n{headers}\
          Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     );

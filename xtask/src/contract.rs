@@ -10,7 +10,7 @@ use std::path::Path;
 use std::process::Command;
 
 use crate::bench::Scratch;
-use crate::chaos::{Server, post_json};
+use crate::chaos::{Server, post_json, post_json_with};
 use crate::{run_command, tools};
 
 const OFFICER: &str = "contract@virtio.nl";
@@ -60,6 +60,55 @@ fn officer_session(binary: &Path, database: &str, address: std::net::SocketAddr)
         .context("the login set no session cookie")
 }
 
+/// The officer's actions, each given its own open request: completing or refusing one closes
+/// it, so they must not share.
+const ACTIONS: [&str; 4] = ["complete", "refuse", "extend", "reply"];
+
+/// Files customer's requests (open at once), one for the read-only operations and one per
+/// action of [`ACTIONS`], and records a consent event; their ids (and the requests' status
+/// tokens).
+fn existing_data(
+    address: std::net::SocketAddr,
+    customer: &str,
+) -> Result<(Vec<(String, String)>, String)> {
+    let id_in = |response: &str, field: &str| -> Result<String> {
+        let body = response.split("\r\n\r\n").nth(1).unwrap_or("");
+        let json: serde_json::Value =
+            serde_json::from_str(body).with_context(|| format!("not JSON: {response}"))?;
+        json[field]
+            .as_str()
+            .map(str::to_owned)
+            .with_context(|| format!("no `{field}` in {response}"))
+    };
+    let filed = serde_json::json!({ "site": "virtio-nl", "kind": "access", "language": "nl" });
+    let mut requests = Vec::new();
+    for _ in 0..=ACTIONS.len() {
+        let (status, response) = post_json_with(
+            address,
+            "/api/v1/requests",
+            &filed.to_string(),
+            &format!("Authorization: Bearer {customer}\r\n"),
+        )
+        .context("the server did not answer the filing")?;
+        ensure!(
+            status == 201,
+            "the customer's request was refused: {response}"
+        );
+        requests.push((id_in(&response, "id")?, id_in(&response, "status_token")?));
+    }
+    let (status, response) = post_json(
+        address,
+        "/api/v1/consents",
+        &crate::bench::consent_body()?(
+            "0193a2b4-0000-4000-8000-0000000e0e01",
+            "6d1b2c3a-4e5f-4a6b-8c7d-9e0f1a2b3c4d",
+        ),
+    )
+    .context("the server did not answer the consent")?;
+    ensure!(status == 201, "the consent event was refused: {response}");
+    Ok((requests, id_in(&response, "event_id")?))
+}
+
 /// Runs schemathesis with `examples` per operation against a fresh server from `binary`.
 pub fn run(root: &Path, binary: &Path, examples: u32) -> Result<()> {
     let site_packages = tools::schemathesis(root)?;
@@ -93,10 +142,33 @@ pub fn run(root: &Path, binary: &Path, examples: u32) -> Result<()> {
             },
             IDENTITY_SECRET.as_bytes(),
         );
+        let (requests, event) = existing_data(address, &customer)?;
+        // Customers' open requests and a recorded event, so that operations on one reach their
+        // rules instead of answering 404 to random ids.
+        let mut existing = format!(
+            "[[operations]]\ninclude-path-regex = \"^/api/v1/admin/requests/\\\\{{id\\\\}}(/export)?$\"\n\
+             parameters = {{ \"path.id\" = \"{id}\" }}\n\n\
+             [[operations]]\ninclude-path-regex = \"^/api/v1/requests/\\\\{{id\\\\}}\"\n\
+             parameters = {{ \"path.id\" = \"{id}\" }}\n\n\
+             # The status token is the requester's only key, and an unknown id and a wrong\n\
+             # token answer the same 404, so that nobody learns which requests exist.\n\
+             checks.ignored_auth.enabled = false\n\n\
+             [auth.openapi.status_token]\nbearer = \"{token}\"\n\n",
+            id = requests[0].0,
+            token = requests[0].1,
+        );
+        for (action, (request, _)) in ACTIONS.iter().zip(&requests[1..]) {
+            existing.push_str(&format!(
+                "[[operations]]\ninclude-path = \"/api/v1/admin/requests/{{id}}/{action}\"\n\
+                 parameters = {{ \"path.id\" = \"{request}\" }}\n\n"
+            ));
+        }
         std::fs::write(
             scratch.dir.join("schemathesis.toml"),
             format!(
-                "[auth.openapi.staff_session]\napi_key = \"{session}\"\n\n\
+                "{existing}[[operations]]\ninclude-path = \"/api/v1/consents/{{event_id}}/receipt\"\n\
+                 parameters = {{ \"path.event_id\" = \"{event}\" }}\n\n\
+                 [auth.openapi.staff_session]\napi_key = \"{session}\"\n\n\
                  [auth.openapi.identity_token]\nbearer = \"{customer}\"\n\n\
                  # Whether a consent body is valid depends on the site's purposes and the policy's\n\
                  # notice hash, which no schema can say: only its refusals are not checked.\n\

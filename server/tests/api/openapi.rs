@@ -119,6 +119,26 @@ async fn the_description_names_every_endpoint_and_resolves_every_schema() {
             "{schema} does not include {part}"
         );
     }
+    // The body rules the validators apply are in the schemas, from the same constants.
+    let months = &schemas["ExtendRequest"]["properties"]["months"];
+    assert_eq!(
+        (&months["minimum"], &months["maximum"]),
+        (
+            &serde_json::json!(1),
+            &serde_json::json!(privacy_shared::rights::MAX_EXTENSION_MONTHS)
+        )
+    );
+    for (schema, pattern) in [
+        ("FileName", privacy_shared::validate::FILE_NAME_PATTERN),
+        ("MediaType", privacy_shared::validate::MEDIA_TYPE_PATTERN),
+        ("Base64", privacy_shared::validate::BASE64_PATTERN),
+        (
+            "BoundedText2000",
+            privacy_shared::validate::BOUNDED_TEXT_PATTERN,
+        ),
+    ] {
+        assert_eq!(schemas[schema]["pattern"], pattern, "{schema}");
+    }
     let decision = &schemas["ConsentDecision"]["properties"];
     assert_eq!(decision["site"]["$ref"], "#/components/schemas/SiteId");
     assert!(

@@ -658,11 +658,8 @@ mod tests {
         let answered =
             tokio::time::timeout(std::time::Duration::from_secs(10), storage.ping()).await;
         assert!(matches!(answered, Ok(Ok(()))), "{answered:?}");
-        let verified = tokio::time::timeout(
-            std::time::Duration::from_secs(10),
-            storage.verify_ledger(),
-        )
-        .await;
+        let verified =
+            tokio::time::timeout(std::time::Duration::from_secs(10), storage.verify_ledger()).await;
         assert!(matches!(verified, Ok(Ok(_))), "{verified:?}");
         drop(busy);
         writer.execute_batch("ROLLBACK").unwrap();
