@@ -11,9 +11,12 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::export::{self, ExportFile};
-use crate::requests::{ActionRefused, RequestAction, StoredRequest};
-use crate::storage::{Storage, StorageError, StoredAttachment};
+use crate::requests::{
+    ActionRefused, AuditNote, Erasure, HistoryNote, RequestAction, StoredRequest, plan,
+};
+use crate::storage::{RequestChange, Storage, StorageError, StoredAttachment};
 use crate::vault::Vault;
+use privacy_shared::rights::{RequestStatus, RightsRequestKind};
 
 /// The most files one answer may carry.
 pub const MAX_ATTACHMENTS: usize = 20;
@@ -136,21 +139,19 @@ pub async fn act(
             export: false,
         })
         .collect();
-    if matches!(action, RequestAction::Complete { .. }) {
-        let request = storage.request(id).await?.ok_or(ActError::NotFound)?;
-        if request.kind.includes_export() {
-            unsealed.extend(
-                export_of(storage, &request, now)
-                    .await?
-                    .into_iter()
-                    .map(|f| Unsealed {
-                        name: f.name.to_owned(),
-                        content_type: f.content_type.to_owned(),
-                        content: f.content,
-                        export: true,
-                    }),
-            );
-        }
+    let mut request = storage.request(id).await?.ok_or(ActError::NotFound)?;
+    if matches!(action, RequestAction::Complete { .. }) && request.kind.includes_export() {
+        unsealed.extend(
+            export_of(storage, &request, now)
+                .await?
+                .into_iter()
+                .map(|f| Unsealed {
+                    name: f.name.to_owned(),
+                    content_type: f.content_type.to_owned(),
+                    content: f.content,
+                    export: true,
+                }),
+        );
     }
     let sealed = unsealed
         .into_iter()
@@ -169,12 +170,50 @@ pub async fn act(
             })
         })
         .collect::<Result<Vec<_>, ActError>>()?;
-    match storage
-        .act_on_request(id, actor, action, sealed, now)
-        .await?
-    {
-        None => Err(ActError::NotFound),
-        Some(Err(refused)) => Err(ActError::Refused(refused)),
-        Some(Ok(updated)) => Ok(updated),
+    // Decided from the request as read; when another officer changed it meanwhile, decided
+    // again from what they left.
+    for _ in 0..3 {
+        let change = plan(request.clone(), &action, now.date()).map_err(ActError::Refused)?;
+        let mut audit = vec![AuditNote {
+            action: action.name(),
+            detail: change.note.clone(),
+        }];
+        audit.extend(sealed.iter().map(|file| AuditNote {
+            action: if file.export { "export" } else { "attach" },
+            detail: Some(file.name.clone()),
+        }));
+        let done = &change.request;
+        let erase = (done.kind == RightsRequestKind::Erasure
+            && done.status == RequestStatus::Completed)
+            .then(|| Erasure::of(done));
+        let stored = storage
+            .apply_request_change(RequestChange {
+                id,
+                from: request.status,
+                history: HistoryNote {
+                    status: done.status,
+                    actor: actor.as_ref().to_owned(),
+                    note: change.note.clone(),
+                },
+                to: change.request,
+                email: change.email,
+                attachments: sealed.clone(),
+                actor: actor.clone(),
+                audit,
+                erase,
+                at: now,
+            })
+            .await;
+        match stored {
+            Ok(Some(updated)) => return Ok(updated),
+            Ok(None) => return Err(ActError::NotFound),
+            Err(StorageError::Conflict(_)) => {
+                request = storage.request(id).await?.ok_or(ActError::NotFound)?;
+            }
+            Err(e) => return Err(e.into()),
+        }
     }
+    Err(ActError::Storage(StorageError::Conflict(
+        "the request kept changing; try again".into(),
+    )))
 }

@@ -84,8 +84,8 @@ pub struct NewRightsRequest {
     pub due_date: Date,
     /// The hash of the e-mailed code and when it expires, for a visitor's request.
     pub code: Option<(String, OffsetDateTime)>,
-    /// Who verified it at once (`identity token`), if anyone.
-    pub verified_by: Option<&'static str>,
+    /// Its first history lines.
+    pub history: Vec<HistoryNote>,
 }
 
 /// A request as it is stored.
@@ -139,6 +139,107 @@ pub enum CodeCheck {
     Expired,
     NotAwaitingVerification(RequestStatus),
     NotFound,
+}
+
+/// One line of a request's history, as the workflow writes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryNote {
+    pub status: RequestStatus,
+    pub actor: String,
+    pub note: Option<String>,
+}
+
+/// One audit entry of a change, by the change's actor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditNote {
+    pub action: &'static str,
+    pub detail: Option<String>,
+}
+
+/// What completing an erasure request erases: the person's other requests (by address or
+/// customer number) and the link from their consent events to the customer number. The storage
+/// does it in the change's transaction, then audits it as `erase` with `describe`'s detail.
+#[derive(Debug, Clone)]
+pub struct Erasure {
+    pub email: Option<EmailAddress>,
+    pub customer: Option<CustomerNumber>,
+    pub describe: fn(Erased) -> String,
+}
+
+/// What an erasure removed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Erased {
+    pub requests: usize,
+    pub events: usize,
+}
+
+impl Erasure {
+    /// The erasure a completed erasure request `request` asks for.
+    pub fn of(request: &StoredRequest) -> Self {
+        Self {
+            email: request.email.clone(),
+            customer: request.customer.clone(),
+            describe: |erased| {
+                format!(
+                    "{} other requests deleted, {} consent events unlinked from the customer",
+                    erased.requests, erased.events
+                )
+            },
+        }
+    }
+}
+
+/// Checks an e-mail code for request `id` at `now`: a wrong one is counted durably, a right one
+/// verifies the request. Decided here, stored by whichever backend runs.
+pub async fn check_code(
+    storage: &dyn crate::storage::Storage,
+    id: Uuid,
+    code: &privacy_shared::validate::VerificationCode,
+    now: OffsetDateTime,
+) -> Result<CodeCheck, crate::storage::StorageError> {
+    use crate::storage::StorageError;
+    // A concurrent check may change the attempts between the read and the write: read again.
+    for _ in 0..3 {
+        let Some(state) = storage.code_state(id).await? else {
+            return Ok(CodeCheck::NotFound);
+        };
+        if state.status != RequestStatus::AwaitingVerification {
+            return Ok(CodeCheck::NotAwaitingVerification(state.status));
+        }
+        if state.attempts >= MAX_CODE_ATTEMPTS {
+            return Ok(CodeCheck::Locked);
+        }
+        if state.code_expires_at.is_none_or(|expires| now > expires) {
+            return Ok(CodeCheck::Expired);
+        }
+        if state.code_hash.as_deref() != Some(code_hash(id, code.as_ref()).as_str()) {
+            storage.count_wrong_code(id).await?;
+            return Ok(CodeCheck::Wrong {
+                attempts_left: MAX_CODE_ATTEMPTS.saturating_sub(state.attempts + 1),
+            });
+        }
+        let verified = state
+            .status
+            .verify()
+            .map_err(|e| StorageError::Database(e.to_string()))?;
+        let history = HistoryNote {
+            status: verified,
+            actor: "requester".into(),
+            note: Some("e-mail code".into()),
+        };
+        match storage
+            .verify_request(id, state.attempts, history, now)
+            .await
+        {
+            Ok(Some(request)) => return Ok(CodeCheck::Verified(Box::new(request))),
+            Ok(None) => return Ok(CodeCheck::NotFound),
+            Err(StorageError::Conflict(_)) => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(StorageError::Conflict(
+        "the request changed while its code was checked; try again".into(),
+    ))
 }
 
 /// An e-mail queued in the outbox.

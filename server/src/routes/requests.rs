@@ -102,7 +102,17 @@ pub async fn create(
         received_at,
         due_date,
         code: code.map(|(_, hash)| (hash, received_at + requests::CODE_LIFETIME)),
-        verified_by,
+        history: std::iter::once(requests::HistoryNote {
+            status: RequestStatus::AwaitingVerification,
+            actor: "requester".into(),
+            note: None,
+        })
+        .chain(verified_by.map(|by| requests::HistoryNote {
+            status,
+            actor: "system".into(),
+            note: Some(by.into()),
+        }))
+        .collect(),
     };
     storage.create_request(new, email_message).await?;
     crate::metrics::Metrics::request_filed(&request);
@@ -216,9 +226,13 @@ pub async fn verify(
     let code_error = |code: &str, message: String| {
         ApiError::fields(vec![FieldError::new("code", code, message)])
     };
-    match storage
-        .check_request_code(stored.id, body.code, OffsetDateTime::now_utc())
-        .await?
+    match requests::check_code(
+        &***storage,
+        stored.id,
+        &body.code,
+        OffsetDateTime::now_utc(),
+    )
+    .await?
     {
         CodeCheck::Verified(request) => Ok(HttpResponse::Ok().json(request.view())),
         CodeCheck::Wrong { attempts_left } => Err(code_error(

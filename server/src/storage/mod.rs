@@ -83,13 +83,22 @@ pub trait Storage: Send + Sync {
         id: Uuid,
     ) -> Result<Option<crate::requests::StoredRequest>, StorageError>;
 
-    /// Checks an e-mail code; a wrong one is counted durably, a right one verifies the request.
-    async fn check_request_code(
+    /// What checking a request's e-mail code needs; `None` when there is no such request.
+    async fn code_state(&self, id: Uuid) -> Result<Option<CodeState>, StorageError>;
+
+    /// Counts a wrong code durably (one more attempt).
+    async fn count_wrong_code(&self, id: Uuid) -> Result<(), StorageError>;
+
+    /// Verifies a request awaiting verification whose attempts are still `attempts` (what the
+    /// check read): its status becomes `history.status`, the code is dropped, the history line
+    /// written. A [`StorageError::Conflict`] when it changed meanwhile; `None` when it is gone.
+    async fn verify_request(
         &self,
         id: Uuid,
-        code: privacy_shared::validate::VerificationCode,
-        now: time::OffsetDateTime,
-    ) -> Result<crate::requests::CodeCheck, StorageError>;
+        attempts: u32,
+        history: crate::requests::HistoryNote,
+        at: time::OffsetDateTime,
+    ) -> Result<Option<crate::requests::StoredRequest>, StorageError>;
 
     /// Every e-mail in the outbox, oldest first.
     async fn outbox(&self, request: Option<Uuid>) -> Result<Vec<OutboxRow>, StorageError>;
@@ -159,19 +168,14 @@ pub trait Storage: Send + Sync {
         today: time::Date,
     ) -> Result<Vec<privacy_shared::wire::RequestSummary>, StorageError>;
 
-    /// Applies a staff action with its history, e-mail, sealed answer files and audit entries in
-    /// one transaction. `None` when there is no such request.
-    async fn act_on_request(
+    /// Stores a change the workflow decided ([`crate::answers::act`]) in one transaction: the
+    /// request's new state, its history line, the e-mail, the sealed files, the audit entries and,
+    /// for a completed erasure, the erasure. A [`StorageError::Conflict`] when the stored status is
+    /// no longer `change.from`; `None` when there is no such request.
+    async fn apply_request_change(
         &self,
-        id: Uuid,
-        actor: privacy_shared::EmailAddress,
-        action: crate::requests::RequestAction,
-        attachments: Vec<StoredAttachment>,
-        now: time::OffsetDateTime,
-    ) -> Result<
-        Option<Result<crate::requests::StoredRequest, crate::requests::ActionRefused>>,
-        StorageError,
-    >;
+        change: RequestChange,
+    ) -> Result<Option<crate::requests::StoredRequest>, StorageError>;
 
     /// The sealed files of a request's answer.
     async fn answer_files(&self, request: Uuid) -> Result<Vec<StoredAttachment>, StorageError>;
@@ -211,6 +215,34 @@ pub trait Storage: Send + Sync {
 
     /// Writes a consistent copy of the whole database to `to` (a new file), while it serves.
     async fn backup(&self, to: std::path::PathBuf) -> Result<(), StorageError>;
+}
+
+/// The e-mail code of a request as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CodeState {
+    pub status: privacy_shared::rights::RequestStatus,
+    pub code_hash: Option<String>,
+    pub code_expires_at: Option<time::OffsetDateTime>,
+    pub attempts: u32,
+}
+
+/// A change to a rights request as the workflow decided it, to be stored at once.
+#[derive(Debug, Clone)]
+pub struct RequestChange {
+    pub id: Uuid,
+    /// The status the decision was made from.
+    pub from: privacy_shared::rights::RequestStatus,
+    /// The request as it is to be (status, due date, extension reason, answer, refusal).
+    pub to: crate::requests::StoredRequest,
+    pub history: crate::requests::HistoryNote,
+    pub email: Option<crate::requests::Email>,
+    pub attachments: Vec<StoredAttachment>,
+    pub actor: privacy_shared::EmailAddress,
+    /// Audit entries, in order.
+    pub audit: Vec<crate::requests::AuditNote>,
+    /// Completing an erasure erases the person's other data in the same transaction.
+    pub erase: Option<crate::requests::Erasure>,
+    pub at: time::OffsetDateTime,
 }
 
 /// A staff account as stored.

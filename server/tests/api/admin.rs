@@ -944,3 +944,39 @@ async fn audit_entries_go_after_their_period_and_the_rest_still_verifies() {
         .execute("DELETE FROM audit_log", []);
     assert!(refused.is_err());
 }
+
+/// Officers acting at once on one request: each decision is made from what is stored, and one
+/// made from a state that changed meanwhile is made again, so exactly one extension lands and
+/// the others are refused; nothing is written twice.
+#[tokio::test]
+async fn officers_acting_at_once_extend_a_request_exactly_once() {
+    let app = spawn_app().await;
+    let (cookie, created) = officer_and_request(&app).await;
+    let path = format!("/api/v1/admin/requests/{}", created.id);
+    let body = serde_json::json!({ "months": 1, "reason": "we hold data in many systems" });
+    let extend = format!("{path}/extend");
+    let answers =
+        futures_util::future::join_all((0..8).map(|_| post(&app, &cookie, &extend, body.clone())))
+            .await;
+    let statuses: Vec<u16> = answers.iter().map(|r| r.status().as_u16()).collect();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.iter().all(|s| [200, 409].contains(s)),
+        "{statuses:?}"
+    );
+    let detail: AdminRequestDetail = get(&app, &cookie, &path).await.json().await.unwrap();
+    let extended = detail
+        .history
+        .iter()
+        .filter(|h| h.status == RequestStatus::Extended)
+        .count();
+    assert_eq!(extended, 1, "{:?}", detail.history);
+    assert_eq!(
+        detail.summary.due_date,
+        privacy_shared::rights::add_months(created.due_date, 1)
+    );
+}

@@ -22,13 +22,11 @@ mod writer;
 
 use super::ledger::{GENESIS_HASH, NewConsentEvent, StoredLink, verify_chain};
 use super::{
-    OutboxRow, RetentionPeriods, RetentionReport, StaffRecord, Storage, StorageError,
-    StoredAttachment,
+    CodeState, OutboxRow, RequestChange, RetentionPeriods, RetentionReport, StaffRecord, Storage,
+    StorageError, StoredAttachment,
 };
-use crate::requests::{ActionRefused, RequestAction};
-use crate::requests::{CodeCheck, Email, NewRightsRequest, StoredRequest};
+use crate::requests::{Email, HistoryNote, NewRightsRequest, StoredRequest};
 use privacy_shared::EmailAddress;
-use privacy_shared::validate::VerificationCode;
 use privacy_shared::wire::LedgerVerification;
 use privacy_shared::wire::{AdminSession, AuditEntry, ConsentStats, RequestSummary, StaffRole};
 
@@ -245,13 +243,23 @@ impl Storage for SqliteStorage {
         self.read(move |conn| requests::find(conn, id)).await
     }
 
-    async fn check_request_code(
+    async fn code_state(&self, id: Uuid) -> Result<Option<CodeState>, StorageError> {
+        self.read(move |conn| requests::code_state(conn, id)).await
+    }
+
+    async fn count_wrong_code(&self, id: Uuid) -> Result<(), StorageError> {
+        self.write(move |conn| requests::count_wrong_code(conn, id))
+            .await
+    }
+
+    async fn verify_request(
         &self,
         id: Uuid,
-        code: VerificationCode,
-        now: OffsetDateTime,
-    ) -> Result<CodeCheck, StorageError> {
-        self.write(move |conn| requests::check_code(conn, id, &code, now))
+        attempts: u32,
+        history: HistoryNote,
+        at: OffsetDateTime,
+    ) -> Result<Option<StoredRequest>, StorageError> {
+        self.write(move |conn| requests::verify(conn, id, attempts, &history, at))
             .await
     }
 
@@ -365,15 +373,11 @@ impl Storage for SqliteStorage {
         self.read(move |conn| staff::inbox(conn, today)).await
     }
 
-    async fn act_on_request(
+    async fn apply_request_change(
         &self,
-        id: Uuid,
-        actor: EmailAddress,
-        action: RequestAction,
-        attachments: Vec<StoredAttachment>,
-        now: OffsetDateTime,
-    ) -> Result<Option<Result<StoredRequest, ActionRefused>>, StorageError> {
-        self.write(move |conn| staff::act(conn, id, &actor, &action, &attachments, now))
+        change: RequestChange,
+    ) -> Result<Option<StoredRequest>, StorageError> {
+        self.write(move |conn| staff::apply_change(conn, &change))
             .await
     }
 

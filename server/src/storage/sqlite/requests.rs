@@ -1,28 +1,25 @@
 //! Rights requests, their history and the outbox in SQLite.
 
 use privacy_shared::rights::{AttachmentInfo, HistoryEntry, RequestStatus};
-use privacy_shared::validate::VerificationCode;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use time::format_description::well_known::Rfc3339;
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
 use super::{bad, rfc3339, site, text, typed};
-use crate::requests::{self, CodeCheck, Email, MAX_CODE_ATTEMPTS, NewRightsRequest, StoredRequest};
-use crate::storage::{OutboxRow, StorageError, StoredAttachment};
+use crate::requests::{Email, HistoryNote, NewRightsRequest, StoredRequest};
+use crate::storage::{CodeState, OutboxRow, StorageError, StoredAttachment};
 use crate::vault::Sealed;
 
 pub fn history_entry(
     conn: &Connection,
     request: Uuid,
     at: OffsetDateTime,
-    status: RequestStatus,
-    actor: &str,
-    note: Option<&str>,
+    line: &HistoryNote,
 ) -> Result<(), StorageError> {
     conn.execute(
         "INSERT INTO request_history (request_id, at, status, actor, note) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![request.to_string(), rfc3339(at), status.as_str(), actor, note],
+        params![request.to_string(), rfc3339(at), line.status.as_str(), line.actor, line.note],
     )?;
     Ok(())
 }
@@ -78,23 +75,8 @@ pub fn create(
             request.subject.map(|s| s.to_string()),
         ],
     )?;
-    history_entry(
-        conn,
-        request.id,
-        request.received_at,
-        RequestStatus::AwaitingVerification,
-        "requester",
-        None,
-    )?;
-    if let Some(verifier) = request.verified_by {
-        history_entry(
-            conn,
-            request.id,
-            request.received_at,
-            request.status,
-            "system",
-            Some(verifier),
-        )?;
+    for line in &request.history {
+        history_entry(conn, request.id, request.received_at, line)?;
     }
     if let Some(email) = email {
         queue_email(conn, email, Some(request.id), request.received_at)?;
@@ -270,62 +252,62 @@ pub fn requests_of(
     Ok(requests)
 }
 
-/// Checks a code inside the writer's transaction, so a wrong attempt is counted durably.
-pub fn check_code(
-    conn: &Connection,
-    id: Uuid,
-    code: &VerificationCode,
-    now: OffsetDateTime,
-) -> Result<CodeCheck, StorageError> {
-    let row = conn
+/// The e-mail code of request `id`.
+pub fn code_state(conn: &Connection, id: Uuid) -> Result<Option<CodeState>, StorageError> {
+    Ok(conn
         .query_row(
             "SELECT status, code_hash, code_expires_at, code_attempts FROM rights_requests WHERE id = ?1",
             [id.to_string()],
             |row| {
-                Ok((
-                    typed::<RequestStatus>(row, "status")?,
-                    row.get::<_, Option<String>>("code_hash")?,
-                    row.get::<_, Option<String>>("code_expires_at")?,
-                    row.get::<_, u32>("code_attempts")?,
-                ))
+                Ok(CodeState {
+                    status: typed::<RequestStatus>(row, "status")?,
+                    code_hash: row.get("code_hash")?,
+                    code_expires_at: row
+                        .get::<_, Option<String>>("code_expires_at")?
+                        .and_then(|e| OffsetDateTime::parse(&e, &Rfc3339).ok()),
+                    attempts: row.get("code_attempts")?,
+                })
             },
         )
-        .optional()?;
-    let Some((status, hash, expires, attempts)) = row else {
-        return Ok(CodeCheck::NotFound);
-    };
-    if status != RequestStatus::AwaitingVerification {
-        return Ok(CodeCheck::NotAwaitingVerification(status));
-    }
-    if attempts >= MAX_CODE_ATTEMPTS {
-        return Ok(CodeCheck::Locked);
-    }
-    let expired = expires
-        .and_then(|e| OffsetDateTime::parse(&e, &Rfc3339).ok())
-        .is_none_or(|expires| now > expires);
-    if expired {
-        return Ok(CodeCheck::Expired);
-    }
-    if hash.as_deref() != Some(requests::code_hash(id, code.as_ref()).as_str()) {
-        conn.execute(
-            "UPDATE rights_requests SET code_attempts = code_attempts + 1 WHERE id = ?1",
-            [id.to_string()],
-        )?;
-        return Ok(CodeCheck::Wrong {
-            attempts_left: MAX_CODE_ATTEMPTS - attempts - 1,
-        });
-    }
-    let verified = status
-        .verify()
-        .map_err(|e| StorageError::Database(e.to_string()))?;
+        .optional()?)
+}
+
+pub fn count_wrong_code(conn: &Connection, id: Uuid) -> Result<(), StorageError> {
     conn.execute(
-        "UPDATE rights_requests SET status = ?2, code_hash = NULL, code_expires_at = NULL WHERE id = ?1",
-        params![id.to_string(), verified.as_str()],
+        "UPDATE rights_requests SET code_attempts = code_attempts + 1 WHERE id = ?1",
+        [id.to_string()],
     )?;
-    history_entry(conn, id, now, verified, "requester", Some("e-mail code"))?;
-    let request =
-        find(conn, id)?.ok_or_else(|| StorageError::Database("the request vanished".into()))?;
-    Ok(CodeCheck::Verified(Box::new(request)))
+    Ok(())
+}
+
+/// Verifies a request still awaiting verification with `attempts` attempts.
+pub fn verify(
+    conn: &Connection,
+    id: Uuid,
+    attempts: u32,
+    history: &HistoryNote,
+    at: OffsetDateTime,
+) -> Result<Option<StoredRequest>, StorageError> {
+    let changed = conn.execute(
+        "UPDATE rights_requests SET status = ?2, code_hash = NULL, code_expires_at = NULL \
+         WHERE id = ?1 AND status = ?3 AND code_attempts = ?4",
+        params![
+            id.to_string(),
+            history.status.as_str(),
+            RequestStatus::AwaitingVerification.as_str(),
+            attempts
+        ],
+    )?;
+    if changed == 0 {
+        return match find(conn, id)? {
+            Some(_) => Err(StorageError::Conflict(
+                "the request changed meanwhile".into(),
+            )),
+            None => Ok(None),
+        };
+    }
+    history_entry(conn, id, at, history)?;
+    find(conn, id)
 }
 
 /// Every e-mail in the outbox, or only those of one request.

@@ -1,7 +1,7 @@
 //! Staff accounts, sessions, the audit log and the request inbox in SQLite.
 
 use privacy_shared::EmailAddress;
-use privacy_shared::rights::{RequestStatus, RightsRequestKind};
+use privacy_shared::rights::RequestStatus;
 use privacy_shared::wire::{
     AdminSession, AuditEntry, ConsentKindRow, ConsentStats, ConsentStatsRow, RequestSummary,
     StaffRole,
@@ -14,8 +14,8 @@ use uuid::Uuid;
 
 use super::requests::{find, history_entry, insert_attachments, queue_email};
 use super::{bad, rfc3339, site, text, typed};
-use crate::requests::{ActionRefused, RequestAction, StoredRequest, plan};
-use crate::storage::{StaffRecord, StorageError, StoredAttachment};
+use crate::requests::{Erased, Erasure, StoredRequest};
+use crate::storage::{RequestChange, StaffRecord, StorageError};
 
 const AUDIT_GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
@@ -265,76 +265,55 @@ pub fn inbox(conn: &Connection, today: Date) -> Result<Vec<RequestSummary>, Stor
     Ok(inbox)
 }
 
-/// Applies a staff action in one transaction: the change, its history entry, the e-mail to the
-/// requester and the audit entry.
-pub fn act(
+/// Stores a change the workflow decided, in the writer's transaction: the request's new state
+/// (only if its status is still `change.from`), its history line, the e-mail, the sealed files,
+/// the audit entries and the erasure.
+pub fn apply_change(
     conn: &Connection,
-    id: Uuid,
-    actor: &EmailAddress,
-    action: &RequestAction,
-    attachments: &[StoredAttachment],
-    now: OffsetDateTime,
-) -> Result<Option<Result<StoredRequest, ActionRefused>>, StorageError> {
-    let Some(request) = find(conn, id)? else {
-        return Ok(None);
-    };
-    let change = match plan(request, action, now.date()) {
-        Ok(change) => change,
-        Err(refused) => return Ok(Some(Err(refused))),
-    };
-    let r = &change.request;
-    conn.execute(
+    change: &RequestChange,
+) -> Result<Option<StoredRequest>, StorageError> {
+    let (id, r, at) = (change.id, &change.to, change.at);
+    let updated = conn.execute(
         "UPDATE rights_requests SET status = ?2, due_date = ?3, extension_reason = ?4, answer = ?5, refusal_reasons = ?6 \
-         WHERE id = ?1",
-        params![id.to_string(), r.status.as_str(), r.due_date.to_string(), r.extension_reason, r.answer, r.refusal_reasons],
+         WHERE id = ?1 AND status = ?7",
+        params![id.to_string(), r.status.as_str(), r.due_date.to_string(), r.extension_reason, r.answer, r.refusal_reasons, change.from.as_str()],
     )?;
-    history_entry(
-        conn,
-        id,
-        now,
-        r.status,
-        actor.as_ref(),
-        change.note.as_deref(),
-    )?;
-    if let Some(email) = &change.email {
-        queue_email(conn, email, Some(id), now)?;
+    if updated == 0 {
+        return match find(conn, id)? {
+            Some(_) => Err(StorageError::Conflict(
+                "the request changed meanwhile".into(),
+            )),
+            None => Ok(None),
+        };
     }
-    insert_attachments(conn, id, attachments, now)?;
-    audit(
-        conn,
-        actor.as_ref(),
-        action.name(),
-        Some(id),
-        change.note.as_deref(),
-        now,
-    )?;
-    if r.kind == RightsRequestKind::Erasure && r.status == RequestStatus::Completed {
-        let erased = erase_person(conn, r, now)?;
+    history_entry(conn, id, at, &change.history)?;
+    if let Some(email) = &change.email {
+        queue_email(conn, email, Some(id), at)?;
+    }
+    insert_attachments(conn, id, &change.attachments, at)?;
+    let actor = change.actor.as_ref();
+    for note in &change.audit {
         audit(
             conn,
-            actor.as_ref(),
-            "erase",
+            actor,
+            note.action,
             Some(id),
-            Some(&format!(
-                "{} other requests deleted, {} consent events unlinked from the customer",
-                erased.requests, erased.events
-            )),
-            now,
+            note.detail.as_deref(),
+            at,
         )?;
     }
-    for file in attachments {
-        let what = if file.export { "export" } else { "attach" };
-        audit(conn, actor.as_ref(), what, Some(id), Some(&file.name), now)?;
+    if let Some(erasure) = &change.erase {
+        let erased = erase_person(conn, id, erasure, at)?;
+        audit(
+            conn,
+            actor,
+            "erase",
+            Some(id),
+            Some(&(erasure.describe)(erased)),
+            at,
+        )?;
     }
-    let updated =
-        find(conn, id)?.ok_or_else(|| StorageError::Database("the request vanished".into()))?;
-    Ok(Some(Ok(updated)))
-}
-
-/// What completing an erasure request removed.
-struct Erased {
-    requests: usize,
-    events: usize,
+    find(conn, id)
 }
 
 /// Erases what the server holds about the person of erasure request `request`, in the
@@ -345,15 +324,16 @@ struct Erased {
 /// The erasure request stays, as the record that it was done, until its own retention.
 fn erase_person(
     conn: &Connection,
-    request: &StoredRequest,
+    request: Uuid,
+    erasure: &Erasure,
     now: OffsetDateTime,
 ) -> Result<Erased, StorageError> {
-    let email = request.email.as_ref().map(|e| e.as_ref().to_owned());
-    let customer = request.customer.as_ref().map(|c| c.as_ref().to_owned());
+    let email = erasure.email.as_ref().map(|e| e.as_ref().to_owned());
+    let customer = erasure.customer.as_ref().map(|c| c.as_ref().to_owned());
     let requests = conn.execute(
         "DELETE FROM rights_requests WHERE id != ?1 \
          AND ((?2 IS NOT NULL AND email = ?2) OR (?3 IS NOT NULL AND customer = ?3))",
-        params![request.id.to_string(), email, customer],
+        params![request.to_string(), email, customer],
     )?;
     let events = match &customer {
         Some(customer) => conn.execute(
