@@ -1,6 +1,7 @@
 //! Storage behind one trait, one implementation per backend, chosen by the database URL. Handlers
 //! see only [`Storage`]; SQL lives in the backend modules.
 
+mod audit;
 mod ledger;
 mod sqlite;
 
@@ -28,15 +29,14 @@ pub enum StorageError {
     Database(String),
 }
 
-impl From<rusqlite::Error> for StorageError {
-    fn from(e: rusqlite::Error) -> Self {
-        Self::Database(e.to_string())
-    }
-}
+/// Everything the server keeps, one trait per aggregate; a backend implements them all.
+pub trait Storage: Ledger + Requests + Outbox + Staff + Audit + Maintenance {}
 
-/// Everything the server keeps.
+impl<T: Ledger + Requests + Outbox + Staff + Audit + Maintenance> Storage for T {}
+
+/// The consent ledger: append-only events in one hash chain.
 #[async_trait]
-pub trait Storage: Send + Sync {
+pub trait Ledger: Send + Sync {
     /// Appends a consent event to the ledger and answers once it is durable. A reused idempotency
     /// key with the same content returns the first receipt and writes nothing.
     async fn record_consent(&self, event: NewConsentEvent) -> Result<Recorded, StorageError>;
@@ -59,15 +59,22 @@ pub trait Storage: Send + Sync {
         limit: u32,
     ) -> Result<Vec<ConsentReceipt>, StorageError>;
 
+    /// Recomputes the ledger's hash chain from the stored rows.
+    async fn verify_ledger(&self)
+    -> Result<privacy_shared::wire::LedgerVerification, StorageError>;
+
+    /// Granted and refused counts per site, purpose and day; events per site, kind and day.
+    async fn consent_stats(&self) -> Result<privacy_shared::wire::ConsentStats, StorageError>;
+}
+
+/// Rights requests with their history, codes, answer files and what the server holds about a person.
+#[async_trait]
+pub trait Requests: Send + Sync {
     /// The rights requests filed with a customer's identity, newest first.
     async fn customer_requests(
         &self,
         customer: privacy_shared::CustomerNumber,
     ) -> Result<Vec<crate::requests::StoredRequest>, StorageError>;
-
-    /// Recomputes the ledger's hash chain from the stored rows.
-    async fn verify_ledger(&self)
-    -> Result<privacy_shared::wire::LedgerVerification, StorageError>;
 
     /// Stores a new rights request with its first history entry and, for a visitor, the e-mail
     /// with the code, in one transaction.
@@ -100,16 +107,62 @@ pub trait Storage: Send + Sync {
         at: time::OffsetDateTime,
     ) -> Result<Option<crate::requests::StoredRequest>, StorageError>;
 
+    /// Verified requests, open ones by days left first.
+    async fn inbox(
+        &self,
+        today: time::Date,
+    ) -> Result<Vec<privacy_shared::wire::RequestSummary>, StorageError>;
+
+    /// Stores a change the workflow decided ([`crate::answers::act`]) in one transaction: the
+    /// request's new state, its history line, the e-mail, the sealed files, the audit entries and,
+    /// for a completed erasure, the erasure. A [`StorageError::Conflict`] when the stored status is
+    /// no longer `change.from`; `None` when there is no such request.
+    async fn apply_request_change(
+        &self,
+        change: RequestChange,
+    ) -> Result<Option<crate::requests::StoredRequest>, StorageError>;
+
+    /// The sealed files of a request's answer.
+    async fn answer_files(&self, request: Uuid) -> Result<Vec<StoredAttachment>, StorageError>;
+
+    /// What the server holds about a person: the consent events of their customer number or of
+    /// their browser's subject id, and every request filed with their address or customer number.
+    async fn person_data(
+        &self,
+        email: Option<privacy_shared::EmailAddress>,
+        customer: Option<privacy_shared::CustomerNumber>,
+        subject: Option<SubjectId>,
+    ) -> Result<crate::export::PersonData, StorageError>;
+}
+
+/// The e-mail outbox.
+#[async_trait]
+pub trait Outbox: Send + Sync {
     /// Every e-mail in the outbox, oldest first.
     async fn outbox(&self, request: Option<Uuid>) -> Result<Vec<OutboxRow>, StorageError>;
 
-    /// Deletes what its retention period has passed at `now` and says how much, by kind.
-    async fn run_retention(
+    /// Unsent e-mails whose next attempt is due, with fewer than `max_attempts` failures.
+    async fn due_mail(
         &self,
         now: time::OffsetDateTime,
-        periods: RetentionPeriods,
-    ) -> Result<RetentionReport, StorageError>;
+        max_attempts: u32,
+    ) -> Result<Vec<OutboxRow>, StorageError>;
 
+    /// Marks an e-mail delivered and erases its body, which may hold a verification code.
+    async fn mail_sent(&self, id: Uuid, at: time::OffsetDateTime) -> Result<(), StorageError>;
+
+    /// Counts a failed attempt and schedules the next.
+    async fn mail_failed(
+        &self,
+        id: Uuid,
+        error: String,
+        next_attempt: time::OffsetDateTime,
+    ) -> Result<(), StorageError>;
+}
+
+/// Staff accounts and their sessions.
+#[async_trait]
+pub trait Staff: Send + Sync {
     /// Creates a staff account; an existing address is a conflict.
     async fn create_staff(
         &self,
@@ -146,7 +199,11 @@ pub trait Storage: Send + Sync {
         token_hash: String,
         actor: privacy_shared::EmailAddress,
     ) -> Result<(), StorageError>;
+}
 
+/// The hash-chained audit log of what staff did.
+#[async_trait]
+pub trait Audit: Send + Sync {
     /// Appends to the hash-chained audit log.
     async fn audit(
         &self,
@@ -161,54 +218,17 @@ pub trait Storage: Send + Sync {
         &self,
         limit: u32,
     ) -> Result<(Vec<privacy_shared::wire::AuditEntry>, Option<u64>), StorageError>;
+}
 
-    /// Verified requests, open ones by days left first.
-    async fn inbox(
-        &self,
-        today: time::Date,
-    ) -> Result<Vec<privacy_shared::wire::RequestSummary>, StorageError>;
-
-    /// Stores a change the workflow decided ([`crate::answers::act`]) in one transaction: the
-    /// request's new state, its history line, the e-mail, the sealed files, the audit entries and,
-    /// for a completed erasure, the erasure. A [`StorageError::Conflict`] when the stored status is
-    /// no longer `change.from`; `None` when there is no such request.
-    async fn apply_request_change(
-        &self,
-        change: RequestChange,
-    ) -> Result<Option<crate::requests::StoredRequest>, StorageError>;
-
-    /// The sealed files of a request's answer.
-    async fn answer_files(&self, request: Uuid) -> Result<Vec<StoredAttachment>, StorageError>;
-
-    /// What the server holds about a person: the consent events of their customer number or of
-    /// their browser's subject id, and every request filed with their address or customer number.
-    async fn person_data(
-        &self,
-        email: Option<privacy_shared::EmailAddress>,
-        customer: Option<privacy_shared::CustomerNumber>,
-        subject: Option<SubjectId>,
-    ) -> Result<crate::export::PersonData, StorageError>;
-
-    /// Granted and refused counts per site, purpose and day; events per site, kind and day.
-    async fn consent_stats(&self) -> Result<privacy_shared::wire::ConsentStats, StorageError>;
-
-    /// Unsent e-mails whose next attempt is due, with fewer than `max_attempts` failures.
-    async fn due_mail(
+/// Keeping the database: retention, liveness, backups.
+#[async_trait]
+pub trait Maintenance: Send + Sync {
+    /// Deletes what its retention period has passed at `now` and says how much, by kind.
+    async fn run_retention(
         &self,
         now: time::OffsetDateTime,
-        max_attempts: u32,
-    ) -> Result<Vec<OutboxRow>, StorageError>;
-
-    /// Marks an e-mail delivered and erases its body, which may hold a verification code.
-    async fn mail_sent(&self, id: Uuid, at: time::OffsetDateTime) -> Result<(), StorageError>;
-
-    /// Counts a failed attempt and schedules the next.
-    async fn mail_failed(
-        &self,
-        id: Uuid,
-        error: String,
-        next_attempt: time::OffsetDateTime,
-    ) -> Result<(), StorageError>;
+        periods: RetentionPeriods,
+    ) -> Result<RetentionReport, StorageError>;
 
     /// Proves the database answers.
     async fn ping(&self) -> Result<(), StorageError>;

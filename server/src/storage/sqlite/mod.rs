@@ -22,8 +22,8 @@ mod writer;
 
 use super::ledger::{GENESIS_HASH, NewConsentEvent, StoredLink, verify_chain};
 use super::{
-    CodeState, OutboxRow, RequestChange, RetentionPeriods, RetentionReport, StaffRecord, Storage,
-    StorageError, StoredAttachment,
+    Audit, CodeState, Ledger, Maintenance, Outbox, OutboxRow, RequestChange, Requests,
+    RetentionPeriods, RetentionReport, Staff, StaffRecord, StorageError, StoredAttachment,
 };
 use crate::requests::{Email, HistoryNote, NewRightsRequest, StoredRequest};
 use privacy_shared::EmailAddress;
@@ -42,6 +42,12 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/sqlite/0008_unlinked_events.sql"),
     include_str!("../../../migrations/sqlite/0009_audit_retention.sql"),
 ];
+
+impl From<rusqlite::Error> for StorageError {
+    fn from(e: rusqlite::Error) -> Self {
+        Self::Database(e.to_string())
+    }
+}
 
 pub struct SqliteStorage {
     writer: mpsc::Sender<Box<dyn writer::Job>>,
@@ -148,7 +154,7 @@ impl SqliteStorage {
 }
 
 #[async_trait]
-impl Storage for SqliteStorage {
+impl Ledger for SqliteStorage {
     #[tracing::instrument(skip_all, fields(site = %event.event.decision.site, kind = event.event.decision.kind.as_str()))]
     async fn record_consent(&self, event: NewConsentEvent) -> Result<Recorded, StorageError> {
         self.write(move |conn| append(conn, &event)).await
@@ -201,14 +207,6 @@ impl Storage for SqliteStorage {
         .await
     }
 
-    async fn customer_requests(
-        &self,
-        customer: CustomerNumber,
-    ) -> Result<Vec<StoredRequest>, StorageError> {
-        self.read(move |conn| requests::of_customer(conn, &customer))
-            .await
-    }
-
     async fn verify_ledger(&self) -> Result<LedgerVerification, StorageError> {
         self.read(|conn| {
             let sql = format!("SELECT {COLUMNS}, seq, idempotency_key, user_agent_family, unlinked_at IS NOT NULL AS unlinked FROM consent_events ORDER BY seq");
@@ -228,6 +226,21 @@ impl Storage for SqliteStorage {
             Ok(verify_chain(retention::anchor(conn, retention::Chain::LEDGER)?, links))
         })
         .await
+    }
+
+    async fn consent_stats(&self) -> Result<ConsentStats, StorageError> {
+        self.read(staff::stats).await
+    }
+}
+
+#[async_trait]
+impl Requests for SqliteStorage {
+    async fn customer_requests(
+        &self,
+        customer: CustomerNumber,
+    ) -> Result<Vec<StoredRequest>, StorageError> {
+        self.read(move |conn| requests::of_customer(conn, &customer))
+            .await
     }
 
     async fn create_request(
@@ -263,25 +276,100 @@ impl Storage for SqliteStorage {
             .await
     }
 
+    async fn inbox(&self, today: time::Date) -> Result<Vec<RequestSummary>, StorageError> {
+        self.read(move |conn| staff::inbox(conn, today)).await
+    }
+
+    async fn apply_request_change(
+        &self,
+        change: RequestChange,
+    ) -> Result<Option<StoredRequest>, StorageError> {
+        self.write(move |conn| staff::apply_change(conn, &change))
+            .await
+    }
+
+    async fn answer_files(&self, request: Uuid) -> Result<Vec<StoredAttachment>, StorageError> {
+        self.read(move |conn| requests::attachments(conn, request))
+            .await
+    }
+
+    async fn person_data(
+        &self,
+        email: Option<EmailAddress>,
+        customer: Option<CustomerNumber>,
+        subject: Option<SubjectId>,
+    ) -> Result<crate::export::PersonData, StorageError> {
+        self.read(move |conn| {
+            let sql = format!(
+                "SELECT {COLUMNS} FROM consent_events WHERE (?1 IS NOT NULL AND customer = ?1) \
+                 OR (?2 IS NOT NULL AND subject_id = ?2) ORDER BY seq"
+            );
+            let mut statement = conn.prepare(&sql)?;
+            let customer = customer.as_ref().map(|c| c.as_ref().to_owned());
+            let rows = statement.query_map(
+                rusqlite::params![customer, subject.map(|s| s.to_string())],
+                receipt_from_row,
+            )?;
+            let consent_events = rows.collect::<Result<Vec<_>, _>>()?;
+            let requests = requests::requests_of(
+                conn,
+                email.as_ref().map(|e| e.as_ref()),
+                customer.as_deref(),
+            )?;
+            Ok(crate::export::PersonData {
+                consent_events,
+                requests,
+            })
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl Outbox for SqliteStorage {
     async fn outbox(&self, request: Option<Uuid>) -> Result<Vec<OutboxRow>, StorageError> {
         self.read(move |conn| requests::outbox(conn, request)).await
     }
 
-    async fn run_retention(
+    async fn due_mail(
         &self,
         now: OffsetDateTime,
-        periods: RetentionPeriods,
-    ) -> Result<RetentionReport, StorageError> {
-        let report = self
-            .write(move |conn| retention::run(conn, now, &periods))
-            .await?;
-        // What retention deleted is overwritten in the database file (`secure_delete`); copying
-        // the log back and truncating it removes the old pages from the WAL file too.
-        self.read(|conn| Ok(conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?))
-            .await?;
-        Ok(report)
+        max_attempts: u32,
+    ) -> Result<Vec<OutboxRow>, StorageError> {
+        self.read(move |conn| requests::due_mail(conn, now, max_attempts))
+            .await
     }
 
+    async fn mail_sent(&self, id: Uuid, at: OffsetDateTime) -> Result<(), StorageError> {
+        self.write(move |conn| {
+            conn.execute(
+                "UPDATE outbox SET sent_at = ?2, body = '', attempts = attempts + 1 WHERE id = ?1",
+                [id.to_string(), rfc3339(at)],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn mail_failed(
+        &self,
+        id: Uuid,
+        error: String,
+        next_attempt: OffsetDateTime,
+    ) -> Result<(), StorageError> {
+        self.write(move |conn| {
+            conn.execute(
+                "UPDATE outbox SET attempts = attempts + 1, last_error = ?2, next_attempt_at = ?3 WHERE id = ?1",
+                [id.to_string(), error, rfc3339(next_attempt)],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl Staff for SqliteStorage {
     async fn create_staff(
         &self,
         email: EmailAddress,
@@ -343,7 +431,10 @@ impl Storage for SqliteStorage {
         })
         .await
     }
+}
 
+#[async_trait]
+impl Audit for SqliteStorage {
     async fn audit(
         &self,
         actor: EmailAddress,
@@ -368,93 +459,29 @@ impl Storage for SqliteStorage {
     async fn audit_log(&self, limit: u32) -> Result<(Vec<AuditEntry>, Option<u64>), StorageError> {
         self.read(move |conn| staff::audit_log(conn, limit)).await
     }
+}
 
-    async fn inbox(&self, today: time::Date) -> Result<Vec<RequestSummary>, StorageError> {
-        self.read(move |conn| staff::inbox(conn, today)).await
-    }
-
-    async fn apply_request_change(
-        &self,
-        change: RequestChange,
-    ) -> Result<Option<StoredRequest>, StorageError> {
-        self.write(move |conn| staff::apply_change(conn, &change))
-            .await
-    }
-
-    async fn answer_files(&self, request: Uuid) -> Result<Vec<StoredAttachment>, StorageError> {
-        self.read(move |conn| requests::attachments(conn, request))
-            .await
-    }
-
-    async fn person_data(
-        &self,
-        email: Option<EmailAddress>,
-        customer: Option<CustomerNumber>,
-        subject: Option<SubjectId>,
-    ) -> Result<crate::export::PersonData, StorageError> {
-        self.read(move |conn| {
-            let sql = format!(
-                "SELECT {COLUMNS} FROM consent_events WHERE (?1 IS NOT NULL AND customer = ?1) \
-                 OR (?2 IS NOT NULL AND subject_id = ?2) ORDER BY seq"
-            );
-            let mut statement = conn.prepare(&sql)?;
-            let customer = customer.as_ref().map(|c| c.as_ref().to_owned());
-            let rows = statement.query_map(
-                rusqlite::params![customer, subject.map(|s| s.to_string())],
-                receipt_from_row,
-            )?;
-            let consent_events = rows.collect::<Result<Vec<_>, _>>()?;
-            let requests = requests::requests_of(
-                conn,
-                email.as_ref().map(|e| e.as_ref()),
-                customer.as_deref(),
-            )?;
-            Ok(crate::export::PersonData {
-                consent_events,
-                requests,
-            })
-        })
-        .await
-    }
-
-    async fn consent_stats(&self) -> Result<ConsentStats, StorageError> {
-        self.read(staff::stats).await
-    }
-
-    async fn due_mail(
+#[async_trait]
+impl Maintenance for SqliteStorage {
+    async fn run_retention(
         &self,
         now: OffsetDateTime,
-        max_attempts: u32,
-    ) -> Result<Vec<OutboxRow>, StorageError> {
-        self.read(move |conn| requests::due_mail(conn, now, max_attempts))
+        periods: RetentionPeriods,
+    ) -> Result<RetentionReport, StorageError> {
+        let report = self
+            .write(move |conn| retention::run(conn, now, &periods))
+            .await?;
+        // What retention deleted is overwritten in the database file (`secure_delete`); copying
+        // the log back and truncating it removes the old pages from the WAL file too.
+        self.read(|conn| Ok(conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?))
+            .await?;
+        Ok(report)
+    }
+
+    async fn ping(&self) -> Result<(), StorageError> {
+        // Constant time, whatever the size of the ledger.
+        self.read(|conn| Ok(conn.query_row("SELECT 1", [], |_| Ok(()))?))
             .await
-    }
-
-    async fn mail_sent(&self, id: Uuid, at: OffsetDateTime) -> Result<(), StorageError> {
-        self.write(move |conn| {
-            conn.execute(
-                "UPDATE outbox SET sent_at = ?2, body = '', attempts = attempts + 1 WHERE id = ?1",
-                [id.to_string(), rfc3339(at)],
-            )?;
-            Ok(())
-        })
-        .await
-    }
-
-    async fn mail_failed(
-        &self,
-        id: Uuid,
-        error: String,
-        next_attempt: OffsetDateTime,
-    ) -> Result<(), StorageError> {
-        self.write(move |conn| {
-            conn.execute(
-                "UPDATE outbox SET attempts = attempts + 1, last_error = ?2, next_attempt_at = ?3 WHERE id = ?1",
-                [id.to_string(), error, rfc3339(next_attempt)],
-            )?;
-            Ok(())
-        })
-        .await
     }
 
     async fn backup(&self, to: std::path::PathBuf) -> Result<(), StorageError> {
@@ -471,12 +498,6 @@ impl Storage for SqliteStorage {
             Ok(())
         })
         .await
-    }
-
-    async fn ping(&self) -> Result<(), StorageError> {
-        // Constant time, whatever the size of the ledger.
-        self.read(|conn| Ok(conn.query_row("SELECT 1", [], |_| Ok(()))?))
-            .await
     }
 }
 

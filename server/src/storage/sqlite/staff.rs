@@ -7,7 +7,6 @@ use privacy_shared::wire::{
     StaffRole,
 };
 use rusqlite::{Connection, OptionalExtension, params};
-use sha2::{Digest, Sha256};
 use time::format_description::well_known::Rfc3339;
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
@@ -15,9 +14,8 @@ use uuid::Uuid;
 use super::requests::{find, history_entry, insert_attachments, queue_email};
 use super::{bad, rfc3339, site, text, typed};
 use crate::requests::{Erased, Erasure, StoredRequest};
+use crate::storage::audit::{AUDIT_GENESIS, audit_hash};
 use crate::storage::{RequestChange, StaffRecord, StorageError};
-
-const AUDIT_GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 pub fn create_staff(
     conn: &Connection,
@@ -118,22 +116,6 @@ pub fn session(
             },
         )
         .optional()?)
-}
-
-fn audit_hash(
-    prev: &str,
-    at: &str,
-    actor: &str,
-    action: &str,
-    request: Option<&str>,
-    detail: Option<&str>,
-) -> String {
-    let canonical = serde_json::json!({ "at": at, "actor": actor, "action": action, "request": request, "detail": detail });
-    let mut hasher = Sha256::new();
-    hasher.update(prev.as_bytes());
-    hasher.update(b"\n");
-    hasher.update(canonical.to_string().as_bytes());
-    hex::encode(hasher.finalize())
 }
 
 /// Appends to the audit log, chained like the consent ledger.
