@@ -1,7 +1,7 @@
 //! Storage behind one trait, one implementation per backend, chosen by the database URL. Handlers
 //! see only [`Storage`]; SQL lives in the backend modules.
 
-mod audit;
+pub(crate) mod audit;
 mod ledger;
 mod sqlite;
 
@@ -263,6 +263,20 @@ pub struct RequestChange {
     /// Completing an erasure erases the person's other data in the same transaction.
     pub erase: Option<crate::requests::Erasure>,
     pub at: time::OffsetDateTime,
+}
+
+/// The inbox's order: open requests first, fewest days left first; closed ones after, newest
+/// first.
+pub fn sort_inbox(inbox: &mut [privacy_shared::wire::RequestSummary]) {
+    inbox.sort_by_key(|r| {
+        (
+            r.status.is_closed(),
+            r.status
+                .is_closed()
+                .then_some(std::cmp::Reverse(r.received_at)),
+            r.days_left,
+        )
+    });
 }
 
 /// A staff account as stored.

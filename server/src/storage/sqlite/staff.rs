@@ -14,7 +14,7 @@ use uuid::Uuid;
 use super::requests::{find, history_entry, insert_attachments, queue_email};
 use super::{bad, rfc3339, site, text, typed};
 use crate::requests::{Erased, Erasure, StoredRequest};
-use crate::storage::audit::{AUDIT_GENESIS, audit_hash};
+use crate::storage::audit::{AUDIT_GENESIS, AuditRow, audit_hash};
 use crate::storage::{RequestChange, StaffRecord, StorageError};
 
 pub fn create_staff(
@@ -156,45 +156,22 @@ pub fn audit_log(
     limit: u32,
 ) -> Result<(Vec<AuditEntry>, Option<u64>), StorageError> {
     let mut statement = conn.prepare("SELECT seq, at, actor, action, request_id, detail, prev_hash, hash FROM audit_log ORDER BY seq")?;
-    let mut expected = super::retention::anchor(conn, super::retention::Chain::AUDIT)?
-        .unwrap_or_else(|| AUDIT_GENESIS.to_owned());
-    let mut first_broken = None;
-    let mut entries = Vec::new();
-    let mut rows = statement.query([])?;
-    while let Some(row) = rows.next()? {
-        let (at, actor, action): (String, String, String) =
-            (row.get("at")?, row.get("actor")?, row.get("action")?);
-        let (request, detail): (Option<String>, Option<String>) =
-            (row.get("request_id")?, row.get("detail")?);
-        let (prev, hash): (String, String) = (row.get("prev_hash")?, row.get("hash")?);
-        let recomputed = audit_hash(
-            &prev,
-            &at,
-            &actor,
-            &action,
-            request.as_deref(),
-            detail.as_deref(),
-        );
-        if first_broken.is_none() && (prev != expected || recomputed != hash) {
-            first_broken = Some(row.get::<_, u64>("seq")?);
-        }
-        expected = hash.clone();
-        if let (Ok(at), Ok(actor)) = (
-            OffsetDateTime::parse(&at, &Rfc3339),
-            EmailAddress::parse(&actor),
-        ) {
-            entries.push(AuditEntry {
-                at,
-                actor,
-                action,
-                request: request.and_then(|r| r.parse().ok()),
-                hash,
-            });
-        }
-    }
-    entries.reverse();
-    entries.truncate(limit as usize);
-    Ok((entries, first_broken))
+    let rows = statement
+        .query_map([], |row| {
+            Ok(AuditRow {
+                seq: row.get("seq")?,
+                at: row.get("at")?,
+                actor: row.get("actor")?,
+                action: row.get("action")?,
+                request: row.get("request_id")?,
+                detail: row.get("detail")?,
+                prev_hash: row.get("prev_hash")?,
+                hash: row.get("hash")?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    let anchor = super::retention::anchor(conn, super::retention::Chain::AUDIT)?;
+    Ok(crate::storage::audit::verify(anchor, rows, limit))
 }
 
 pub fn inbox(conn: &Connection, today: Date) -> Result<Vec<RequestSummary>, StorageError> {
@@ -227,23 +204,7 @@ pub fn inbox(conn: &Connection, today: Date) -> Result<Vec<RequestSummary>, Stor
         })
     })?;
     let mut inbox: Vec<RequestSummary> = rows.collect::<Result<_, _>>()?;
-    // Open requests first, fewest days left first; closed ones after, newest first.
-    inbox.sort_by(|a, b| {
-        (
-            a.status.is_closed(),
-            a.status
-                .is_closed()
-                .then_some(std::cmp::Reverse(a.received_at)),
-            a.days_left,
-        )
-            .cmp(&(
-                b.status.is_closed(),
-                b.status
-                    .is_closed()
-                    .then_some(std::cmp::Reverse(b.received_at)),
-                b.days_left,
-            ))
-    });
+    crate::storage::sort_inbox(&mut inbox);
     Ok(inbox)
 }
 
