@@ -37,6 +37,10 @@ impl Application {
         let vault = match (&settings.attachment_key, &settings.database) {
             (Some(key), _) => Vault::from_base64(key.expose())?,
             (None, DatabaseUrl::Sqlite(path)) => Vault::from_key_file(&path.with_extension("key"))?,
+            // Every instance must open what any of them sealed: the key comes from the settings.
+            (None, DatabaseUrl::Postgres(_)) => anyhow::bail!(
+                "with PostgreSQL, set PRIVACY_ATTACHMENT_KEY (the same 32-byte base64 key on every instance)"
+            ),
         };
         spawn_daily_retention(Arc::clone(&storage), settings.retention);
         match settings.smtp.clone() {

@@ -6,6 +6,7 @@ mod bench;
 mod build;
 mod chaos;
 mod contract;
+mod postgres;
 mod test;
 
 mod rate;

@@ -61,6 +61,16 @@ pub fn all(root: &Path) -> Result<()> {
             .env("AXE_CORE", &axe),
     )?;
 
+    step("the API suite again, on PostgreSQL (a fresh cluster started here)");
+    {
+        let cluster = crate::postgres::Cluster::start(root)?;
+        run_command(
+            Command::new(cargo())
+                .args(["test", "--package", "privacy-server", "--test", "api"])
+                .env("PRIVACY_TEST_POSTGRES", &cluster.url),
+        )?;
+    }
+
     step("browser end-to-end again, the host pages on a second origin");
     run_command(
         Command::new(cargo())

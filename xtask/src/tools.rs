@@ -209,7 +209,7 @@ pub fn wasm_target() -> Result<()> {
     )
 }
 
-fn is_root() -> bool {
+pub fn is_root() -> bool {
     output_of(Command::new("id").arg("-u")).is_some_and(|id| id.trim() == "0")
 }
 
@@ -234,4 +234,34 @@ pub fn chromedriver() -> Result<PathBuf> {
             .env("DEBIAN_FRONTEND", "noninteractive"),
     )?;
     Ok(driver.to_path_buf())
+}
+
+/// The folder of Debian's PostgreSQL server programs (`initdb`, `pg_ctl`), installing the
+/// `postgresql` package with apt-get when it is missing and this runs as root.
+pub fn postgres_bin() -> Result<PathBuf> {
+    let find = || {
+        let mut versions: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path().join("bin"))
+            .filter(|bin| bin.join("initdb").exists() && bin.join("pg_ctl").exists())
+            .collect();
+        versions.sort();
+        versions.pop()
+    };
+    if let Some(bin) = find() {
+        return Ok(bin);
+    }
+    if !is_root() {
+        bail!("the API tests on PostgreSQL need its server: run `sudo apt-get install postgresql`");
+    }
+    println!("installing Debian's postgresql");
+    run_command(Command::new("apt-get").args(["update", "-qq"]))?;
+    run_command(
+        Command::new("apt-get")
+            .args(["install", "-y", "-qq", "postgresql"])
+            .env("DEBIAN_FRONTEND", "noninteractive"),
+    )?;
+    find().context("postgresql is installed but /usr/lib/postgresql/*/bin/initdb is not there")
 }

@@ -3,6 +3,8 @@
 
 pub(crate) mod audit;
 mod ledger;
+mod postgres;
+mod rows;
 mod sqlite;
 
 use async_trait::async_trait;
@@ -13,6 +15,7 @@ use std::sync::Arc;
 use uuid::Uuid;
 
 pub use ledger::NewConsentEvent;
+pub use postgres::PostgresStorage;
 pub use sqlite::SqliteStorage;
 
 /// What can go wrong below the handlers.
@@ -351,18 +354,42 @@ pub struct RetentionReport {
     pub audit_entries: usize,
 }
 
-/// Where the data lives, read from a URL such as `sqlite://data/privacy.db`.
+/// Where the data lives, read from a URL such as `sqlite://data/privacy.db` or
+/// `postgres://privacy@db.internal/privacy`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DatabaseUrl {
     Sqlite(PathBuf),
+    Postgres(PostgresUrl),
+}
+
+/// A PostgreSQL URL, which may hold a password: shown without it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct PostgresUrl(String);
+
+impl PostgresUrl {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for PostgresUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // `postgres://user:password@host/db` shows as `postgres://user:***@host/db`.
+        match self.0.split_once("://").and_then(|(scheme, rest)| {
+            let (credentials, host) = rest.split_once('@')?;
+            let (user, _) = credentials.split_once(':')?;
+            Some(format!("{scheme}://{user}:***@{host}"))
+        }) {
+            Some(redacted) => f.write_str(&redacted),
+            None => f.write_str(&self.0),
+        }
+    }
 }
 
 /// The database URL is not one this server can use.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DatabaseUrlError {
-    #[error("PostgreSQL is not supported by this build yet; use sqlite://PATH")]
-    PostgresNotYet,
-    #[error("unsupported database URL `{0}`: expected sqlite://PATH")]
+    #[error("unsupported database URL `{0}`: expected sqlite://PATH or postgres://USER@HOST/NAME")]
     Unsupported(String),
 }
 
@@ -377,7 +404,7 @@ impl std::str::FromStr for DatabaseUrl {
             return Ok(Self::Sqlite(PathBuf::from(path)));
         }
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            return Err(DatabaseUrlError::PostgresNotYet);
+            return Ok(Self::Postgres(PostgresUrl(url.to_owned())));
         }
         Err(DatabaseUrlError::Unsupported(
             url.chars().take(40).collect(),
@@ -385,10 +412,12 @@ impl std::str::FromStr for DatabaseUrl {
     }
 }
 
-/// Opens (creating and migrating where needed) the database at `url`.
+/// Opens (creating and migrating where needed) the database at `url`. PostgreSQL needs a Tokio
+/// runtime, where its ledger writer runs.
 pub fn open(url: &DatabaseUrl) -> anyhow::Result<Arc<dyn Storage>> {
     match url {
         DatabaseUrl::Sqlite(path) => Ok(Arc::new(SqliteStorage::open(path)?)),
+        DatabaseUrl::Postgres(url) => Ok(Arc::new(PostgresStorage::open(url.expose())?)),
     }
 }
 
@@ -406,9 +435,11 @@ mod tests {
             "sqlite:/tmp/x.db".parse(),
             Ok(DatabaseUrl::Sqlite("/tmp/x.db".into()))
         );
+        let postgres: DatabaseUrl = "postgres://privacy:secret@db:5432/x".parse().unwrap();
         assert_eq!(
-            "postgres://db/x".parse::<DatabaseUrl>(),
-            Err(DatabaseUrlError::PostgresNotYet)
+            format!("{postgres:?}"),
+            "Postgres(postgres://privacy:***@db:5432/x)",
+            "the password never prints"
         );
         assert!("mysql://x".parse::<DatabaseUrl>().is_err());
         assert!("sqlite://".parse::<DatabaseUrl>().is_err());

@@ -32,7 +32,7 @@ fn create_account(app: &TestApp, email: &str, role: &str) -> String {
             role,
             "--database",
         ])
-        .arg(format!("sqlite://{}", app.database.display()))
+        .arg(&app.url)
         .env("PRIVACY_ADMIN_PASSWORD", PASSWORD)
         .env("PRIVACY_LOG", "warn")
         .output()
@@ -126,14 +126,7 @@ async fn verified_request_from(app: &TestApp, subject: Option<SubjectId>) -> Req
         subject,
     };
     let created = app.api.create_request(&body, None).await.unwrap();
-    let mail: String = rusqlite::Connection::open(&app.database)
-        .unwrap()
-        .query_row(
-            "SELECT body FROM outbox ORDER BY rowid DESC LIMIT 1",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let (_, mail) = app.mails().await.pop().unwrap();
     let code = VerificationCode::parse(&mail.split_once("code is: ").unwrap().1[..6]).unwrap();
     app.api
         .verify_request(created.id, &created.status_token, &VerifyRequest { code })
@@ -250,15 +243,10 @@ async fn the_session_names_its_end_and_logout_ends_it_on_the_server() {
     for path in ["/api/v1/admin/session", "/api/v1/admin/requests"] {
         expect_problem(get(&app, &cookie, path).await, 401).await;
     }
-    let conn = rusqlite::Connection::open(&app.database).unwrap();
-    let last: String = conn
-        .query_row(
-            "SELECT action FROM audit_log ORDER BY seq DESC LIMIT 1",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
-    assert_eq!(last, "logout");
+    let last = app
+        .value("SELECT action FROM audit_log ORDER BY seq DESC LIMIT 1")
+        .await;
+    assert_eq!(last.as_deref(), Some("logout"));
 }
 
 #[tokio::test]
@@ -468,10 +456,14 @@ async fn staff_views_and_changes_are_in_a_hash_chained_audit_log() {
     );
     assert_eq!(log.first_broken, None);
 
-    rusqlite::Connection::open(&app.database)
-        .unwrap()
-        .execute_batch("DROP TRIGGER audit_log_no_update; UPDATE audit_log SET actor = 'someone@else.nl' WHERE seq = 2;")
-        .unwrap();
+    // Someone with the database in hand drops the guard and rewrites who did something.
+    app.execute(app.pick(
+        "DROP TRIGGER audit_log_no_update; UPDATE audit_log SET actor = 'someone@else.nl' WHERE seq = 2;",
+        "ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only; \
+         UPDATE audit_log SET actor = 'someone@else.nl' WHERE seq = 2;",
+    ))
+    .await
+    .unwrap();
     let log: AuditLog = get(&app, &cookie, "/api/v1/admin/audit")
         .await
         .json()
@@ -645,18 +637,13 @@ async fn an_access_answer_carries_the_export_and_the_officers_file_encrypted_at_
     assert!(file("field-descriptions.csv").contains("consent-events.csv,gpc,"));
 
     // At rest the files are ciphertext.
-    let conn = rusqlite::Connection::open(&app.database).unwrap();
-    let stored: Vec<u8> = conn
-        .query_row(
-            "SELECT ciphertext FROM request_attachments WHERE name = 'records.txt'",
-            [],
-            |r| r.get(0),
-        )
+    let stored = app
+        .value("SELECT ciphertext FROM request_attachments WHERE name = 'records.txt'")
+        .await
         .unwrap();
     assert!(
-        !stored
-            .windows(15)
-            .any(|w| w == &secret_text.as_bytes()[..15])
+        !stored.contains(&hex::encode(&secret_text.as_bytes()[..15])),
+        "{stored}"
     );
 
     // The officer's file and the export are audited.
@@ -686,10 +673,12 @@ async fn an_access_answer_carries_the_export_and_the_officers_file_encrypted_at_
     assert!(matches!(wrong, Err(ApiError::Problem(p)) if p.status == 404));
 
     // A ciphertext altered in the database no longer opens: a 500 problem, not altered content.
-    conn.execute(
+    app.execute(app.pick(
         "UPDATE request_attachments SET ciphertext = zeroblob(length(ciphertext)) WHERE name = 'records.txt'",
-        [],
-    )
+        "UPDATE request_attachments SET ciphertext = decode(repeat('00', length(ciphertext)), 'hex') \
+         WHERE name = 'records.txt'",
+    ))
+    .await
     .unwrap();
     let altered = app
         .http
@@ -756,7 +745,7 @@ async fn retention_deletes_a_closed_request_with_its_answer_files_once_its_perio
     .await;
     assert_eq!(done.status(), 200);
     assert_eq!(
-        count(&app, "request_attachments"),
+        count(&app, "request_attachments").await,
         4,
         "the export's four files"
     );
@@ -767,14 +756,14 @@ async fn retention_deletes_a_closed_request_with_its_answer_files_once_its_perio
         early.contains("0 closed requests with 0 answer files"),
         "{early}"
     );
-    assert_eq!(count(&app, "request_attachments"), 4);
+    assert_eq!(count(&app, "request_attachments").await, 4);
     let due = run(&app, &["retention", "run", "--now", &in_days(31)], config);
     assert!(
         due.contains("1 closed requests with 4 answer files"),
         "{due}"
     );
-    assert_eq!(count(&app, "request_attachments"), 0);
-    assert_eq!(count(&app, "rights_requests"), 0);
+    assert_eq!(count(&app, "request_attachments").await, 0);
+    assert_eq!(count(&app, "rights_requests").await, 0);
 }
 
 /// Completing an erasure request erases what the server holds about the person: their other
@@ -828,25 +817,17 @@ async fn a_completed_erasure_erases_the_persons_requests_and_unlinks_their_conse
         .create_request(&file(RightsRequestKind::Erasure), Some(&token))
         .await
         .unwrap();
-    let linked = |app: &TestApp| -> i64 {
-        rusqlite::Connection::open(&app.database)
-            .unwrap()
-            .query_row(
-                "SELECT count(*) FROM consent_events WHERE customer = 'C-5005'",
-                [],
-                |r| r.get(0),
-            )
-            .unwrap()
-    };
-    assert_eq!(linked(&app), 2);
+    const LINKED: &str = "SELECT count(*) FROM consent_events WHERE customer = 'C-5005'";
+    assert_eq!(app.count(LINKED).await, 2);
     // The ledger lets only the unlinking through, and nothing may ride along with it.
-    let riding = rusqlite::Connection::open(&app.database).unwrap().execute(
-        "UPDATE consent_events SET customer = NULL, unlinked_at = 'now', choices = '{}' \
-         WHERE customer = 'C-5005'",
-        [],
-    );
+    let riding = app
+        .execute(
+            "UPDATE consent_events SET customer = NULL, unlinked_at = 'now', choices = '{}' \
+             WHERE customer = 'C-5005'",
+        )
+        .await;
     assert!(riding.is_err(), "an edit rode along with an unlinking");
-    assert_eq!(linked(&app), 2);
+    assert_eq!(app.count(LINKED).await, 2);
 
     let done = post(
         &app,
@@ -858,11 +839,11 @@ async fn a_completed_erasure_erases_the_persons_requests_and_unlinks_their_conse
     assert_eq!(done.status(), 200);
 
     assert_eq!(
-        linked(&app),
+        app.count(LINKED).await,
         0,
         "the consent events still name the customer"
     );
-    assert_eq!(app.count_events(), 3, "the proof of consent stays");
+    assert_eq!(app.count_events().await, 3, "the proof of consent stays");
     let gone = app
         .api
         .request_status(access.id, &access.status_token)
@@ -878,7 +859,7 @@ async fn a_completed_erasure_erases_the_persons_requests_and_unlinks_their_conse
         record.status,
         privacy_shared::rights::RequestStatus::Completed
     );
-    let (intact, report) = crate::ledger::verify(&app.database);
+    let (intact, report) = crate::ledger::verify(&app.url);
     assert!(intact, "{report}");
     let mine = app
         .api
@@ -902,13 +883,8 @@ async fn audit_entries_go_after_their_period_and_the_rest_still_verifies() {
         serde_json::json!({ "message": "Een notitie met een naam erin." }),
     )
     .await;
-    let count = || -> i64 {
-        rusqlite::Connection::open(&app.database)
-            .unwrap()
-            .query_row("SELECT count(*) FROM audit_log", [], |r| r.get(0))
-            .unwrap()
-    };
-    let before = count();
+    const ENTRIES: &str = "SELECT count(*) FROM audit_log";
+    let before = app.count(ENTRIES).await;
     assert!(before >= 2, "{before}");
     let config = "[retention]\naudit_entry_days = 30\n";
     let early = crate::retention::run(
@@ -926,7 +902,7 @@ async fn audit_entries_go_after_their_period_and_the_rest_still_verifies() {
         later.contains(&format!(", {before} audit entries")),
         "{later}"
     );
-    assert_eq!(count(), 0);
+    assert_eq!(app.count(ENTRIES).await, 0);
 
     // The next entry chains on from the deleted ones, and the log verifies.
     get(&app, &cookie, &path).await;
@@ -939,9 +915,7 @@ async fn audit_entries_go_after_their_period_and_the_rest_still_verifies() {
     assert_eq!(actions, ["view"]);
     assert_eq!(log.first_broken, None);
     // What the period has not reached cannot be deleted.
-    let refused = rusqlite::Connection::open(&app.database)
-        .unwrap()
-        .execute("DELETE FROM audit_log", []);
+    let refused = app.execute("DELETE FROM audit_log").await;
     assert!(refused.is_err());
 }
 

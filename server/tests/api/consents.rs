@@ -28,7 +28,7 @@ async fn a_consent_is_recorded_once_and_read_back_with_its_receipt() {
     let subject = app.api.subject_consent(body.subject).await.unwrap();
     assert_eq!(subject.history, vec![receipt.clone()]);
     assert_eq!(subject.latest, Some(receipt));
-    assert_eq!(app.count_events(), 1);
+    assert_eq!(app.count_events().await, 1);
 }
 
 #[tokio::test]
@@ -55,7 +55,7 @@ async fn withdrawing_one_purpose_while_others_stay_granted_is_recorded_and_named
         .await
         .unwrap();
     assert_eq!(stored, receipt);
-    let (verified, output) = crate::ledger::verify(&app.database);
+    let (verified, output) = crate::ledger::verify(&app.url);
     assert!(
         verified,
         "the withdrawn purposes are part of the chain: {output}"
@@ -79,7 +79,7 @@ async fn a_withdrawal_that_names_nothing_or_a_purpose_still_granted_is_refused()
         let problem = expect_problem(response, 422).await;
         assert_eq!(problem.errors[0].code, code);
     }
-    assert_eq!(app.count_events(), 0);
+    assert_eq!(app.count_events().await, 0);
 }
 
 #[tokio::test]
@@ -90,7 +90,7 @@ async fn a_retry_with_the_same_idempotency_key_returns_the_first_receipt_and_wri
     let retry = app.api.record_consent(&body).await.unwrap();
     assert!(first.created && !retry.created);
     assert_eq!(first.receipt, retry.receipt);
-    assert_eq!(app.count_events(), 1);
+    assert_eq!(app.count_events().await, 1);
 }
 
 #[tokio::test]
@@ -105,7 +105,7 @@ async fn a_reused_idempotency_key_with_other_choices_is_refused() {
         .await;
     let problem = expect_problem(response, 422).await;
     assert_eq!(problem.errors[0].code, "idempotency_key_reused");
-    assert_eq!(app.count_events(), 1);
+    assert_eq!(app.count_events().await, 1);
 }
 
 #[tokio::test]
@@ -162,7 +162,7 @@ async fn concurrent_writes_are_all_durable_and_form_one_chain() {
     });
     let results = spawn_all(writes).await;
     let mut receipts: Vec<_> = results.into_iter().map(|r| r.unwrap().receipt).collect();
-    assert_eq!(app.count_events(), 40);
+    assert_eq!(app.count_events().await, 40);
     // Sorted along the chain, each event names its predecessor.
     let mut expected_prev = "0".repeat(64);
     while !receipts.is_empty() {

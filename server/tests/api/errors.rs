@@ -13,7 +13,7 @@ async fn invalid_json_is_a_400_problem() {
         .await;
     let problem = expect_problem(response, 400).await;
     assert_eq!(problem.kind(), Some(ProblemKind::InvalidJson));
-    assert_eq!(app.count_events(), 0);
+    assert_eq!(app.count_events().await, 0);
 }
 
 #[tokio::test]
@@ -44,7 +44,7 @@ async fn an_unknown_purpose_is_a_422_problem_naming_the_field() {
         problem.errors[0].message.contains("marketing"),
         "{problem:?}"
     );
-    assert_eq!(app.count_events(), 0);
+    assert_eq!(app.count_events().await, 0);
 }
 
 #[tokio::test]
@@ -81,7 +81,7 @@ async fn unknown_sites_missing_fields_and_unknown_fields_are_422_problems() {
     let mut extra = valid;
     extra["ip"] = "203.0.113.9".into();
     expect_problem(app.post_consent_json(&extra).await, 422).await;
-    assert_eq!(app.count_events(), 0);
+    assert_eq!(app.count_events().await, 0);
 }
 
 /// Regression: the decision's fields are flattened into the body, and serde reports an error inside
@@ -114,7 +114,7 @@ async fn an_invalid_value_in_any_field_of_the_body_names_that_field() {
         );
         assert_eq!(problem.errors[0].code, "invalid_value", "{field}");
     }
-    assert_eq!(app.count_events(), 0);
+    assert_eq!(app.count_events().await, 0);
 }
 
 #[tokio::test]

@@ -125,11 +125,7 @@ async fn request_intake_is_rate_limited_per_client_with_retry_after() {
         expect_problem(response, 429).await.kind(),
         Some(ProblemKind::RateLimited)
     );
-    let stored: i64 = rusqlite::Connection::open(&app.database)
-        .unwrap()
-        .query_row("SELECT count(*) FROM rights_requests", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(stored, 10);
+    assert_eq!(app.count("SELECT count(*) FROM rights_requests").await, 10);
 }
 
 /// Behind the load balancer every client arrives from its address: each gets its own bucket, as

@@ -17,8 +17,42 @@ pub struct TestApp {
     pub address: String,
     pub api: ApiClient,
     pub http: reqwest::Client,
+    /// The SQLite file (on PostgreSQL, a path that does not exist).
     pub database: PathBuf,
+    /// The database URL, as the server's commands take it.
+    pub url: String,
+    pub backend: Backend,
     _dir: tempfile::TempDir,
+}
+
+/// Which database the suite runs on: SQLite, or the PostgreSQL server `cargo xtask test` started
+/// and named in `PRIVACY_TEST_POSTGRES` (each test gets a database of its own there).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The PostgreSQL server of this run, if any: a URL of its maintenance database.
+fn postgres_server() -> Option<String> {
+    std::env::var("PRIVACY_TEST_POSTGRES")
+        .ok()
+        .filter(|u| !u.is_empty())
+}
+
+/// A new, empty database on the PostgreSQL server at `server`; its URL.
+async fn fresh_postgres_database(server: &str) -> String {
+    let name = format!("t_{}", Uuid::new_v4().simple());
+    let (client, connection) = tokio_postgres::connect(server, tokio_postgres::NoTls)
+        .await
+        .expect("the test PostgreSQL server answers");
+    tokio::spawn(connection);
+    client
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .await
+        .unwrap();
+    let (base, _) = server.rsplit_once('/').expect("a URL ending in /database");
+    format!("{base}/{name}")
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -32,15 +66,31 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let dir = tempfile::tempdir().expect("a temporary folder");
     let database = dir.path().join("privacy.db");
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let (url, backend, attachment_key) = match postgres_server() {
+        Some(server) => (
+            fresh_postgres_database(&server).await,
+            Backend::Postgres,
+            // Instances share the key that seals answer files; there is no file beside the data.
+            Some(privacy_server::settings::Secret::new(
+                "dGhlIHRlc3RzJyBhdHRhY2htZW50IGtleSwgMzIgYnk=",
+            )),
+        ),
+        None => (
+            format!("sqlite://{}", database.display()),
+            Backend::Sqlite,
+            None,
+        ),
+    };
     let mut settings = Settings {
         www_dir: root.join("www"),
         dist_dir: root.join("dist"),
         identity_secret: Some(privacy_server::settings::Secret::new(IDENTITY_SECRET)),
         allowed_origins: ["https://www.virtio.nl".to_owned()].into(),
         workers: Some(1),
+        attachment_key,
         ..Settings::new(
             "127.0.0.1:0".parse().unwrap(),
-            DatabaseUrl::Sqlite(database.clone()),
+            url.parse::<DatabaseUrl>().unwrap(),
         )
     };
     adjust(&mut settings);
@@ -52,7 +102,118 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
         address,
         http: reqwest::Client::new(),
         database,
+        url,
+        backend,
         _dir: dir,
+    }
+}
+
+impl TestApp {
+    /// Runs `sql` on the app's database and returns every row, each value as text (`None` for
+    /// NULL), whichever backend it is.
+    pub async fn rows(&self, sql: &str) -> Vec<Vec<Option<String>>> {
+        match self.backend {
+            Backend::Sqlite => {
+                let conn = rusqlite::Connection::open(&self.database).unwrap();
+                let mut statement = conn.prepare(sql).unwrap();
+                let columns = statement.column_count();
+                statement
+                    .query_map([], |row| {
+                        (0..columns)
+                            .map(|i| {
+                                Ok(match row.get_ref(i)? {
+                                    rusqlite::types::ValueRef::Null => None,
+                                    rusqlite::types::ValueRef::Integer(n) => Some(n.to_string()),
+                                    rusqlite::types::ValueRef::Real(x) => Some(x.to_string()),
+                                    rusqlite::types::ValueRef::Text(t) => {
+                                        Some(String::from_utf8_lossy(t).into_owned())
+                                    }
+                                    rusqlite::types::ValueRef::Blob(b) => Some(hex::encode(b)),
+                                })
+                            })
+                            .collect()
+                    })
+                    .unwrap()
+                    .map(Result::unwrap)
+                    .collect()
+            }
+            Backend::Postgres => self
+                .postgres()
+                .await
+                .simple_query(sql)
+                .await
+                .unwrap()
+                .into_iter()
+                .filter_map(|message| match message {
+                    tokio_postgres::SimpleQueryMessage::Row(row) => Some(
+                        (0..row.len())
+                            .map(|i| row.get(i).map(str::to_owned))
+                            .collect(),
+                    ),
+                    _ => None,
+                })
+                .collect(),
+        }
+    }
+
+    /// The first column of the first row of `sql`.
+    pub async fn value(&self, sql: &str) -> Option<String> {
+        self.rows(sql)
+            .await
+            .into_iter()
+            .next()
+            .and_then(|row| row.into_iter().next().flatten())
+    }
+
+    /// A count (`SELECT count(*) …`).
+    pub async fn count(&self, sql: &str) -> i64 {
+        self.value(sql).await.unwrap().parse().unwrap()
+    }
+
+    /// Runs statements on the app's database, as someone with the database in hand would:
+    /// `Err` with the database's message when it refuses.
+    pub async fn execute(&self, sql: &str) -> Result<(), String> {
+        match self.backend {
+            Backend::Sqlite => rusqlite::Connection::open(&self.database)
+                .unwrap()
+                .execute_batch(sql)
+                .map_err(|e| e.to_string()),
+            Backend::Postgres => self
+                .postgres()
+                .await
+                .batch_execute(sql)
+                .await
+                .map_err(|e| e.to_string()),
+        }
+    }
+
+    /// The e-mails of the outbox in the order they were queued: address and body.
+    pub async fn mails(&self) -> Vec<(String, String)> {
+        let sql = self.pick(
+            "SELECT to_address, body FROM outbox ORDER BY rowid",
+            "SELECT to_address, body FROM outbox ORDER BY seq",
+        );
+        self.rows(sql)
+            .await
+            .into_iter()
+            .map(|row| (row[0].clone().unwrap(), row[1].clone().unwrap_or_default()))
+            .collect()
+    }
+
+    /// `sqlite` or `postgres`, whichever this app runs on: for what the two say differently.
+    pub fn pick<'a>(&self, sqlite: &'a str, postgres: &'a str) -> &'a str {
+        match self.backend {
+            Backend::Sqlite => sqlite,
+            Backend::Postgres => postgres,
+        }
+    }
+
+    async fn postgres(&self) -> tokio_postgres::Client {
+        let (client, connection) = tokio_postgres::connect(&self.url, tokio_postgres::NoTls)
+            .await
+            .unwrap();
+        tokio::spawn(connection);
+        client
     }
 }
 
@@ -89,10 +250,8 @@ impl TestApp {
             .await
     }
 
-    pub fn count_events(&self) -> i64 {
-        let conn = rusqlite::Connection::open(&self.database).unwrap();
-        conn.query_row("SELECT count(*) FROM consent_events", [], |r| r.get(0))
-            .unwrap()
+    pub async fn count_events(&self) -> i64 {
+        self.count("SELECT count(*) FROM consent_events").await
     }
 }
 

@@ -102,7 +102,11 @@ async fn forged_expired_long_lived_and_missing_tokens_are_refused() {
         .await
         .unwrap();
     expect_problem(anonymous, 401).await;
-    assert_eq!(app.count_events(), 0, "a refused token records nothing");
+    assert_eq!(
+        app.count_events().await,
+        0,
+        "a refused token records nothing"
+    );
 }
 
 #[tokio::test]
@@ -287,7 +291,7 @@ async fn a_token_for_one_site_is_refused_on_another() {
             .await
             .is_err()
     );
-    assert_eq!(app.count_events(), 0);
+    assert_eq!(app.count_events().await, 0);
     // On its own site it works.
     let interface = privacy_shared::rights::CreateRightsRequest {
         site: "interface".parse().unwrap(),

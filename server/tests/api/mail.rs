@@ -125,10 +125,7 @@ async fn one_waiting_mail() -> (
 ) {
     let app = spawn_app().await;
     app.api.create_request(&request(), None).await.unwrap();
-    let storage = privacy_server::storage::open(&privacy_server::storage::DatabaseUrl::Sqlite(
-        app.database.clone(),
-    ))
-    .unwrap();
+    let storage = privacy_server::storage::open(&app.url.parse().unwrap()).unwrap();
     (app, storage)
 }
 

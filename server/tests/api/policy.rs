@@ -118,5 +118,5 @@ async fn a_consent_naming_another_notice_hash_is_refused() {
     body["notice_hash"] = "0".repeat(64).into();
     let problem = expect_problem(app.post_consent_json(&body).await, 422).await;
     assert_eq!(problem.errors[0].field, "notice_hash");
-    assert_eq!(app.count_events(), 0);
+    assert_eq!(app.count_events().await, 0);
 }

@@ -22,16 +22,9 @@ fn visitor_request(kind: RightsRequestKind) -> CreateRightsRequest {
     }
 }
 
-/// The code in the newest e-mail of the outbox, read from the database file.
-fn mailed_code(app: &TestApp) -> (String, String) {
-    let conn = rusqlite::Connection::open(&app.database).unwrap();
-    let (to, body): (String, String) = conn
-        .query_row(
-            "SELECT to_address, body FROM outbox ORDER BY rowid DESC LIMIT 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .unwrap();
+/// The code in the newest e-mail of the outbox, read from the database.
+async fn mailed_code(app: &TestApp) -> (String, String) {
+    let (to, body) = app.mails().await.pop().unwrap();
     let code: String = body
         .split_once("Je verificatiecode is: ")
         .map(|(_, rest)| rest.chars().take(6).collect())
@@ -70,12 +63,9 @@ async fn a_visitor_files_a_request_and_verifies_it_with_the_mailed_code() {
         rights::due_date(created.received_at.date())
     );
 
-    let (to, code) = mailed_code(&app);
+    let (to, code) = mailed_code(&app).await;
     assert_eq!(to, "bezoeker@example.nl");
-    let stored_hash: Option<String> = rusqlite::Connection::open(&app.database)
-        .unwrap()
-        .query_row("SELECT code_hash FROM rights_requests", [], |r| r.get(0))
-        .unwrap();
+    let stored_hash = app.value("SELECT code_hash FROM rights_requests").await;
     assert!(
         !stored_hash.unwrap().contains(&code),
         "the code is hashed at rest"
@@ -118,7 +108,7 @@ async fn five_wrong_codes_lock_the_request_and_a_sixth_attempt_is_refused() {
         .create_request(&visitor_request(RightsRequestKind::Erasure), None)
         .await
         .unwrap();
-    let (_, code) = mailed_code(&app);
+    let (_, code) = mailed_code(&app).await;
     let wrong = if code == "000000" { "111111" } else { "000000" };
     for left in (0..5).rev() {
         let problem = expect_problem(verify(&app, &created, wrong).await, 422).await;
@@ -151,13 +141,9 @@ async fn an_expired_code_is_refused() {
         .create_request(&visitor_request(RightsRequestKind::Objection), None)
         .await
         .unwrap();
-    let (_, code) = mailed_code(&app);
-    rusqlite::Connection::open(&app.database)
-        .unwrap()
-        .execute(
-            "UPDATE rights_requests SET code_expires_at = '2000-01-01T00:00:00Z'",
-            [],
-        )
+    let (_, code) = mailed_code(&app).await;
+    app.execute("UPDATE rights_requests SET code_expires_at = '2000-01-01T00:00:00Z'")
+        .await
         .unwrap();
     let problem = expect_problem(verify(&app, &created, &code).await, 422).await;
     assert_eq!(problem.errors[0].code, "code_expired");
@@ -178,7 +164,7 @@ async fn a_customer_with_an_identity_token_is_verified_at_once_and_gets_no_code(
     let created = app.api.create_request(&body, Some(&token)).await.unwrap();
     assert_eq!(created.status, RequestStatus::Open);
     // One e-mail, to the account's address: the notice with the status link, and no code.
-    let mails = outbox(&app);
+    let mails = app.mails().await;
     assert_eq!(mails.len(), 1, "{mails:?}");
     let (to, body) = &mails[0];
     assert_eq!(to, "klant@example.nl");
@@ -187,19 +173,6 @@ async fn a_customer_with_an_identity_token_is_verified_at_once_and_gets_no_code(
     let link = status_link(body);
     assert_eq!(link.id, created.id);
     assert_eq!(link.token, created.status_token);
-}
-
-/// Every e-mail in the outbox, oldest first: address and body.
-fn outbox(app: &TestApp) -> Vec<(String, String)> {
-    let conn = rusqlite::Connection::open(&app.database).unwrap();
-    let mut statement = conn
-        .prepare("SELECT to_address, body FROM outbox ORDER BY rowid")
-        .unwrap();
-    statement
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect()
 }
 
 /// The status page's address in an e-mail's body.
@@ -222,7 +195,7 @@ async fn the_mailed_status_link_opens_the_status_page_with_the_request() {
     let mut body = visitor_request(RightsRequestKind::Access);
     body.language = Language::En;
     let created = app.api.create_request(&body, None).await.unwrap();
-    let (_, mail) = outbox(&app).pop().unwrap();
+    let (_, mail) = app.mails().await.pop().unwrap();
     assert!(mail.contains("Your verification code is"), "{mail}");
     let url = status_url(&mail);
     // The link points at this server, the request's site and language; the token never
@@ -300,11 +273,7 @@ async fn bad_requests_are_problems_and_store_nothing() {
         "name"
     );
 
-    let count: i64 = rusqlite::Connection::open(&app.database)
-        .unwrap()
-        .query_row("SELECT count(*) FROM rights_requests", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(count, 0);
+    assert_eq!(app.count("SELECT count(*) FROM rights_requests").await, 0);
 }
 
 #[tokio::test]

@@ -5,9 +5,7 @@
 
 use async_trait::async_trait;
 use privacy_shared::api::Recorded;
-use privacy_shared::{
-    ConsentDecision, ConsentEvent, ConsentReceipt, CustomerNumber, SiteId, SubjectId,
-};
+use privacy_shared::{ConsentReceipt, CustomerNumber, SiteId, SubjectId};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use std::path::Path;
 use std::sync::{Arc, Mutex, mpsc};
@@ -21,6 +19,7 @@ mod staff;
 mod writer;
 
 use super::ledger::{GENESIS_HASH, NewConsentEvent, StoredLink, verify_chain};
+use super::rows::{self, Cols};
 use super::{
     Audit, CodeState, Ledger, Maintenance, Outbox, OutboxRow, RequestChange, Requests,
     RetentionPeriods, RetentionReport, Staff, StaffRecord, StorageError, StoredAttachment,
@@ -212,7 +211,7 @@ impl Ledger for SqliteStorage {
             let sql = format!("SELECT {COLUMNS}, seq, idempotency_key, user_agent_family, unlinked_at IS NOT NULL AS unlinked FROM consent_events ORDER BY seq");
             let mut statement = conn.prepare(&sql)?;
             let links = statement.query_map([], |row| {
-                let event = stored_event_from_row(row).map_err(|e| e.to_string());
+                let event = rows::stored_event(row);
                 Ok(StoredLink {
                     seq: row.get("seq")?,
                     event_id: row.get::<_, String>("event_id").unwrap_or_default(),
@@ -501,8 +500,7 @@ impl Maintenance for SqliteStorage {
     }
 }
 
-const COLUMNS: &str = "event_id, recorded_at, site, subject_id, kind, source, choices, policy_version, \
-                       language, notice_hash, gpc, expires_at, prev_hash, hash, customer, withdrawn";
+const COLUMNS: &str = rows::EVENT_COLUMNS;
 
 /// A stored value that no longer parses: the column holds something the server never wrote.
 fn bad(column: &str, e: impl std::fmt::Display) -> rusqlite::Error {
@@ -511,13 +509,6 @@ fn bad(column: &str, e: impl std::fmt::Display) -> rusqlite::Error {
 
 fn text(row: &Row<'_>, column: &str) -> rusqlite::Result<String> {
     row.get(column)
-}
-
-fn parsed<T: std::str::FromStr<Err: std::fmt::Display>>(
-    row: &Row<'_>,
-    column: &str,
-) -> rusqlite::Result<T> {
-    text(row, column)?.parse().map_err(|e| bad(column, e))
 }
 
 /// A column holding one of the shared enums, stored as its serde name.
@@ -531,53 +522,29 @@ fn typed<T: serde::de::DeserializeOwned>(row: &Row<'_>, column: &str) -> rusqlit
         .map_err(|e| bad(column, e))
 }
 
-/// A column holding JSON the server wrote.
-fn json<T: serde::de::DeserializeOwned>(row: &Row<'_>, column: &str) -> rusqlite::Result<T> {
-    serde_json::from_str(&text(row, column)?).map_err(|e| bad(column, e))
+impl Cols for Row<'_> {
+    fn opt_text(&self, column: &str) -> Result<Option<String>, String> {
+        self.get(column).map_err(|e| format!("{column}: {e}"))
+    }
+
+    fn int(&self, column: &str) -> Result<i64, String> {
+        self.get(column).map_err(|e| format!("{column}: {e}"))
+    }
+
+    fn flag(&self, column: &str) -> Result<bool, String> {
+        self.get(column).map_err(|e| format!("{column}: {e}"))
+    }
+}
+
+/// Reads a row with one of the shared decoders, inside a rusqlite callback.
+fn read<T>(
+    decode: impl Fn(&Row<'_>) -> Result<T, String>,
+) -> impl Fn(&Row<'_>) -> rusqlite::Result<T> {
+    move |row| decode(row).map_err(|e| bad("row", e))
 }
 
 fn receipt_from_row(row: &Row<'_>) -> rusqlite::Result<ConsentReceipt> {
-    Ok(ConsentReceipt {
-        event: event_from_row(row)?,
-        prev_hash: text(row, "prev_hash")?,
-        hash: text(row, "hash")?,
-    })
-}
-
-fn event_from_row(row: &Row<'_>) -> rusqlite::Result<ConsentEvent> {
-    let time = |column: &str| {
-        OffsetDateTime::parse(&text(row, column)?, &Rfc3339).map_err(|e| bad(column, e))
-    };
-    Ok(ConsentEvent {
-        event_id: parsed(row, "event_id")?,
-        recorded_at: time("recorded_at")?,
-        subject: parsed(row, "subject_id")?,
-        customer: row
-            .get::<_, Option<String>>("customer")?
-            .map(|c| CustomerNumber::parse(&c).map_err(|e| bad("customer", e)))
-            .transpose()?,
-        decision: ConsentDecision {
-            site: site(row)?,
-            kind: typed(row, "kind")?,
-            source: typed(row, "source")?,
-            choices: json(row, "choices")?,
-            policy_version: text(row, "policy_version")?,
-            language: typed(row, "language")?,
-            notice_hash: text(row, "notice_hash")?,
-            gpc: row.get("gpc")?,
-            withdrawn: json(row, "withdrawn")?,
-        },
-        expires_at: time("expires_at")?,
-    })
-}
-
-/// The stored event as the server wrote it, for the verifier to hash again.
-fn stored_event_from_row(row: &Row<'_>) -> rusqlite::Result<NewConsentEvent> {
-    Ok(NewConsentEvent {
-        event: event_from_row(row)?,
-        idempotency_key: parsed(row, "idempotency_key")?,
-        user_agent_family: text(row, "user_agent_family")?,
-    })
+    read(|r| rows::consent_receipt(r))(row)
 }
 
 fn rfc3339(t: OffsetDateTime) -> String {

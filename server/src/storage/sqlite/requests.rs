@@ -2,11 +2,11 @@
 
 use privacy_shared::rights::{AttachmentInfo, HistoryEntry, RequestStatus};
 use rusqlite::{Connection, OptionalExtension, Row, params};
+use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
-use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
-use super::{bad, rfc3339, site, text, typed};
+use super::{bad, rfc3339, text, typed};
 use crate::requests::{Email, HistoryNote, NewRightsRequest, StoredRequest};
 use crate::storage::{CodeState, OutboxRow, StorageError, StoredAttachment};
 use crate::vault::Sealed;
@@ -85,38 +85,7 @@ pub fn create(
 }
 
 fn request_from_row(row: &Row<'_>) -> rusqlite::Result<StoredRequest> {
-    let optional = |column: &str| row.get::<_, Option<String>>(column);
-    Ok(StoredRequest {
-        id: text(row, "id")?.parse().map_err(|e| bad("id", e))?,
-        site: site(row)?,
-        kind: typed(row, "kind")?,
-        status: typed(row, "status")?,
-        language: typed(row, "language")?,
-        email: optional("email")?
-            .map(|e| privacy_shared::EmailAddress::parse(&e).map_err(|e| bad("email", e)))
-            .transpose()?,
-        customer: optional("customer")?
-            .map(|c| privacy_shared::CustomerNumber::parse(&c).map_err(|e| bad("customer", e)))
-            .transpose()?,
-        name: optional("name")?,
-        details: optional("details")?,
-        subject: optional("subject")?
-            .map(|s| s.parse().map_err(|e| bad("subject", e)))
-            .transpose()?,
-        status_token_hash: text(row, "status_token_hash")?,
-        received_at: OffsetDateTime::parse(&text(row, "received_at")?, &Rfc3339)
-            .map_err(|e| bad("received_at", e))?,
-        due_date: Date::parse(
-            &text(row, "due_date")?,
-            &time::format_description::well_known::Iso8601::DATE,
-        )
-        .map_err(|e| bad("due_date", e))?,
-        extension_reason: optional("extension_reason")?,
-        answer: optional("answer")?,
-        refusal_reasons: optional("refusal_reasons")?,
-        history: Vec::new(),
-        attachments: Vec::new(),
-    })
+    super::read(|r| crate::storage::rows::stored_request(r))(row)
 }
 
 /// The verified requests filed with a customer's identity, newest first.
@@ -258,16 +227,7 @@ pub fn code_state(conn: &Connection, id: Uuid) -> Result<Option<CodeState>, Stor
         .query_row(
             "SELECT status, code_hash, code_expires_at, code_attempts FROM rights_requests WHERE id = ?1",
             [id.to_string()],
-            |row| {
-                Ok(CodeState {
-                    status: typed::<RequestStatus>(row, "status")?,
-                    code_hash: row.get("code_hash")?,
-                    code_expires_at: row
-                        .get::<_, Option<String>>("code_expires_at")?
-                        .and_then(|e| OffsetDateTime::parse(&e, &Rfc3339).ok()),
-                    attempts: row.get("code_attempts")?,
-                })
-            },
+            super::read(|r| crate::storage::rows::code_state(r)),
         )
         .optional()?)
 }
@@ -338,20 +298,6 @@ fn outbox_where(
     let mut statement = conn.prepare(&format!(
         "SELECT * FROM outbox WHERE {condition} ORDER BY queued_at, rowid"
     ))?;
-    let rows = statement.query_map(params, |row| {
-        Ok(OutboxRow {
-            id: text(row, "id")?.parse().map_err(|e| bad("id", e))?,
-            queued_at: OffsetDateTime::parse(&text(row, "queued_at")?, &Rfc3339)
-                .map_err(|e| bad("queued_at", e))?,
-            attempts: row.get("attempts")?,
-            to: text(row, "to_address")?,
-            subject: text(row, "subject")?,
-            body: text(row, "body")?,
-            request: row
-                .get::<_, Option<String>>("request_id")?
-                .and_then(|r| r.parse().ok()),
-            sent: row.get::<_, Option<String>>("sent_at")?.is_some(),
-        })
-    })?;
+    let rows = statement.query_map(params, super::read(|r| crate::storage::rows::outbox_row(r)))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }

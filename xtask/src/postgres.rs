@@ -1,0 +1,100 @@
+//! A throwaway PostgreSQL server for the tests: a new cluster in a temporary folder, on a free
+//! loopback port, stopped and deleted when dropped. PostgreSQL refuses to run as root, so as root
+//! it runs as the `postgres` user Debian's package creates.
+
+use anyhow::{Context as _, Result, ensure};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::tools;
+
+pub struct Cluster {
+    bin: PathBuf,
+    dir: PathBuf,
+    /// The URL of its maintenance database, where the tests create their own.
+    pub url: String,
+}
+
+/// `program` from `bin`, run as `postgres` when this runs as root.
+fn as_owner(bin: &Path, program: &str) -> Command {
+    if tools::is_root() {
+        let mut command = Command::new("runuser");
+        command
+            .args(["-u", "postgres", "--"])
+            .arg(bin.join(program));
+        command
+    } else {
+        Command::new(bin.join(program))
+    }
+}
+
+impl Cluster {
+    /// Creates and starts a cluster under `root`'s `target/`.
+    pub fn start(root: &Path) -> Result<Self> {
+        let bin = tools::postgres_bin()?;
+        let dir = root
+            .join("target")
+            .join(format!("postgres-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir)?;
+        if tools::is_root() {
+            crate::run_command(Command::new("chown").args(["postgres:postgres"]).arg(&dir))?;
+            // The path down to the folder must be searchable by the server's user.
+            let mut up = dir.parent();
+            while let Some(folder) = up {
+                let _ = Command::new("chmod").arg("o+x").arg(folder).status();
+                up = folder.parent();
+            }
+        }
+        let data = dir.join("data");
+        let initdb = as_owner(&bin, "initdb")
+            .arg("-D")
+            .arg(&data)
+            .args(["-U", "postgres", "-A", "trust", "--no-sync", "-E", "UTF8"])
+            .output()
+            .context("running initdb")?;
+        ensure!(
+            initdb.status.success(),
+            "initdb failed: {}",
+            String::from_utf8_lossy(&initdb.stderr)
+        );
+        let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let started = as_owner(&bin, "pg_ctl")
+            .arg("-D")
+            .arg(&data)
+            .arg("-o")
+            .arg(format!(
+                "-p {port} -k {} -c listen_addresses=127.0.0.1 -c max_connections=400",
+                dir.display()
+            ))
+            .arg("-l")
+            .arg(dir.join("server.log"))
+            .args(["-w", "start"])
+            .output()
+            .context("running pg_ctl start")?;
+        let cluster = Self {
+            bin,
+            dir,
+            url: format!("postgres://postgres@127.0.0.1:{port}/postgres"),
+        };
+        ensure!(
+            started.status.success(),
+            "PostgreSQL did not start: {}{}",
+            String::from_utf8_lossy(&started.stderr),
+            std::fs::read_to_string(cluster.dir.join("server.log")).unwrap_or_default()
+        );
+        Ok(cluster)
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        let _ = as_owner(&self.bin, "pg_ctl")
+            .arg("-D")
+            .arg(self.dir.join("data"))
+            .args(["-m", "immediate", "-w", "stop"])
+            .output();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
