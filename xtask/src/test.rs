@@ -66,7 +66,8 @@ pub fn all(root: &Path) -> Result<()> {
         let cluster = crate::postgres::Cluster::start(root)?;
         run_command(
             Command::new(cargo())
-                .args(["test", "--package", "privacy-server", "--test", "api"])
+                // With --workspace, features resolve as in the run above: nothing is built twice.
+                .args(["test", "--workspace", "--test", "api"])
                 .env("PRIVACY_TEST_POSTGRES", &cluster.url),
         )?;
     }
