@@ -17,11 +17,23 @@ use std::time::{Duration, Instant};
 
 /// Concurrent writers.
 const WRITERS: usize = 4;
+/// The answer files' key of the servers started here (32 bytes, base64): a test key.
+const ATTACHMENT_KEY: &str = "Y2hhb3MgYW5kIGJlbmNoOiBhIHRlc3Qga2V5LCAzMiE=";
+
+/// Where the round writes: one server on a SQLite file, or two servers sharing one PostgreSQL
+/// database behind a load balancer (each writer has its server; an unanswered write goes to the
+/// other, as a balancer fails over).
+pub enum Backing<'a> {
+    Sqlite,
+    Postgres(&'a crate::postgres::Cluster),
+}
 /// The longest the whole run may take.
 const DEADLINE: Duration = Duration::from_secs(600);
 
 /// What a run saw.
 pub struct Outcome {
+    /// What served: one server on SQLite, or two on one PostgreSQL.
+    pub backing: &'static str,
     pub kills: usize,
     pub writes: usize,
     pub attempts: u64,
@@ -120,6 +132,8 @@ impl Server {
             ])
             .arg("--config")
             .arg(config)
+            // Instances on one PostgreSQL share the key answer files are sealed with.
+            .env("PRIVACY_ATTACHMENT_KEY", ATTACHMENT_KEY)
             .env("PRIVACY_LOG", "error")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -197,14 +211,28 @@ fn poisoned() -> anyhow::Error {
     anyhow::anyhow!("a writer thread panicked")
 }
 
-/// Runs the chaos round with `kills` kills against the server binary at `binary`.
+/// Runs the chaos round with `kills` kills against the server binary at `binary`, on SQLite.
 pub fn run(root: &Path, binary: &Path, kills: usize) -> Result<Outcome> {
+    run_on(root, binary, kills, Backing::Sqlite)
+}
+
+/// Runs the chaos round on `backing`: the kills go to each server in turn.
+pub fn run_on(root: &Path, binary: &Path, kills: usize, backing: Backing) -> Result<Outcome> {
     let started = Instant::now();
     let scratch = crate::bench::Scratch::new(root, "chaos")?;
-    let (config, database_path) = (&scratch.config, &scratch.database);
-    let database = scratch.database_url();
-    let address = TcpListener::bind("127.0.0.1:0")?.local_addr()?;
-    let mut server = Server::start(binary, config, &database, address)?;
+    let config = &scratch.config;
+    let (database, instances) = match &backing {
+        Backing::Sqlite => (scratch.database_url(), 1),
+        Backing::Postgres(cluster) => (cluster.create_database("chaos")?, 2),
+    };
+    let addresses: Vec<SocketAddr> = (0..instances)
+        .map(|_| Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?))
+        .collect::<Result<_>>()?;
+    let mut servers: Vec<Server> = addresses
+        .iter()
+        .map(|address| Server::start(binary, config, &database, *address))
+        .collect::<Result<_>>()?;
+    let address = addresses[0];
     let body = crate::bench::consent_body()?;
 
     // Each writer keeps its writes until answered: key → body.
@@ -220,11 +248,17 @@ pub fn run(root: &Path, binary: &Path, kills: usize) -> Result<Outcome> {
                 Arc::clone(&attempts),
                 Arc::clone(&unanswered_attempts),
             );
-            let (answered, pending, body) =
-                (Arc::clone(&answered), Arc::clone(&pending), body.clone());
+            let (answered, pending, body, addresses) = (
+                Arc::clone(&answered),
+                Arc::clone(&pending),
+                body.clone(),
+                addresses.clone(),
+            );
             std::thread::spawn(move || {
                 let mut random = Random(0x9e37_79b9_7f4a_7c15 ^ ((n as u64 + 1) * 0x1000_0001));
+                let mut target = n % addresses.len();
                 while !stop.load(Ordering::Relaxed) {
+                    let address = addresses[target];
                     let retry = pending.lock().map(|mut p| p.pop()).unwrap_or(None);
                     let (key, text) = retry.unwrap_or_else(|| {
                         let key = random.uuid();
@@ -245,6 +279,7 @@ pub fn run(root: &Path, binary: &Path, kills: usize) -> Result<Outcome> {
                         }
                         _ => {
                             unanswered_attempts.fetch_add(1, Ordering::Relaxed);
+                            target = (target + 1) % addresses.len();
                             if let Ok(mut pending) = pending.lock() {
                                 pending.insert(0, (key, text));
                             }
@@ -257,8 +292,9 @@ pub fn run(root: &Path, binary: &Path, kills: usize) -> Result<Outcome> {
         .collect();
 
     let mut random = Random(0x2545_f491_4f6c_dd1d);
-    for _ in 0..kills {
+    for kill in 0..kills {
         std::thread::sleep(Duration::from_millis(50 + random.next() % 250));
+        let server = &mut servers[kill % instances];
         server.kill()?;
         server.restart()?;
         ensure!(started.elapsed() < DEADLINE, "the run passed its deadline");
@@ -289,14 +325,25 @@ pub fn run(root: &Path, binary: &Path, kills: usize) -> Result<Outcome> {
             .with_context(|| format!("write {key} was never answered"))?;
         answered.lock().map_err(|_| poisoned())?.insert(key, status);
     }
-    server.kill()?;
+    for server in &mut servers {
+        server.kill()?;
+    }
 
-    let conn = rusqlite::Connection::open(database_path)?;
-    let mut statement =
-        conn.prepare("SELECT idempotency_key, count(*) FROM consent_events GROUP BY 1")?;
-    let stored: HashMap<String, i64> = statement
-        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
-        .collect::<Result<_, _>>()?;
+    const STORED: &str = "SELECT idempotency_key, count(*) FROM consent_events GROUP BY 1";
+    let stored: HashMap<String, i64> = match &backing {
+        Backing::Sqlite => {
+            let conn = rusqlite::Connection::open(&scratch.database)?;
+            let mut statement = conn.prepare(STORED)?;
+            statement
+                .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+                .collect::<Result<_, _>>()?
+        }
+        Backing::Postgres(cluster) => cluster
+            .query(&database, STORED)?
+            .into_iter()
+            .map(|row| Ok((row[0].clone(), row[1].parse()?)))
+            .collect::<Result<_>>()?,
+    };
     let answered = answered.lock().map_err(|_| poisoned())?;
     let lost = answered.keys().filter(|k| !stored.contains_key(*k)).count();
     let duplicated = stored.values().filter(|n| **n > 1).count();
@@ -307,6 +354,10 @@ pub fn run(root: &Path, binary: &Path, kills: usize) -> Result<Outcome> {
         .trim()
         .to_owned();
     let outcome = Outcome {
+        backing: match backing {
+            Backing::Sqlite => "one server on SQLite",
+            Backing::Postgres(_) => "two servers on one PostgreSQL",
+        },
         kills,
         writes: answered.len(),
         attempts: attempts.load(Ordering::Relaxed),
@@ -469,14 +520,16 @@ impl Outcome {
     /// The report as Markdown.
     pub fn report(&self, command: &str) -> String {
         format!(
-            "## Crash safety: SIGKILL under load\n\n\
+            "## Crash safety: SIGKILL under load, {backing}\n\n\
              `{command}`: {WRITERS} writers send consent events on loopback (each a new \
-             idempotency key and subject) while the server is killed with SIGKILL and restarted \
-             {kills} times. An attempt without an answer (refused connection, reset, 5xx) is \
-             retried with the same key, as the widget's outbox does.\n\n\
+             idempotency key and subject) while the servers are killed with SIGKILL and \
+             restarted {kills} times, in turn. An attempt without an answer (refused connection, \
+             reset, 5xx) is retried with the same key, on the other server where there are two, \
+             as the widget's outbox and a load balancer do.\n\n\
              | kills | writes answered | attempts | unanswered attempts (retried) | events in the ledger | lost | duplicated | ledger | seconds |\n\
              |---|---|---|---|---|---|---|---|---|\n\
              | {kills} | {writes} | {attempts} | {unanswered} | {in_ledger} | {lost} | {duplicated} | {verification} | {seconds:.1} |\n",
+            backing = self.backing,
             kills = self.kills,
             writes = self.writes,
             attempts = self.attempts,

@@ -111,6 +111,9 @@ fn chaos(root: &Path, kills: Option<&str>) -> Result<()> {
         .unwrap_or(50);
     let binary = debug_server(root)?;
     let outcome = chaos::run(root, &binary, kills)?;
+    let cluster = postgres::Cluster::start(root)?;
+    let shared = chaos::run_on(root, &binary, kills, chaos::Backing::Postgres(&cluster))?;
+    drop(cluster);
     let full_disk = chaos::full_disk(root, &binary)?;
     let command = if kills == 50 {
         "cargo xtask chaos".to_owned()
@@ -121,8 +124,9 @@ fn chaos(root: &Path, kills: Option<&str>) -> Result<()> {
         "# Reliability\n\n\
          Produced by `{command}` on this machine (loopback only, bounded in count and time).\n\
          `cargo xtask test` runs a short round of the same code (5 kills, and the full disk) on\n\
-         every run.\n\n{}\n{}",
+         every run, on both backends.\n\n{}\n{}\n{}",
         outcome.report(&command),
+        shared.report(&command),
         full_disk.report()
     );
     std::fs::write(root.join("RELIABILITY.md"), &report)?;

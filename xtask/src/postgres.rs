@@ -88,6 +88,49 @@ impl Cluster {
     }
 }
 
+impl Cluster {
+    /// A new empty database named after `purpose`; its URL.
+    pub fn create_database(&self, purpose: &str) -> Result<String> {
+        let name = format!("{purpose}_{}", std::process::id());
+        self.query(&self.url, &format!("DROP DATABASE IF EXISTS {name}"))?;
+        self.query(&self.url, &format!("CREATE DATABASE {name}"))?;
+        let (base, _) = self
+            .url
+            .rsplit_once('/')
+            .context("a URL ending in /database")?;
+        Ok(format!("{base}/{name}"))
+    }
+
+    /// Runs `sql` on the database at `url` with `psql`; each row's values.
+    pub fn query(&self, url: &str, sql: &str) -> Result<Vec<Vec<String>>> {
+        let output = Command::new(self.bin.join("psql"))
+            .args([
+                url,
+                "-X",
+                "-A",
+                "-t",
+                "-F",
+                "\t",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-c",
+                sql,
+            ])
+            .output()
+            .context("running psql")?;
+        ensure!(
+            output.status.success(),
+            "psql: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        Ok(String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .filter(|l| !l.is_empty())
+            .map(|l| l.split('\t').map(str::to_owned).collect())
+            .collect())
+    }
+}
+
 impl Drop for Cluster {
     fn drop(&mut self) {
         let _ = as_owner(&self.bin, "pg_ctl")
