@@ -19,7 +19,8 @@ struct Cli {
 
 #[derive(clap::Args)]
 struct DatabaseArgs {
-    /// The database: sqlite://PATH, created and migrated on start [default: sqlite://data/privacy.db]
+    /// The database: sqlite://PATH or postgres://USER@HOST/NAME, created (SQLite) and migrated on
+    /// start [default: sqlite://data/privacy.db]
     #[arg(long, env = "PRIVACY_DATABASE_URL")]
     database: Option<String>,
     /// A TOML settings file; flags and environment variables override it.
