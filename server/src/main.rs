@@ -71,6 +71,17 @@ enum Command {
         #[arg(long)]
         to: PathBuf,
     },
+    /// Copy a whole installation into a new, empty database (such as SQLite to PostgreSQL), then
+    /// verify the copy's ledger and audit log. Stop writes to the source first: what it takes
+    /// after the copy's snapshot is not copied.
+    Copy {
+        /// The installation to copy: sqlite://PATH or postgres://…
+        #[arg(long)]
+        from: String,
+        /// The new database: sqlite://PATH or postgres://…
+        #[arg(long)]
+        to: String,
+    },
     /// Create the database if needed and apply pending migrations, then exit.
     Migrate {
         #[command(flatten)]
@@ -301,6 +312,22 @@ async fn run() -> anyhow::Result<()> {
                 .with_context(|| format!("backing up to {}", to.display()))?;
             println!("backup written to {}", to.display());
         }
+        Command::Copy { from, to } => {
+            let from: DatabaseUrl = from.parse().context("reading --from")?;
+            let to: DatabaseUrl = to.parse().context("reading --to")?;
+            let report = privacy_server::storage::copy::copy(&from, &to).await?;
+            for (table, rows) in &report.rows {
+                println!("{table}: {rows} rows");
+            }
+            println!("{}", report.ledger);
+            match report.audit_first_broken {
+                None => println!("audit log intact"),
+                Some(seq) => {
+                    println!("audit log broken at entry #{seq}");
+                    std::process::exit(1);
+                }
+            }
+        }
         Command::Migrate { database } => {
             privacy_server::storage::open(&database_url(&database)?.1)?;
             println!("the database is migrated");
@@ -313,15 +340,12 @@ async fn run() -> anyhow::Result<()> {
                 .verify_ledger()
                 .await
                 .context("reading the ledger")?;
-            match verification.first_broken {
-                None => println!("ledger intact: {} events verified", verification.events),
-                Some(link) => {
-                    println!(
-                        "ledger broken at event #{} ({}): {}",
-                        link.seq, link.event_id, link.reason
-                    );
-                    std::process::exit(1);
-                }
+            println!(
+                "{}",
+                privacy_server::storage::describe_verification(&verification)
+            );
+            if verification.first_broken.is_some() {
+                std::process::exit(1);
             }
         }
     }

@@ -2,6 +2,7 @@
 //! see only [`Storage`]; SQL lives in the backend modules.
 
 pub(crate) mod audit;
+pub mod copy;
 mod ledger;
 mod postgres;
 mod rows;
@@ -266,6 +267,17 @@ pub struct RequestChange {
     /// Completing an erasure erases the person's other data in the same transaction.
     pub erase: Option<crate::requests::Erasure>,
     pub at: time::OffsetDateTime,
+}
+
+/// A ledger verification as `ledger verify` and `copy` print it.
+pub fn describe_verification(verification: &privacy_shared::wire::LedgerVerification) -> String {
+    match &verification.first_broken {
+        None => format!("ledger intact: {} events verified", verification.events),
+        Some(link) => format!(
+            "ledger broken at event #{} ({}): {}",
+            link.seq, link.event_id, link.reason
+        ),
+    }
 }
 
 /// The inbox's order: open requests first, fewest days left first; closed ones after, newest

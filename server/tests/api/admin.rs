@@ -68,7 +68,7 @@ async fn login(app: &TestApp, email: &str, password: &str, code: &str) -> reqwes
 }
 
 /// Signs in and returns the session cookie to send back.
-async fn session(app: &TestApp, email: &str, role: &str) -> String {
+pub async fn session(app: &TestApp, email: &str, role: &str) -> String {
     let secret = create_account(app, email, role);
     let response = login(app, email, PASSWORD, &code_now(&secret, 0)).await;
     assert_eq!(response.status(), 200);
@@ -104,7 +104,7 @@ async fn post(
 }
 
 /// A signed-in officer's session cookie and a visitor's verified access request.
-async fn officer_and_request(app: &TestApp) -> (String, RequestCreated) {
+pub async fn officer_and_request(app: &TestApp) -> (String, RequestCreated) {
     let cookie = session(app, "officer@virtio.nl", "officer").await;
     (cookie, verified_request(app).await)
 }

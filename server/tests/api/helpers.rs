@@ -34,14 +34,14 @@ pub enum Backend {
 }
 
 /// The PostgreSQL server of this run, if any: a URL of its maintenance database.
-fn postgres_server() -> Option<String> {
+pub fn postgres_server() -> Option<String> {
     std::env::var("PRIVACY_TEST_POSTGRES")
         .ok()
         .filter(|u| !u.is_empty())
 }
 
 /// A new, empty database on the PostgreSQL server at `server`; its URL.
-async fn fresh_postgres_database(server: &str) -> String {
+pub async fn fresh_postgres_database(server: &str) -> String {
     let name = format!("t_{}", Uuid::new_v4().simple());
     let (client, connection) = tokio_postgres::connect(server, tokio_postgres::NoTls)
         .await
@@ -66,20 +66,15 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let dir = tempfile::tempdir().expect("a temporary folder");
     let database = dir.path().join("privacy.db");
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-    let (url, backend, attachment_key) = match postgres_server() {
+    let (url, attachment_key) = match postgres_server() {
         Some(server) => (
             fresh_postgres_database(&server).await,
-            Backend::Postgres,
             // Instances share the key that seals answer files; there is no file beside the data.
             Some(privacy_server::settings::Secret::new(
                 "dGhlIHRlc3RzJyBhdHRhY2htZW50IGtleSwgMzIgYnk=",
             )),
         ),
-        None => (
-            format!("sqlite://{}", database.display()),
-            Backend::Sqlite,
-            None,
-        ),
+        None => (format!("sqlite://{}", database.display()), None),
     };
     let mut settings = Settings {
         www_dir: root.join("www"),
@@ -94,6 +89,15 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
         )
     };
     adjust(&mut settings);
+    // What the test chose last: the database it adjusted to, if it did.
+    let (database, url, backend) = match &settings.database {
+        DatabaseUrl::Sqlite(path) => (
+            path.clone(),
+            format!("sqlite://{}", path.display()),
+            Backend::Sqlite,
+        ),
+        DatabaseUrl::Postgres(url) => (database, url.expose().to_owned(), Backend::Postgres),
+    };
     let app = Application::build(settings).expect("the server starts");
     let address = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());

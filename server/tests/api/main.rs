@@ -1,8 +1,10 @@
 //! The server's API tests: one binary, each module one area, every test against a real server on
-//! a free port with a fresh SQLite file.
+//! a free port with a fresh database: a SQLite file, or a PostgreSQL database of its own when
+//! `PRIVACY_TEST_POSTGRES` names a server (`cargo xtask test` runs both).
 
 mod admin;
 mod consents;
+mod copy;
 mod errors;
 mod hardening;
 mod health;
