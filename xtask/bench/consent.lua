@@ -1,6 +1,7 @@
 -- wrk script for `cargo xtask bench`: every request is a new, valid consent event, with its own
 -- idempotency key and subject (UUID v4), so the server appends one ledger event per request.
--- Arguments: the notice hash, the choices (JSON) and the version of the site's current policy.
+-- Arguments: the notice hash, the choices (JSON) and the version of the site's current policy, and
+-- the number of this wrk among several running at once (their keys must differ too).
 
 local thread_number = 0
 
@@ -15,7 +16,7 @@ function init(args)
   notice_hash = args[1]
   choices = args[2]
   version = args[3]
-  math.randomseed(os.time() * 1000 + (number or 0))
+  math.randomseed(os.time() * 1000 + (number or 0) + 100 * (tonumber(args[4]) or 0))
 end
 
 local function hex(n)

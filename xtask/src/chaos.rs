@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 /// Concurrent writers.
 const WRITERS: usize = 4;
 /// The answer files' key of the servers started here (32 bytes, base64): a test key.
-const ATTACHMENT_KEY: &str = "Y2hhb3MgYW5kIGJlbmNoOiBhIHRlc3Qga2V5LCAzMiE=";
+pub const ATTACHMENT_KEY: &str = "Y2hhb3MgYW5kIGJlbmNoOiBhIHRlc3Qga2V5LCAzMiE=";
 
 /// Where the round writes: one server on a SQLite file, or two servers sharing one PostgreSQL
 /// database behind a load balancer (each writer has its server; an unanswered write goes to the
