@@ -239,7 +239,6 @@ pub fn server(root: &Path) -> Result<String> {
         .and_then(|n| n.parse().ok())
         .with_context(|| format!("the ledger does not verify: {verified}"))?;
     let answered = ours.requests - ours.failed + fixed.answered;
-    let _ = std::fs::remove_dir_all(&dir);
     if stored < answered {
         bail!("{answered} writes were answered but only {stored} are in the ledger");
     }
@@ -249,6 +248,7 @@ pub fn server(root: &Path) -> Result<String> {
     let one = postgres_load(&wrk, root, &release, &config, &cluster, 1)?;
     let two = postgres_load(&wrk, root, &release, &config, &cluster, 2)?;
     drop(cluster);
+    let _ = std::fs::remove_dir_all(&dir);
 
     let ratio = ours.per_second / bare_load.per_second;
     Ok(format!(
