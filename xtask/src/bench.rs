@@ -263,9 +263,10 @@ pub fn server(root: &Path) -> Result<String> {
          Ratio to the bare handler: {ratio:.2}. `wrk` drives the server to saturation, so its p99 is\n\
          the p99 at full load. PostgreSQL 15 (Debian's) runs on the same two cores, in a cluster\n\
          made for the run (`xtask/src/postgres.rs`, default settings, `synchronous_commit` on);\n\
-         after each PostgreSQL run the ledger verified with every answered write in it. Two\n\
-         instances on one machine share its cores: the row shows that the chain holds across\n\
-         instances, not more throughput than one.\n\n\
+         after each PostgreSQL run the ledger verified with every answered write in it. Each\n\
+         instance's ledger writer makes two round trips per event (the idempotency check and the\n\
+         insert) in its batch's transaction, so an instance is bound by round trips more than by\n\
+         the cores, and a second instance adds its own writer to the same chain.\n\n\
          At a fixed rate (`xtask/src/rate.rs`: {connections} keep-alive connections, requests due at\n\
          even intervals for 10 s, latency counted from the moment a request was due), on the ledger\n\
          `wrk` filled:\n\n\
