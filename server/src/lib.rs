@@ -13,6 +13,7 @@ pub mod loader;
 pub mod mail;
 pub mod metrics;
 pub mod problem;
+pub mod request_id;
 pub mod requests;
 pub mod routes;
 pub mod settings;

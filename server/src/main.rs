@@ -166,13 +166,30 @@ async fn main() {
     }
 }
 
+/// Logs to standard output, filtered by `PRIVACY_LOG`: lines for people, or with
+/// `PRIVACY_LOG_FORMAT=json` one JSON object a line for a log pipeline, each with the fields of
+/// its request's span (`request_id`, method, path).
+fn init_logs() -> anyhow::Result<()> {
+    let filter = || {
+        tracing_subscriber::EnvFilter::try_from_env("PRIVACY_LOG").unwrap_or_else(|_| "info".into())
+    };
+    match std::env::var("PRIVACY_LOG_FORMAT").as_deref() {
+        Ok("json") => tracing_subscriber::fmt()
+            .json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .with_env_filter(filter())
+            .init(),
+        Ok("text") | Err(_) => tracing_subscriber::fmt()
+            .with_env_filter(filter())
+            .init(),
+        Ok(other) => anyhow::bail!("PRIVACY_LOG_FORMAT is `{other}`: use `json` or `text`"),
+    }
+    Ok(())
+}
+
 async fn run() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("PRIVACY_LOG")
-                .unwrap_or_else(|_| "info".into()),
-        )
-        .init();
+    init_logs()?;
     match Cli::parse().command {
         Command::Serve {
             bind,

@@ -11,7 +11,9 @@ use crate::storage::StorageError;
 /// An error answered to a client.
 #[derive(Debug)]
 pub struct ApiError {
-    pub problem: Problem,
+    /// Boxed: handlers return `Result<_, ApiError>` everywhere, and the error's size is every
+    /// result's.
+    pub problem: Box<Problem>,
     /// A header the problem needs: `Retry-After` with a 429, `Allow` with a 405 (boxed: most
     /// errors have none, and every `Result` carries the error's size).
     header: Option<Box<(HeaderName, String)>>,
@@ -35,8 +37,10 @@ impl ApiError {
     pub fn rate_limited(retry_after: std::time::Duration) -> Self {
         let seconds = retry_after.as_secs().max(1);
         Self {
-            problem: Problem::new(ProblemKind::RateLimited)
-                .with_detail(format!("try again in {seconds} s")),
+            problem: Box::new(
+                Problem::new(ProblemKind::RateLimited)
+                    .with_detail(format!("try again in {seconds} s")),
+            ),
             header: Some(Box::new((header::RETRY_AFTER, seconds.to_string()))),
         }
     }
@@ -53,7 +57,7 @@ impl ApiError {
 impl From<Problem> for ApiError {
     fn from(problem: Problem) -> Self {
         Self {
-            problem,
+            problem: Box::new(problem),
             header: None,
         }
     }
@@ -71,7 +75,10 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        let body = serde_json::to_string(&self.problem).unwrap_or_default();
+        let mut problem = (*self.problem).clone();
+        problem.instance = crate::request_id::current()
+            .map(|id| format!("{}{id}", crate::request_id::INSTANCE_PREFIX).into());
+        let body = serde_json::to_string(&problem).unwrap_or_default();
         let mut response = HttpResponse::build(self.status_code());
         response.insert_header((actix_web::http::header::CONTENT_TYPE, CONTENT_TYPE));
         if let Some(pair) = &self.header {

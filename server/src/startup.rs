@@ -175,6 +175,10 @@ fn run(listener: TcpListener, shared: Shared, workers: Option<usize>) -> std::io
             .app_data(shared.roots.clone())
             .app_data(shared.links.clone())
             .wrap(actix_web::middleware::from_fn(crate::metrics::middleware))
+            // Outermost: every log line and problem of the request names its id.
+            .wrap(actix_web::middleware::from_fn(
+                crate::request_id::middleware,
+            ))
             .configure(routes::configure)
     })
     .listen(listener)?;

@@ -168,6 +168,10 @@ pub struct Problem {
     pub detail: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    /// This occurrence (RFC 9457 `instance`): `urn:virtio-privacy:request:` and the request's id,
+    /// which the server's log lines of the request carry too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance: Option<Box<str>>,
 }
 
 impl Problem {
@@ -178,6 +182,7 @@ impl Problem {
             status: kind.status(),
             detail: None,
             errors: Vec::new(),
+            instance: None,
         }
     }
 

@@ -255,10 +255,69 @@ async fn one_subject_writes_consent_at_a_human_pace() {
     assert_eq!(response.status(), 201);
 }
 
+/// Every answer names its request's id (`X-Request-Id`), and a problem names it as its `instance`:
+/// the id a trusted proxy sent, else a new one (a client cannot choose the id of its log lines).
+#[tokio::test]
+async fn request_ids_come_from_a_trusted_proxy_or_are_made_and_name_the_problem() {
+    let send = |app: &crate::helpers::TestApp, id: Option<&'static str>| {
+        let mut request = app
+            .http
+            .post(format!("{}/api/v1/consents", app.address))
+            .header("content-type", "application/json")
+            .body("{}");
+        if let Some(id) = id {
+            request = request.header("x-request-id", id);
+        }
+        request.send()
+    };
+    let id_and_instance = |response: reqwest::Response| async move {
+        let id = response.headers()["x-request-id"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        let problem = expect_problem(response, 422).await;
+        (id, problem.instance.unwrap().to_string())
+    };
+
+    let direct = spawn_app().await;
+    let (id, instance) =
+        id_and_instance(send(&direct, Some("chosen-by-client")).await.unwrap()).await;
+    assert_ne!(id, "chosen-by-client", "an untrusted peer chose the id");
+    assert!(uuid::Uuid::try_parse(&id).is_ok(), "{id}");
+    assert_eq!(instance, format!("urn:virtio-privacy:request:{id}"));
+    let (other, _) = id_and_instance(send(&direct, None).await.unwrap()).await;
+    assert_ne!(other, id, "each request has its own id");
+    // A success names its id too.
+    let ok = direct
+        .post_consent_json(&serde_json::to_value(consent_body(ConsentKind::AcceptAll)).unwrap())
+        .await;
+    assert_eq!(ok.status(), 201);
+    assert!(ok.headers().contains_key("x-request-id"));
+
+    let behind = spawn_app_with(|s| s.proxies.trusted = vec!["127.0.0.0/8".parse().unwrap()]).await;
+    let (id, instance) = id_and_instance(send(&behind, Some("lb-7f3a.91")).await.unwrap()).await;
+    assert_eq!(id, "lb-7f3a.91");
+    assert_eq!(instance, "urn:virtio-privacy:request:lb-7f3a.91");
+    // One that could break a log line is replaced.
+    let (id, _) = id_and_instance(send(&behind, Some("a b")).await.unwrap()).await;
+    assert!(uuid::Uuid::try_parse(&id).is_ok(), "{id}");
+}
+
 /// Runs the real binary with every log level on, drives the flows that carry secrets, and reads
 /// the log: no e-mail code, status token, identity token, password, TOTP code or session token.
 #[tokio::test]
 async fn logs_at_trace_level_hold_no_codes_tokens_or_passwords() {
+    logs_hold_no_secrets("text").await;
+}
+
+/// The same in the JSON format a log pipeline reads: every line one JSON object, and the lines of
+/// a request carry its id.
+#[tokio::test]
+async fn json_logs_are_one_object_a_line_with_the_request_id_and_hold_no_secrets() {
+    logs_hold_no_secrets("json").await;
+}
+
+async fn logs_hold_no_secrets(format: &str) {
     use std::io::BufRead as _;
     use std::process::{Command, Stdio};
 
@@ -299,6 +358,7 @@ async fn logs_at_trace_level_hold_no_codes_tokens_or_passwords() {
         .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/../config/sites.toml"))
         .env("PRIVACY_IDENTITY_SECRET", identity_secret)
         .env("PRIVACY_LOG", "trace")
+        .env("PRIVACY_LOG_FORMAT", format)
         .env("NO_COLOR", "1")
         .stderr(Stdio::piped())
         .stdout(Stdio::piped())
@@ -328,7 +388,8 @@ async fn logs_at_trace_level_hold_no_codes_tokens_or_passwords() {
         let found = line
             .split("serving on ")
             .nth(1)
-            .map(|a| a.trim().to_owned());
+            // The rest of a text line, or of a JSON line's message.
+            .map(|a| a.split('"').next().unwrap_or(a).trim().to_owned());
         log.push(line);
         if let Some(address) = found {
             break address;
@@ -413,16 +474,44 @@ async fn logs_at_trace_level_hold_no_codes_tokens_or_passwords() {
         .1
         .to_owned();
 
+    let consent_id = consent.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     server.kill().unwrap();
     server.wait().unwrap();
     log.extend(lines_rx.iter());
-    // Each line starts with its timestamp, whose microseconds could match a 6-digit code.
+    if format == "json" {
+        let objects: Vec<serde_json::Value> = log
+            .iter()
+            .map(|line| {
+                serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"))
+            })
+            .collect();
+        assert!(
+            objects
+                .iter()
+                .any(|o| o["span"]["request_id"] == consent_id.as_str()),
+            "no line carries the consent's request id {consent_id}"
+        );
+    }
+    // Each line carries its timestamp, whose microseconds could match a 6-digit code.
     let log = log
         .iter()
-        .map(|line| match line.split_once(' ') {
-            Some((stamp, rest)) if stamp.contains("T") && stamp.contains('Z') => rest,
-            _ => line.as_str(),
-        })
+        .map(
+            |line| match serde_json::from_str::<serde_json::Value>(line) {
+                Ok(mut object) => {
+                    object.as_object_mut().map(|o| o.remove("timestamp"));
+                    object.to_string()
+                }
+                Err(_) => match line.split_once(' ') {
+                    Some((stamp, rest)) if stamp.contains("T") && stamp.contains('Z') => {
+                        rest.to_owned()
+                    }
+                    _ => line.clone(),
+                },
+            },
+        )
         .collect::<Vec<_>>()
         .join("\n");
     assert!(
