@@ -17,8 +17,11 @@
   }
   const base = new URL(".", script.src);
   const asset = (name) => new URL("assets/" + name, base).href;
-  const site = script.dataset.site || "";
-  const lang = script.dataset.lang || "";
+  // From the tag's data attributes, or from the query of its URL where a tag manager injects it
+  // without attributes (`loader.js?site=virtio-nl&lang=nl`).
+  const query = new URL(script.src).searchParams;
+  const site = script.dataset.site || query.get("site") || "";
+  const lang = script.dataset.lang || query.get("lang") || "";
   const apiBase = script.dataset.api || new URL(script.src).origin;
   // Per configured site: its definition (name, purposes, cookies, storage keys, theme) as JSON
   // for the bundle, and its first layer per language.

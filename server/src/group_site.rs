@@ -59,10 +59,11 @@ async fn page(request: HttpRequest, site: web::Data<Site>) -> HttpResponse {
     response.insert_header((header::CONTENT_SECURITY_POLICY, policy));
     match path.extension().and_then(|e| e.to_str()) {
         Some("html") => {
-            // The one tag, with the privacy server's absolute URL, as the README shows it.
+            // The one tag, with the privacy server's absolute URL, as the README shows it (and
+            // any other attribute naming the loader, such as a tag manager's).
             let html = String::from_utf8_lossy(&bytes).replace(
-                "src=\"/widget/v1/loader.js\"",
-                &format!("src=\"{privacy}/widget/v1/loader.js\""),
+                "\"/widget/v1/loader.js",
+                &format!("\"{privacy}/widget/v1/loader.js"),
             );
             response.content_type("text/html; charset=utf-8").body(html)
         }

@@ -180,9 +180,7 @@ fn init_logs() -> anyhow::Result<()> {
             .with_span_list(false)
             .with_env_filter(filter())
             .init(),
-        Ok("text") | Err(_) => tracing_subscriber::fmt()
-            .with_env_filter(filter())
-            .init(),
+        Ok("text") | Err(_) => tracing_subscriber::fmt().with_env_filter(filter()).init(),
         Ok(other) => anyhow::bail!("PRIVACY_LOG_FORMAT is `{other}`: use `json` or `text`"),
     }
     Ok(())

@@ -400,3 +400,24 @@ async fn the_status_site_asks_for_its_own_purposes_and_records_its_own_choice() 
     phone.screenshot("second-site-320").await;
     phone.close().await;
 }
+
+/// A tag manager injects the loader as a script element without attributes: the site and the
+/// language come from its URL (`loader.js?site=virtio-nl&lang=en`), and it works as the one tag.
+#[tokio::test]
+async fn a_loader_injected_without_attributes_takes_site_and_language_from_its_url() {
+    let (server, browser) = crate::helpers::visit("/test/injected.html").await;
+    assert_eq!(
+        browser.widget_text("[data-vp=accept-all]").await.trim(),
+        "Accept all"
+    );
+    browser.click("[data-vp=accept-all]").await;
+    server.wait_for_events(1).await;
+    assert_eq!(
+        server.column::<String>("SELECT site || ' ' || language FROM consent_events"),
+        ["virtio-nl en"]
+    );
+    browser
+        .wait_for_script("return window.vpDemoAnalyticsRuns || 0;", |runs| runs == 1)
+        .await;
+    browser.close().await;
+}
