@@ -40,10 +40,7 @@ fn the_templates_purpose_table_is_the_widgets() {
         expected_signals()
     );
     // Every signal may be read and written (the template's permissions).
-    for signal in PurposeId::ALL
-        .iter()
-        .flat_map(|p| p.consent_mode_signals())
-    {
+    for signal in PurposeId::ALL.iter().flat_map(|p| p.consent_mode_signals()) {
         assert!(
             text.contains(&format!("\"string\": \"{signal}\" }}, {{ \"type\": 8, \"boolean\": true }}, {{ \"type\": 8, \"boolean\": true }}")),
             "the template may not write {signal}"
@@ -86,7 +83,10 @@ consent = {chosen};
 console.log(JSON.stringify(calls));
 "#
     );
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../integrations/gtm/template.tpl");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../integrations/gtm/template.tpl"
+    );
     let output = Command::new("node")
         .arg("-e")
         .arg(harness)
