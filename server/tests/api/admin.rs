@@ -751,13 +751,13 @@ async fn retention_deletes_a_closed_request_with_its_answer_files_once_its_perio
     );
 
     let config = "[retention]\nclosed_request_days = 30\n";
-    let early = run(&app, &["retention", "run", "--now", &in_days(29)], config);
+    let early = run(&app, &["retention", "run", "--now", &in_days(29)], config).await;
     assert!(
         early.contains("0 closed requests with 0 answer files"),
         "{early}"
     );
     assert_eq!(count(&app, "request_attachments").await, 4);
-    let due = run(&app, &["retention", "run", "--now", &in_days(31)], config);
+    let due = run(&app, &["retention", "run", "--now", &in_days(31)], config).await;
     assert!(
         due.contains("1 closed requests with 4 answer files"),
         "{due}"
@@ -891,13 +891,15 @@ async fn audit_entries_go_after_their_period_and_the_rest_still_verifies() {
         &app,
         &["retention", "run", "--now", &crate::retention::in_days(29)],
         config,
-    );
+    )
+    .await;
     assert!(early.contains(", 0 audit entries"), "{early}");
     let later = crate::retention::run(
         &app,
         &["retention", "run", "--now", &crate::retention::in_days(31)],
         config,
-    );
+    )
+    .await;
     assert!(
         later.contains(&format!(", {before} audit entries")),
         "{later}"

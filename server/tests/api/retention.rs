@@ -10,18 +10,27 @@ use time::{Duration, OffsetDateTime};
 
 use crate::helpers::{TestApp, consent_body, spawn_app};
 
-pub fn run(app: &TestApp, args: &[&str], config: &str) -> String {
+/// Runs a `privacy-server` command on the app's database with `config`, and returns what it
+/// printed. It runs on a blocking thread: the test's runtime keeps driving the server's own tasks
+/// (such as the retention it runs at start, which may hold the lock the command waits for).
+pub async fn run(app: &TestApp, args: &[&str], config: &str) -> String {
     let config_path = app.database.with_file_name("retention.toml");
     std::fs::write(&config_path, config).unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_privacy-server"))
-        .args(args)
-        .arg("--database")
-        .arg(&app.url)
-        .arg("--config")
-        .arg(&config_path)
-        .env("PRIVACY_LOG", "warn")
-        .output()
-        .unwrap();
+    let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+    let url = app.url.clone();
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new(env!("CARGO_BIN_EXE_privacy-server"))
+            .args(&args)
+            .arg("--database")
+            .arg(&url)
+            .arg("--config")
+            .arg(&config_path)
+            .env("PRIVACY_LOG", "warn")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
     assert!(
         output.status.success(),
         "{}{}",
@@ -75,12 +84,12 @@ async fn unverified_requests_go_after_fourteen_days_and_verified_ones_stay() {
         .await
         .unwrap();
 
-    let thirteen = run(&app, &["retention", "run", "--now", &in_days(13)], "");
+    let thirteen = run(&app, &["retention", "run", "--now", &in_days(13)], "").await;
     assert!(
         thirteen.contains("deleted 0 unverified requests"),
         "{thirteen}"
     );
-    let fifteen = run(&app, &["retention", "run", "--now", &in_days(15)], "");
+    let fifteen = run(&app, &["retention", "run", "--now", &in_days(15)], "").await;
     assert!(
         fifteen.contains(
             "deleted 1 unverified requests, 0 closed requests with 0 answer files, 0 ledger events"
@@ -111,11 +120,11 @@ async fn ledger_events_go_after_their_period_and_the_rest_still_verifies() {
             .unwrap();
     }
     let config = "[retention]\nconsent_event_days = 30\n";
-    let early = run(&app, &["retention", "run", "--now", &in_days(29)], config);
+    let early = run(&app, &["retention", "run", "--now", &in_days(29)], config).await;
     assert!(early.contains("0 ledger events"), "{early}");
     assert_eq!(count(&app, "consent_events").await, 3);
 
-    let later = run(&app, &["retention", "run", "--now", &in_days(31)], config);
+    let later = run(&app, &["retention", "run", "--now", &in_days(31)], config).await;
     assert!(later.contains("3 ledger events"), "{later}");
     assert_eq!(count(&app, "consent_events").await, 0);
     // The chain goes on from the last deleted event.
@@ -123,7 +132,7 @@ async fn ledger_events_go_after_their_period_and_the_rest_still_verifies() {
         .record_consent(&consent_body(ConsentKind::RejectAll))
         .await
         .unwrap();
-    let verify = run(&app, &["ledger", "verify"], config);
+    let verify = run(&app, &["ledger", "verify"], config).await;
     assert!(
         verify.contains("ledger intact: 1 events verified"),
         "{verify}"
@@ -171,7 +180,7 @@ async fn what_retention_deletes_is_gone_from_the_files_on_disk() {
             .any(|bytes| bytes.windows(marker.len()).any(|w| w == marker.as_bytes()))
     };
     assert!(on_disk(), "the request is written to disk first");
-    let report = run(&app, &["retention", "run", "--now", &in_days(15)], "");
+    let report = run(&app, &["retention", "run", "--now", &in_days(15)], "").await;
     assert!(report.contains("deleted 1 unverified requests"), "{report}");
     assert!(!on_disk(), "the deleted request is still readable on disk");
 }
