@@ -317,7 +317,10 @@ async fn run() -> anyhow::Result<()> {
                 "created {email}; add this TOTP secret to an authenticator app now, it is not shown again:"
             );
             println!("totp secret: {secret}");
-            println!("{}", staff::otpauth_uri(email.as_ref(), &secret));
+            let uri = staff::otpauth_uri(email.as_ref(), &secret);
+            println!("{uri}");
+            println!("or scan this code with the authenticator app:");
+            println!("{}", staff::terminal_qr(&uri)?);
         }
         Command::Backup { database, to } => {
             let storage = privacy_server::storage::open(&database_url(&database)?.1)?;

@@ -18,6 +18,8 @@ pub enum CredentialError {
     Random(String),
     #[error("cannot hash the password: {0}")]
     Hash(String),
+    #[error("cannot draw the QR code: {0}")]
+    Qr(String),
 }
 
 /// An argon2id PHC string for `password`.
@@ -70,9 +72,57 @@ pub fn otpauth_uri(email: &str, secret_base32: &str) -> String {
     )
 }
 
+/// `uri` as a QR code drawn with Unicode half blocks, two rows of modules a line, light on dark
+/// as most terminals show text, with the quiet zone scanners need.
+pub fn terminal_qr(uri: &str) -> Result<String, CredentialError> {
+    use qrcode::render::unicode::Dense1x2;
+    let code =
+        qrcode::QrCode::new(uri.as_bytes()).map_err(|e| CredentialError::Qr(e.to_string()))?;
+    Ok(code
+        .render::<Dense1x2>()
+        .dark_color(Dense1x2::Light)
+        .light_color(Dense1x2::Dark)
+        .quiet_zone(true)
+        .build())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The QR code reads back as the URI: the terminal's characters turned into pixels again
+    /// (each character two modules, one above the other) and decoded as a camera would.
+    #[test]
+    fn the_enrollment_qr_code_scans_as_the_otpauth_uri() {
+        let uri = otpauth_uri("officer@virtio.nl", "JBSWY3DPEHPK3PXP");
+        let drawn = terminal_qr(&uri).unwrap();
+        // Light on dark: a full block is two light modules, a space two dark ones.
+        let rows: Vec<Vec<(bool, bool)>> = drawn
+            .lines()
+            .map(|line| {
+                line.chars()
+                    .map(|c| match c {
+                        '█' => (false, false),
+                        '▀' => (false, true),
+                        '▄' => (true, false),
+                        _ => (true, true),
+                    })
+                    .collect()
+            })
+            .collect();
+        let width = rows[0].len();
+        let scale = 4;
+        let (w, h) = (width * scale, rows.len() * 2 * scale);
+        let mut grid = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| {
+            let (top, bottom) = rows[y / scale / 2][x / scale];
+            let dark = if (y / scale) % 2 == 0 { top } else { bottom };
+            if dark { 0 } else { 255 }
+        });
+        let grids = grid.detect_grids();
+        assert_eq!(grids.len(), 1, "one QR code in\n{drawn}");
+        let (_, content) = grids[0].decode().unwrap();
+        assert_eq!(content, uri);
+    }
 
     #[test]
     fn totp_matches_the_rfc_6238_test_vectors() {
