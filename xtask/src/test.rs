@@ -83,7 +83,8 @@ pub fn all(root: &Path) -> Result<()> {
     step("browser end-to-end again, the host pages on a second origin");
     run_command(
         Command::new(cargo())
-            .args(["test", "--package", "privacy-tests", "--test", "e2e"])
+            // With --workspace, features resolve as in the first run: nothing is built twice.
+            .args(["test", "--workspace", "--test", "e2e"])
             .env("CHROMEDRIVER", &chromedriver)
             .env("AXE_CORE", &axe)
             .env("VP_E2E_PAGES", "second-origin"),
