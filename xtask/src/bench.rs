@@ -201,19 +201,7 @@ pub fn server(root: &Path) -> Result<String> {
     let (dir, config) = (scratch.dir.clone(), scratch.config.clone());
     let database = scratch.database_url();
     let address = free_address()?;
-    let mut server = Command::new(release.join("privacy-server"))
-        .args([
-            "serve",
-            "--bind",
-            &address.to_string(),
-            "--database",
-            &database,
-        ])
-        .arg("--config")
-        .arg(&config)
-        .env("PRIVACY_LOG", "error")
-        .stdout(Stdio::null())
-        .spawn()?;
+    let mut server = start_server(&release, &config, &database, address)?;
     wait_for(address, &mut server)?;
     let ours = load(&wrk, root, address, 0);
     // Then the latency at a fixed load, on the ledger wrk filled.
@@ -229,15 +217,7 @@ pub fn server(root: &Path) -> Result<String> {
     let _ = server.wait();
     let ours = ours?;
     let fixed = fixed?;
-    let verified = Command::new(release.join("privacy-server"))
-        .args(["ledger", "verify", "--database", &database])
-        .output()?;
-    let verified = String::from_utf8_lossy(&verified.stdout).trim().to_owned();
-    let stored: u64 = verified
-        .strip_prefix("ledger intact: ")
-        .and_then(|rest| rest.split(' ').next())
-        .and_then(|n| n.parse().ok())
-        .with_context(|| format!("the ledger does not verify: {verified}"))?;
+    let stored = verified_events(&release, &database)?;
     let answered = ours.requests - ours.failed + fixed.answered;
     if stored < answered {
         bail!("{answered} writes were answered but only {stored} are in the ledger");
@@ -304,6 +284,43 @@ pub fn server(root: &Path) -> Result<String> {
     ))
 }
 
+/// Starts the release server on `database` at `address` (with the attachment key instances of
+/// one PostgreSQL share).
+fn start_server(
+    release: &Path,
+    config: &Path,
+    database: &str,
+    address: SocketAddr,
+) -> Result<Child> {
+    Ok(Command::new(release.join("privacy-server"))
+        .args([
+            "serve",
+            "--bind",
+            &address.to_string(),
+            "--database",
+            database,
+        ])
+        .arg("--config")
+        .arg(config)
+        .env("PRIVACY_ATTACHMENT_KEY", crate::chaos::ATTACHMENT_KEY)
+        .env("PRIVACY_LOG", "error")
+        .stdout(Stdio::null())
+        .spawn()?)
+}
+
+/// How many events `ledger verify` checked on `database`; an error unless the ledger is intact.
+fn verified_events(release: &Path, database: &str) -> Result<u64> {
+    let output = Command::new(release.join("privacy-server"))
+        .args(["ledger", "verify", "--database", database])
+        .output()?;
+    let verified = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+    verified
+        .strip_prefix("ledger intact: ")
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .with_context(|| format!("the ledger does not verify: {verified}"))
+}
+
 /// `wrk` against `instances` servers sharing a new database on `cluster`, all at once; the loads
 /// summed (p99: the worst). Every answered write must be in the ledger, which must verify.
 fn postgres_load(
@@ -320,20 +337,7 @@ fn postgres_load(
         .collect::<Result<_>>()?;
     let mut servers = Vec::new();
     for address in &addresses {
-        let mut server = Command::new(release.join("privacy-server"))
-            .args([
-                "serve",
-                "--bind",
-                &address.to_string(),
-                "--database",
-                &database,
-            ])
-            .arg("--config")
-            .arg(config)
-            .env("PRIVACY_ATTACHMENT_KEY", crate::chaos::ATTACHMENT_KEY)
-            .env("PRIVACY_LOG", "error")
-            .stdout(Stdio::null())
-            .spawn()?;
+        let mut server = start_server(release, config, &database, *address)?;
         wait_for(*address, &mut server)?;
         servers.push(server);
     }
@@ -360,15 +364,7 @@ fn postgres_load(
         per_second: loads.iter().map(|l| l.per_second).sum(),
         p99_ms: loads.iter().map(|l| l.p99_ms).fold(0.0, f64::max),
     };
-    let verified = Command::new(release.join("privacy-server"))
-        .args(["ledger", "verify", "--database", &database])
-        .output()?;
-    let verified = String::from_utf8_lossy(&verified.stdout).trim().to_owned();
-    let stored: u64 = verified
-        .strip_prefix("ledger intact: ")
-        .and_then(|rest| rest.split(' ').next())
-        .and_then(|n| n.parse().ok())
-        .with_context(|| format!("the ledger on PostgreSQL does not verify: {verified}"))?;
+    let stored = verified_events(release, &database)?;
     let answered = combined.requests - combined.failed;
     ensure!(
         stored >= answered,
