@@ -201,8 +201,8 @@ pub fn server(root: &Path) -> Result<String> {
     let (dir, config) = (scratch.dir.clone(), scratch.config.clone());
     let database = scratch.database_url();
     let address = free_address()?;
-    let mut server = start_server(&release, &config, &database, address)?;
-    wait_for(address, &mut server)?;
+    let binary = release.join("privacy-server");
+    let mut server = crate::chaos::Server::start(&binary, &config, &database, address)?;
     let ours = load(&wrk, root, address, 0);
     // Then the latency at a fixed load, on the ledger wrk filled.
     let fixed = crate::rate::run(
@@ -214,7 +214,6 @@ pub fn server(root: &Path) -> Result<String> {
     // Let the last writes land before counting.
     std::thread::sleep(Duration::from_millis(500));
     let _ = server.kill();
-    let _ = server.wait();
     let ours = ours?;
     let fixed = fixed?;
     let stored = verified_events(&release, &database)?;
@@ -284,30 +283,6 @@ pub fn server(root: &Path) -> Result<String> {
     ))
 }
 
-/// Starts the release server on `database` at `address` (with the attachment key instances of
-/// one PostgreSQL share).
-fn start_server(
-    release: &Path,
-    config: &Path,
-    database: &str,
-    address: SocketAddr,
-) -> Result<Child> {
-    Ok(Command::new(release.join("privacy-server"))
-        .args([
-            "serve",
-            "--bind",
-            &address.to_string(),
-            "--database",
-            database,
-        ])
-        .arg("--config")
-        .arg(config)
-        .env("PRIVACY_ATTACHMENT_KEY", crate::chaos::ATTACHMENT_KEY)
-        .env("PRIVACY_LOG", "error")
-        .stdout(Stdio::null())
-        .spawn()?)
-}
-
 /// How many events `ledger verify` checked on `database`; an error unless the ledger is intact.
 fn verified_events(release: &Path, database: &str) -> Result<u64> {
     let output = Command::new(release.join("privacy-server"))
@@ -337,9 +312,10 @@ fn postgres_load(
         .collect::<Result<_>>()?;
     let mut servers = Vec::new();
     for address in &addresses {
-        let mut server = start_server(release, config, &database, *address)?;
-        wait_for(*address, &mut server)?;
-        servers.push(server);
+        let binary = release.join("privacy-server");
+        servers.push(crate::chaos::Server::start(
+            &binary, config, &database, *address,
+        )?);
     }
     let loads: Vec<Result<Load>> = std::thread::scope(|scope| {
         let running: Vec<_> = addresses
@@ -355,7 +331,6 @@ fn postgres_load(
     std::thread::sleep(Duration::from_millis(500));
     for server in &mut servers {
         let _ = server.kill();
-        let _ = server.wait();
     }
     let loads = loads.into_iter().collect::<Result<Vec<_>>>()?;
     let combined = Load {
