@@ -8,6 +8,7 @@ pub mod answers;
 pub mod client;
 pub mod export;
 pub mod group_site;
+pub mod identity;
 pub mod limits;
 pub mod loader;
 pub mod mail;

@@ -2,7 +2,8 @@
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
-use privacy_server::settings::{FileSettings, Secret};
+use privacy_server::identity::Algorithm;
+use privacy_server::settings::{FileSettings, IdentityOverrides, Secret};
 use privacy_server::staff;
 use privacy_server::storage::DatabaseUrl;
 use privacy_server::{Application, Settings};
@@ -28,6 +29,27 @@ struct DatabaseArgs {
     config: Option<PathBuf>,
 }
 
+/// How the interface app's identity tokens (JWT) are verified; each overrides `[identity]`.
+#[derive(clap::Args)]
+struct IdentityArgs {
+    /// The algorithm the interface app signs with [default: EdDSA]
+    #[arg(long = "identity-algorithm", env = "PRIVACY_IDENTITY_ALGORITHM")]
+    algorithm: Option<Algorithm>,
+    /// EdDSA and ES256: a PEM file with the interface app's public key.
+    #[arg(long = "identity-public-key", env = "PRIVACY_IDENTITY_PUBLIC_KEY")]
+    public_key: Option<PathBuf>,
+    /// HS256: the secret both sides hold (32 bytes or more).
+    #[arg(
+        long = "identity-secret",
+        env = "PRIVACY_IDENTITY_SECRET",
+        hide_env_values = true
+    )]
+    secret: Option<String>,
+    /// The `iss` claim every token must carry, such as https://mijn.virtio.nl
+    #[arg(long = "identity-issuer", env = "PRIVACY_IDENTITY_ISSUER")]
+    issuer: Option<String>,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Serve the API, the widget and admin bundles and the demo pages.
@@ -47,9 +69,8 @@ enum Command {
         /// [default: http:// and the bound address]
         #[arg(long, env = "PRIVACY_PUBLIC_URL")]
         public_url: Option<String>,
-        /// The key the interface app signs identity tokens with.
-        #[arg(long, env = "PRIVACY_IDENTITY_SECRET", hide_env_values = true)]
-        identity_secret: Option<String>,
+        #[command(flatten)]
+        identity: IdentityArgs,
         /// The base64 key (32 bytes) answer attachments are encrypted with [default: a key file
         /// beside the database, created on first start]
         #[arg(long, env = "PRIVACY_ATTACHMENT_KEY", hide_env_values = true)]
@@ -57,7 +78,7 @@ enum Command {
         /// The bearer token `/metrics` requires [default: none, `/metrics` is open]
         #[arg(long, env = "PRIVACY_METRICS_TOKEN", hide_env_values = true)]
         metrics_token: Option<String>,
-        /// Development: accept the published development identity secret, development tokens
+        /// Development: accept the published development identity key, development tokens
         /// and the demo group site, which a production start refuses (`cargo xtask serve`).
         #[arg(long)]
         dev: bool,
@@ -101,6 +122,39 @@ enum Command {
     Ledger {
         #[command(subcommand)]
         command: LedgerCommand,
+    },
+    /// Customers' identity tokens (JWT), for development and for checking an interface app.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Sign a customer's identity token as the interface app does and print it.
+    Sign {
+        /// The private key, PKCS#8 PEM (EdDSA, ES256), or a file holding the HS256 secret.
+        #[arg(long)]
+        key: PathBuf,
+        /// The algorithm the server is configured for.
+        #[arg(long, value_enum, default_value = "EdDSA")]
+        algorithm: Algorithm,
+        /// The `iss` the server is configured for.
+        #[arg(long)]
+        issuer: String,
+        /// The customer number (`sub`).
+        #[arg(long)]
+        customer: String,
+        /// The account's e-mail address.
+        #[arg(long)]
+        email: String,
+        /// The site id the token is for (`aud`); repeat for several.
+        #[arg(long = "site", required = true)]
+        sites: Vec<String>,
+        /// How long the token lives.
+        #[arg(long, default_value_t = 10)]
+        minutes: i64,
     },
 }
 
@@ -194,14 +248,24 @@ async fn run() -> anyhow::Result<()> {
             database,
             www,
             dist,
-            identity_secret,
+            identity,
             attachment_key,
             metrics_token,
             public_url,
             dev,
         } => {
+            let config_path = database.config.clone();
             let (file, database) = database_url(&database)?;
             let allowed_origins = file.allowed_origins()?;
+            let (identity, dev_token_key) = file.identity.resolve(
+                IdentityOverrides {
+                    algorithm: identity.algorithm,
+                    public_key: identity.public_key,
+                    secret: identity.secret,
+                    issuer: identity.issuer,
+                },
+                config_path.as_deref(),
+            )?;
             let defaults = Settings::new(SocketAddr::from(([127, 0, 0, 1], 8080)), database);
             let settings = Settings {
                 bind: bind.or(file.bind).unwrap_or(defaults.bind),
@@ -212,7 +276,7 @@ async fn run() -> anyhow::Result<()> {
                     .or(file.dist_dir)
                     .unwrap_or_else(|| defaults.dist_dir.clone()),
                 workers: file.workers,
-                identity_secret: identity_secret.map(Secret::new).or(file.identity.secret),
+                identity,
                 retention: file.retention,
                 rate_limits: file.rate_limits,
                 proxies: file.proxy,
@@ -220,20 +284,20 @@ async fn run() -> anyhow::Result<()> {
                 allowed_origins,
                 attachment_key: attachment_key.map(Secret::new).or(file.attachments.key),
                 metrics_token: metrics_token.map(Secret::new).or(file.metrics.token),
-                dev_identity_tokens: file.identity.dev_tokens,
+                dev_token_key,
                 demo_group_site: file.demo.group_site,
                 public_url: public_url.or(file.public_url),
                 ..defaults
             };
-            if settings.dev_identity_tokens {
+            if settings.dev_token_key.is_some() {
                 tracing::warn!(
                     "development identity tokens are on: anyone can sign in as any customer; \
                      never use this configuration in production"
                 );
             }
-            if settings.identity_secret.is_none() {
+            if settings.identity.is_none() {
                 tracing::warn!(
-                    "no identity secret configured: customers' identity tokens will be refused"
+                    "no identity key configured: customers' identity tokens will be refused"
                 );
             }
             if settings.public_url.is_none() && !dev {
@@ -321,6 +385,39 @@ async fn run() -> anyhow::Result<()> {
             println!("{uri}");
             println!("or scan this code with the authenticator app:");
             println!("{}", staff::terminal_qr(&uri)?);
+        }
+        Command::Token {
+            command:
+                TokenCommand::Sign {
+                    key,
+                    algorithm,
+                    issuer,
+                    customer,
+                    email,
+                    sites,
+                    minutes,
+                },
+        } => {
+            let max = privacy_shared::identity::MAX_LIFETIME_SECONDS / 60;
+            anyhow::ensure!(
+                (1..=max).contains(&minutes),
+                "--minutes must be 1 to {max}: the server refuses longer-lived tokens"
+            );
+            let key = std::fs::read(&key).with_context(|| format!("reading {}", key.display()))?;
+            let key = match algorithm {
+                // A secret file's final newline is not part of the secret.
+                Algorithm::Hs256 => key.trim_ascii_end().to_vec(),
+                _ => key,
+            };
+            let signer = privacy_server::identity::Signer::new(algorithm, &key, &issuer)?;
+            let token = signer.sign(
+                privacy_shared::CustomerNumber::parse(&customer).context("--customer")?,
+                privacy_shared::EmailAddress::parse(&email).context("--email")?,
+                &sites,
+                time::OffsetDateTime::now_utc().unix_timestamp(),
+                minutes * 60,
+            )?;
+            println!("{token}");
         }
         Command::Backup { database, to } => {
             let storage = privacy_server::storage::open(&database_url(&database)?.1)?;

@@ -8,6 +8,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use crate::client::TrustedProxies;
+use crate::identity::{Algorithm, IdentityConfig};
 use crate::limits::RateLimits;
 use crate::mail::SmtpSettings;
 use crate::storage::{DatabaseUrl, RetentionPeriods};
@@ -43,8 +44,8 @@ pub struct Settings {
     pub dist_dir: PathBuf,
     /// HTTP worker threads; `None` is one per core.
     pub workers: Option<usize>,
-    /// The key identity tokens are signed with; without it, tokens are refused.
-    pub identity_secret: Option<Secret>,
+    /// How customers' identity tokens are verified; without it, tokens are refused.
+    pub identity: Option<IdentityConfig>,
     pub retention: RetentionPeriods,
     pub rate_limits: RateLimits,
     /// The load balancers whose forwarding headers name the client (`[proxy] trusted`).
@@ -57,9 +58,10 @@ pub struct Settings {
     pub attachment_key: Option<Secret>,
     /// When set, `/metrics` answers only `Authorization: Bearer <token>`.
     pub metrics_token: Option<Secret>,
-    /// Development only: `POST /api/v1/dev/identity-token` signs a token for any customer, for
-    /// the demo interface page's login. Never in production.
-    pub dev_identity_tokens: bool,
+    /// Development only: the private key (or HS256 secret) `POST /api/v1/dev/identity-token`
+    /// signs a token for any customer with, for the demo interface page's login. Never in
+    /// production.
+    pub dev_token_key: Option<Secret>,
     /// Development only: where a demo group site on another origin serves the pages of `www/`
     /// with the one tag pointing at this server (`crate::group_site`).
     pub demo_group_site: Option<SocketAddr>,
@@ -68,31 +70,22 @@ pub struct Settings {
     pub public_url: Option<String>,
 }
 
-/// The identity secret of `config/dev.toml`: published, so for development only.
-pub const DEV_IDENTITY_SECRET: &str = "dev-only-identity-secret-not-for-production";
-
-/// The shortest identity secret a production start accepts (HMAC-SHA256's block of security).
-pub const MIN_IDENTITY_SECRET_BYTES: usize = 32;
+use crate::identity::development::PUBLIC_KEY as DEV_IDENTITY_PUBLIC_KEY;
 
 impl Settings {
-    /// Refuses what only development may use: a short or the published identity secret,
-    /// development tokens, the demo group site. `serve --dev` skips this.
+    /// Refuses what only development may use: the published development key, development
+    /// tokens, the demo group site. `serve --dev` skips this.
     pub fn refuse_development_settings(&self) -> anyhow::Result<()> {
-        if let Some(secret) = &self.identity_secret {
+        if let Some(identity) = &self.identity {
             anyhow::ensure!(
-                secret.expose() != DEV_IDENTITY_SECRET.as_bytes(),
-                "the identity secret is the published one of config/dev.toml: set \
-                 PRIVACY_IDENTITY_SECRET to {MIN_IDENTITY_SECRET_BYTES} or more random bytes \
-                 (or pass --dev for development)"
-            );
-            anyhow::ensure!(
-                secret.expose().len() >= MIN_IDENTITY_SECRET_BYTES,
-                "the identity secret is shorter than {MIN_IDENTITY_SECRET_BYTES} bytes \
+                identity.key.expose().trim_ascii() != DEV_IDENTITY_PUBLIC_KEY.trim().as_bytes(),
+                "the identity public key is the published one of config/dev.toml, whose private \
+                 key anyone can read: set PRIVACY_IDENTITY_PUBLIC_KEY to the interface app's \
                  (or pass --dev for development)"
             );
         }
         anyhow::ensure!(
-            !self.dev_identity_tokens,
+            self.dev_token_key.is_none(),
             "[identity] dev_tokens signs a token for anyone: development only (--dev)"
         );
         anyhow::ensure!(
@@ -132,7 +125,7 @@ impl Settings {
             www_dir: "www".into(),
             dist_dir: "dist".into(),
             workers: None,
-            identity_secret: None,
+            identity: None,
             retention: RetentionPeriods::default(),
             rate_limits: RateLimits::default(),
             proxies: TrustedProxies::default(),
@@ -140,7 +133,7 @@ impl Settings {
             allowed_origins: HashSet::new(),
             attachment_key: None,
             metrics_token: None,
-            dev_identity_tokens: false,
+            dev_token_key: None,
             demo_group_site: None,
             public_url: None,
         }
@@ -217,13 +210,90 @@ pub struct SiteSettings {
     pub theme: BTreeMap<String, String>,
 }
 
+/// `[identity]`: how the interface app signs customers' identity tokens.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct IdentitySettings {
+    /// `EdDSA` (the default), `ES256` or `HS256`.
+    pub algorithm: Option<Algorithm>,
+    /// EdDSA and ES256: the interface app's public key, a PEM file relative to this file.
+    pub public_key: Option<PathBuf>,
+    /// HS256: the secret both sides hold, 32 bytes or more.
     pub secret: Option<Secret>,
+    /// The `iss` the interface app signs with, such as `https://mijn.virtio.nl`.
+    pub issuer: Option<String>,
     /// Development only: sign identity tokens for the demo interface page's login.
     #[serde(default)]
     pub dev_tokens: bool,
+    /// Development only: the private key (PEM, relative to this file) development tokens are
+    /// signed with; HS256 signs them with `secret`.
+    pub dev_private_key: Option<PathBuf>,
+}
+
+/// Where an identity key is read from: the flag or environment variable, else the file's.
+pub struct IdentityOverrides {
+    pub algorithm: Option<Algorithm>,
+    pub public_key: Option<PathBuf>,
+    pub secret: Option<String>,
+    pub issuer: Option<String>,
+}
+
+impl IdentitySettings {
+    /// The verification configuration, with `overrides` from flags and the environment over
+    /// this file's `[identity]` (whose paths are relative to `file`), and the development
+    /// signing key; `None` when no key is configured (tokens are refused).
+    pub fn resolve(
+        &self,
+        overrides: IdentityOverrides,
+        file: Option<&Path>,
+    ) -> anyhow::Result<(Option<IdentityConfig>, Option<Secret>)> {
+        let beside = |path: &Path| match file.and_then(Path::parent) {
+            Some(folder) if path.is_relative() => folder.join(path),
+            _ => path.to_owned(),
+        };
+        let read = |path: PathBuf, what: &str| {
+            std::fs::read_to_string(&path)
+                .map(Secret::new)
+                .with_context(|| format!("reading the identity {what} {}", path.display()))
+        };
+        let algorithm = overrides.algorithm.or(self.algorithm).unwrap_or_default();
+        let key = if algorithm.is_asymmetric() {
+            let path = overrides
+                .public_key
+                .or_else(|| self.public_key.as_deref().map(beside));
+            path.map(|p| read(p, "public key")).transpose()?
+        } else {
+            overrides
+                .secret
+                .map(Secret::new)
+                .or_else(|| self.secret.clone())
+        };
+        let Some(key) = key else {
+            return Ok((None, None));
+        };
+        let issuer = overrides
+            .issuer
+            .or_else(|| self.issuer.clone())
+            .context("an identity key is configured without its issuer: set [identity] issuer (PRIVACY_IDENTITY_ISSUER) to the `iss` the interface app signs with")?;
+        let dev_key = match (self.dev_tokens, algorithm.is_asymmetric()) {
+            (false, _) => None,
+            (true, false) => Some(key.clone()),
+            (true, true) => Some(read(
+                self.dev_private_key.as_deref().map(beside).context(
+                    "[identity] dev_tokens needs dev_private_key, the key they are signed with",
+                )?,
+                "private key",
+            )?),
+        };
+        Ok((
+            Some(IdentityConfig {
+                algorithm,
+                key,
+                issuer,
+            }),
+            dev_key,
+        ))
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -372,13 +442,41 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_dev_settings_file_reads_and_its_secret_never_prints() {
+    fn the_dev_settings_file_reads_its_keys_beside_it_and_they_never_print() {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/dev.toml");
         let settings = FileSettings::load(Some(&path)).unwrap();
         assert_eq!(settings.bind, Some("127.0.0.1:8080".parse().unwrap()));
-        let secret = settings.identity.secret.unwrap();
-        assert_eq!(secret.expose(), DEV_IDENTITY_SECRET.as_bytes());
-        assert_eq!(format!("{secret:?}"), "Secret(***)");
+        let none = || IdentityOverrides {
+            algorithm: None,
+            public_key: None,
+            secret: None,
+            issuer: None,
+        };
+        let (identity, dev_key) = settings.identity.resolve(none(), Some(&path)).unwrap();
+        let identity = identity.unwrap();
+        assert_eq!(identity.algorithm, Algorithm::EdDsa);
+        assert_eq!(identity.key.expose(), DEV_IDENTITY_PUBLIC_KEY.as_bytes());
+        let dev_key = dev_key.unwrap();
+        assert!(dev_key.expose().starts_with(b"-----BEGIN PRIVATE KEY-----"));
+        assert_eq!(format!("{dev_key:?}"), "Secret(***)");
+        crate::identity::Verifier::new(&identity).unwrap();
+
+        // HS256: the secret from the environment, the same secret signs development tokens.
+        let hs256 = IdentityOverrides {
+            algorithm: Some(Algorithm::Hs256),
+            secret: Some("a secret of thirty-two bytes, ok".into()),
+            ..none()
+        };
+        let (identity, dev_key) = settings.identity.resolve(hs256, Some(&path)).unwrap();
+        assert_eq!(identity.unwrap().key, dev_key.unwrap());
+        // A key without its issuer is one line that says what to set.
+        let alone = IdentitySettings {
+            secret: Some(Secret::new("a secret of thirty-two bytes, ok")),
+            algorithm: Some(Algorithm::Hs256),
+            ..IdentitySettings::default()
+        };
+        let error = alone.resolve(none(), None).unwrap_err().to_string();
+        assert!(error.contains("PRIVACY_IDENTITY_ISSUER"), "{error}");
     }
 
     #[test]
@@ -436,27 +534,23 @@ mod tests {
             )
         };
         assert!(base().refuse_development_settings().is_ok());
-        let with_secret = |secret: &str| Settings {
-            identity_secret: Some(Secret::new(secret)),
+        let with_key = |key: &str| Settings {
+            identity: Some(IdentityConfig {
+                algorithm: Algorithm::EdDsa,
+                key: Secret::new(key),
+                issuer: "https://mijn.virtio.nl".into(),
+            }),
             ..base()
         };
-        let published = with_secret(DEV_IDENTITY_SECRET)
+        let published = with_key(DEV_IDENTITY_PUBLIC_KEY)
             .refuse_development_settings()
             .unwrap_err()
             .to_string();
         assert!(published.contains("config/dev.toml"), "{published}");
-        let short = with_secret("a secret of 31 bytes, too short")
-            .refuse_development_settings()
-            .unwrap_err()
-            .to_string();
-        assert!(short.contains("shorter than 32 bytes"), "{short}");
-        assert!(
-            with_secret("a secret of thirty-two bytes, ok")
-                .refuse_development_settings()
-                .is_ok()
-        );
+        let own = "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEAxaSvRZhCMLX8TPqK92jNKXpHL5y21SfJYf3lEN6xyGE=\n-----END PUBLIC KEY-----\n";
+        assert!(with_key(own).refuse_development_settings().is_ok());
         let tokens = Settings {
-            dev_identity_tokens: true,
+            dev_token_key: Some(Secret::new("key")),
             ..base()
         };
         assert!(tokens.refuse_development_settings().is_err());

@@ -9,6 +9,7 @@ use std::net::TcpListener;
 use std::sync::Arc;
 
 use crate::client::TrustedProxies;
+use crate::identity::{Signer, Verifier};
 use crate::limits::RateLimiter;
 use crate::loader::Loader;
 use crate::metrics::{Metrics, MetricsAccess};
@@ -61,10 +62,7 @@ impl Application {
         let shared = Shared {
             storage: web::Data::new(storage),
             catalog: web::Data::new(PolicyCatalog::load()?),
-            identity: web::Data::new(IdentityKey::new(
-                settings.identity_secret.clone(),
-                settings.dev_identity_tokens,
-            )),
+            identity: web::Data::new(identity_key(&settings)?),
             limiter: web::Data::new(RateLimiter::new(settings.rate_limits)),
             proxies: web::Data::new(settings.proxies.clone()),
             vault: web::Data::new(vault),
@@ -109,6 +107,20 @@ impl Application {
         }
         self.server.await
     }
+}
+
+/// The verifier of customers' tokens and, in development, the signer of demo tokens.
+fn identity_key(settings: &Settings) -> anyhow::Result<IdentityKey> {
+    let Some(config) = &settings.identity else {
+        return Ok(IdentityKey::new(None, None));
+    };
+    let verifier = Verifier::new(config)?;
+    let dev_signer = settings
+        .dev_token_key
+        .as_ref()
+        .map(|key| Signer::new(config.algorithm, key.expose(), &config.issuer))
+        .transpose()?;
+    Ok(IdentityKey::new(Some(verifier), dev_signer))
 }
 
 /// Runs retention once a day for as long as the server runs, logging what it deleted by count.

@@ -7,8 +7,21 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use hmac::{Hmac, Mac};
+use privacy_shared::SubjectId;
+use sha2::Sha256;
 use std::path::Path;
 use uuid::Uuid;
+
+/// HMAC-SHA256 of `parts` under `key`.
+fn keyed_digest(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
+    // HMAC accepts keys of any length, so this cannot fail.
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).unwrap_or_else(|_| unreachable!());
+    for part in parts {
+        mac.update(part);
+    }
+    mac.finalize().into_bytes().into()
+}
 
 /// A sealed file: the nonce and the ciphertext with its tag.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,10 +36,14 @@ pub struct Sealed {
 #[error("the stored file does not decrypt: it was altered or sealed with another key")]
 pub struct OpenError;
 
-/// The key that seals and opens attachments.
+/// The server's own key: it seals and opens attachments, and keys the pseudonyms of customers'
+/// server-side choices.
 #[derive(Clone)]
 pub struct Vault {
     cipher: XChaCha20Poly1305,
+    /// HMAC-SHA256(key, "customer subject"): a key of its own for the pseudonyms, so that
+    /// neither use of the key can be turned against the other.
+    subject_key: [u8; 32],
 }
 
 impl std::fmt::Debug for Vault {
@@ -39,7 +56,17 @@ impl Vault {
     pub fn new(key: &[u8; 32]) -> Self {
         Self {
             cipher: XChaCha20Poly1305::new(key.into()),
+            subject_key: keyed_digest(key, &[b"virtio-privacy customer subject v1"]),
         }
+    }
+
+    /// The pseudonymous subject id of a customer's server-side choices: stable for as long as
+    /// the key, and without the key not linkable to the customer number.
+    pub fn customer_subject(&self, customer: &privacy_shared::CustomerNumber) -> SubjectId {
+        let digest = keyed_digest(&self.subject_key, &[customer.as_ref().as_bytes()]);
+        let mut bytes = [0u8; 16];
+        bytes.copy_from_slice(&digest[..16]);
+        SubjectId::from_random_bytes(bytes)
     }
 
     /// A vault with a random key, for tests and throwaway servers.
@@ -134,6 +161,26 @@ mod tests {
         let mut altered = sealed.clone();
         altered.ciphertext[0] ^= 1;
         assert_eq!(vault.open(id, &altered), Err(OpenError));
+        Ok(())
+    }
+
+    #[test]
+    fn a_customers_subject_is_stable_per_key_and_distinct_per_customer() -> anyhow::Result<()> {
+        let customer = |n: &str| privacy_shared::CustomerNumber::parse(n).unwrap();
+        let key = [7u8; 32];
+        let vault = Vault::new(&key);
+        assert_eq!(
+            vault.customer_subject(&customer("C-1001")),
+            Vault::new(&key).customer_subject(&customer("C-1001"))
+        );
+        assert_ne!(
+            vault.customer_subject(&customer("C-1001")),
+            vault.customer_subject(&customer("C-1002"))
+        );
+        assert_ne!(
+            vault.customer_subject(&customer("C-1001")),
+            Vault::random()?.customer_subject(&customer("C-1001"))
+        );
         Ok(())
     }
 

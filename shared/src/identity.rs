@@ -1,155 +1,104 @@
-//! The identity token the interface app gives the widget for a logged-in customer: a short-lived
-//! claim of customer number and e-mail address, signed with HMAC-SHA256 under a secret the
-//! interface app and the privacy server share. The widget only passes it on; it never signs.
-//!
-//! Format: `v1.<base64url(claims JSON)>.<base64url(HMAC-SHA256(secret, "v1." + payload))>`.
+//! The identity token the interface app gives the widget for a logged-in customer: a JSON Web
+//! Token (RFC 7519) the interface app signs, by default with a private key the privacy server
+//! never holds (EdDSA or ES256; HS256 with a shared secret as an option). The server verifies it
+//! (`privacy_server::identity`); the widget only passes it on and reads, without trusting it,
+//! which customer it names.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
-use sha2::Sha256;
+use std::fmt;
 
-use crate::{CustomerNumber, EmailAddress};
+use crate::{CustomerNumber, EmailAddress, SiteId};
 
-/// The longest lifetime a token may claim: the interface app issues them per page view, for
-/// minutes; a page open longer asks for a fresh one (`virtio-privacy:identity-expired`).
+/// The longest lifetime (`exp - iat`) a token may claim: the interface app issues them per page
+/// view, for minutes; a page open longer asks for a fresh one (`virtio-privacy:identity-expired`).
 pub const MAX_LIFETIME_SECONDS: i64 = 60 * 60;
 
-const PREFIX: &str = "v1.";
-
-/// What a valid token says about the customer.
+/// The claims of a customer's token. Claims beyond these (`jti`, `nbf`, …) are allowed and
+/// ignored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct IdentityClaims {
-    pub customer: CustomerNumber,
+    /// The customer number.
+    pub sub: CustomerNumber,
+    /// The account's e-mail address, where requests filed in the customer's name are confirmed.
     pub email: EmailAddress,
+    /// The site ids the token is for: one, or several of the group's sites.
+    pub aud: Audience,
+    /// Who signed it: the interface app's configured issuer.
+    pub iss: String,
+    /// Issued at, in seconds since the Unix epoch.
+    pub iat: i64,
     /// Expiry, in seconds since the Unix epoch.
     pub exp: i64,
-    /// The audience: the id of the site the token was issued for. A token with one is refused
-    /// on any other site, so a token handed to one site's scripts opens nothing elsewhere.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub aud: Option<String>,
 }
 
-impl IdentityClaims {
-    /// Whether the token may be used on `site`: its audience, or any site without one.
-    pub fn allows_site(&self, site: crate::SiteId) -> bool {
-        self.aud.as_deref().is_none_or(|aud| aud == site.as_str())
+/// A token's `aud`: one site id or a list of them (RFC 7519 §4.1.3 allows both).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Audience {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl Audience {
+    /// The audience of a token for the sites with ids `sites`: a single site as a string, as
+    /// most libraries write it.
+    pub fn of<S: fmt::Display>(sites: &[S]) -> Self {
+        match sites {
+            [site] => Self::One(site.to_string()),
+            _ => Self::Many(sites.iter().map(ToString::to_string).collect()),
+        }
+    }
+
+    /// Whether the token may be used on `site`.
+    pub fn allows(&self, site: SiteId) -> bool {
+        match self {
+            Self::One(aud) => aud == site.as_str(),
+            Self::Many(auds) => auds.iter().any(|aud| aud == site.as_str()),
+        }
     }
 }
 
-/// Why a token was refused.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub enum TokenError {
-    #[error("the token is malformed")]
-    Malformed,
-    #[error("the token's signature is not valid")]
-    Signature,
-    #[error("the token has expired")]
-    Expired,
-    #[error("the token claims a lifetime longer than allowed")]
-    TooLongLived,
-}
-
-fn mac(secret: &[u8], signed: &str) -> Hmac<Sha256> {
-    // HMAC accepts keys of any length, so this cannot fail.
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret).unwrap_or_else(|_| unreachable!());
-    mac.update(signed.as_bytes());
-    mac
-}
-
-/// Signs `claims` (what the interface app does).
-pub fn sign(claims: &IdentityClaims, secret: &[u8]) -> String {
-    let payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(claims).unwrap_or_default());
-    let signed = format!("{PREFIX}{payload}");
-    let signature = URL_SAFE_NO_PAD.encode(mac(secret, &signed).finalize().into_bytes());
-    format!("{signed}.{signature}")
-}
-
-/// Checks a token's signature and expiry at `now` (Unix seconds) and returns its claims.
-pub fn verify(token: &str, secret: &[u8], now: i64) -> Result<IdentityClaims, TokenError> {
-    let rest = token
-        .trim()
-        .strip_prefix(PREFIX)
-        .ok_or(TokenError::Malformed)?;
-    let (payload, signature) = rest.split_once('.').ok_or(TokenError::Malformed)?;
-    let signature = URL_SAFE_NO_PAD
-        .decode(signature)
-        .map_err(|_| TokenError::Malformed)?;
-    mac(secret, &format!("{PREFIX}{payload}"))
-        .verify_slice(&signature)
-        .map_err(|_| TokenError::Signature)?;
-    let json = URL_SAFE_NO_PAD
-        .decode(payload)
-        .map_err(|_| TokenError::Malformed)?;
-    let claims: IdentityClaims =
-        serde_json::from_slice(&json).map_err(|_| TokenError::Malformed)?;
-    if claims.exp <= now {
-        return Err(TokenError::Expired);
-    }
-    if claims.exp - now > MAX_LIFETIME_SECONDS {
-        return Err(TokenError::TooLongLived);
-    }
-    Ok(claims)
-}
-
-/// The customer a token names, read without checking it (the widget holds no secret): only to
-/// tell whether a fresh token is for the same customer as an expired one, never to trust it.
+/// The customer a token names, read without checking it (the widget holds no key): only to tell
+/// whether a fresh token is for the same customer as an expired one, never to trust it.
 pub fn unverified_customer(token: &str) -> Option<CustomerNumber> {
-    let (payload, _) = token.trim().strip_prefix(PREFIX)?.split_once('.')?;
+    #[derive(Deserialize)]
+    struct Subject {
+        sub: CustomerNumber,
+    }
+    let mut parts = token.trim().split('.');
+    let (_header, payload) = (parts.next()?, parts.next()?);
     let json = URL_SAFE_NO_PAD.decode(payload).ok()?;
-    serde_json::from_slice::<IdentityClaims>(&json)
+    serde_json::from_slice::<Subject>(&json)
         .ok()
-        .map(|claims| claims.customer)
+        .map(|claims| claims.sub)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn claims(exp: i64) -> IdentityClaims {
-        IdentityClaims {
-            customer: CustomerNumber::parse("C-1001").unwrap(),
-            email: EmailAddress::parse("klant@example.nl").unwrap(),
-            exp,
-            aud: None,
-        }
+    #[test]
+    fn the_customer_is_read_from_the_payload_of_any_jwt() {
+        // Signed by `jose` (Node.js) with EdDSA; the signature is not checked here.
+        let token = "eyJhbGciOiJFZERTQSJ9.eyJlbWFpbCI6ImFAYi5ubCIsInN1YiI6IkMtMTAwMSIsImF1ZCI6ImludGVyZmFjZSIsImlzcyI6Imh0dHBzOi8vbWlqbi52aXJ0aW8ubmwiLCJpYXQiOjE3OTYwMTc5NjAsImV4cCI6MTc5NjAxODU2MH0.e6wEnnLT4tuB7lEPGbhKwDACHgy93i-WXjl9NFIFbYwub3DUSuHywCDrGdDPQ-JdZJ-d4eb5gQ74Ic8PpL57AA";
+        assert_eq!(
+            unverified_customer(token),
+            Some(CustomerNumber::parse("C-1001").unwrap())
+        );
+        assert_eq!(unverified_customer("garbage"), None);
+        assert_eq!(unverified_customer("a.bm90IGpzb24.c"), None);
     }
 
     #[test]
-    fn a_signed_token_verifies_until_it_expires() {
-        let token = sign(&claims(1_000 + 600), b"secret");
-        assert_eq!(verify(&token, b"secret", 1_000), Ok(claims(1_600)));
-        assert_eq!(verify(&token, b"secret", 1_600), Err(TokenError::Expired));
-    }
-
-    #[test]
-    fn forged_altered_and_long_lived_tokens_are_refused() {
-        let token = sign(&claims(1_600), b"secret");
-        assert_eq!(
-            verify(&token, b"other secret", 1_000),
-            Err(TokenError::Signature)
-        );
-        let forged_payload =
-            URL_SAFE_NO_PAD.encode(br#"{"customer":"C-2","email":"x@y.nl","exp":1600}"#);
-        let signature = token.rsplit('.').next().unwrap();
-        assert_eq!(
-            verify(
-                &format!("v1.{forged_payload}.{signature}"),
-                b"secret",
-                1_000
-            ),
-            Err(TokenError::Signature)
-        );
-        assert_eq!(
-            verify("garbage", b"secret", 1_000),
-            Err(TokenError::Malformed)
-        );
-        let long = sign(&claims(1_000 + MAX_LIFETIME_SECONDS + 1), b"secret");
-        assert_eq!(
-            verify(&long, b"secret", 1_000),
-            Err(TokenError::TooLongLived)
-        );
+    fn an_audience_of_one_or_many_sites_allows_exactly_those() {
+        let interface: SiteId = "interface".parse().unwrap();
+        let virtio: SiteId = "virtio-nl".parse().unwrap();
+        let one = Audience::of(&[interface]);
+        assert_eq!(serde_json::to_string(&one).unwrap(), "\"interface\"");
+        assert!(one.allows(interface) && !one.allows(virtio));
+        let both: Audience = serde_json::from_str(r#"["interface","virtio-nl"]"#).unwrap();
+        assert!(both.allows(interface) && both.allows(virtio));
     }
 }

@@ -18,9 +18,6 @@ pub fn workspace_root() -> PathBuf {
 }
 
 /// The real server on a free port with a fresh SQLite file, serving `www/` and the built `dist/`.
-/// The identity secret the test servers share with the "interface app" of the tests.
-pub const IDENTITY_SECRET: &str = "test-identity-secret";
-
 pub struct TestServer {
     /// The privacy server's origin: its API, its widget files, its admin API.
     pub address: String,
@@ -45,11 +42,11 @@ fn settings(bind: std::net::SocketAddr, database: &Path, host: Option<&str>) -> 
     Settings {
         www_dir: root.join("www"),
         dist_dir: root.join("dist"),
-        identity_secret: Some(privacy_server::settings::Secret::new(IDENTITY_SECRET)),
+        identity: Some(privacy_server::identity::development::config()),
         allowed_origins,
         workers: Some(2),
         // The demo interface page signs in through the development token endpoint.
-        dev_identity_tokens: true,
+        dev_token_key: Some(privacy_server::identity::development::private_key()),
         ..Settings::new(bind, DatabaseUrl::Sqlite(database.to_owned()))
     }
 }
@@ -594,20 +591,10 @@ pub async fn first_visit(width: u32, height: u32) -> (TestServer, Browser) {
     (server, browser)
 }
 
-/// An identity token for `customer`, signed as the interface app signs them, valid 10 minutes.
+/// An identity token for `customer` on every site of the group, signed as the interface app
+/// signs them (with the development key the test servers verify with), valid 10 minutes.
 pub fn customer_token(customer: &str) -> String {
-    let exp = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
-        + 600;
-    let claims = privacy_shared::identity::IdentityClaims {
-        customer: privacy_shared::CustomerNumber::parse(customer).unwrap(),
-        email: privacy_shared::EmailAddress::parse("klant@example.nl").unwrap(),
-        exp,
-        aud: None,
-    };
-    privacy_shared::identity::sign(&claims, IDENTITY_SECRET.as_bytes())
+    privacy_server::identity::development::token(customer, 600)
 }
 
 /// WebDriver key codes.

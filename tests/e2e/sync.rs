@@ -63,17 +63,21 @@ async fn an_event_whose_token_is_refused_waits_for_a_fresh_one_and_keeps_its_cus
              window.addEventListener('virtio-privacy:identity-expired', () => window.vpExpired++);",
         )
         .await;
-    let claims = privacy_shared::identity::IdentityClaims {
-        customer: privacy_shared::CustomerNumber::parse("C-3003").unwrap(),
-        email: privacy_shared::EmailAddress::parse("klant@example.nl").unwrap(),
-        exp: std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_secs() as i64
-            + 600,
-        aud: None,
-    };
-    let refused = privacy_shared::identity::sign(&claims, b"a secret the server does not know");
+    // Signed with a key the server does not know.
+    let refused = privacy_server::identity::Signer::new(
+        privacy_server::identity::Algorithm::Hs256,
+        b"a secret the server does not know, 32+ bytes",
+        privacy_server::identity::development::ISSUER,
+    )
+    .unwrap()
+    .sign(
+        privacy_shared::CustomerNumber::parse("C-3003").unwrap(),
+        privacy_shared::EmailAddress::parse("klant@example.nl").unwrap(),
+        &["virtio-nl", "interface", "virtio-status"],
+        time::OffsetDateTime::now_utc().unix_timestamp(),
+        600,
+    )
+    .unwrap();
     browser.identify(&refused).await;
     browser.click("[data-vp=accept-all]").await;
     browser

@@ -17,6 +17,7 @@ const OFFICER: &str = "contract@virtio.nl";
 const PASSWORD: &str = "the contract pass's officer password";
 /// The identity secret of the pass's server, which signs its customer's token.
 const IDENTITY_SECRET: &str = "the contract pass's identity secret, 32+ bytes";
+const IDENTITY_ISSUER: &str = "https://contract.test";
 
 /// The TOTP code of a base32 `secret` now, as an authenticator app computes it.
 fn totp_now(secret: &str) -> Result<String> {
@@ -120,7 +121,8 @@ pub fn run(root: &Path, binary: &Path, examples: u32) -> Result<()> {
             "consent_writes_per_subject_per_minute = 1000000000\n\
              request_intake_per_minute = 1000000000\nrequests_per_email_per_day = 1000000000\n\
              code_checks_per_minute = 1000000000\ncode_checks_per_email_per_day = 1000000000\n\
-             logins_per_minute = 1000000000\n[identity]\nsecret = \"{IDENTITY_SECRET}\"\n"
+             logins_per_minute = 1000000000\n[identity]\nalgorithm = \"HS256\"\n\
+             secret = \"{IDENTITY_SECRET}\"\nissuer = \"{IDENTITY_ISSUER}\"\n"
         ),
     )?;
     let database = scratch.database_url();
@@ -128,20 +130,25 @@ pub fn run(root: &Path, binary: &Path, examples: u32) -> Result<()> {
     let mut server = Server::start(binary, &scratch.config, &database, address)?;
     let outcome = (|| {
         let session = officer_session(binary, &database, address)?;
-        // A customer's identity token, signed as the interface app signs them.
-        let customer = privacy_shared::identity::sign(
-            &privacy_shared::identity::IdentityClaims {
-                customer: privacy_shared::CustomerNumber::parse("C-1001")?,
-                email: privacy_shared::EmailAddress::parse("klant@example.nl")?,
-                exp: i64::try_from(
-                    std::time::SystemTime::now()
-                        .duration_since(std::time::UNIX_EPOCH)?
-                        .as_secs(),
-                )? + 3_000,
-                aud: None,
-            },
-            IDENTITY_SECRET.as_bytes(),
+        // A customer's identity token, signed as the interface app signs them, by the server's
+        // own `token sign`.
+        let key = scratch.dir.join("identity-secret");
+        std::fs::write(&key, IDENTITY_SECRET)?;
+        let mut sign = Command::new(binary);
+        sign.args(["token", "sign", "--algorithm", "HS256", "--key"])
+            .arg(&key)
+            .args(["--issuer", IDENTITY_ISSUER, "--customer", "C-1001"])
+            .args(["--email", "klant@example.nl", "--minutes", "60"]);
+        for site in ["virtio-nl", "interface", "virtio-status"] {
+            sign.args(["--site", site]);
+        }
+        let signed = sign.output().context("running privacy-server token sign")?;
+        ensure!(
+            signed.status.success(),
+            "token sign failed: {}",
+            String::from_utf8_lossy(&signed.stderr)
         );
+        let customer = String::from_utf8(signed.stdout)?.trim().to_owned();
         let (requests, event) = existing_data(address, &customer)?;
         // Customers' open requests and a recorded event, so that operations on one reach their
         // rules instead of answering 404 to random ids.

@@ -51,6 +51,7 @@ pub fn all(root: &Path) -> Result<()> {
     let chromedriver = tools::chromedriver()?;
     let bin = tools::wasm_bindgen(root)?;
     let axe = tools::axe_core(root)?;
+    tools::jose(root)?;
     build::bundles(root)?;
 
     step("native tests (unit, API, browser end-to-end)");

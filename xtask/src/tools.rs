@@ -14,6 +14,9 @@ const BINARYEN_VERSION: &str = "132";
 /// The axe-core release the accessibility tests inject into the page.
 const AXE_CORE_VERSION: &str = "4.10.3";
 
+/// The `jose` release (npm) the API tests sign identity tokens with, as a Node.js interface app.
+const JOSE_VERSION: &str = "6.2.18";
+
 /// The schemathesis release of the contract pass (PyPI).
 const SCHEMATHESIS_VERSION: &str = "4.32.5";
 
@@ -121,6 +124,17 @@ pub fn axe_core(root: &Path) -> Result<PathBuf> {
         npm_install(root, "axe-core", AXE_CORE_VERSION)?;
     }
     Ok(package.join("axe.min.js"))
+}
+
+/// npm's `jose` at [`JOSE_VERSION`] in `.tools/npm`, where the API tests' Node.js interface app
+/// imports it from.
+pub fn jose(root: &Path) -> Result<()> {
+    let manifest = tools_dir(root).join("npm/node_modules/jose/package.json");
+    let installed = std::fs::read_to_string(manifest).unwrap_or_default();
+    if !installed.contains(&format!("\"version\": \"{JOSE_VERSION}\"")) {
+        npm_install(root, "jose", JOSE_VERSION)?;
+    }
+    Ok(())
 }
 
 /// `.tools/npm/node_modules`, holding the [`COMPETITORS`] at their pinned versions, for the

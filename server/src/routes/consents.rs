@@ -18,6 +18,7 @@ use super::identity::IdentityKey;
 use crate::limits::{Key, Limit};
 use crate::problem::ApiError;
 use crate::storage::{NewConsentEvent, Storage};
+use crate::vault::Vault;
 
 /// `POST /api/v1/consents`: 201 with the receipt once durable; 200 with the first receipt when
 /// the idempotency key was seen before.
@@ -29,18 +30,13 @@ pub async fn record(
     identity: web::Data<IdentityKey>,
 ) -> Result<HttpResponse, ApiError> {
     rate_limit(&request, Limit::ConsentWrite)?;
-    let claims = identity.claims(&request)?;
-    let outcome =
-        match body::json_flattened::<RecordConsent, ConsentDecision>(&request, payload).await {
-            Ok(body) => match &claims {
-                Some(claims) => match super::identity::audience(claims, body.decision.site) {
-                    Ok(()) => store(&request, body, Some(claims.customer.clone()), &storage).await,
-                    Err(e) => Err(e),
-                },
-                None => store(&request, body, None, &storage).await,
-            },
-            Err(e) => Err(e),
-        };
+    let body = match body::json_flattened::<RecordConsent, ConsentDecision>(&request, payload).await
+    {
+        Ok(body) => body,
+        Err(e) => return count_refusal(&request, Err(e)),
+    };
+    let claims = identity.claims(&request, body.decision.site)?;
+    let outcome = store(&request, body, claims.map(|c| c.sub), &storage).await;
     count_refusal(&request, outcome)
 }
 
@@ -117,18 +113,17 @@ pub async fn me(
     storage: web::Data<Arc<dyn Storage>>,
     identity: web::Data<IdentityKey>,
 ) -> Result<HttpResponse, ApiError> {
-    let claims = identity.require(&request)?;
     let query = web::Query::<MeQuery>::from_query(request.query_string())
         .map_err(|e| ApiError::detail(ProblemKind::InvalidQuery, e.to_string()))?;
     let site: SiteId = query.site.parse().map_err(|_| {
         ApiError::detail(ProblemKind::InvalidQuery, "`site` names no configured site")
     })?;
-    super::identity::audience(&claims, site)?;
+    let claims = identity.require(&request, site)?;
     let history = storage
-        .customer_history(claims.customer.clone(), site, MAX_HISTORY)
+        .customer_history(claims.sub.clone(), site, MAX_HISTORY)
         .await?;
     Ok(HttpResponse::Ok().json(MeConsent {
-        customer: claims.customer,
+        customer: claims.sub,
         latest: history.first().cloned(),
         history,
     }))
@@ -142,21 +137,21 @@ pub async fn put_me(
     payload: web::Payload,
     storage: web::Data<Arc<dyn Storage>>,
     identity: web::Data<IdentityKey>,
+    vault: web::Data<Vault>,
 ) -> Result<HttpResponse, ApiError> {
     rate_limit(&request, Limit::ConsentWrite)?;
-    let claims = identity.require(&request)?;
     let body = match body::json_flattened::<PutMeConsent, ConsentDecision>(&request, payload).await
     {
         Ok(body) => body,
         Err(e) => return count_refusal(&request, Err(e)),
     };
-    super::identity::audience(&claims, body.decision.site)?;
+    let claims = identity.require(&request, body.decision.site)?;
     let event = RecordConsent {
         idempotency_key: body.idempotency_key,
-        subject: identity.customer_subject(&claims.customer),
+        subject: vault.customer_subject(&claims.sub),
         decision: body.decision,
     };
-    let outcome = store(&request, event, Some(claims.customer), &storage).await;
+    let outcome = store(&request, event, Some(claims.sub), &storage).await;
     count_refusal(&request, outcome)
 }
 

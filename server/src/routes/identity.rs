@@ -1,55 +1,55 @@
-//! Customers' identity tokens: read from `Authorization: Bearer`, checked against the secret the
-//! interface app signs with. A token that is present but not valid is refused, never ignored.
+//! Customers' identity tokens on requests: read from `Authorization: Bearer` and verified
+//! ([`crate::identity`]) for the site the request is about. A token that is present but not
+//! valid is refused with a 401 problem, never ignored.
 
 use actix_web::HttpRequest;
-use hmac::{Hmac, Mac};
-use privacy_shared::identity::{self, IdentityClaims};
+use privacy_shared::identity::IdentityClaims;
 use privacy_shared::problem::ProblemKind;
-use privacy_shared::{CustomerNumber, SiteId, SubjectId};
-use sha2::Sha256;
+use privacy_shared::{CustomerNumber, SiteId};
 
+use crate::identity::{Signer, Verifier};
 use crate::problem::ApiError;
-use crate::settings::Secret;
 
-/// The key identity tokens are checked with (`None` refuses every token), and whether this
-/// development server signs tokens for a demo login.
+/// How tokens are checked (`None` refuses every token), and the signer of development tokens
+/// for a demo login (`None` outside development).
 pub struct IdentityKey {
-    secret: Option<Secret>,
-    dev_tokens: bool,
+    verifier: Option<Verifier>,
+    dev_signer: Option<Signer>,
 }
 
 /// How long a development token lives, as a real interface app's short-lived tokens.
 const DEV_TOKEN_MINUTES: i64 = 15;
 
 impl IdentityKey {
-    pub fn new(secret: Option<Secret>, dev_tokens: bool) -> Self {
-        Self { secret, dev_tokens }
+    pub fn new(verifier: Option<Verifier>, dev_signer: Option<Signer>) -> Self {
+        Self {
+            verifier,
+            dev_signer,
+        }
     }
 
-    /// A token for `customer`, signed as the interface app signs them, when this server was
-    /// configured for development (`[identity] dev_tokens = true`); `None` otherwise. With a
-    /// `site`, the token is for that site only.
-    pub fn dev_token(
+    /// The claims of the request's bearer token for `site`: `None` without a token, a 401 for a
+    /// token that is malformed, forged, expired, from another issuer or for another site.
+    pub fn claims(
         &self,
-        customer: CustomerNumber,
-        email: privacy_shared::EmailAddress,
-        site: Option<SiteId>,
-        now: time::OffsetDateTime,
-    ) -> Option<(String, time::OffsetDateTime)> {
-        let secret = self.secret.as_ref().filter(|_| self.dev_tokens)?;
-        let expires_at = now + time::Duration::minutes(DEV_TOKEN_MINUTES);
-        let claims = IdentityClaims {
-            customer,
-            email,
-            exp: expires_at.unix_timestamp(),
-            aud: site.map(|s| s.as_str().to_owned()),
-        };
-        Some((identity::sign(&claims, secret.expose()), expires_at))
+        request: &HttpRequest,
+        site: SiteId,
+    ) -> Result<Option<IdentityClaims>, ApiError> {
+        self.claims_for(request, &[site])
     }
 
-    /// The claims of the request's bearer token: `None` without a token, an error for a token
-    /// that is malformed, forged or expired.
-    pub fn claims(&self, request: &HttpRequest) -> Result<Option<IdentityClaims>, ApiError> {
+    /// Like [`Self::claims`] for a request about no one site: the token may be for any site of
+    /// the group.
+    pub fn require_for_group(&self, request: &HttpRequest) -> Result<IdentityClaims, ApiError> {
+        self.claims_for(request, &group_sites())?
+            .ok_or_else(required)
+    }
+
+    fn claims_for(
+        &self,
+        request: &HttpRequest,
+        sites: &[SiteId],
+    ) -> Result<Option<IdentityClaims>, ApiError> {
         let Some(header) = request
             .headers()
             .get(actix_web::http::header::AUTHORIZATION)
@@ -66,52 +66,38 @@ impl IdentityKey {
                     "expected `Authorization: Bearer <token>`",
                 )
             })?;
-        let secret = self.secret.as_ref().ok_or_else(|| {
+        let verifier = self.verifier.as_ref().ok_or_else(|| {
             ApiError::detail(
                 ProblemKind::InvalidCredentials,
                 "this server is not configured to accept identity tokens",
             )
         })?;
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
-        identity::verify(token, secret.expose(), now)
+        verifier
+            .verify(token, sites, now)
             .map(Some)
             .map_err(|e| ApiError::detail(ProblemKind::InvalidCredentials, e.to_string()))
     }
 
     /// Like [`Self::claims`], but a token is required.
-    pub fn require(&self, request: &HttpRequest) -> Result<IdentityClaims, ApiError> {
-        self.claims(request)?.ok_or_else(|| {
-            ApiError::detail(
-                ProblemKind::InvalidCredentials,
-                "an identity token is required",
-            )
-        })
-    }
-
-    /// The pseudonymous subject id of a customer's server-side choices: stable, and without the
-    /// secret not linkable to the customer number.
-    pub fn customer_subject(&self, customer: &CustomerNumber) -> SubjectId {
-        let key = self.secret.as_ref().map_or(&[][..], Secret::expose);
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).unwrap_or_else(|_| unreachable!());
-        mac.update(b"subject:");
-        mac.update(customer.as_ref().as_bytes());
-        let digest = mac.finalize().into_bytes();
-        let mut bytes = [0u8; 16];
-        bytes.copy_from_slice(&digest[..16]);
-        SubjectId::from_random_bytes(bytes)
+    pub fn require(&self, request: &HttpRequest, site: SiteId) -> Result<IdentityClaims, ApiError> {
+        self.claims(request, site)?.ok_or_else(required)
     }
 }
 
-/// Refuses a token issued for another site than `site`, the one the request is about.
-pub fn audience(claims: &IdentityClaims, site: SiteId) -> Result<(), ApiError> {
-    if claims.allows_site(site) {
-        Ok(())
-    } else {
-        Err(ApiError::detail(
-            ProblemKind::InvalidCredentials,
-            format!("the identity token is not for {site}"),
-        ))
-    }
+/// Every site of the group this server serves.
+fn group_sites() -> Vec<SiteId> {
+    privacy_shared::site::all()
+        .iter()
+        .filter_map(|site| site.id.parse().ok())
+        .collect()
+}
+
+fn required() -> ApiError {
+    ApiError::detail(
+        ProblemKind::InvalidCredentials,
+        "an identity token is required",
+    )
 }
 
 /// `POST /api/v1/dev/identity-token`: the demo interface page's login. A 404 unless this server
@@ -121,22 +107,43 @@ pub async fn dev_token(
     payload: actix_web::web::Payload,
     identity: actix_web::web::Data<IdentityKey>,
 ) -> Result<actix_web::HttpResponse, ApiError> {
-    if !identity.dev_tokens {
-        return Err(ApiError::new(ProblemKind::NotFound));
-    }
+    let signer = identity
+        .dev_signer
+        .as_ref()
+        .ok_or_else(|| ApiError::new(ProblemKind::NotFound))?;
     let body: privacy_shared::wire::DevTokenRequest = super::body::json(&request, payload).await?;
-    let (token, expires_at) = identity
-        .dev_token(
-            body.customer,
-            body.email,
-            body.site,
-            time::OffsetDateTime::now_utc(),
+    // Without a site, a token for every site of the group, as a group-wide login would sign.
+    let sites = match body.site {
+        Some(site) => vec![site],
+        None => group_sites(),
+    };
+    let now = time::OffsetDateTime::now_utc();
+    let token = sign_dev(signer, body.customer, body.email, &sites, now)?;
+    Ok(
+        actix_web::HttpResponse::Ok().json(privacy_shared::wire::DevToken {
+            token,
+            expires_at: now + time::Duration::minutes(DEV_TOKEN_MINUTES),
+        }),
+    )
+}
+
+fn sign_dev(
+    signer: &Signer,
+    customer: CustomerNumber,
+    email: privacy_shared::EmailAddress,
+    sites: &[SiteId],
+    now: time::OffsetDateTime,
+) -> Result<String, ApiError> {
+    signer
+        .sign(
+            customer,
+            email,
+            sites,
+            now.unix_timestamp(),
+            DEV_TOKEN_MINUTES * 60,
         )
-        .ok_or_else(|| {
-            ApiError::detail(
-                ProblemKind::NotFound,
-                "development tokens need an identity secret",
-            )
-        })?;
-    Ok(actix_web::HttpResponse::Ok().json(privacy_shared::wire::DevToken { token, expires_at }))
+        .map_err(|e| {
+            tracing::error!(error = %e, "signing a development token failed");
+            ApiError::new(ProblemKind::Internal)
+        })
 }

@@ -39,18 +39,15 @@ pub async fn create(
     links: web::Data<requests::Links>,
 ) -> Result<HttpResponse, ApiError> {
     rate_limit(&request, Limit::RequestIntake)?;
-    let claims = identity.claims(&request)?;
     let body: CreateRightsRequest = body::json(&request, payload).await?;
-    if let Some(claims) = &claims {
-        super::identity::audience(claims, body.site)?;
-    }
+    let claims = identity.claims(&request, body.site)?;
     let id = Uuid::new_v4();
     let received_at = OffsetDateTime::now_utc();
     let (status_token, status_token_hash) = requests::new_status_token().map_err(internal)?;
     let (email, customer, status, code, verified_by) = match claims {
         Some(claims) => (
             Some(claims.email),
-            Some(claims.customer),
+            Some(claims.sub),
             RequestStatus::Open,
             None,
             Some("identity token"),
@@ -173,8 +170,8 @@ pub async fn mine(
     storage: web::Data<Arc<dyn Storage>>,
     identity: web::Data<IdentityKey>,
 ) -> Result<HttpResponse, ApiError> {
-    let claims = identity.require(&request)?;
-    let requests = storage.customer_requests(claims.customer).await?;
+    let claims = identity.require_for_group(&request)?;
+    let requests = storage.customer_requests(claims.sub).await?;
     let views: Vec<_> = requests.iter().map(StoredRequest::view).collect();
     Ok(HttpResponse::Ok().json(views))
 }

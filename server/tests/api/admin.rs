@@ -773,15 +773,7 @@ async fn retention_deletes_a_closed_request_with_its_answer_files_once_its_perio
 async fn a_completed_erasure_erases_the_persons_requests_and_unlinks_their_consent() {
     let app = spawn_app().await;
     let cookie = session(&app, "officer@virtio.nl", "officer").await;
-    let token = privacy_shared::identity::sign(
-        &privacy_shared::identity::IdentityClaims {
-            customer: privacy_shared::CustomerNumber::parse("C-5005").unwrap(),
-            email: EmailAddress::parse("klant@example.nl").unwrap(),
-            exp: time::OffsetDateTime::now_utc().unix_timestamp() + 600,
-            aud: None,
-        },
-        crate::helpers::IDENTITY_SECRET.as_bytes(),
-    );
+    let token = crate::helpers::token_for("C-5005", 600);
     for kind in [ConsentKind::AcceptAll, ConsentKind::RejectAll] {
         let recorded = app
             .http

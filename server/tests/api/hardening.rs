@@ -344,7 +344,9 @@ async fn logs_hold_no_secrets(format: &str) {
         .find_map(|l| l.strip_prefix("totp secret: ").map(str::to_owned))
         .unwrap();
 
+    // HS256 from the environment: the secret and every token must stay out of the log.
     let identity_secret = "log-test-identity-secret-of-32-bytes";
+    let issuer = "https://mijn.virtio.nl";
     let mut server = Command::new(env!("CARGO_BIN_EXE_privacy-server"))
         .args([
             "serve",
@@ -356,7 +358,9 @@ async fn logs_hold_no_secrets(format: &str) {
         // The group's sites, as every deployment names its catalogue.
         .arg("--config")
         .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/../config/sites.toml"))
+        .env("PRIVACY_IDENTITY_ALGORITHM", "HS256")
         .env("PRIVACY_IDENTITY_SECRET", identity_secret)
+        .env("PRIVACY_IDENTITY_ISSUER", issuer)
         .env("PRIVACY_LOG", "trace")
         .env("PRIVACY_LOG_FORMAT", format)
         .env("NO_COLOR", "1")
@@ -432,15 +436,20 @@ async fn logs_hold_no_secrets(format: &str) {
             .await;
     }
     // A customer's consent with an identity token.
-    let token = privacy_shared::identity::sign(
-        &privacy_shared::identity::IdentityClaims {
-            customer: privacy_shared::CustomerNumber::parse("C-77").unwrap(),
-            email: EmailAddress::parse("klant@example.nl").unwrap(),
-            exp: time::OffsetDateTime::now_utc().unix_timestamp() + 600,
-            aud: None,
-        },
+    let token = privacy_server::identity::Signer::new(
+        privacy_server::identity::Algorithm::Hs256,
         identity_secret.as_bytes(),
-    );
+        issuer,
+    )
+    .unwrap()
+    .sign(
+        privacy_shared::CustomerNumber::parse("C-77").unwrap(),
+        EmailAddress::parse("klant@example.nl").unwrap(),
+        &["virtio-nl"],
+        time::OffsetDateTime::now_utc().unix_timestamp(),
+        600,
+    )
+    .unwrap();
     let consent = http
         .post(format!("{address}/api/v1/consents"))
         .bearer_auth(&token)

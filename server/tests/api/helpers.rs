@@ -10,8 +10,12 @@ use privacy_shared::{
 use std::path::PathBuf;
 use uuid::Uuid;
 
-/// The identity secret the test servers share with the "interface app" of the tests.
-pub const IDENTITY_SECRET: &str = "test-identity-secret";
+/// A customer's identity token for every site of the group, signed with the development key the
+/// test servers verify with, valid for `lifetime` seconds (negative: expired that long ago).
+pub fn token_for(customer: &str, lifetime: i64) -> String {
+    privacy_shared::site::install_repo_catalogue_for_tests();
+    privacy_server::identity::development::token(customer, lifetime)
+}
 
 pub struct TestApp {
     pub address: String,
@@ -79,7 +83,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let mut settings = Settings {
         www_dir: root.join("www"),
         dist_dir: root.join("dist"),
-        identity_secret: Some(privacy_server::settings::Secret::new(IDENTITY_SECRET)),
+        identity: Some(privacy_server::identity::development::config()),
         allowed_origins: ["https://www.virtio.nl".to_owned()].into(),
         workers: Some(1),
         attachment_key,

@@ -2,23 +2,12 @@
 //! sync through `/api/v1/me/consent`; a forged or expired one is refused.
 
 use privacy_shared::PurposeId;
-use privacy_shared::identity::{self, IdentityClaims};
 use privacy_shared::problem::ProblemKind;
 use privacy_shared::wire::PutMeConsent;
-use privacy_shared::{ConsentKind, ConsentSource, CustomerNumber, EmailAddress, Language};
+use privacy_shared::{ConsentKind, ConsentSource, Language};
 use uuid::Uuid;
 
-use crate::helpers::{IDENTITY_SECRET, consent_body, expect_problem, spawn_app, spawn_app_with};
-
-fn token_for(customer: &str, lifetime: i64, secret: &str) -> String {
-    let claims = IdentityClaims {
-        customer: CustomerNumber::parse(customer).unwrap(),
-        email: EmailAddress::parse("klant@example.nl").unwrap(),
-        exp: time::OffsetDateTime::now_utc().unix_timestamp() + lifetime,
-        aud: None,
-    };
-    identity::sign(&claims, secret.as_bytes())
-}
+use crate::helpers::{consent_body, expect_problem, spawn_app, spawn_app_with, token_for};
 
 async fn post_with_token(
     app: &crate::helpers::TestApp,
@@ -37,7 +26,7 @@ async fn post_with_token(
 #[tokio::test]
 async fn a_valid_token_links_consent_to_the_customer_across_devices() {
     let app = spawn_app().await;
-    let token = token_for("C-1001", 600, IDENTITY_SECRET);
+    let token = token_for("C-1001", 600);
     let site = "virtio-nl".parse().unwrap();
 
     let nothing_yet = app.api.me_consent(&token, site).await.unwrap();
@@ -68,7 +57,7 @@ async fn a_valid_token_links_consent_to_the_customer_across_devices() {
         .unwrap();
     assert_eq!(latest, phone, "the newest choice from any device wins");
 
-    let other_customer = token_for("C-2002", 600, IDENTITY_SECRET);
+    let other_customer = token_for("C-2002", 600);
     assert_eq!(
         app.api
             .me_consent(&other_customer, site)
@@ -79,15 +68,24 @@ async fn a_valid_token_links_consent_to_the_customer_across_devices() {
     );
 }
 
+/// The token with its signature replaced by one over other bytes.
+fn forged(token: &str) -> String {
+    let other = token_for("C-9999", 600);
+    let (signed, _) = token.rsplit_once('.').unwrap();
+    format!("{signed}.{}", other.rsplit_once('.').unwrap().1)
+}
+
 #[tokio::test]
 async fn forged_expired_long_lived_and_missing_tokens_are_refused() {
     let app = spawn_app().await;
     let site = "virtio-nl".parse().unwrap();
     for token in [
-        token_for("C-1001", 600, "not the secret"),
-        token_for("C-1001", -1, IDENTITY_SECRET),
+        // Signed with another key than the configured one.
+        forged(&token_for("C-1001", 600)),
+        // Expired beyond the 30 seconds clocks may differ by.
+        token_for("C-1001", -120),
         // A token is for minutes: one claiming a day is refused.
-        token_for("C-1001", 24 * 3600, IDENTITY_SECRET),
+        token_for("C-1001", 24 * 3600),
         "junk".into(),
     ] {
         let response = post_with_token(&app, &token, ConsentKind::AcceptAll).await;
@@ -112,7 +110,7 @@ async fn forged_expired_long_lived_and_missing_tokens_are_refused() {
 #[tokio::test]
 async fn the_interface_settings_record_a_customers_choice_under_a_stable_subject() {
     let app = spawn_app().await;
-    let token = token_for("C-1001", 600, IDENTITY_SECRET);
+    let token = token_for("C-1001", 600);
     let site: privacy_shared::SiteId = "interface".parse().unwrap();
     let put = |kind: ConsentKind| PutMeConsent {
         idempotency_key: Uuid::new_v4(),
@@ -159,12 +157,12 @@ async fn the_interface_settings_record_a_customers_choice_under_a_stable_subject
 #[tokio::test]
 async fn the_customers_history_lists_every_choice_newest_first_with_its_receipt() {
     let app = spawn_app().await;
-    let token = token_for("C-1001", 600, IDENTITY_SECRET);
+    let token = token_for("C-1001", 600);
     for kind in [ConsentKind::AcceptAll, ConsentKind::RejectAll] {
         assert_eq!(post_with_token(&app, &token, kind).await.status(), 201);
     }
     // Another customer's choice is not in it.
-    let other = token_for("C-2002", 600, IDENTITY_SECRET);
+    let other = token_for("C-2002", 600);
     post_with_token(&app, &other, ConsentKind::AcceptAll).await;
     let mine = app
         .api
@@ -179,7 +177,7 @@ async fn the_customers_history_lists_every_choice_newest_first_with_its_receipt(
 #[tokio::test]
 async fn a_customer_sees_the_requests_filed_with_their_identity() {
     let app = spawn_app().await;
-    let token = token_for("C-1001", 600, IDENTITY_SECRET);
+    let token = token_for("C-1001", 600);
     let body = privacy_shared::rights::CreateRightsRequest {
         site: "interface".parse().unwrap(),
         kind: privacy_shared::rights::RightsRequestKind::Access,
@@ -191,7 +189,7 @@ async fn a_customer_sees_the_requests_filed_with_their_identity() {
     };
     let created = app.api.create_request(&body, Some(&token)).await.unwrap();
     app.api
-        .create_request(&body, Some(&token_for("C-2002", 600, IDENTITY_SECRET)))
+        .create_request(&body, Some(&token_for("C-2002", 600)))
         .await
         .unwrap();
     let response = app
@@ -224,7 +222,10 @@ async fn development_identity_tokens_exist_only_where_configured() {
         .unwrap();
     expect_problem(refused, 404).await;
 
-    let dev = spawn_app_with(|s| s.dev_identity_tokens = true).await;
+    let dev = spawn_app_with(|s| {
+        s.dev_token_key = Some(privacy_server::identity::development::private_key())
+    })
+    .await;
     let issued: privacy_shared::wire::DevToken = dev
         .http
         .post(format!("{}/api/v1/dev/identity-token", dev.address))
@@ -249,7 +250,10 @@ async fn development_identity_tokens_exist_only_where_configured() {
 /// rights requests are refused there with 401, and nothing is recorded.
 #[tokio::test]
 async fn a_token_for_one_site_is_refused_on_another() {
-    let app = spawn_app_with(|s| s.dev_identity_tokens = true).await;
+    let app = spawn_app_with(|s| {
+        s.dev_token_key = Some(privacy_server::identity::development::private_key())
+    })
+    .await;
     let issued: privacy_shared::wire::DevToken = app
         .http
         .post(format!("{}/api/v1/dev/identity-token", app.address))
@@ -318,7 +322,7 @@ async fn a_subjects_history_names_no_customer_and_is_bounded() {
     let anonymous = consent_body(ConsentKind::RejectAll);
     let subject = anonymous.subject;
     app.api.record_consent(&anonymous).await.unwrap();
-    let token = token_for("C-4242", 600, IDENTITY_SECRET);
+    let token = token_for("C-4242", 600);
     let linked = privacy_shared::RecordConsent {
         idempotency_key: Uuid::new_v4(),
         ..consent_body(ConsentKind::AcceptAll)
@@ -363,4 +367,96 @@ async fn a_subjects_history_names_no_customer_and_is_bounded() {
             .all(|w| w[0].event.recorded_at <= w[1].event.recorded_at)
     );
     assert_eq!(state.latest.as_ref(), state.history.last());
+}
+
+/// The `jose` module the Node.js interface app of this test signs with: npm's `jose`, which
+/// `cargo xtask test` installs into `.tools/npm` at the version it pins.
+fn jose_module() -> std::path::PathBuf {
+    let module = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../.tools/npm/node_modules/jose/dist/webapi/index.js");
+    assert!(
+        module.exists(),
+        "npm's jose is missing: run `cargo xtask test` once (it installs it into .tools/npm)"
+    );
+    module
+}
+
+/// Tokens signed by Node.js `jose`, as an interface app not written in Rust signs them: the server
+/// verifies each algorithm's, and refuses (401 problem+json) the wrong audience, an expired or
+/// too long-lived token, another issuer, `alg: none`, HS256 keyed with the public key and another
+/// key's signature, recording nothing for them.
+#[tokio::test]
+async fn tokens_signed_by_node_jose_verify_and_every_tampered_one_is_refused() {
+    use privacy_server::identity::{Algorithm, IdentityConfig};
+    use privacy_server::settings::Secret;
+    let issuer = "https://mijn.virtio.nl";
+    let output = std::process::Command::new("node")
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/api/jose_sign.mjs"
+        ))
+        .arg(jose_module())
+        .arg(issuer)
+        .output()
+        .expect("node runs (apt-get install nodejs)");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let tokens: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let text = |v: &serde_json::Value| v.as_str().unwrap().to_owned();
+    for (algorithm, case, key) in [
+        (Algorithm::EdDsa, "eddsa", "public_key"),
+        (Algorithm::Es256, "es256", "public_key"),
+        (Algorithm::Hs256, "hs256", "secret"),
+    ] {
+        let config = IdentityConfig {
+            algorithm,
+            key: Secret::new(text(&tokens[case][key])),
+            issuer: issuer.into(),
+        };
+        let app = spawn_app_with(|s| s.identity = Some(config)).await;
+        let mut good = vec![text(&tokens[case]["valid"])];
+        if case == "eddsa" {
+            good.push(text(&tokens[case]["valid_for_two_sites"]));
+        }
+        for token in good {
+            let response = post_with_token(&app, &token, ConsentKind::AcceptAll).await;
+            assert_eq!(
+                response.status(),
+                201,
+                "{case}: {}",
+                response.text().await.unwrap()
+            );
+            let receipt: privacy_shared::ConsentReceipt = response.json().await.unwrap();
+            assert_eq!(receipt.event.customer.unwrap().as_ref(), "C-1001", "{case}");
+        }
+        if case != "eddsa" {
+            continue;
+        }
+        let refused = tokens[case]["refused"].as_object().unwrap();
+        assert_eq!(refused.len(), 7);
+        for (name, token) in refused {
+            let response = post_with_token(&app, &text(token), ConsentKind::AcceptAll).await;
+            let problem = expect_problem(response, 401).await;
+            assert_eq!(
+                problem.kind(),
+                Some(ProblemKind::InvalidCredentials),
+                "{name}"
+            );
+            let detail = problem.detail.unwrap_or_default();
+            let expected = match name.as_str() {
+                "wrong_aud" => "not for this site",
+                "expired" => "expired",
+                "wrong_iss" => "issuer",
+                "too_long_lived" => "lifetime",
+                "alg_none" | "swapped_alg" => "configured algorithm",
+                "other_key" => "signature",
+                other => panic!("a case without an expectation: {other}"),
+            };
+            assert!(detail.contains(expected), "{name}: {detail}");
+        }
+        assert_eq!(app.count_events().await, 2, "only the good tokens recorded");
+    }
 }

@@ -1,14 +1,13 @@
 //! Rights requests from the requester's side: intake, the e-mail code, the status page.
 
-use privacy_shared::identity::{self, IdentityClaims};
 use privacy_shared::problem::ProblemKind;
 use privacy_shared::rights::{
     self, CreateRightsRequest, RequestCreated, RequestStatus, RightsRequestKind, VerifyRequest,
 };
 use privacy_shared::validate::VerificationCode;
-use privacy_shared::{CustomerNumber, EmailAddress, Language};
+use privacy_shared::{EmailAddress, Language};
 
-use crate::helpers::{IDENTITY_SECRET, TestApp, expect_problem, spawn_app};
+use crate::helpers::{TestApp, expect_problem, spawn_app};
 
 fn visitor_request(kind: RightsRequestKind) -> CreateRightsRequest {
     CreateRightsRequest {
@@ -152,13 +151,7 @@ async fn an_expired_code_is_refused() {
 #[tokio::test]
 async fn a_customer_with_an_identity_token_is_verified_at_once_and_gets_no_code() {
     let app = spawn_app().await;
-    let claims = IdentityClaims {
-        customer: CustomerNumber::parse("C-1001").unwrap(),
-        email: EmailAddress::parse("klant@example.nl").unwrap(),
-        exp: time::OffsetDateTime::now_utc().unix_timestamp() + 600,
-        aud: None,
-    };
-    let token = identity::sign(&claims, IDENTITY_SECRET.as_bytes());
+    let token = crate::helpers::token_for("C-1001", 600);
     let mut body = visitor_request(RightsRequestKind::Portability);
     body.email = None;
     let created = app.api.create_request(&body, Some(&token)).await.unwrap();
