@@ -6,10 +6,11 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::{HttpRequest, HttpResponse, web};
-use std::collections::BTreeMap;
-use std::fmt::Write as _;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::{Registry, Unit};
 use std::time::Instant;
 
 /// Upper bounds of the latency buckets, in seconds.
@@ -17,167 +18,193 @@ const BUCKETS: [f64; 11] = [
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
 ];
 
-#[derive(Debug, Default, Clone)]
-struct Histogram {
-    /// Cumulative counts per bucket of [`BUCKETS`].
-    buckets: [u64; BUCKETS.len()],
-    count: u64,
-    sum_seconds: f64,
+/// The labels of an answer: its route pattern, method and status.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct Answer {
+    route: String,
+    method: String,
+    status: u16,
 }
 
-impl Histogram {
-    fn observe(&mut self, seconds: f64) {
-        for (bound, bucket) in BUCKETS.iter().zip(self.buckets.iter_mut()) {
-            if seconds <= *bound {
-                *bucket += 1;
-            }
+/// The label of a latency: the route pattern.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct Route {
+    route: String,
+}
+
+/// What the server counts, shared by every worker, in the Prometheus project's own client.
+#[derive(Debug)]
+pub struct Metrics {
+    registry: Registry,
+    answers: Family<Answer, Counter>,
+    latency: Family<Route, Histogram, fn() -> Histogram>,
+    consent_events_created: Counter,
+    consent_events_replayed: Counter,
+    consent_events_refused: Counter,
+    rights_requests_filed: Counter,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let mut registry = Registry::with_prefix("privacy");
+        let answers = Family::<Answer, Counter>::default();
+        registry.register(
+            "http_requests",
+            "HTTP requests answered, by route pattern, method and status",
+            answers.clone(),
+        );
+        let latency: Family<Route, Histogram, fn() -> Histogram> =
+            Family::new_with_constructor(|| Histogram::new(BUCKETS));
+        registry.register_with_unit(
+            "http_request_duration",
+            "Time to answer, by route pattern",
+            Unit::Seconds,
+            latency.clone(),
+        );
+        let counter = |registry: &mut Registry, name: &str, help: &str| {
+            let counter = Counter::default();
+            registry.register(name, help, counter.clone());
+            counter
+        };
+        Self {
+            consent_events_created: counter(
+                &mut registry,
+                "consent_events",
+                "Consent events appended to the ledger",
+            ),
+            consent_events_replayed: counter(
+                &mut registry,
+                "consent_retries",
+                "Consent writes answered with the first receipt of their idempotency key",
+            ),
+            consent_events_refused: counter(
+                &mut registry,
+                "consent_refused",
+                "Consent events refused as invalid (answered with a 4xx other than 401 or 429)",
+            ),
+            rights_requests_filed: counter(
+                &mut registry,
+                "rights_requests",
+                "Rights requests filed",
+            ),
+            registry,
+            answers,
+            latency,
         }
-        self.count += 1;
-        self.sum_seconds += seconds;
     }
 }
 
-/// One route pattern's answers: a count per method and status, and their latency.
-#[derive(Debug, Default)]
-struct RouteStats {
-    answers: BTreeMap<(String, u16), u64>,
-    latency: Histogram,
+/// How `/metrics` answers: OpenMetrics 1.0 when the scraper asks for it (Prometheus does), else
+/// the Prometheus text format 0.0.4.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    OpenMetrics,
+    PrometheusText,
 }
 
-/// What the server counts, shared by every worker.
-#[derive(Debug, Default)]
-pub struct Metrics {
-    /// Per route pattern.
-    http: Mutex<BTreeMap<String, RouteStats>>,
-    consent_events_created: AtomicU64,
-    consent_events_replayed: AtomicU64,
-    consent_events_refused: AtomicU64,
-    rights_requests_filed: AtomicU64,
+impl Format {
+    /// The format an `Accept` header asks for.
+    pub fn accepted(accept: &str) -> Self {
+        if accept.contains("application/openmetrics-text") {
+            Self::OpenMetrics
+        } else {
+            Self::PrometheusText
+        }
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Self::OpenMetrics => "application/openmetrics-text; version=1.0.0; charset=utf-8",
+            Self::PrometheusText => "text/plain; version=0.0.4; charset=utf-8",
+        }
+    }
 }
 
 impl Metrics {
-    /// Counts one answer. Called for every request: it allocates only for a route, method and
-    /// status seen for the first time.
+    /// Counts one answer.
     fn observe(&self, route: String, method: &str, status: u16, seconds: f64) {
-        let mut http = self.http.lock().unwrap_or_else(|e| e.into_inner());
-        let stats = http.entry(route).or_default();
-        match stats
-            .answers
-            .iter_mut()
-            .find(|((m, s), _)| m == method && *s == status)
-        {
-            Some((_, count)) => *count += 1,
-            None => {
-                stats.answers.insert((method.to_owned(), status), 1);
-            }
-        }
-        stats.latency.observe(seconds);
+        self.latency
+            .get_or_create(&Route {
+                route: route.clone(),
+            })
+            .observe(seconds);
+        self.answers
+            .get_or_create(&Answer {
+                route,
+                method: method.to_owned(),
+                status,
+            })
+            .inc();
+    }
+
+    fn of(request: &HttpRequest) -> Option<&Self> {
+        request
+            .app_data::<web::Data<Metrics>>()
+            .map(|data| data.get_ref())
     }
 
     /// Counts a consent write: a new event, or a retry answered with the first receipt.
     pub fn consent_recorded(request: &HttpRequest, created: bool) {
-        if let Some(metrics) = request.app_data::<web::Data<Metrics>>() {
-            let counter = if created {
-                &metrics.consent_events_created
+        if let Some(metrics) = Self::of(request) {
+            if created {
+                metrics.consent_events_created.inc();
             } else {
-                &metrics.consent_events_replayed
-            };
-            counter.fetch_add(1, Ordering::Relaxed);
+                metrics.consent_events_replayed.inc();
+            }
         }
     }
 
     /// Counts a consent event the server refused (a client error): the widget keeps it aside as
     /// a dead letter, and operators see here that some did not arrive.
     pub fn consent_refused(request: &HttpRequest) {
-        if let Some(metrics) = request.app_data::<web::Data<Metrics>>() {
-            metrics
-                .consent_events_refused
-                .fetch_add(1, Ordering::Relaxed);
+        if let Some(metrics) = Self::of(request) {
+            metrics.consent_events_refused.inc();
         }
     }
 
     /// Counts a filed rights request.
     pub fn request_filed(request: &HttpRequest) {
-        if let Some(metrics) = request.app_data::<web::Data<Metrics>>() {
-            metrics
-                .rights_requests_filed
-                .fetch_add(1, Ordering::Relaxed);
+        if let Some(metrics) = Self::of(request) {
+            metrics.rights_requests_filed.inc();
         }
     }
 
-    /// The Prometheus text exposition format (version 0.0.4).
-    pub fn render(&self) -> String {
+    /// The exposition in `format`.
+    pub fn render(&self, format: Format) -> String {
         let mut out = String::new();
-        let http = self.http.lock().unwrap_or_else(|e| e.into_inner());
-        out.push_str("# HELP privacy_http_requests_total HTTP requests answered, by route pattern, method and status.\n");
-        out.push_str("# TYPE privacy_http_requests_total counter\n");
-        for (route, stats) in http.iter() {
-            for ((method, status), count) in &stats.answers {
-                let _ = writeln!(
-                    out,
-                    "privacy_http_requests_total{{route=\"{}\",method=\"{method}\",status=\"{status}\"}} {count}",
-                    escape(route)
-                );
-            }
+        // Writing into a String cannot fail.
+        let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
+        match format {
+            Format::OpenMetrics => out,
+            Format::PrometheusText => prometheus_text(&out),
         }
-        out.push_str(
-            "# HELP privacy_http_request_duration_seconds Time to answer, by route pattern.\n",
-        );
-        out.push_str("# TYPE privacy_http_request_duration_seconds histogram\n");
-        for (route, stats) in http.iter() {
-            let (route, histogram) = (escape(route), &stats.latency);
-            for (bound, count) in BUCKETS.iter().zip(histogram.buckets) {
-                let _ = writeln!(
-                    out,
-                    "privacy_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"{bound}\"}} {count}"
-                );
-            }
-            let _ = writeln!(
-                out,
-                "privacy_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"+Inf\"}} {}\n\
-                 privacy_http_request_duration_seconds_sum{{route=\"{route}\"}} {}\n\
-                 privacy_http_request_duration_seconds_count{{route=\"{route}\"}} {}",
-                histogram.count, histogram.sum_seconds, histogram.count
-            );
-        }
-        drop(http);
-        let counters = [
-            (
-                "privacy_consent_events_total",
-                "Consent events appended to the ledger.",
-                self.consent_events_created.load(Ordering::Relaxed),
-            ),
-            (
-                "privacy_consent_retries_total",
-                "Consent writes answered with the first receipt of their idempotency key.",
-                self.consent_events_replayed.load(Ordering::Relaxed),
-            ),
-            (
-                "privacy_consent_refused_total",
-                "Consent events refused as invalid (answered with a 4xx other than 401 or 429).",
-                self.consent_events_refused.load(Ordering::Relaxed),
-            ),
-            (
-                "privacy_rights_requests_total",
-                "Rights requests filed.",
-                self.rights_requests_filed.load(Ordering::Relaxed),
-            ),
-        ];
-        for (name, help, value) in counters {
-            let _ = writeln!(
-                out,
-                "# HELP {name} {help}\n# TYPE {name} counter\n{name} {value}"
-            );
-        }
-        out
     }
 }
 
-fn escape(label: &str) -> String {
-    label
-        .replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace('\n', "\\n")
+/// The Prometheus text format 0.0.4 of an OpenMetrics exposition. They differ in what a text
+/// parser needs: a counter's `HELP` and `TYPE` name its `_total` series, as in 0.0.4 a family's
+/// samples carry its name; `UNIT` and `EOF` lines are OpenMetrics only.
+fn prometheus_text(openmetrics: &str) -> String {
+    let counters: std::collections::HashSet<&str> = openmetrics
+        .lines()
+        .filter_map(|line| line.strip_prefix("# TYPE ")?.strip_suffix(" counter"))
+        .collect();
+    let mut out = String::with_capacity(openmetrics.len());
+    for line in openmetrics.lines() {
+        if line.starts_with("# UNIT ") || line == "# EOF" {
+            continue;
+        }
+        let renamed = ["# HELP ", "# TYPE "].iter().find_map(|prefix| {
+            let rest = line.strip_prefix(prefix)?;
+            let (name, tail) = rest.split_once(' ')?;
+            counters
+                .contains(name)
+                .then(|| format!("{prefix}{name}_total {tail}"))
+        });
+        out.push_str(renamed.as_deref().unwrap_or(line));
+        out.push('\n');
+    }
+    out
 }
 
 /// Counts every request by its route pattern; what matched no route is `other`.
@@ -235,9 +262,17 @@ pub async fn endpoint(
             "the metrics token is required",
         ));
     }
+    let format = Format::accepted(
+        request
+            .headers()
+            .get(actix_web::http::header::ACCEPT)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or(""),
+    );
     Ok(HttpResponse::Ok()
-        .content_type("text/plain; version=0.0.4; charset=utf-8")
-        .body(metrics.render()))
+        .content_type(format.content_type())
+        .insert_header((actix_web::http::header::VARY, "Accept"))
+        .body(metrics.render(format)))
 }
 
 #[cfg(test)]
@@ -245,25 +280,38 @@ mod tests {
     use super::*;
 
     #[test]
-    fn buckets_are_cumulative_and_the_exposition_names_every_series() {
+    fn buckets_are_cumulative_and_both_formats_name_every_series() {
         let metrics = Metrics::default();
         metrics.observe("/api/v1/health".into(), "GET", 200, 0.003);
         metrics.observe("/api/v1/health".into(), "GET", 200, 0.3);
-        let text = metrics.render();
-        assert!(text.contains(
-            "privacy_http_requests_total{route=\"/api/v1/health\",method=\"GET\",status=\"200\"} 2"
-        ));
-        assert!(text.contains(
-            "privacy_http_request_duration_seconds_bucket{route=\"/api/v1/health\",le=\"0.005\"} 1"
-        ));
-        assert!(text.contains(
-            "privacy_http_request_duration_seconds_bucket{route=\"/api/v1/health\",le=\"0.5\"} 2"
-        ));
-        assert!(
-            text.contains(
-                "privacy_http_request_duration_seconds_count{route=\"/api/v1/health\"} 2"
-            )
-        );
-        assert!(text.contains("privacy_consent_events_total 0"));
+        let text = metrics.render(Format::PrometheusText);
+        for line in [
+            "# HELP privacy_http_requests_total HTTP requests answered, by route pattern, method and status.",
+            "# TYPE privacy_http_requests_total counter",
+            "privacy_http_requests_total{route=\"/api/v1/health\",method=\"GET\",status=\"200\"} 2",
+            "# TYPE privacy_http_request_duration_seconds histogram",
+            "privacy_http_request_duration_seconds_bucket{le=\"0.005\",route=\"/api/v1/health\"} 1",
+            "privacy_http_request_duration_seconds_bucket{le=\"0.5\",route=\"/api/v1/health\"} 2",
+            "privacy_http_request_duration_seconds_count{route=\"/api/v1/health\"} 2",
+            "privacy_consent_events_total 0",
+        ] {
+            assert!(
+                text.lines().any(|l| l == line),
+                "missing `{line}` in\n{text}"
+            );
+        }
+        assert!(!text.contains("# EOF") && !text.contains("# UNIT"));
+        let open = metrics.render(Format::OpenMetrics);
+        assert!(open.ends_with("# EOF\n"));
+        assert!(open.contains("# UNIT privacy_http_request_duration_seconds seconds\n"));
+        assert!(open.contains("# TYPE privacy_http_requests counter\n"));
+    }
+
+    #[test]
+    fn scrapers_get_the_format_they_ask_for() {
+        let prometheus = "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
+        assert_eq!(Format::accepted(prometheus), Format::OpenMetrics);
+        assert_eq!(Format::accepted("text/plain"), Format::PrometheusText);
+        assert_eq!(Format::accepted(""), Format::PrometheusText);
     }
 }

@@ -52,6 +52,7 @@ pub fn all(root: &Path) -> Result<()> {
     let bin = tools::wasm_bindgen(root)?;
     let axe = tools::axe_core(root)?;
     tools::jose(root)?;
+    tools::promtool(root)?;
     build::bundles(root)?;
 
     step("native tests (unit, API, browser end-to-end)");

@@ -203,6 +203,40 @@ pub fn wrk() -> Result<PathBuf> {
     Ok(wrk.to_path_buf())
 }
 
+/// Debian's `promtool` (from the `prometheus` package, unpacked into `.tools/prometheus` rather
+/// than installed, so no Prometheus service starts): the API tests check `/metrics` with it.
+pub fn promtool(root: &Path) -> Result<PathBuf> {
+    let folder = tools_dir(root).join("prometheus");
+    let promtool = folder.join("usr/bin/promtool");
+    if promtool.exists() {
+        return Ok(promtool);
+    }
+    println!("fetching Debian's prometheus package for promtool into .tools/prometheus");
+    let downloads = tools_dir(root).join("downloads");
+    std::fs::create_dir_all(&downloads)?;
+    let fetched = Command::new("apt-get")
+        .args(["download", "prometheus"])
+        .current_dir(&downloads)
+        .status()
+        .is_ok_and(|s| s.success());
+    if !fetched {
+        bail!(
+            "the metrics test needs promtool: run `apt-get update`, or `sudo apt-get install prometheus`"
+        );
+    }
+    let deb = std::fs::read_dir(&downloads)?
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("prometheus_"))
+        })
+        .context("apt-get download left no prometheus package")?;
+    run_command(Command::new("dpkg-deb").arg("-x").arg(&deb).arg(&folder))?;
+    let _ = std::fs::remove_file(&deb);
+    Ok(promtool)
+}
+
 /// The `wasm32-unknown-unknown` target of the pinned toolchain: `rust-toolchain.toml` lists it,
 /// but a toolchain installed before that file existed lacks it.
 pub fn wasm_target() -> Result<()> {

@@ -115,6 +115,78 @@ async fn metrics_count_routes_by_pattern_and_consent_writes_and_retries() {
     );
 }
 
+/// `promtool`, which `cargo xtask test` unpacks from Debian's `prometheus` package.
+fn promtool() -> std::path::PathBuf {
+    let unpacked = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../.tools/prometheus/usr/bin/promtool");
+    if unpacked.exists() {
+        return unpacked;
+    }
+    "promtool".into()
+}
+
+/// Prometheus's own linter reads `/metrics` as a scraper does and finds nothing to report, after
+/// traffic on several routes; a scraper that asks for OpenMetrics gets it.
+#[tokio::test]
+async fn metrics_pass_promtool_and_openmetrics_is_served_on_request() {
+    use std::io::Write as _;
+    let app = spawn_app().await;
+    let body = crate::helpers::consent_body(privacy_shared::ConsentKind::AcceptAll);
+    app.api.record_consent(&body).await.unwrap();
+    app.api.record_consent(&body).await.unwrap();
+    reqwest::get(format!("{}/api/v1/health", app.address))
+        .await
+        .unwrap();
+    reqwest::get(format!("{}/no/such/page", app.address))
+        .await
+        .unwrap();
+    let text = reqwest::get(format!("{}/metrics", app.address))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let mut check = std::process::Command::new(promtool())
+        .args(["check", "metrics"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("promtool runs: `cargo xtask test` unpacks it into .tools/prometheus");
+    check
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    let output = check.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "promtool: {}{}\n{text}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+
+    let open = app
+        .http
+        .get(format!("{}/metrics", app.address))
+        .header(
+            "accept",
+            "application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        open.headers()["content-type"],
+        "application/openmetrics-text; version=1.0.0; charset=utf-8"
+    );
+    let open = open.text().await.unwrap();
+    assert!(open.ends_with("# EOF\n"), "{open}");
+    assert!(open.contains("# UNIT privacy_http_request_duration_seconds seconds"));
+    assert!(open.contains("privacy_consent_events_total 1"));
+}
+
 #[tokio::test]
 async fn with_a_metrics_token_only_its_bearer_reads_the_metrics() {
     let app = crate::helpers::spawn_app_with(|settings| {
