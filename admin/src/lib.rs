@@ -125,13 +125,8 @@ fn App() -> Html {
                 let _ = root.set_attribute("lang", language.as_str());
             }
             document.set_title(texts(*language).title);
-            if let Ok(Some(heading)) = document.query_selector("main h1") {
-                use wasm_bindgen::JsCast as _;
-                if let Some(heading) = heading.dyn_ref::<web_sys::HtmlElement>() {
-                    let _ = heading.focus();
-                }
-            }
         }
+        crate::ui::focus("main h1");
     });
 
     let switch_language = {

@@ -189,3 +189,17 @@ pub fn locale(language: Language) -> &'static str {
 pub fn href(route: &str) -> String {
     format!("#/{route}")
 }
+
+/// Moves the keyboard focus to the first element matching `selector`, if there is one.
+pub fn focus(selector: &str) {
+    use wasm_bindgen::JsCast as _;
+    let found = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.query_selector(selector).ok().flatten());
+    if let Some(element) = found
+        .as_ref()
+        .and_then(|e| e.dyn_ref::<web_sys::HtmlElement>())
+    {
+        let _ = element.focus();
+    }
+}

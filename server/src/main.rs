@@ -381,10 +381,14 @@ async fn run() -> anyhow::Result<()> {
                 "created {email}; add this TOTP secret to an authenticator app now, it is not shown again:"
             );
             println!("totp secret: {secret}");
-            let uri = staff::otpauth_uri(email.as_ref(), &secret);
+            let uri = staff::otpauth_uri(email.as_ref(), &secret)?;
             println!("{uri}");
             println!("or scan this code with the authenticator app:");
             println!("{}", staff::terminal_qr(&uri)?);
+            println!(
+                "(until its first code is accepted, signing in to the console with the password \
+                 and no code shows this QR code again)"
+            );
         }
         Command::Token {
             command:

@@ -122,6 +122,8 @@ endpoints! {
     DevIdentityToken: Post "/api/v1/dev/identity-token", crate::wire::DevTokenRequest => crate::wire::DevToken;
     /// Staff login: password and TOTP; sets the session cookie.
     AdminLogin: Post "/api/v1/admin/login", crate::wire::AdminLogin => crate::wire::AdminSession;
+    /// First sign-in: with the password, the TOTP secret and its QR code, until a code is accepted.
+    AdminEnrollment: Post "/api/v1/admin/enrollment", crate::wire::AdminEnrollmentRequest => crate::wire::TotpEnrollment;
     /// The signed-in staff member and when the session ends.
     AdminWhoAmI: Get "/api/v1/admin/session", () => crate::wire::AdminSession;
     /// Ends the session on the server and clears its cookie (204).

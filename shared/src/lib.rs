@@ -20,7 +20,6 @@ pub mod problem;
 pub mod purpose;
 pub mod rights;
 pub mod site;
-pub mod totp;
 pub mod validate;
 pub mod wire;
 

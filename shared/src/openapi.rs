@@ -152,7 +152,10 @@ pattern_schema!(
 
 /// Who may call a path, by its place in the API.
 fn security(path: &str) -> Option<&'static str> {
-    if path.starts_with("/api/v1/admin/") && !path.ends_with("/login") {
+    if path.starts_with("/api/v1/admin/")
+        && !path.ends_with("/login")
+        && !path.ends_with("/enrollment")
+    {
         Some("staff_session")
     } else if path.starts_with("/api/v1/me/") {
         Some("identity_token")

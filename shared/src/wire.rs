@@ -112,6 +112,46 @@ pub struct AdminLogin {
     pub totp: String,
 }
 
+/// The body of `POST /api/v1/admin/enrollment`: a staff member's first sign-in, before their
+/// authenticator app has the account's TOTP secret.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct AdminEnrollmentRequest {
+    pub email: EmailAddress,
+    pub password: String,
+}
+
+/// Never prints the password.
+impl std::fmt::Debug for AdminEnrollmentRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AdminEnrollmentRequest")
+            .field("email", &self.email)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What an authenticator app needs to set up an account: the `otpauth://` URI, as a QR code and
+/// as the secret to type in.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TotpEnrollment {
+    pub otpauth_uri: String,
+    /// The secret in base32, for typing into an app that cannot scan.
+    pub secret: String,
+    /// The QR code of `otpauth_uri`: `qr_size` rows of `qr_size` modules, `1` for dark, row by
+    /// row, without the quiet zone.
+    pub qr_size: u32,
+    pub qr_modules: String,
+}
+
+/// Never prints the secret.
+impl std::fmt::Debug for TotpEnrollment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TotpEnrollment").finish_non_exhaustive()
+    }
+}
+
 /// Never prints the password or the code.
 impl std::fmt::Debug for AdminLogin {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -484,6 +484,126 @@ async fn an_officer_signs_in_by_keyboard_and_an_ended_session_asks_to_sign_in_ag
     browser.close().await;
 }
 
+/// The modules of the console's QR code, read back from its SVG path (`M{x} {y}h1v1h-1z` per
+/// dark module) and decoded as a phone's camera would.
+async fn scanned_qr(browser: &Browser) -> String {
+    let qr = find(browser, "[data-admin=enrollment-qr]").await;
+    let path = qr
+        .find(Locator::Css("path"))
+        .await
+        .unwrap()
+        .attr("d")
+        .await
+        .unwrap()
+        .unwrap();
+    let view_box = qr.attr("viewBox").await.unwrap().unwrap();
+    let side: usize = view_box.rsplit(' ').next().unwrap().parse().unwrap();
+    let mut dark = vec![false; side * side];
+    for module in path.split('M').filter(|m| !m.is_empty()) {
+        let (x, rest) = module.split_once(' ').unwrap();
+        let y = rest.split('h').next().unwrap();
+        let (x, y): (usize, usize) = (x.parse().unwrap(), y.parse().unwrap());
+        dark[y * side + x] = true;
+    }
+    let scale = 4;
+    let mut image =
+        rqrr::PreparedImage::prepare_from_greyscale(side * scale, side * scale, |x, y| {
+            if dark[(y / scale) * side + x / scale] {
+                0
+            } else {
+                255
+            }
+        });
+    let grids = image.detect_grids();
+    assert_eq!(grids.len(), 1, "one QR code on the screen");
+    grids[0].decode().unwrap().1
+}
+
+/// A new officer has only the password: signing in without a code shows the account's QR code
+/// (readable by keyboard and screen reader, at 320 px, 0 axe violations), the phone scans it, and
+/// its code signs in. After that the QR code is never shown again, in either language.
+#[tokio::test]
+async fn a_new_officer_scans_the_qr_code_at_the_first_sign_in() {
+    use crate::helpers::keys::ENTER;
+    let server = TestServer::start().await;
+    let secret = server
+        .create_staff("nieuw@virtio.nl", StaffRole::Officer)
+        .await;
+    let browser = open_console(&server, (320, 640), "").await;
+    fill(&browser, "#admin-email", "nieuw@virtio.nl").await;
+    fill(&browser, "#admin-password", STAFF_PASSWORD).await;
+    find(&browser, "#admin-password")
+        .await
+        .send_keys(ENTER)
+        .await
+        .unwrap();
+    find(&browser, "[data-admin=enrollment]").await;
+    browser
+        .wait_for_script(
+            "return document.activeElement && document.activeElement.id;",
+            |v| v == "admin-enroll-heading",
+        )
+        .await;
+    assert_eq!(
+        text_of(&browser, "#admin-enroll-heading").await,
+        "Stel je authenticator-app in"
+    );
+    assert_eq!(
+        text_of(&browser, "[data-admin=enrollment-secret]").await,
+        secret
+    );
+    let uri = scanned_qr(&browser).await;
+    assert!(
+        uri.starts_with("otpauth://totp/Virtio%20Privacy:nieuw%40virtio.nl?"),
+        "{uri}"
+    );
+    assert!(uri.contains(&format!("secret={secret}")), "{uri}");
+    assert!(!scrolls_sideways(&browser).await, "the QR code fits 320 px");
+    no_violations(&browser, "enrollment at 320 px").await;
+    browser.screenshot("console-enrollment-320").await;
+
+    // The code the phone now shows signs in.
+    fill(&browser, "#admin-code", &totp_now(&secret, 0)).await;
+    find(&browser, "[data-admin=login] button[type=submit]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    find(&browser, "[data-admin=who]").await;
+    browser.close().await;
+
+    // Set up now: another browser, in English, gets no QR code, and is told to use the app.
+    let again = open_console(&server, (320, 640), "").await;
+    find(&again, "[data-admin=language]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(&again, "h1", |s| s == "Sign in").await;
+    fill(&again, "#admin-email", "nieuw@virtio.nl").await;
+    fill(&again, "#admin-password", STAFF_PASSWORD).await;
+    find(&again, "[data-admin=login] button[type=submit]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let said = text_of(&again, "[data-admin=login-error]").await;
+    assert_eq!(
+        said,
+        "Your authenticator app is set up already: enter the code it shows."
+    );
+    assert!(
+        again
+            .client
+            .find(Locator::Css("[data-admin=enrollment]"))
+            .await
+            .is_err(),
+        "no QR code once a code was accepted"
+    );
+    no_violations(&again, "login after enrollment, English").await;
+    again.close().await;
+}
+
 #[tokio::test]
 async fn an_officer_extends_with_the_new_due_date_shown_first_and_refuses_with_reasons() {
     let server = TestServer::start().await;

@@ -58,12 +58,8 @@ pub const STAFF_PASSWORD: &str = "an officer's long password";
 /// authenticator app computes it.
 pub fn totp_now(secret: &str, steps_ahead: i64) -> String {
     use privacy_server::staff;
-    let step = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
-        / staff::TOTP_STEP;
-    staff::totp_code(&staff::base32_decode(secret).unwrap(), step + steps_ahead)
+    let now = time::OffsetDateTime::now_utc().unix_timestamp() + steps_ahead * staff::TOTP_STEP;
+    staff::totp_code(secret, now).unwrap()
 }
 
 /// Whether this run serves the host pages from a second origin (`VP_E2E_PAGES=second-origin`;

@@ -21,12 +21,16 @@ const IDENTITY_ISSUER: &str = "https://contract.test";
 
 /// The TOTP code of a base32 `secret` now, as an authenticator app computes it.
 fn totp_now(secret: &str) -> Result<String> {
-    use privacy_shared::totp::{TOTP_STEP, base32_decode, totp_code};
-    let key = base32_decode(secret).with_context(|| format!("`{secret}` is not base32"))?;
+    use totp_rs::{Algorithm, Secret, TOTP};
+    let key = Secret::Encoded(secret.to_owned())
+        .to_bytes()
+        .map_err(|e| anyhow::anyhow!("`{secret}` is not base32: {e:?}"))?;
+    let totp = TOTP::new(Algorithm::SHA1, 6, 0, 30, key, None, String::new())
+        .map_err(|e| anyhow::anyhow!("`{secret}` is no TOTP secret: {e}"))?;
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)?
         .as_secs();
-    Ok(totp_code(&key, i64::try_from(now)?.div_euclid(TOTP_STEP)))
+    Ok(totp.generate(now))
 }
 
 /// Creates the officer with the real command and signs in; returns the session cookie's value.

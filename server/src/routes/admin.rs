@@ -7,8 +7,9 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use privacy_shared::EmailAddress;
 use privacy_shared::problem::ProblemKind;
 use privacy_shared::wire::{
-    AdminLogin, AdminRequestDetail, AdminSession, AnswerRequest, AuditLog, ExportPreviewFile,
-    ExtendRequest, NewAttachment, OutboxMessage, RefuseRequest, RequestSummary, StaffRole,
+    AdminEnrollmentRequest, AdminLogin, AdminRequestDetail, AdminSession, AnswerRequest, AuditLog,
+    ExportPreviewFile, ExtendRequest, NewAttachment, OutboxMessage, RefuseRequest, RequestSummary,
+    StaffRole,
 };
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
@@ -72,29 +73,10 @@ pub async fn login(
     same_origin(&request)?;
     rate_limit(&request, Limit::Login)?;
     let body: AdminLogin = body::json(&request, payload).await?;
-    // Each account backs off after a few wrong attempts, from wherever they come.
-    let account_key = Key::name("account", body.email.as_ref());
-    if let Err(wait) = limiter.login_allowed(account_key, Instant::now()) {
-        return Err(ApiError::rate_limited(wait));
-    }
-    let account = storage.staff(body.email.as_ref().to_owned()).await?;
-    // Verify a password even for an unknown address, so both take the same time.
-    let phc = account
-        .as_ref()
-        .map_or(staff::dummy_hash(), |a| a.password_hash.as_str())
-        .to_owned();
-    let password = body.password.clone();
-    let password_ok = bounded_argon2(move || staff::verify_password(&password, &phc)).await?;
-    let failed = || {
-        limiter.login_failed(account_key, Instant::now());
-        wrong_login()
-    };
-    let Some(account) = account.filter(|_| password_ok) else {
-        return Err(failed());
-    };
+    let (account, failed) = check_password(&storage, &limiter, &body.email, &body.password).await?;
     let now = OffsetDateTime::now_utc();
     let step = staff::totp_step(&account.totp_secret, &body.totp, now.unix_timestamp())
-        .ok_or_else(failed)?;
+        .ok_or_else(&failed)?;
     if !storage
         .accept_totp_step(account.email.as_ref().to_owned(), step)
         .await?
@@ -104,7 +86,7 @@ pub async fn login(
             "this code was used already; wait for the next one",
         ));
     }
-    limiter.login_succeeded(account_key);
+    limiter.login_succeeded(Key::name("account", body.email.as_ref()));
     let (token, token_hash) =
         requests::new_status_token().map_err(|_| ApiError::new(ProblemKind::Internal))?;
     let expires = now + Duration::hours(staff::SESSION_HOURS);
@@ -125,6 +107,66 @@ pub async fn login(
         role: account.role,
         expires_at: expires,
     }))
+}
+
+/// The account of `email` when `password` is its password. An unknown address takes as long as a
+/// wrong password, and each account backs off after a few wrong attempts, from wherever they
+/// come. Also returns what counts a failed attempt (a wrong code counts too).
+async fn check_password<'a>(
+    storage: &Store,
+    limiter: &'a RateLimiter,
+    email: &'a privacy_shared::EmailAddress,
+    password: &str,
+) -> Result<(crate::storage::StaffRecord, impl Fn() -> ApiError + 'a), ApiError> {
+    let account_key = Key::name("account", email.as_ref());
+    if let Err(wait) = limiter.login_allowed(account_key, Instant::now()) {
+        return Err(ApiError::rate_limited(wait));
+    }
+    let account = storage.staff(email.as_ref().to_owned()).await?;
+    let phc = account
+        .as_ref()
+        .map_or(staff::dummy_hash(), |a| a.password_hash.as_str())
+        .to_owned();
+    let password = password.to_owned();
+    let password_ok = bounded_argon2(move || staff::verify_password(&password, &phc)).await?;
+    let failed = move || {
+        limiter.login_failed(Key::name("account", email.as_ref()), Instant::now());
+        wrong_login()
+    };
+    match account.filter(|_| password_ok) {
+        Some(account) => Ok((account, failed)),
+        None => Err(failed()),
+    }
+}
+
+/// `POST /api/v1/admin/enrollment`: a staff member's first sign-in. With the right password, the
+/// account's TOTP secret as a QR code for the authenticator app, for as long as no code of it was
+/// ever accepted; after that a 409, so a stolen password alone never shows the secret again.
+#[tracing::instrument(skip_all)]
+pub async fn enrollment(
+    request: HttpRequest,
+    payload: web::Payload,
+    storage: Store,
+    limiter: web::Data<RateLimiter>,
+) -> Result<HttpResponse, ApiError> {
+    same_origin(&request)?;
+    rate_limit(&request, Limit::Login)?;
+    let body: AdminEnrollmentRequest = body::json(&request, payload).await?;
+    let (account, _) = check_password(&storage, &limiter, &body.email, &body.password).await?;
+    if account.last_totp_step > 0 {
+        return Err(ApiError::detail(
+            ProblemKind::Conflict,
+            "this account's authenticator app is set up: sign in with its code",
+        ));
+    }
+    let enrollment =
+        staff::enrollment(account.email.as_ref(), &account.totp_secret).map_err(|e| {
+            tracing::error!(error = %e, "drawing an enrollment QR code failed");
+            ApiError::new(ProblemKind::Internal)
+        })?;
+    Ok(HttpResponse::Ok()
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .json(enrollment))
 }
 
 /// `GET /api/v1/admin/session`: who is signed in, and until when.

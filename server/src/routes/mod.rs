@@ -40,6 +40,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .add::<endpoints::RequestAnswer, _, _>(requests::answer)
         .add::<endpoints::VerifyRequest, _, _>(requests::verify)
         .add::<endpoints::AdminLogin, _, _>(admin::login)
+        .add::<endpoints::AdminEnrollment, _, _>(admin::enrollment)
         .add::<endpoints::AdminWhoAmI, _, _>(admin::who_am_i)
         .add::<endpoints::AdminLogout, _, _>(admin::logout)
         .add::<endpoints::AdminRequests, _, _>(admin::inbox)

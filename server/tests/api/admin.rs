@@ -51,11 +51,8 @@ fn create_account(app: &TestApp, email: &str, role: &str) -> String {
 }
 
 fn code_now(secret: &str, offset_steps: i64) -> String {
-    let step = time::OffsetDateTime::now_utc()
-        .unix_timestamp()
-        .div_euclid(staff::TOTP_STEP)
-        + offset_steps;
-    staff::totp_code(&staff::base32_decode(secret).unwrap(), step)
+    let now = time::OffsetDateTime::now_utc().unix_timestamp() + offset_steps * staff::TOTP_STEP;
+    staff::totp_code(secret, now).unwrap()
 }
 
 async fn login(app: &TestApp, email: &str, password: &str, code: &str) -> reqwest::Response {
@@ -170,6 +167,63 @@ async fn login_needs_the_password_and_a_fresh_totp_code() {
         .await
         .unwrap();
     expect_problem(anonymous, 401).await;
+}
+
+/// A first sign-in: with the password, the console gets the account's TOTP secret and its QR code
+/// until a code of it is accepted; then never again. A wrong password or an unknown account
+/// learns nothing.
+#[tokio::test]
+async fn the_enrollment_shows_the_secret_only_until_the_first_code_is_accepted() {
+    let app = spawn_app().await;
+    let secret = create_account(&app, "officer@virtio.nl", "officer");
+    let enroll = |email: &'static str, password: &'static str| {
+        app.http
+            .post(format!("{}/api/v1/admin/enrollment", app.address))
+            .json(&serde_json::json!({ "email": email, "password": password }))
+            .send()
+    };
+    for (email, password) in [
+        ("officer@virtio.nl", "not the password"),
+        ("nobody@virtio.nl", PASSWORD),
+    ] {
+        let refused = enroll(email, password).await.unwrap();
+        let problem = expect_problem(refused, 401).await;
+        assert_eq!(problem.kind(), Some(ProblemKind::InvalidCredentials));
+    }
+    let shown = enroll("officer@virtio.nl", PASSWORD).await.unwrap();
+    assert_eq!(shown.status(), 200);
+    assert_eq!(shown.headers()["cache-control"], "no-store");
+    let enrollment: privacy_shared::wire::TotpEnrollment = shown.json().await.unwrap();
+    assert_eq!(enrollment.secret, secret);
+    assert!(enrollment.otpauth_uri.contains(&format!("secret={secret}")));
+    assert_eq!(
+        enrollment.qr_modules.len(),
+        (enrollment.qr_size * enrollment.qr_size) as usize
+    );
+    // Asking again before any code is accepted shows it again (the phone was not at hand).
+    assert_eq!(
+        enroll("officer@virtio.nl", PASSWORD)
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+
+    let code = staff::totp_code(
+        &enrollment.secret,
+        time::OffsetDateTime::now_utc().unix_timestamp(),
+    )
+    .unwrap();
+    assert_eq!(
+        login(&app, "officer@virtio.nl", PASSWORD, &code)
+            .await
+            .status(),
+        200
+    );
+    let after = enroll("officer@virtio.nl", PASSWORD).await.unwrap();
+    let problem = expect_problem(after, 409).await;
+    assert_eq!(problem.kind(), Some(ProblemKind::Conflict));
+    assert!(!format!("{problem:?}").contains(&secret));
 }
 
 /// Guesses at one account back off, doubling, whichever address they come from; the session
