@@ -56,7 +56,24 @@ impl Random {
         self.0
     }
 
-    /// A random UUID v4 as text.
+    /// An idempotency key as the widget makes them: a UUID v7 (milliseconds since the epoch, then
+    /// random bits), as text.
+    pub fn key(&mut self) -> String {
+        let millis = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as u64);
+        let (a, b) = (self.next(), self.next());
+        format!(
+            "{:08x}-{:04x}-7{:03x}-{:04x}-{:012x}",
+            (millis >> 16) & 0xffff_ffff,
+            millis & 0xffff,
+            a & 0xfff,
+            0x8000 | ((b >> 48) & 0x3fff),
+            b & 0xffff_ffff_ffff
+        )
+    }
+
+    /// A random UUID v4 as text (a subject id).
     pub fn uuid(&mut self) -> String {
         let (a, b) = (self.next(), self.next());
         format!(
@@ -261,7 +278,7 @@ pub fn run_on(root: &Path, binary: &Path, kills: usize, backing: Backing) -> Res
                     let address = addresses[target];
                     let retry = pending.lock().map(|mut p| p.pop()).unwrap_or(None);
                     let (key, text) = retry.unwrap_or_else(|| {
-                        let key = random.uuid();
+                        let key = random.key();
                         let text = body(&key, &random.uuid());
                         (key, text)
                     });
@@ -406,7 +423,7 @@ pub fn full_disk(root: &Path, binary: &Path) -> Result<FullDisk> {
     let body = crate::bench::consent_body()?;
     let mut random = Random(0x5851_f42d_4c95_7f2d);
     let mut write = || {
-        let key = random.uuid();
+        let key = random.key();
         let subject = random.uuid();
         post_reading(address, &body(&key, &subject))
     };

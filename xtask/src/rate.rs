@@ -77,7 +77,7 @@ pub fn run(
                     if let Some(wait) = due.checked_duration_since(Instant::now()) {
                         std::thread::sleep(wait);
                     }
-                    let text = body(&random.uuid(), &random.uuid());
+                    let text = body(&random.key(), &random.uuid());
                     let request = format!(
                         "POST /api/v1/consents HTTP/1.1\r\nHost: {address}\r\n\
                          Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{text}",
