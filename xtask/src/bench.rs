@@ -243,9 +243,9 @@ pub fn server(root: &Path) -> Result<String> {
          the p99 at full load. PostgreSQL 15 (Debian's) runs on the same two cores, in a cluster\n\
          made for the run (`xtask/src/postgres.rs`, default settings, `synchronous_commit` on);\n\
          after each PostgreSQL run the ledger verified with every answered write in it. Each\n\
-         instance's ledger writer makes two round trips per event (the idempotency check and the\n\
-         insert) in its batch's transaction, so an instance is bound by round trips more than by\n\
-         the cores, and a second instance adds its own writer to the same chain.\n\n\
+         instance's ledger writer takes a batch in a few round trips whatever its size (the\n\
+         idempotency lookups pipelined, the new rows in one `INSERT … SELECT FROM UNNEST`), and\n\
+         a second instance adds its own writer to the same chain, taking turns on its lock.\n\n\
          At a fixed rate (`xtask/src/rate.rs`: {connections} keep-alive connections, requests due at\n\
          even intervals for 10 s, latency counted from the moment a request was due), on the ledger\n\
          `wrk` filled:\n\n\

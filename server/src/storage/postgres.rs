@@ -272,8 +272,105 @@ async fn ledger_writer(pool: Pool, mut jobs: mpsc::UnboundedReceiver<LedgerJob>)
     }
 }
 
+/// The columns of a new ledger row, in the order [`insert_events`] takes them.
+const INSERTED: &str = "event_id, idempotency_key, site, subject_id, customer, recorded_at, kind, \
+     source, choices, policy_version, language, notice_hash, user_agent_family, gpc, expires_at, \
+     prev_hash, hash, withdrawn";
+
+/// A batch's new rows in one statement: one array per column, unnested in order (`ORDER BY n`),
+/// so the identity column numbers them as they chain.
+fn insert_events() -> String {
+    format!(
+        "INSERT INTO consent_events ({INSERTED}) SELECT {INSERTED} FROM UNNEST(\
+         $1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], \
+         $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::bool[], \
+         $15::text[], $16::text[], $17::text[], $18::text[]) WITH ORDINALITY AS u({INSERTED}, n) \
+         ORDER BY n"
+    )
+}
+
+/// A batch's new rows, a column each.
+#[derive(Default)]
+struct NewRows {
+    event_id: Vec<String>,
+    idempotency_key: Vec<String>,
+    site: Vec<&'static str>,
+    subject_id: Vec<String>,
+    customer: Vec<Option<String>>,
+    recorded_at: Vec<String>,
+    kind: Vec<&'static str>,
+    source: Vec<&'static str>,
+    choices: Vec<String>,
+    policy_version: Vec<String>,
+    language: Vec<&'static str>,
+    notice_hash: Vec<String>,
+    user_agent_family: Vec<String>,
+    gpc: Vec<bool>,
+    expires_at: Vec<String>,
+    prev_hash: Vec<String>,
+    hash: Vec<String>,
+    withdrawn: Vec<String>,
+}
+
+impl NewRows {
+    fn push(
+        &mut self,
+        event: &NewConsentEvent,
+        prev_hash: &str,
+        hash: &str,
+    ) -> Result<(), StorageError> {
+        let (stored, decision) = (&event.event, &event.event.decision);
+        self.event_id.push(stored.event_id.to_string());
+        self.idempotency_key.push(event.idempotency_key.to_string());
+        self.site.push(decision.site.as_str());
+        self.subject_id.push(stored.subject.to_string());
+        self.customer
+            .push(stored.customer.as_ref().map(|c| c.as_ref().to_owned()));
+        self.recorded_at.push(rfc3339(stored.recorded_at));
+        self.kind.push(decision.kind.as_str());
+        self.source.push(decision.source.as_str());
+        self.choices
+            .push(serde_json::to_string(&decision.choices).map_err(db)?);
+        self.policy_version.push(decision.policy_version.clone());
+        self.language.push(decision.language.as_str());
+        self.notice_hash.push(decision.notice_hash.clone());
+        self.user_agent_family.push(event.user_agent_family.clone());
+        self.gpc.push(decision.gpc);
+        self.expires_at.push(rfc3339(stored.expires_at));
+        self.prev_hash.push(prev_hash.to_owned());
+        self.hash.push(hash.to_owned());
+        self.withdrawn
+            .push(serde_json::to_string(&decision.withdrawn).map_err(db)?);
+        Ok(())
+    }
+
+    fn params(&self) -> [&(dyn tokio_postgres::types::ToSql + Sync); 18] {
+        [
+            &self.event_id,
+            &self.idempotency_key,
+            &self.site,
+            &self.subject_id,
+            &self.customer,
+            &self.recorded_at,
+            &self.kind,
+            &self.source,
+            &self.choices,
+            &self.policy_version,
+            &self.language,
+            &self.notice_hash,
+            &self.user_agent_family,
+            &self.gpc,
+            &self.expires_at,
+            &self.prev_hash,
+            &self.hash,
+            &self.withdrawn,
+        ]
+    }
+}
+
 /// Appends `events` in one transaction; each gets its own answer (a reused idempotency key is
-/// that event's answer, not the batch's), and none is durable before the commit.
+/// that event's answer, not the batch's), and none is durable before the commit. The round trips
+/// are per batch, not per event: one lookup of every key, one insert of every new row.
 async fn append_batch(
     pool: &Pool,
     events: &[&NewConsentEvent],
@@ -284,40 +381,39 @@ async fn append_batch(
         .await
         .map_err(db)?;
     let mut prev_hash = last_hash(&tx, "consent_events", "ledger_anchor", GENESIS_HASH).await?;
+    // One lookup per key, on the unique index whatever the statistics say (a generic plan of
+    // `= ANY($1)` made while the table was small scans it whole), all sent at once: the client
+    // pipelines them, so the batch waits one round trip.
     let find = tx
         .prepare_cached(&format!(
             "SELECT {COLUMNS} FROM consent_events WHERE idempotency_key = $1"
         ))
         .await
         .map_err(db)?;
-    let insert = tx
-        .prepare_cached(
-            "INSERT INTO consent_events (event_id, idempotency_key, site, subject_id, customer, recorded_at, kind, source, \
-             choices, policy_version, language, notice_hash, user_agent_family, gpc, expires_at, prev_hash, hash, withdrawn) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
-        )
+    let keys: Vec<String> = events
+        .iter()
+        .map(|e| e.idempotency_key.to_string())
+        .collect();
+    let params: Vec<[&(dyn tokio_postgres::types::ToSql + Sync); 1]> =
+        keys.iter().map(|key| [key as _]).collect();
+    let found = futures_util::future::try_join_all(params.iter().map(|p| tx.query_opt(&find, p)))
         .await
         .map_err(db)?;
-    // Keys stored earlier in this batch, with their receipts.
-    let mut batch_keys: std::collections::HashMap<Uuid, ConsentReceipt> =
+    // Keys stored before, then those stored earlier in this batch, with their receipts.
+    let mut known: std::collections::HashMap<String, ConsentReceipt> =
         std::collections::HashMap::new();
+    for (key, row) in keys.iter().zip(found) {
+        if let Some(row) = row {
+            known.insert(key.clone(), read(rows::consent_receipt)(&row)?);
+        }
+    }
+    let mut new_rows = NewRows::default();
     let mut answers = Vec::with_capacity(events.len());
-    for event in events {
-        let key = event.idempotency_key;
-        let first = match batch_keys.get(&key) {
-            Some(receipt) => Some(receipt.clone()),
-            None => tx
-                .query_opt(&find, &[&key.to_string()])
-                .await
-                .map_err(db)?
-                .as_ref()
-                .map(read(rows::consent_receipt))
-                .transpose()?,
-        };
-        if let Some(first) = first {
-            answers.push(if event.same_request_as(&first) {
+    for (event, key) in events.iter().zip(keys) {
+        if let Some(first) = known.get(&key) {
+            answers.push(if event.same_request_as(first) {
                 Ok(Recorded {
-                    receipt: first,
+                    receipt: first.clone(),
                     created: false,
                 })
             } else {
@@ -328,41 +424,18 @@ async fn append_batch(
         let hash = event
             .chain_hash(&prev_hash)
             .map_err(|e| StorageError::Database(format!("the event cannot be hashed: {e}")))?;
-        let (stored, decision) = (&event.event, &event.event.decision);
-        let choices = serde_json::to_string(&decision.choices).map_err(db)?;
-        let withdrawn = serde_json::to_string(&decision.withdrawn).map_err(db)?;
-        tx.execute(
-            &insert,
-            &[
-                &stored.event_id.to_string(),
-                &key.to_string(),
-                &decision.site.as_str(),
-                &stored.subject.to_string(),
-                &stored.customer.as_ref().map(|c| c.as_ref().to_owned()),
-                &rfc3339(stored.recorded_at),
-                &decision.kind.as_str(),
-                &decision.source.as_str(),
-                &choices,
-                &decision.policy_version,
-                &decision.language.as_str(),
-                &decision.notice_hash,
-                &event.user_agent_family,
-                &decision.gpc,
-                &rfc3339(stored.expires_at),
-                &prev_hash,
-                &hash,
-                &withdrawn,
-            ],
-        )
-        .await
-        .map_err(db)?;
+        new_rows.push(event, &prev_hash, &hash)?;
         let receipt = event.receipt(prev_hash, hash.clone());
-        batch_keys.insert(key, receipt.clone());
+        known.insert(key, receipt.clone());
         answers.push(Ok(Recorded {
             receipt,
             created: true,
         }));
         prev_hash = hash;
+    }
+    if !new_rows.event_id.is_empty() {
+        let insert = tx.prepare_cached(&insert_events()).await.map_err(db)?;
+        tx.execute(&insert, &new_rows.params()).await.map_err(db)?;
     }
     tx.commit().await.map_err(db)?;
     Ok(answers)

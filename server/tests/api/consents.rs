@@ -174,6 +174,44 @@ async fn concurrent_writes_are_all_durable_and_form_one_chain() {
     }
 }
 
+/// Retries arriving together, as a widget on a flaky network sends them, land in one batch with
+/// their first copies: each key is recorded once, every copy gets the first receipt, and the
+/// chain holds.
+#[tokio::test]
+async fn retries_sent_together_are_recorded_once_each() {
+    let app = spawn_app().await;
+    let bodies: Vec<_> = (0..10)
+        .map(|_| consent_body(ConsentKind::AcceptAll))
+        .collect();
+    let writes = bodies.iter().flat_map(|body| {
+        (0..4).map(|_| {
+            let (api, body) = (app.api.clone(), body.clone());
+            async move { (body.idempotency_key, api.record_consent(&body).await) }
+        })
+    });
+    let results = spawn_all(writes.collect::<Vec<_>>().into_iter()).await;
+    assert_eq!(app.count_events().await, 10);
+    for body in &bodies {
+        let copies: Vec<_> = results
+            .iter()
+            .filter(|(key, _)| *key == body.idempotency_key)
+            .map(|(_, result)| result.as_ref().unwrap())
+            .collect();
+        assert_eq!(copies.len(), 4);
+        assert_eq!(
+            copies.iter().filter(|r| r.created).count(),
+            1,
+            "one new event"
+        );
+        assert!(copies.iter().all(|r| r.receipt == copies[0].receipt));
+    }
+    let url = app.url.clone();
+    let (ok, output) = tokio::task::spawn_blocking(move || crate::ledger::verify(&url))
+        .await
+        .unwrap();
+    assert!(ok && output.contains("10 events verified"), "{output}");
+}
+
 /// Runs every future on its own task at once and collects the outputs in order.
 async fn spawn_all<F>(futures: impl Iterator<Item = F>) -> Vec<F::Output>
 where
