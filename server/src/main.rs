@@ -170,6 +170,21 @@ enum AdminCommand {
         #[arg(long, value_enum)]
         role: Role,
     },
+    #[command(flatten)]
+    Totp(TotpCommand),
+}
+
+#[derive(Subcommand)]
+enum TotpCommand {
+    /// Give an account a new TOTP secret (a lost or replaced phone): its sessions end, the old
+    /// codes stop working, and the new secret is printed once, with its QR code; the console
+    /// shows it again at the next sign-in until a code of it is accepted.
+    ResetTotp {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        #[arg(long)]
+        email: String,
+    },
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -209,6 +224,22 @@ fn database_url(args: &DatabaseArgs) -> anyhow::Result<(FileSettings, DatabaseUr
     let url = args.database.clone().or_else(|| file.database.clone());
     let url = url.as_deref().unwrap_or("sqlite://data/privacy.db");
     Ok((file, url.parse().context("reading the database URL")?))
+}
+
+/// Prints what the account's authenticator app needs: the secret, the `otpauth://` URI and its QR
+/// code for the terminal.
+fn print_enrollment(email: &privacy_shared::EmailAddress, secret: &str) -> anyhow::Result<()> {
+    println!("add this TOTP secret to an authenticator app now, it is not shown here again:");
+    println!("totp secret: {secret}");
+    let uri = staff::otpauth_uri(email.as_ref(), secret)?;
+    println!("{uri}");
+    println!("or scan this code with the authenticator app:");
+    println!("{}", staff::terminal_qr(&uri)?);
+    println!(
+        "(until its first code is accepted, signing in to the console with the password and no \
+         code shows this QR code again)"
+    );
+    Ok(())
 }
 
 /// Runs the command; a failure is printed as one line (its causes joined by `: `), exit code 1.
@@ -377,18 +408,8 @@ async fn run() -> anyhow::Result<()> {
                     role,
                 )
                 .await?;
-            println!(
-                "created {email}; add this TOTP secret to an authenticator app now, it is not shown again:"
-            );
-            println!("totp secret: {secret}");
-            let uri = staff::otpauth_uri(email.as_ref(), &secret)?;
-            println!("{uri}");
-            println!("or scan this code with the authenticator app:");
-            println!("{}", staff::terminal_qr(&uri)?);
-            println!(
-                "(until its first code is accepted, signing in to the console with the password \
-                 and no code shows this QR code again)"
-            );
+            println!("created {email}");
+            print_enrollment(&email, &secret)?;
         }
         Command::Token {
             command:
@@ -422,6 +443,20 @@ async fn run() -> anyhow::Result<()> {
                 minutes * 60,
             )?;
             println!("{token}");
+        }
+        Command::Admin {
+            command: AdminCommand::Totp(TotpCommand::ResetTotp { database, email }),
+        } => {
+            let email = privacy_shared::EmailAddress::parse(&email).context("--email")?;
+            let storage = privacy_server::storage::open(&database_url(&database)?.1)?;
+            let secret = staff::new_totp_secret()?;
+            if !storage.reset_totp(email.clone(), secret.clone()).await? {
+                anyhow::bail!("there is no staff account for {email}");
+            }
+            println!(
+                "{email} has a new TOTP secret; its sessions ended and its old codes no longer work"
+            );
+            print_enrollment(&email, &secret)?;
         }
         Command::Backup { database, to } => {
             let storage = privacy_server::storage::open(&database_url(&database)?.1)?;

@@ -590,7 +590,8 @@ async fn a_new_officer_scans_the_qr_code_at_the_first_sign_in() {
     let said = text_of(&again, "[data-admin=login-error]").await;
     assert_eq!(
         said,
-        "Your authenticator app is set up already: enter the code it shows."
+        "Your authenticator app is set up already: enter the code it shows. \
+         Lost your phone? Ask an administrator for a new QR code."
     );
     assert!(
         again

@@ -181,6 +181,15 @@ pub trait Staff: Send + Sync {
     /// Marks a TOTP step as used; `false` if it (or a later one) was used before.
     async fn accept_totp_step(&self, email: String, step: i64) -> Result<bool, StorageError>;
 
+    /// Gives the account a new TOTP secret that no code has confirmed yet (so the console's first
+    /// sign-in shows it), ends the account's sessions and audits it; `false` when there is no
+    /// such account.
+    async fn reset_totp(
+        &self,
+        email: privacy_shared::EmailAddress,
+        totp_secret: String,
+    ) -> Result<bool, StorageError>;
+
     /// Stores a session (by the hash of its token) and audits the login.
     async fn create_session(
         &self,

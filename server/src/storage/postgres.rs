@@ -1195,6 +1195,46 @@ impl Staff for PostgresStorage {
         Ok(changed == 1)
     }
 
+    async fn reset_totp(
+        &self,
+        email: EmailAddress,
+        totp_secret: String,
+    ) -> Result<bool, StorageError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(db)?;
+        let Some(row) = tx
+            .query_opt(
+                "SELECT email FROM staff WHERE lower(email) = lower($1) FOR UPDATE",
+                &[&email.as_ref()],
+            )
+            .await
+            .map_err(db)?
+        else {
+            return Ok(false);
+        };
+        let account = text(&row, "email")?;
+        tx.execute(
+            "UPDATE staff SET totp_secret = $2, last_totp_step = 0 WHERE email = $1",
+            &[&account, &totp_secret],
+        )
+        .await
+        .map_err(db)?;
+        tx.execute("DELETE FROM staff_sessions WHERE email = $1", &[&account])
+            .await
+            .map_err(db)?;
+        audit_in(
+            &tx,
+            &account,
+            "totp-reset",
+            None,
+            None,
+            OffsetDateTime::now_utc(),
+        )
+        .await?;
+        tx.commit().await.map_err(db)?;
+        Ok(true)
+    }
+
     async fn create_session(
         &self,
         token_hash: String,

@@ -67,7 +67,12 @@ async fn login(app: &TestApp, email: &str, password: &str, code: &str) -> reqwes
 /// Signs in and returns the session cookie to send back.
 pub async fn session(app: &TestApp, email: &str, role: &str) -> String {
     let secret = create_account(app, email, role);
-    let response = login(app, email, PASSWORD, &code_now(&secret, 0)).await;
+    session_with(app, email, &secret).await
+}
+
+/// Signs in to the account with TOTP `secret` and returns the session cookie to send back.
+async fn session_with(app: &TestApp, email: &str, secret: &str) -> String {
+    let response = login(app, email, PASSWORD, &code_now(secret, 0)).await;
     assert_eq!(response.status(), 200);
     let cookie = response.headers()["set-cookie"]
         .to_str()
@@ -224,6 +229,99 @@ async fn the_enrollment_shows_the_secret_only_until_the_first_code_is_accepted()
     let problem = expect_problem(after, 409).await;
     assert_eq!(problem.kind(), Some(ProblemKind::Conflict));
     assert!(!format!("{problem:?}").contains(&secret));
+}
+
+/// Runs `privacy-server admin reset-totp --email <email>` on the app's database.
+async fn reset_totp(app: &TestApp, email: &'static str) -> std::process::Output {
+    let url = app.url.clone();
+    tokio::task::spawn_blocking(move || {
+        Command::new(env!("CARGO_BIN_EXE_privacy-server"))
+            .args(["admin", "reset-totp", "--email", email, "--database"])
+            .arg(&url)
+            .env("PRIVACY_LOG", "warn")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap()
+}
+
+/// A lost phone: `admin reset-totp` gives the account a new secret. Its sessions end, the old
+/// app's codes stop working, the console's first sign-in shows the new secret again, and the
+/// reset is in the audit log.
+#[tokio::test]
+async fn a_reset_totp_secret_ends_the_sessions_and_is_enrolled_again() {
+    let app = spawn_app().await;
+    let old = create_account(&app, "officer@virtio.nl", "officer");
+    let signed_in = login(&app, "officer@virtio.nl", PASSWORD, &code_now(&old, 0)).await;
+    assert_eq!(signed_in.status(), 200);
+    let cookie = signed_in.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let cookie = cookie.split(';').next().unwrap().to_owned();
+
+    let output = reset_totp(&app, "Officer@Virtio.nl").await;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let new = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("totp secret: "))
+        .expect("the new secret is printed")
+        .to_owned();
+    assert_ne!(new, old);
+    assert!(stdout.contains('█'), "with its QR code");
+
+    let ended = app
+        .http
+        .get(format!("{}/api/v1/admin/session", app.address))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    expect_problem(ended, 401).await;
+    let old_code = login(&app, "officer@virtio.nl", PASSWORD, &code_now(&old, 1)).await;
+    expect_problem(old_code, 401).await;
+    let enrollment: privacy_shared::wire::TotpEnrollment = app
+        .http
+        .post(format!("{}/api/v1/admin/enrollment", app.address))
+        .json(&serde_json::json!({ "email": "officer@virtio.nl", "password": PASSWORD }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(enrollment.secret, new);
+    let cookie = session_with(&app, "officer@virtio.nl", &new).await;
+    let log: AuditLog = app
+        .http
+        .get(format!("{}/api/v1/admin/audit", app.address))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        log.entries
+            .iter()
+            .any(|e| e.action == "totp-reset" && e.actor.as_ref() == "officer@virtio.nl"),
+        "{log:?}"
+    );
+
+    // An unknown account is one clear line and exit 1.
+    let unknown = reset_totp(&app, "nobody@virtio.nl").await;
+    assert_eq!(unknown.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&unknown.stderr).trim(),
+        "error: there is no staff account for nobody@virtio.nl"
+    );
 }
 
 /// Guesses at one account back off, doubling, whichever address they come from; the session

@@ -392,6 +392,34 @@ impl Staff for SqliteStorage {
             .await
     }
 
+    async fn reset_totp(
+        &self,
+        email: EmailAddress,
+        totp_secret: String,
+    ) -> Result<bool, StorageError> {
+        let now = OffsetDateTime::now_utc();
+        self.write(move |conn| {
+            let Some(account): Option<String> = conn
+                .query_row(
+                    "SELECT email FROM staff WHERE email = ?1 COLLATE NOCASE",
+                    [email.as_ref()],
+                    |r| r.get(0),
+                )
+                .optional()?
+            else {
+                return Ok(false);
+            };
+            conn.execute(
+                "UPDATE staff SET totp_secret = ?2, last_totp_step = 0 WHERE email = ?1",
+                rusqlite::params![account, totp_secret],
+            )?;
+            conn.execute("DELETE FROM staff_sessions WHERE email = ?1", [&account])?;
+            staff::audit(conn, &account, "totp-reset", None, None, now)?;
+            Ok(true)
+        })
+        .await
+    }
+
     async fn create_session(
         &self,
         token_hash: String,
