@@ -121,7 +121,7 @@ impl Verifier {
         }
         .map_err(|e| {
             anyhow::anyhow!(
-                "the identity public key is not a {:?} public key in PEM ({e})",
+                "the identity public key is not a PEM public key for {:?} ({e})",
                 config.algorithm.jwt()
             )
         })?;
@@ -213,7 +213,7 @@ impl Signer {
         }
         .map_err(|e| {
             anyhow::anyhow!(
-                "the signing key is not a {:?} private key in PKCS#8 PEM ({e})",
+                "the signing key is not a PKCS#8 PEM private key for {:?} ({e})",
                 algorithm.jwt()
             )
         })?;
@@ -283,7 +283,8 @@ pub mod development {
     }
 
     /// A development token for `customer` on every site of the group, valid for `lifetime`
-    /// seconds from now (negative: expired).
+    /// seconds from now (negative: expired). For the tests, which name valid customers.
+    #[doc(hidden)]
     pub fn token(customer: &str, lifetime: i64) -> String {
         let sites: Vec<&str> = privacy_shared::site::all().iter().map(|s| s.id).collect();
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
