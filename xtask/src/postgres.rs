@@ -14,6 +14,87 @@ pub struct Cluster {
     dir: PathBuf,
     /// The URL of its maintenance database, where the tests create their own.
     pub url: String,
+    /// The CA that signed the server's TLS certificate (for `127.0.0.1`): clients that verify
+    /// it connect with `sslmode=require&sslrootcert=…`; plain connections are allowed too.
+    pub ca: PathBuf,
+}
+
+/// A CA and a server certificate for `127.0.0.1` signed by it, made with `openssl` in `dir`:
+/// `(ca.pem, server.pem, server.key)`, valid for two days.
+fn test_certificates(dir: &Path) -> Result<(PathBuf, PathBuf, PathBuf)> {
+    let openssl = |args: &[&str]| -> Result<()> {
+        let output = Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .context("the PostgreSQL TLS test needs openssl: apt-get install openssl")?;
+        ensure!(
+            output.status.success(),
+            "openssl {}: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        Ok(())
+    };
+    let p256 = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+    ];
+    openssl(
+        &[
+            &["req", "-x509", "-new"][..],
+            &p256,
+            &["-keyout", "ca.key", "-out", "ca.pem"],
+            &["-days", "2", "-subj", "/CN=virtio-privacy-test-ca"],
+        ]
+        .concat(),
+    )?;
+    openssl(
+        &[
+            &["req", "-new"][..],
+            &p256,
+            &["-keyout", "server.key", "-out", "server.csr"],
+            &["-subj", "/CN=127.0.0.1"],
+        ]
+        .concat(),
+    )?;
+    std::fs::write(
+        dir.join("server.ext"),
+        "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature\n\
+         extendedKeyUsage=serverAuth\n",
+    )?;
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "server.ext",
+    ])?;
+    let key = dir.join("server.key");
+    // PostgreSQL reads its key only when no one else may.
+    std::fs::set_permissions(&key, std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
+    if tools::is_root() {
+        crate::run_command(
+            Command::new("chown")
+                .arg("postgres:postgres")
+                .arg(&key)
+                .arg(dir.join("server.pem")),
+        )?;
+    }
+    Ok((dir.join("ca.pem"), dir.join("server.pem"), key))
 }
 
 /// `program` from `bin`, run as `postgres` when this runs as root.
@@ -59,14 +140,18 @@ impl Cluster {
             "initdb failed: {}",
             String::from_utf8_lossy(&initdb.stderr)
         );
+        let (ca, certificate, key) = test_certificates(&dir)?;
         let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
         let started = as_owner(&bin, "pg_ctl")
             .arg("-D")
             .arg(&data)
             .arg("-o")
             .arg(format!(
-                "-p {port} -k {} -c listen_addresses=127.0.0.1 -c max_connections=400",
-                dir.display()
+                "-p {port} -k {} -c listen_addresses=127.0.0.1 -c max_connections=400 \
+                 -c ssl=on -c ssl_cert_file={} -c ssl_key_file={}",
+                dir.display(),
+                certificate.display(),
+                key.display()
             ))
             .arg("-l")
             .arg(dir.join("server.log"))
@@ -77,6 +162,7 @@ impl Cluster {
             bin,
             dir,
             url: format!("postgres://postgres@127.0.0.1:{port}/postgres"),
+            ca,
         };
         ensure!(
             started.status.success(),

@@ -63,14 +63,16 @@ pub fn all(root: &Path) -> Result<()> {
             .env("AXE_CORE", &axe),
     )?;
 
-    step("the API suite again, on PostgreSQL (a fresh cluster started here)");
+    step("the API suite again, on PostgreSQL over TLS (a fresh cluster started here)");
     {
         let cluster = crate::postgres::Cluster::start(root)?;
         run_command(
             Command::new(cargo())
                 // With --workspace, features resolve as in the run above: nothing is built twice.
                 .args(["test", "--workspace", "--test", "api"])
-                .env("PRIVACY_TEST_POSTGRES", &cluster.url),
+                .env("PRIVACY_TEST_POSTGRES", &cluster.url)
+                // Every connection of the suite over TLS, the server's certificate verified.
+                .env("PRIVACY_TEST_POSTGRES_CA", &cluster.ca),
         )?;
         step("crash safety on PostgreSQL: two servers, 6 SIGKILLs in turn under consent writes");
         let binary = root.join("target/debug/privacy-server");

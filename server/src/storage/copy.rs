@@ -273,8 +273,7 @@ fn read_sqlite(path: &std::path::Path) -> anyhow::Result<Vec<Rows>> {
 }
 
 async fn read_postgres(url: &str) -> anyhow::Result<Vec<Rows>> {
-    let (mut client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls).await?;
-    tokio::spawn(connection);
+    let mut client = super::postgres::connect(url).await?;
     let tx = client
         .build_transaction()
         .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
@@ -332,8 +331,7 @@ fn write_sqlite(path: &std::path::Path, data: &[Rows]) -> anyhow::Result<()> {
 }
 
 async fn write_postgres(url: &str, data: &[Rows]) -> anyhow::Result<()> {
-    let (mut client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls).await?;
-    tokio::spawn(connection);
+    let mut client = super::postgres::connect(url).await?;
     let tx = client.transaction().await?;
     for (table, rows) in TABLES.iter().zip(data) {
         let statement = tx

@@ -17,6 +17,7 @@ use uuid::Uuid;
 
 pub use ledger::NewConsentEvent;
 pub use postgres::PostgresStorage;
+pub use postgres::connect as postgres_client;
 pub use sqlite::SqliteStorage;
 
 /// What can go wrong below the handlers.

@@ -56,6 +56,19 @@ const MAIL_CLAIM: time::Duration = time::Duration::minutes(5);
 
 type Params<'a> = &'a [&'a (dyn ToSql + Sync)];
 
+/// A connection failure with its causes, as `database failure: error performing TLS handshake:
+/// invalid peer certificate: UnknownIssuer`: the first line alone rarely says what to fix.
+fn unreachable_db(e: &(dyn std::error::Error + 'static)) -> StorageError {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    StorageError::Database(text)
+}
+
 fn db(e: impl std::fmt::Display) -> StorageError {
     StorageError::Database(e.to_string())
 }
@@ -145,26 +158,24 @@ impl PostgresStorage {
     /// migrations (one instance at a time) and starts this instance's ledger writer. Must be
     /// called inside a Tokio runtime; the migrations run on a thread of their own.
     pub fn open(url: &str) -> Result<Self, StorageError> {
-        let config: tokio_postgres::Config = url
-            .parse()
-            .map_err(|e| StorageError::Database(format!("the PostgreSQL URL: {e}")))?;
-        let migrate_config = config.clone();
+        let (config, tls) = connection(url)?;
+        let (migrate_config, migrate_tls) = (config.clone(), tls.clone());
         std::thread::spawn(move || {
             tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
                 .map_err(db)?
-                .block_on(migrate(migrate_config))
+                .block_on(migrate(migrate_config, migrate_tls))
         })
         .join()
         .map_err(|_| db("the migration thread panicked"))??;
-        let manager = Manager::from_config(
-            config,
-            tokio_postgres::NoTls,
-            ManagerConfig {
-                recycling_method: RecyclingMethod::Fast,
-            },
-        );
+        let recycling = ManagerConfig {
+            recycling_method: RecyclingMethod::Fast,
+        };
+        let manager = match tls {
+            Tls::Off => Manager::from_config(config, tokio_postgres::NoTls, recycling),
+            Tls::Verified(tls) => Manager::from_config(config, tls, recycling),
+        };
         let pool = Pool::builder(manager).max_size(16).build().map_err(db)?;
         let (ledger, jobs) = mpsc::unbounded_channel();
         tokio::spawn(ledger_writer(pool.clone(), jobs));
@@ -172,7 +183,7 @@ impl PostgresStorage {
     }
 
     async fn client(&self) -> Result<deadpool_postgres::Object, StorageError> {
-        self.pool.get().await.map_err(db)
+        self.pool.get().await.map_err(|e| unreachable_db(&e))
     }
 
     async fn query_one_opt<T>(
@@ -212,11 +223,115 @@ impl PostgresStorage {
     }
 }
 
+/// How this instance talks to PostgreSQL: in the clear (no `sslmode`, or `disable`/`prefer`,
+/// which this client cannot honour with TLS and so never negotiates), or over TLS with the
+/// server's certificate and name verified (`sslmode=require`).
+#[derive(Clone)]
+enum Tls {
+    Off,
+    Verified(tokio_postgres_rustls::MakeRustlsConnect),
+}
+
+/// The connection settings of `url` and its TLS. Besides what tokio-postgres reads, the URL may
+/// name the CA that signed the server's certificate, as libpq's `sslrootcert=/path/ca.pem`;
+/// without it, the Mozilla roots are trusted.
+fn connection(url: &str) -> Result<(tokio_postgres::Config, Tls), StorageError> {
+    let bad = |why: String| StorageError::Database(format!("the PostgreSQL URL: {why}"));
+    let (base, query) = url.split_once('?').unwrap_or((url, ""));
+    let mut root_cert = None;
+    let kept: Vec<&str> = query
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .filter_map(|pair| match pair.strip_prefix("sslrootcert=") {
+            Some(path) => {
+                root_cert = Some(path.to_owned());
+                None
+            }
+            // libpq's names for what `require` does here: the certificate and the name are
+            // always verified.
+            None if matches!(pair, "sslmode=verify-full" | "sslmode=verify-ca") => {
+                Some("sslmode=require")
+            }
+            None => Some(pair),
+        })
+        .collect();
+    let url = match kept.is_empty() {
+        true => base.to_owned(),
+        false => format!("{base}?{}", kept.join("&")),
+    };
+    let config: tokio_postgres::Config = url.parse().map_err(|e| bad(format!("{e}")))?;
+    if config.get_ssl_mode() != tokio_postgres::config::SslMode::Require {
+        if root_cert.is_some() {
+            return Err(bad("sslrootcert needs sslmode=require".into()));
+        }
+        return Ok((config, Tls::Off));
+    }
+    let mut roots = rustls::RootCertStore::empty();
+    match &root_cert {
+        Some(path) => {
+            use rustls::pki_types::pem::PemObject as _;
+            let certificates = rustls::pki_types::CertificateDer::pem_file_iter(path)
+                .map_err(|e| bad(format!("sslrootcert {path}: {e}")))?;
+            for certificate in certificates {
+                let certificate =
+                    certificate.map_err(|e| bad(format!("sslrootcert {path}: {e}")))?;
+                roots
+                    .add(certificate)
+                    .map_err(|e| bad(format!("sslrootcert {path}: {e}")))?;
+            }
+        }
+        None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
+    }
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let client = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| bad(format!("TLS: {e}")))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok((
+        config,
+        Tls::Verified(tokio_postgres_rustls::MakeRustlsConnect::new(client)),
+    ))
+}
+
+/// One connection, outside the pool, with the task that drives it.
+async fn connect_one(
+    config: &tokio_postgres::Config,
+    tls: Tls,
+) -> Result<
+    (
+        tokio_postgres::Client,
+        tokio::task::JoinHandle<Result<(), tokio_postgres::Error>>,
+    ),
+    StorageError,
+> {
+    let failed = |e: tokio_postgres::Error| unreachable_db(&e);
+    Ok(match tls {
+        Tls::Off => {
+            let (client, connection) = config
+                .connect(tokio_postgres::NoTls)
+                .await
+                .map_err(failed)?;
+            (client, tokio::spawn(connection))
+        }
+        Tls::Verified(tls) => {
+            let (client, connection) = config.connect(tls).await.map_err(failed)?;
+            (client, tokio::spawn(connection))
+        }
+    })
+}
+
+/// One connection to the database at `url` (with its TLS), for `privacy-server copy` and the
+/// tests' own queries.
+pub async fn connect(url: &str) -> Result<tokio_postgres::Client, StorageError> {
+    let (config, tls) = connection(url)?;
+    Ok(connect_one(&config, tls).await?.0)
+}
+
 /// Runs the migrations not yet applied, under a lock so that instances starting together run
 /// each once.
-async fn migrate(config: tokio_postgres::Config) -> Result<(), StorageError> {
-    let (mut client, connection) = config.connect(tokio_postgres::NoTls).await.map_err(db)?;
-    let driver = tokio::spawn(connection);
+async fn migrate(config: tokio_postgres::Config, tls: Tls) -> Result<(), StorageError> {
+    let (mut client, driver) = connect_one(&config, tls).await?;
     let tx = client.transaction().await.map_err(db)?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
         .await
@@ -1489,5 +1604,37 @@ impl Maintenance for PostgresStorage {
         Err(StorageError::Conflict(
             "a PostgreSQL database is backed up with pg_dump (see DEPLOYMENT.md)".into(),
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tls_of(url: &str) -> Result<bool, String> {
+        connection(url)
+            .map(|(_, tls)| matches!(tls, Tls::Verified(_)))
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn tls_is_used_when_the_url_requires_it_and_never_half_way() {
+        let base = "postgres://privacy@db.internal:5432/privacy";
+        assert_eq!(tls_of(base), Ok(false));
+        assert_eq!(tls_of(&format!("{base}?sslmode=disable")), Ok(false));
+        assert_eq!(tls_of(&format!("{base}?sslmode=require")), Ok(true));
+        assert_eq!(tls_of(&format!("{base}?sslmode=verify-full")), Ok(true));
+        assert_eq!(
+            tls_of(&format!("{base}?sslmode=require&application_name=privacy")),
+            Ok(true)
+        );
+        // A CA without TLS would look safe and be plain text: refused.
+        let half = tls_of(&format!("{base}?sslrootcert=/etc/ca.pem")).unwrap_err();
+        assert!(half.contains("sslrootcert needs sslmode=require"), "{half}");
+        let missing = tls_of(&format!(
+            "{base}?sslmode=require&sslrootcert=/nowhere/ca.pem"
+        ))
+        .unwrap_err();
+        assert!(missing.contains("sslrootcert /nowhere/ca.pem"), "{missing}");
     }
 }

@@ -56,7 +56,12 @@ pub async fn fresh_postgres_database(server: &str) -> String {
         .await
         .unwrap();
     let (base, _) = server.rsplit_once('/').expect("a URL ending in /database");
-    format!("{base}/{name}")
+    // With the CA of the run's server (`cargo xtask test` starts it with TLS), every connection
+    // of the suite is TLS with the certificate verified.
+    match std::env::var("PRIVACY_TEST_POSTGRES_CA") {
+        Ok(ca) if !ca.is_empty() => format!("{base}/{name}?sslmode=require&sslrootcert={ca}"),
+        _ => format!("{base}/{name}"),
+    }
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -105,7 +110,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let app = Application::build(settings).expect("the server starts");
     let address = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
-    TestApp {
+    let app = TestApp {
         api: ApiClient::new(address.clone()),
         address,
         http: reqwest::Client::new(),
@@ -113,7 +118,20 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
         url,
         backend,
         _dir: dir,
+    };
+    // Asked for TLS, the connections get it: the server's (its migrations ran through the same
+    // URL) and this one.
+    if app.url.contains("sslmode=require") {
+        let ssl = app
+            .value("SELECT ssl::text FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
+            .await;
+        assert_eq!(
+            ssl.as_deref(),
+            Some("true"),
+            "a TLS connection to PostgreSQL"
+        );
     }
+    app
 }
 
 impl TestApp {
@@ -217,11 +235,9 @@ impl TestApp {
     }
 
     async fn postgres(&self) -> tokio_postgres::Client {
-        let (client, connection) = tokio_postgres::connect(&self.url, tokio_postgres::NoTls)
+        privacy_server::storage::postgres_client(&self.url)
             .await
-            .unwrap();
-        tokio::spawn(connection);
-        client
+            .expect("the test database answers")
     }
 }
 
