@@ -23,6 +23,9 @@
   const site = script.dataset.site || query.get("site") || "";
   const lang = script.dataset.lang || query.get("lang") || "";
   const apiBase = script.dataset.api || new URL(script.src).origin;
+  // `data-consent="off"`: a page that shows the widget's views (the policy, the rights center)
+  // and asks no consent and records none, such as the privacy server's own request status page.
+  const viewsOnly = script.dataset.consent === "off";
   // Per configured site: its definition (name, purposes, cookies, storage keys, theme) as JSON
   // for the bundle, and its first layer per language.
   const SITES = __VP_SITES__;
@@ -158,7 +161,7 @@
       // The bundle renders the loader's content anew: a button that had the focus gets it back.
       const shadow = () => document.getElementById("virtio-privacy")?.shadowRoot;
       const focused = shadow()?.activeElement?.dataset?.vp;
-      glue.start(site, lang, apiBase, queued, declared, host);
+      glue.start(site, lang, apiBase, queued, declared, host, viewsOnly);
       api.consent = () => glue.consent();
       api.has = (purpose) => glue.has(String(purpose));
       if (focused && !queued) {
@@ -222,7 +225,7 @@
   consentMode("default", stored.consentMode, stored.choices === null);
   const firstLayer = configured && configured.layers[language];
   const visit = domReady.then(() => {
-    if (!configured) return load();
+    if (!configured || viewsOnly) return load();
     if (stored.choices !== null) release(stored.granted);
     placeholders();
     // The Global Privacy Control signal is honoured by the engine at once.

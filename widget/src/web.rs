@@ -27,6 +27,7 @@ pub fn start(
     queued: &str,
     definition: &str,
     host: enforce::Host,
+    views_only: bool,
 ) -> Result<(), JsError> {
     if !browser::has_secure_random() {
         return Err(JsError::new(
@@ -44,17 +45,21 @@ pub fn start(
         Engine::new(site, language, browser::global_privacy_control()),
         ApiClient::new(api_base.to_owned()),
     );
-    store::dispatch(Action::Start {
-        stored: browser::read_consent_cookie(),
-    });
-    let mount = browser::mount_in_shadow_root(site)?;
-    let props = app::AppProps {
-        site,
-        language,
-        api_base: api_base.into(),
-        queued: app::Queued::from_hook(queued),
-    };
-    yew::Renderer::<app::App>::with_root_and_props(mount, props).render();
+    // A page of views only (`data-consent="off"`): the engine never starts, so it reads no
+    // cookie, shows no banner and records nothing, not even a GPC signal.
+    if !views_only {
+        store::dispatch(Action::Start {
+            stored: browser::read_consent_cookie(),
+        });
+        let mount = browser::mount_in_shadow_root(site)?;
+        let props = app::AppProps {
+            site,
+            language,
+            api_base: api_base.into(),
+            queued: app::Queued::from_hook(queued),
+        };
+        yew::Renderer::<app::App>::with_root_and_props(mount, props).render();
+    }
     mount_inline_views(site, language, api_base)?;
     Ok(())
 }

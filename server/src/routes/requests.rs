@@ -290,7 +290,8 @@ pub async fn page(request: HttpRequest) -> Result<HttpResponse, ApiError> {
         "<!doctype html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <meta name=\"robots\" content=\"noindex\">\n<title>{title}</title>\n\
-         <script src=\"/widget/v1/loader.js\" data-site=\"{site}\" data-lang=\"{lang}\" defer></script>\n\
+         <script src=\"/widget/v1/loader.js\" data-site=\"{site}\" data-lang=\"{lang}\" \
+         data-consent=\"off\" defer></script>\n\
          </head>\n<body>\n<main>\n<h1>{title}</h1>\n<p>{intro}</p>\n\
          <div data-virtio-privacy=\"rights\"></div>\n</main>\n</body>\n</html>\n"
     );
