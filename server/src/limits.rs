@@ -110,6 +110,16 @@ pub const FREE_LOGIN_FAILURES: u32 = 3;
 /// The longest wait between two login attempts of one account.
 pub const MAX_LOGIN_WAIT: Duration = Duration::from_secs(15 * 60);
 
+/// How long the next sign-in of an account waits after `failures` wrong ones in a row: nothing
+/// for the first [`FREE_LOGIN_FAILURES`], then a second, doubling each time, up to
+/// [`MAX_LOGIN_WAIT`]. The one rule for this instance's memory and for the account's row.
+pub fn login_wait(failures: i64) -> Option<Duration> {
+    let over = u32::try_from(failures)
+        .unwrap_or(u32::MAX)
+        .saturating_sub(FREE_LOGIN_FAILURES);
+    (over > 0).then(|| Duration::from_secs(1u64 << (over - 1).min(20)).min(MAX_LOGIN_WAIT))
+}
+
 struct Backoff {
     failures: u32,
     next: Instant,
@@ -193,9 +203,7 @@ impl RateLimiter {
             next: now,
         });
         backoff.failures = backoff.failures.saturating_add(1);
-        let over = backoff.failures.saturating_sub(FREE_LOGIN_FAILURES);
-        if over > 0 {
-            let wait = Duration::from_secs(1u64 << (over - 1).min(20)).min(MAX_LOGIN_WAIT);
+        if let Some(wait) = login_wait(i64::from(backoff.failures)) {
             backoff.next = now + wait;
         }
     }

@@ -73,10 +73,13 @@ pub async fn login(
     same_origin(&request)?;
     rate_limit(&request, Limit::Login)?;
     let body: AdminLogin = body::json(&request, payload).await?;
-    let (account, failed) = check_password(&storage, &limiter, &body.email, &body.password).await?;
+    let (account, attempt) =
+        check_password(&storage, &limiter, &body.email, &body.password).await?;
     let now = OffsetDateTime::now_utc();
-    let step = staff::totp_step(&account.totp_secret, &body.totp, now.unix_timestamp())
-        .ok_or_else(&failed)?;
+    let Some(step) = staff::totp_step(&account.totp_secret, &body.totp, now.unix_timestamp())
+    else {
+        return Err(attempt.failed().await);
+    };
     if !storage
         .accept_totp_step(account.email.as_ref().to_owned(), step)
         .await?
@@ -109,33 +112,64 @@ pub async fn login(
     }))
 }
 
+/// A sign-in attempt of one account, and what counts it as wrong: in this instance's memory (for
+/// addresses without an account too) and on the account's row, which every instance reads.
+struct Attempt<'a> {
+    storage: &'a Store,
+    limiter: &'a RateLimiter,
+    email: &'a privacy_shared::EmailAddress,
+}
+
+impl Attempt<'_> {
+    /// Counts a wrong password or code, and answers it.
+    async fn failed(&self) -> ApiError {
+        self.limiter
+            .login_failed(Key::name("account", self.email.as_ref()), Instant::now());
+        let counted = self
+            .storage
+            .login_failed(self.email.as_ref().to_owned(), OffsetDateTime::now_utc())
+            .await;
+        if let Err(e) = counted {
+            tracing::error!(error = %e, "a wrong sign-in could not be counted on its account");
+        }
+        wrong_login()
+    }
+}
+
 /// The account of `email` when `password` is its password. An unknown address takes as long as a
 /// wrong password, and each account backs off after a few wrong attempts, from wherever they
-/// come. Also returns what counts a failed attempt (a wrong code counts too).
+/// come and whichever instance they reach. Also returns the attempt, for a wrong code.
 async fn check_password<'a>(
-    storage: &Store,
+    storage: &'a Store,
     limiter: &'a RateLimiter,
     email: &'a privacy_shared::EmailAddress,
     password: &str,
-) -> Result<(crate::storage::StaffRecord, impl Fn() -> ApiError + 'a), ApiError> {
+) -> Result<(crate::storage::StaffRecord, Attempt<'a>), ApiError> {
     let account_key = Key::name("account", email.as_ref());
     if let Err(wait) = limiter.login_allowed(account_key, Instant::now()) {
         return Err(ApiError::rate_limited(wait));
     }
     let account = storage.staff(email.as_ref().to_owned()).await?;
+    let now = OffsetDateTime::now_utc();
+    if let Some(until) = account.as_ref().and_then(|a| a.login_wait_until)
+        && until > now
+    {
+        return Err(ApiError::rate_limited((until - now).unsigned_abs()));
+    }
     let phc = account
         .as_ref()
         .map_or(staff::dummy_hash(), |a| a.password_hash.as_str())
         .to_owned();
     let password = password.to_owned();
     let password_ok = bounded_argon2(move || staff::verify_password(&password, &phc)).await?;
-    let failed = move || {
-        limiter.login_failed(Key::name("account", email.as_ref()), Instant::now());
-        wrong_login()
+    let attempt = Attempt {
+        storage,
+        limiter,
+        email,
     };
     match account.filter(|_| password_ok) {
-        Some(account) => Ok((account, failed)),
-        None => Err(failed()),
+        Some(account) => Ok((account, attempt)),
+        None => Err(attempt.failed().await),
     }
 }
 

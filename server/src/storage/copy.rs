@@ -162,6 +162,8 @@ const TABLES: &[Table] = &[
             ("role", Text),
             ("created_at", Text),
             ("last_totp_step", Int),
+            ("failed_logins", Int),
+            ("login_wait_until", Text),
         ],
         order: "email",
         identity: false,

@@ -179,8 +179,18 @@ pub trait Staff: Send + Sync {
 
     async fn staff(&self, email: String) -> Result<Option<StaffRecord>, StorageError>;
 
-    /// Marks a TOTP step as used; `false` if it (or a later one) was used before.
+    /// Marks a TOTP step as used (and the account's wrong sign-ins as over); `false` if it (or a
+    /// later one) was used before.
     async fn accept_totp_step(&self, email: String, step: i64) -> Result<bool, StorageError>;
+
+    /// Counts a wrong sign-in of the account (any case of `email`) at `now` and returns until
+    /// when its next attempt waits ([`crate::limits::login_wait`]); `None` without a wait or
+    /// without such an account. Kept with the account: every instance sees it.
+    async fn login_failed(
+        &self,
+        email: String,
+        now: time::OffsetDateTime,
+    ) -> Result<Option<time::OffsetDateTime>, StorageError>;
 
     /// Gives the account a new TOTP secret that no code has confirmed yet (so the console's first
     /// sign-in shows it), ends the account's sessions and audits it; `false` when there is no
@@ -312,6 +322,8 @@ pub struct StaffRecord {
     pub totp_secret: String,
     pub role: privacy_shared::wire::StaffRole,
     pub last_totp_step: i64,
+    /// Until when the next sign-in waits after wrong ones, if it does.
+    pub login_wait_until: Option<time::OffsetDateTime>,
 }
 
 /// A file of an answer as stored: its content sealed by [`crate::vault::Vault`].

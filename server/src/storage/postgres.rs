@@ -40,7 +40,10 @@ use crate::requests::{Email, Erased, Erasure, HistoryNote, NewRightsRequest, Sto
 use crate::vault::Sealed;
 
 /// The migrations, in order; `schema_migrations` counts how many have run.
-const MIGRATIONS: &[&str] = &[include_str!("../../migrations/postgres/0001_initial.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/postgres/0001_initial.sql"),
+    include_str!("../../migrations/postgres/0002_staff_login_backoff.sql"),
+];
 
 /// Advisory lock keys: one per chain, one for migrations, one for retention.
 const LEDGER_LOCK: i64 = 0x7670_6c65_6467_6572;
@@ -1283,7 +1286,7 @@ impl Staff for PostgresStorage {
 
     async fn staff(&self, email: String) -> Result<Option<StaffRecord>, StorageError> {
         self.query_one_opt(
-            "SELECT email, password_hash, totp_secret, role, last_totp_step FROM staff \
+            "SELECT email, password_hash, totp_secret, role, last_totp_step, login_wait_until FROM staff \
              WHERE lower(email) = lower($1)",
             &[&email],
             |row| {
@@ -1294,6 +1297,9 @@ impl Staff for PostgresStorage {
                     totp_secret: text(row, "totp_secret")?,
                     role: typed(row, "role")?,
                     last_totp_step: int(row, "last_totp_step")?,
+                    login_wait_until: optional(row, "login_wait_until")?
+                        .map(|t| OffsetDateTime::parse(&t, &Rfc3339).map_err(|e| bad("login_wait_until", e)))
+                        .transpose()?,
                 })
             },
         )
@@ -1303,11 +1309,42 @@ impl Staff for PostgresStorage {
     async fn accept_totp_step(&self, email: String, step: i64) -> Result<bool, StorageError> {
         let changed = self
             .execute(
-                "UPDATE staff SET last_totp_step = $2 WHERE email = $1 AND last_totp_step < $2",
+                "UPDATE staff SET last_totp_step = $2, failed_logins = 0, login_wait_until = NULL \
+                 WHERE email = $1 AND last_totp_step < $2",
                 &[&email, &step],
             )
             .await?;
         Ok(changed == 1)
+    }
+
+    async fn login_failed(
+        &self,
+        email: String,
+        now: OffsetDateTime,
+    ) -> Result<Option<OffsetDateTime>, StorageError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(db)?;
+        // One statement counts, whichever instance the attempts reach: the row is the lock.
+        let Some(row) = tx
+            .query_opt(
+                "UPDATE staff SET failed_logins = failed_logins + 1 \
+                 WHERE lower(email) = lower($1) RETURNING email, failed_logins",
+                &[&email],
+            )
+            .await
+            .map_err(db)?
+        else {
+            return Ok(None);
+        };
+        let until = crate::limits::login_wait(int(&row, "failed_logins")?).map(|wait| now + wait);
+        tx.execute(
+            "UPDATE staff SET login_wait_until = $2 WHERE email = $1",
+            &[&text(&row, "email")?, &until.map(rfc3339)],
+        )
+        .await
+        .map_err(db)?;
+        tx.commit().await.map_err(db)?;
+        Ok(until)
     }
 
     async fn reset_totp(

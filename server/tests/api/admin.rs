@@ -324,6 +324,66 @@ async fn a_reset_totp_secret_ends_the_sessions_and_is_enrolled_again() {
     );
 }
 
+/// The backoff lives with the account: a second instance on the same database (on SQLite: a
+/// restarted server) makes the right password wait after wrong ones made at the first, and a
+/// right sign-in there ends the run.
+#[tokio::test]
+async fn wrong_sign_ins_back_off_on_every_instance_and_after_a_restart() {
+    let first = spawn_app().await;
+    let secret = create_account(&first, "officer@virtio.nl", "officer");
+    let url = first.url.clone();
+    let second = spawn_app_with(|s| s.database = url.parse().unwrap()).await;
+    for _ in 0..=privacy_server::limits::FREE_LOGIN_FAILURES {
+        let wrong = login(
+            &first,
+            "officer@virtio.nl",
+            "a guess",
+            &code_now(&secret, 0),
+        )
+        .await;
+        expect_problem(wrong, 401).await;
+    }
+    let waiting = login(
+        &second,
+        "Officer@Virtio.nl",
+        PASSWORD,
+        &code_now(&secret, 0),
+    )
+    .await;
+    let retry_after: u64 = waiting.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=2).contains(&retry_after), "{retry_after}");
+    let problem = expect_problem(waiting, 429).await;
+    assert_eq!(problem.kind(), Some(ProblemKind::RateLimited));
+    assert_eq!(
+        first
+            .value("SELECT failed_logins FROM staff")
+            .await
+            .as_deref(),
+        Some("4")
+    );
+
+    tokio::time::sleep(std::time::Duration::from_secs(retry_after)).await;
+    let right = login(
+        &second,
+        "officer@virtio.nl",
+        PASSWORD,
+        &code_now(&secret, 0),
+    )
+    .await;
+    assert_eq!(right.status(), 200);
+    assert_eq!(
+        first
+            .value("SELECT failed_logins || ' ' || coalesce(login_wait_until, 'none') FROM staff")
+            .await
+            .as_deref(),
+        Some("0 none")
+    );
+}
+
 /// Guesses at one account back off, doubling, whichever address they come from; the session
 /// cookie is `Secure` whenever a trusted proxy says the console came over HTTPS.
 #[tokio::test]

@@ -40,6 +40,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/sqlite/0007_withdrawn_purposes.sql"),
     include_str!("../../../migrations/sqlite/0008_unlinked_events.sql"),
     include_str!("../../../migrations/sqlite/0009_audit_retention.sql"),
+    include_str!("../../../migrations/sqlite/0010_staff_login_backoff.sql"),
 ];
 
 impl From<rusqlite::Error> for StorageError {
@@ -390,6 +391,33 @@ impl Staff for SqliteStorage {
     async fn accept_totp_step(&self, email: String, step: i64) -> Result<bool, StorageError> {
         self.write(move |conn| staff::accept_totp_step(conn, &email, step))
             .await
+    }
+
+    async fn login_failed(
+        &self,
+        email: String,
+        now: OffsetDateTime,
+    ) -> Result<Option<OffsetDateTime>, StorageError> {
+        self.write(move |conn| {
+            let failures: Option<i64> = conn
+                .query_row(
+                    "UPDATE staff SET failed_logins = failed_logins + 1 \
+                     WHERE email = ?1 COLLATE NOCASE RETURNING failed_logins",
+                    [&email],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let Some(failures) = failures else {
+                return Ok(None);
+            };
+            let until = crate::limits::login_wait(failures).map(|wait| now + wait);
+            conn.execute(
+                "UPDATE staff SET login_wait_until = ?2 WHERE email = ?1 COLLATE NOCASE",
+                rusqlite::params![email, until.map(rfc3339)],
+            )?;
+            Ok(until)
+        })
+        .await
     }
 
     async fn reset_totp(

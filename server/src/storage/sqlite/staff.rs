@@ -53,7 +53,7 @@ fn role_name(role: StaffRole) -> &'static str {
 pub fn staff(conn: &Connection, email: &str) -> Result<Option<StaffRecord>, StorageError> {
     Ok(conn
         .query_row(
-            "SELECT email, password_hash, totp_secret, role, last_totp_step FROM staff WHERE email = ?1 COLLATE NOCASE",
+            "SELECT email, password_hash, totp_secret, role, last_totp_step, login_wait_until FROM staff WHERE email = ?1 COLLATE NOCASE",
             [email],
             |row| {
                 Ok(StaffRecord {
@@ -62,16 +62,23 @@ pub fn staff(conn: &Connection, email: &str) -> Result<Option<StaffRecord>, Stor
                     totp_secret: text(row, "totp_secret")?,
                     role: typed(row, "role")?,
                     last_totp_step: row.get("last_totp_step")?,
+                    login_wait_until: row
+                        .get::<_, Option<String>>("login_wait_until")?
+                        .map(|t| OffsetDateTime::parse(&t, &Rfc3339))
+                        .transpose()
+                        .map_err(|e| bad("login_wait_until", e))?,
                 })
             },
         )
         .optional()?)
 }
 
-/// Accepts a TOTP step once: a code already used cannot log in again.
+/// Accepts a TOTP step once: a code already used cannot log in again. An accepted code ends the
+/// account's run of wrong sign-ins.
 pub fn accept_totp_step(conn: &Connection, email: &str, step: i64) -> Result<bool, StorageError> {
     let changed = conn.execute(
-        "UPDATE staff SET last_totp_step = ?2 WHERE email = ?1 AND last_totp_step < ?2",
+        "UPDATE staff SET last_totp_step = ?2, failed_logins = 0, login_wait_until = NULL \
+         WHERE email = ?1 AND last_totp_step < ?2",
         params![email, step],
     )?;
     Ok(changed == 1)
