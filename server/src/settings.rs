@@ -257,19 +257,26 @@ impl IdentitySettings {
                 .with_context(|| format!("reading the identity {what} {}", path.display()))
         };
         let algorithm = overrides.algorithm.or(self.algorithm).unwrap_or_default();
-        let key = if algorithm.is_asymmetric() {
-            let path = overrides
-                .public_key
-                .or_else(|| self.public_key.as_deref().map(beside));
-            path.map(|p| read(p, "public key")).transpose()?
-        } else {
-            overrides
-                .secret
-                .map(Secret::new)
-                .or_else(|| self.secret.clone())
-        };
-        let Some(key) = key else {
-            return Ok((None, None));
+        let public_key = overrides
+            .public_key
+            .or_else(|| self.public_key.as_deref().map(beside));
+        let secret = overrides
+            .secret
+            .map(Secret::new)
+            .or_else(|| self.secret.clone());
+        let key = match (algorithm.is_asymmetric(), public_key, secret) {
+            (true, Some(path), _) => read(path, "public key")?,
+            (false, _, Some(secret)) => secret,
+            (_, None, None) => return Ok((None, None)),
+            // The other kind of key alone: a configuration that would refuse every token.
+            (true, None, Some(_)) => anyhow::bail!(
+                "[identity] secret is for HS256: {algorithm:?} verifies with public_key \
+                 (PRIVACY_IDENTITY_PUBLIC_KEY), or set algorithm = \"HS256\""
+            ),
+            (false, Some(_), None) => anyhow::bail!(
+                "[identity] public_key is for EdDSA and ES256: HS256 verifies with secret \
+                 (PRIVACY_IDENTITY_SECRET)"
+            ),
         };
         let issuer = overrides
             .issuer
@@ -477,6 +484,26 @@ mod tests {
         };
         let error = alone.resolve(none(), None).unwrap_err().to_string();
         assert!(error.contains("PRIVACY_IDENTITY_ISSUER"), "{error}");
+        // A key of the other kind alone would refuse every token: one line says which to set.
+        let secret_for_eddsa = IdentitySettings {
+            algorithm: Some(Algorithm::EdDsa),
+            ..alone
+        };
+        let error = secret_for_eddsa
+            .resolve(none(), None)
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("PRIVACY_IDENTITY_PUBLIC_KEY"), "{error}");
+        let key_for_hs256 = IdentityOverrides {
+            algorithm: Some(Algorithm::Hs256),
+            ..none()
+        };
+        let error = settings
+            .identity
+            .resolve(key_for_hs256, Some(&path))
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("PRIVACY_IDENTITY_SECRET"), "{error}");
     }
 
     #[test]
