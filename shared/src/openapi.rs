@@ -318,7 +318,16 @@ pub fn document() -> OpenApi {
         )
         .security_scheme(
             "identity_token",
-            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+            SecurityScheme::Http(
+                utoipa::openapi::security::HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some(
+                        "A JWT the interface app signs (EdDSA, ES256 or HS256 as configured): \
+                         sub, email, aud (the site), iss, iat, exp",
+                    ))
+                    .build(),
+            ),
         )
         .security_scheme(
             "status_token",
@@ -332,7 +341,7 @@ pub fn document() -> OpenApi {
                 .version(env!("CARGO_PKG_VERSION"))
                 .description(Some(
                     "Consent ledger with proof, rights requests and the admin console's API. \
-                     Bearer tokens are a customer's identity token (signed by the interface app) \
+                     Bearer tokens are a customer's identity token (a JWT the interface app signs) \
                      on /me paths and a request's status token on /requests/{id} paths.",
                 ))
                 .build(),
