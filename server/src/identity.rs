@@ -271,10 +271,8 @@ pub mod development {
     }
 
     /// The development signer, as the demo interface page's login signs.
-    pub fn signer() -> Signer {
-        // The key is this crate's own file, read by the tests: it parses.
+    pub fn signer() -> anyhow::Result<Signer> {
         Signer::new(Algorithm::EdDsa, PRIVATE_KEY.as_bytes(), ISSUER)
-            .unwrap_or_else(|e| unreachable!("config/dev-identity.pem: {e}"))
     }
 
     /// The private key, as `[identity] dev_private_key` hands it to the server.
@@ -285,7 +283,7 @@ pub mod development {
     /// A development token for `customer` on every site of the group, valid for `lifetime`
     /// seconds from now (negative: expired). For the tests, which name valid customers.
     #[doc(hidden)]
-    pub fn token(customer: &str, lifetime: i64) -> String {
+    pub fn token(customer: &str, lifetime: i64) -> anyhow::Result<String> {
         let sites: Vec<&str> = privacy_shared::site::all().iter().map(|s| s.id).collect();
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
         let (iat, exp) = if lifetime < 0 {
@@ -293,18 +291,14 @@ pub mod development {
         } else {
             (now, now + lifetime)
         };
-        signer()
-            .sign_claims(&privacy_shared::identity::IdentityClaims {
-                sub: privacy_shared::CustomerNumber::parse(customer)
-                    .unwrap_or_else(|e| panic!("{customer}: {e}")),
-                email: privacy_shared::EmailAddress::parse("klant@example.nl")
-                    .unwrap_or_else(|_| unreachable!()),
-                aud: privacy_shared::identity::Audience::of(&sites),
-                iss: ISSUER.into(),
-                iat,
-                exp,
-            })
-            .unwrap_or_else(|e| unreachable!("signing: {e}"))
+        signer()?.sign_claims(&privacy_shared::identity::IdentityClaims {
+            sub: privacy_shared::CustomerNumber::parse(customer)?,
+            email: privacy_shared::EmailAddress::parse("klant@example.nl")?,
+            aud: privacy_shared::identity::Audience::of(&sites),
+            iss: ISSUER.into(),
+            iat,
+            exp,
+        })
     }
 }
 
@@ -324,7 +318,7 @@ mod tests {
 
     fn pair() -> (Signer, Verifier) {
         (
-            development::signer(),
+            development::signer().unwrap(),
             Verifier::new(&development::config()).unwrap(),
         )
     }

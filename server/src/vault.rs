@@ -13,10 +13,12 @@ use sha2::Sha256;
 use std::path::Path;
 use uuid::Uuid;
 
-/// HMAC-SHA256 of `parts` under `key`.
-fn keyed_digest(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
-    // HMAC accepts keys of any length, so this cannot fail.
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).unwrap_or_else(|_| unreachable!());
+/// HMAC-SHA256 of `parts` under the 32-byte `key`. HMAC pads a key shorter than the hash's
+/// 64-byte block with zeros; padded here, the key has the one length that needs no check.
+fn keyed_digest(key: &[u8; 32], parts: &[&[u8]]) -> [u8; 32] {
+    let mut block = [0u8; 64];
+    block[..32].copy_from_slice(key);
+    let mut mac = <Hmac<Sha256> as hmac::digest::KeyInit>::new(&block.into());
     for part in parts {
         mac.update(part);
     }
@@ -162,6 +164,16 @@ mod tests {
         altered.ciphertext[0] ^= 1;
         assert_eq!(vault.open(id, &altered), Err(OpenError));
         Ok(())
+    }
+
+    #[test]
+    fn the_padded_key_is_hmac_of_the_key_itself() {
+        let key = [7u8; 32];
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&key).unwrap();
+        mac.update(b"one");
+        mac.update(b"two");
+        let expected: [u8; 32] = mac.finalize().into_bytes().into();
+        assert_eq!(keyed_digest(&key, &[b"one", b"two"]), expected);
     }
 
     #[test]

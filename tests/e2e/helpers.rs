@@ -590,7 +590,7 @@ pub async fn first_visit(width: u32, height: u32) -> (TestServer, Browser) {
 /// An identity token for `customer` on every site of the group, signed as the interface app
 /// signs them (with the development key the test servers verify with), valid 10 minutes.
 pub fn customer_token(customer: &str) -> String {
-    privacy_server::identity::development::token(customer, 600)
+    privacy_server::identity::development::token(customer, 600).unwrap()
 }
 
 /// WebDriver key codes.

@@ -15,6 +15,8 @@ use crate::problem::ApiError;
 pub struct IdentityKey {
     verifier: Option<Verifier>,
     dev_signer: Option<Signer>,
+    /// Every site of the group this server serves, as configured at start.
+    group: Vec<SiteId>,
 }
 
 /// How long a development token lives, as a real interface app's short-lived tokens.
@@ -22,9 +24,14 @@ const DEV_TOKEN_MINUTES: i64 = 15;
 
 impl IdentityKey {
     pub fn new(verifier: Option<Verifier>, dev_signer: Option<Signer>) -> Self {
+        let group = privacy_shared::site::all()
+            .iter()
+            .filter_map(|site| site.id.parse().ok())
+            .collect();
         Self {
             verifier,
             dev_signer,
+            group,
         }
     }
 
@@ -41,8 +48,7 @@ impl IdentityKey {
     /// Like [`Self::claims`] for a request about no one site: the token may be for any site of
     /// the group.
     pub fn require_for_group(&self, request: &HttpRequest) -> Result<IdentityClaims, ApiError> {
-        self.claims_for(request, &group_sites())?
-            .ok_or_else(required)
+        self.claims_for(request, &self.group)?.ok_or_else(required)
     }
 
     fn claims_for(
@@ -85,14 +91,6 @@ impl IdentityKey {
     }
 }
 
-/// Every site of the group this server serves.
-fn group_sites() -> Vec<SiteId> {
-    privacy_shared::site::all()
-        .iter()
-        .filter_map(|site| site.id.parse().ok())
-        .collect()
-}
-
 fn required() -> ApiError {
     ApiError::detail(
         ProblemKind::InvalidCredentials,
@@ -115,7 +113,7 @@ pub async fn dev_token(
     // Without a site, a token for every site of the group, as a group-wide login would sign.
     let sites = match body.site {
         Some(site) => vec![site],
-        None => group_sites(),
+        None => identity.group.clone(),
     };
     let now = time::OffsetDateTime::now_utc();
     let token = sign_dev(signer, body.customer, body.email, &sites, now)?;

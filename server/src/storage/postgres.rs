@@ -61,7 +61,7 @@ type Params<'a> = &'a [&'a (dyn ToSql + Sync)];
 
 /// A connection failure with its causes, as `database failure: error performing TLS handshake:
 /// invalid peer certificate: UnknownIssuer`: the first line alone rarely says what to fix.
-fn unreachable_db(e: &(dyn std::error::Error + 'static)) -> StorageError {
+fn connect_failure(e: &(dyn std::error::Error + 'static)) -> StorageError {
     let mut text = e.to_string();
     let mut source = e.source();
     while let Some(cause) = source {
@@ -186,7 +186,7 @@ impl PostgresStorage {
     }
 
     async fn client(&self) -> Result<deadpool_postgres::Object, StorageError> {
-        self.pool.get().await.map_err(|e| unreachable_db(&e))
+        self.pool.get().await.map_err(|e| connect_failure(&e))
     }
 
     async fn query_one_opt<T>(
@@ -308,7 +308,7 @@ async fn connect_one(
     ),
     StorageError,
 > {
-    let failed = |e: tokio_postgres::Error| unreachable_db(&e);
+    let failed = |e: tokio_postgres::Error| connect_failure(&e);
     Ok(match tls {
         Tls::Off => {
             let (client, connection) = config
@@ -1286,22 +1286,12 @@ impl Staff for PostgresStorage {
 
     async fn staff(&self, email: String) -> Result<Option<StaffRecord>, StorageError> {
         self.query_one_opt(
-            "SELECT email, password_hash, totp_secret, role, last_totp_step, login_wait_until FROM staff \
-             WHERE lower(email) = lower($1)",
+            &format!(
+                "SELECT {} FROM staff WHERE lower(email) = lower($1)",
+                rows::STAFF_COLUMNS
+            ),
             &[&email],
-            |row| {
-                Ok(StaffRecord {
-                    email: EmailAddress::parse(&text(row, "email")?)
-                        .map_err(|e| bad("email", e))?,
-                    password_hash: text(row, "password_hash")?,
-                    totp_secret: text(row, "totp_secret")?,
-                    role: typed(row, "role")?,
-                    last_totp_step: int(row, "last_totp_step")?,
-                    login_wait_until: optional(row, "login_wait_until")?
-                        .map(|t| OffsetDateTime::parse(&t, &Rfc3339).map_err(|e| bad("login_wait_until", e)))
-                        .transpose()?,
-                })
-            },
+            read(rows::staff),
         )
         .await
     }

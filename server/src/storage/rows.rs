@@ -7,7 +7,7 @@ use privacy_shared::{ConsentDecision, ConsentEvent, ConsentReceipt, CustomerNumb
 use time::format_description::well_known::{Iso8601, Rfc3339};
 use time::{Date, OffsetDateTime};
 
-use super::{CodeState, OutboxRow};
+use super::{CodeState, OutboxRow, StaffRecord};
 use crate::requests::StoredRequest;
 
 /// A stored row, by column name. Errors say which column and why.
@@ -57,6 +57,25 @@ pub fn site(row: &impl Cols) -> Result<SiteId, String> {
 
 fn unsigned(row: &impl Cols, column: &str) -> Result<u64, String> {
     u64::try_from(row.int(column)?).map_err(|e| bad(column, e))
+}
+
+/// The columns of a staff account, as [`staff`] reads them.
+pub const STAFF_COLUMNS: &str =
+    "email, password_hash, totp_secret, role, last_totp_step, login_wait_until";
+
+pub fn staff(row: &impl Cols) -> Result<StaffRecord, String> {
+    Ok(StaffRecord {
+        email: privacy_shared::EmailAddress::parse(&row.text("email")?)
+            .map_err(|e| bad("email", e))?,
+        password_hash: row.text("password_hash")?,
+        totp_secret: row.text("totp_secret")?,
+        role: typed(row, "role")?,
+        last_totp_step: row.int("last_totp_step")?,
+        login_wait_until: row
+            .opt_text("login_wait_until")?
+            .map(|t| OffsetDateTime::parse(&t, &Rfc3339).map_err(|e| bad("login_wait_until", e)))
+            .transpose()?,
+    })
 }
 
 /// The columns of a consent event, in the order [`consent_receipt`] reads them.

@@ -14,7 +14,7 @@ use uuid::Uuid;
 /// test servers verify with, valid for `lifetime` seconds (negative: expired that long ago).
 pub fn token_for(customer: &str, lifetime: i64) -> String {
     privacy_shared::site::install_repo_catalogue_for_tests();
-    privacy_server::identity::development::token(customer, lifetime)
+    privacy_server::identity::development::token(customer, lifetime).unwrap()
 }
 
 pub struct TestApp {

@@ -53,22 +53,12 @@ fn role_name(role: StaffRole) -> &'static str {
 pub fn staff(conn: &Connection, email: &str) -> Result<Option<StaffRecord>, StorageError> {
     Ok(conn
         .query_row(
-            "SELECT email, password_hash, totp_secret, role, last_totp_step, login_wait_until FROM staff WHERE email = ?1 COLLATE NOCASE",
+            &format!(
+                "SELECT {} FROM staff WHERE email = ?1 COLLATE NOCASE",
+                crate::storage::rows::STAFF_COLUMNS
+            ),
             [email],
-            |row| {
-                Ok(StaffRecord {
-                    email: EmailAddress::parse(&text(row, "email")?).map_err(|e| bad("email", e))?,
-                    password_hash: text(row, "password_hash")?,
-                    totp_secret: text(row, "totp_secret")?,
-                    role: typed(row, "role")?,
-                    last_totp_step: row.get("last_totp_step")?,
-                    login_wait_until: row
-                        .get::<_, Option<String>>("login_wait_until")?
-                        .map(|t| OffsetDateTime::parse(&t, &Rfc3339))
-                        .transpose()
-                        .map_err(|e| bad("login_wait_until", e))?,
-                })
-            },
+            |row| super::read(|r| crate::storage::rows::staff(r))(row),
         )
         .optional()?)
 }
