@@ -2,8 +2,9 @@
 // stored choice at once, from rules generated from the widget's Rust engine: Consent Mode, the
 // held-back scripts and iframes, window.VirtioPrivacy. On a returning visit with a current choice
 // that is all a page needs, so the content-hashed bundle (yew in WebAssembly) loads only when it
-// is needed: a view is opened, a mount point is on the page, events wait in the outbox, the
-// customer's identity is set or the choice expires. On a first visit the loader shows the first
+// is needed: the preferences are opened, a mount point for them is on the page, events wait in the
+// outbox, the customer's identity is set or the choice expires. The policy viewer and the rights
+// center are a second bundle (views), fetched only when one is opened or has a mount point. On a first visit the loader shows the first
 // layer at once from HTML rendered by the widget's own banner component and loads the bundle when
 // the page is idle or the visitor first turns to the banner, handing over a click made in the
 // meantime. `cargo xtask build` fills in the hashed names; the privacy server fills in its
@@ -140,7 +141,15 @@
   // strict CSP allows it): every shadow root of the loader and the bundle adopts it.
   const sheet = new CSSStyleSheet();
   sheet.replaceSync(__VP_CSS_TEXT__);
-  const host = { release, consentMode, sheet };
+  // The customer's identity token from VirtioPrivacy.setIdentity, kept here for both bundles.
+  let identity = null;
+  const host = {
+    release,
+    consentMode,
+    sheet,
+    identity: () => identity,
+    openView: (view) => openView(view),
+  };
 
   // A site the privacy server does not know cannot be honoured: say so, and start nothing.
   const definition = configured
@@ -161,7 +170,7 @@
       // The bundle renders the loader's content anew: a button that had the focus gets it back.
       const shadow = () => document.getElementById("virtio-privacy")?.shadowRoot;
       const focused = shadow()?.activeElement?.dataset?.vp;
-      glue.start(site, lang, apiBase, queued, declared, host, viewsOnly);
+      glue.start(site, lang, apiBase, queued, declared, host);
       api.consent = () => glue.consent();
       api.has = (purpose) => glue.has(String(purpose));
       if (focused && !queued) {
@@ -179,6 +188,24 @@
     fetchBundle();
     return bundle;
   };
+
+  // The views bundle (the policy viewer and the rights center), fetched the first time a page
+  // opens one of them or has a mount point for one.
+  let fetchViews;
+  const views = new Promise((resolve) => { fetchViews = resolve; })
+    .then(() => Promise.all([import(asset("__VP_VIEWS_MODULE__")), domReady, definition]))
+    .then(async ([glue, , declared]) => {
+      await glue.default({ module_or_path: asset("__VP_VIEWS_WASM__") });
+      glue.start(site, lang, apiBase, declared, host);
+      return glue;
+    });
+  views.catch((error) => console.error("Virtio Privacy could not load its views:", error));
+  const loadViews = () => {
+    fetchViews();
+    return views;
+  };
+  const openView = (view) => loadViews().then((glue) => glue.open(view))
+    .catch((error) => console.error("Virtio Privacy could not open " + view + ":", error));
 
   // The widget's host element with its shadow root, showing `html` (the first layer or the
   // settings button) at once.
@@ -201,8 +228,12 @@
     root.addEventListener("click", (event) => {
       const button = event.target instanceof Element && event.target.closest("button[data-vp]");
       if (!button || started) return;
+      if (button.dataset.vp === "open-policy") {
+        openView("policy");
+        return;
+      }
       queued = button.dataset.vp === "settings" ? "open-preferences" : button.dataset.vp;
-      if (queued !== "open-preferences" && queued !== "open-policy") root.replaceChildren();
+      if (queued !== "open-preferences") root.replaceChildren();
       load();
     });
     document.body.append(element);
@@ -211,8 +242,7 @@
 
   // Whether this page needs the bundle even with a current choice.
   const needsBundle = () => {
-    if (document.querySelector("[data-virtio-privacy=policy], [data-virtio-privacy=preferences], " +
-      "[data-virtio-privacy=rights]")) return true;
+    if (document.querySelector("[data-virtio-privacy=preferences]")) return true;
     try {
       return window.localStorage.getItem(OUTBOX) !== null;
     } catch {
@@ -225,7 +255,14 @@
   consentMode("default", stored.consentMode, stored.choices === null);
   const firstLayer = configured && configured.layers[language];
   const visit = domReady.then(() => {
-    if (!configured || viewsOnly) return load();
+    // The views' mount points, and a page of views only (which never starts the consent widget:
+    // it reads no cookie, shows no banner and records nothing, not even a GPC signal).
+    if (configured && (viewsOnly ||
+      document.querySelector("[data-virtio-privacy=policy], [data-virtio-privacy=rights]"))) {
+      loadViews();
+    }
+    if (configured && viewsOnly) return views;
+    if (!configured) return load();
     if (stored.choices !== null) release(stored.granted);
     placeholders();
     // The Global Privacy Control signal is honoured by the engine at once.
@@ -258,8 +295,15 @@
     ready: null,
     consent: () => applying().choices,
     has: (purpose) => applying().granted.includes(String(purpose)),
-    open: (view) => { load().then((glue) => glue.open(view || "preferences")); },
-    setIdentity: (token) => { load().then((glue) => glue.set_identity(String(token))); },
+    open: (view) => {
+      if (view === "policy" || view === "rights") openView(view);
+      else if (!viewsOnly) load().then((glue) => glue.open("preferences"));
+    },
+    setIdentity: (token) => {
+      identity = String(token);
+      if (viewsOnly) window.dispatchEvent(new CustomEvent(prefix + "identity", { detail: null }));
+      else load().then((glue) => glue.set_identity(identity));
+    },
     on(event, fn) {
       const wrapped = (e) => fn(e.detail);
       listeners.set(fn, wrapped);

@@ -384,10 +384,10 @@ impl Browser {
             .unwrap();
     }
 
-    /// Waits until the preferences dialog has closed.
+    /// Waits until the widget's dialog (the preferences, the policy, the rights center) has closed.
     pub async fn wait_for_dialog_closed(&self) {
         self.wait_for_script(
-            "return !document.querySelector('#virtio-privacy').shadowRoot.querySelector('[data-vp=preferences]');",
+            "return !document.querySelector('#virtio-privacy').shadowRoot.querySelector('[role=dialog]');",
             |v| v == true,
         )
         .await;

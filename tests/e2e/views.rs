@@ -364,12 +364,7 @@ async fn the_policy_and_the_rights_center_open_in_dialogs_and_focus_returns_to_t
             .is_none()
     );
     browser.press(crate::helpers::keys::ESCAPE).await;
-    browser
-        .wait_for_script(
-            "return !document.querySelector('#virtio-privacy').shadowRoot.querySelector('[role=dialog]');",
-            |v| v == true,
-        )
-        .await;
+    browser.wait_for_dialog_closed().await;
     assert_eq!(browser.focused().await.0, "settings");
 
     // The JavaScript API opens the rights center.
@@ -384,6 +379,65 @@ async fn the_policy_and_the_rights_center_open_in_dialogs_and_focus_returns_to_t
               return !!root.activeElement && !!root.activeElement.closest('[data-vp=rights-dialog]');")
         .await;
     assert_eq!(in_dialog, true, "focus moved into the rights dialog");
+    browser.close().await;
+}
+
+/// The WebAssembly files the page fetched, by bundle: `widget` (the consent widget) and `views`
+/// (the policy viewer and the rights center), in the order they were fetched.
+const WASM_BUNDLES: &str = "return performance.getEntriesByType('resource')
+    .map(e => e.name.split('/').pop()).filter(n => n.endsWith('.wasm')).map(n => n.split('-')[0]);";
+
+/// The policy viewer and the rights center are a bundle of their own: a visitor who only answers
+/// the banner never fetches it; opening the policy fetches it, and only it; a returning visitor
+/// with a current choice reads the policy without the consent widget's bundle at all, and the
+/// dialog gives the focus back when it closes.
+#[tokio::test]
+async fn the_views_are_a_bundle_of_their_own_fetched_only_when_one_opens() {
+    let server = TestServer::start().await;
+    let browser = visit_answered(&server, "/").await;
+    server.wait_for_events(1).await;
+    assert_eq!(
+        browser.run(WASM_BUNDLES).await,
+        serde_json::json!(["widget"]),
+        "answering the banner needs the consent widget only"
+    );
+    browser.run("VirtioPrivacy.open('policy');").await;
+    browser
+        .widget_element("[data-vp=policy-dialog] [data-vp=policy-toc]")
+        .await;
+    assert_eq!(
+        browser.run(WASM_BUNDLES).await,
+        serde_json::json!(["widget", "views"])
+    );
+
+    // A returning visit: the stored choice applies without WebAssembly; the settings button
+    // is there; the policy opens from the JavaScript API with the views bundle alone.
+    browser.client.refresh().await.unwrap();
+    browser.widget_element("[data-vp=settings]").await;
+    assert_eq!(browser.run(WASM_BUNDLES).await, serde_json::json!([]));
+    browser.click("[data-vp=settings]").await;
+    browser.widget_element("[data-vp=preferences]").await;
+    browser.press(crate::helpers::keys::ESCAPE).await;
+    browser.wait_for_dialog_closed().await;
+    browser.client.refresh().await.unwrap();
+    browser.widget_element("[data-vp=settings]").await;
+    browser.run("VirtioPrivacy.open('rights');").await;
+    browser
+        .widget_element("[data-vp=rights-dialog] [data-vp=rights-form]")
+        .await;
+    assert_eq!(
+        browser.run(WASM_BUNDLES).await,
+        serde_json::json!(["views"]),
+        "the rights center came without the consent widget's bundle"
+    );
+    browser.press(crate::helpers::keys::ESCAPE).await;
+    browser.wait_for_dialog_closed().await;
+    assert_eq!(browser.focused().await.0, "settings");
+    assert_eq!(
+        server.count_events(),
+        1,
+        "reading the policy and the rights center records nothing"
+    );
     browser.close().await;
 }
 

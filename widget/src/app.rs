@@ -7,18 +7,14 @@ use privacy_shared::consent::uniform_choices;
 use privacy_shared::engine::Action as EngineAction;
 use privacy_shared::{ConsentChoices, ConsentSource, Language, SiteId};
 use std::rc::Rc;
-use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use crate::components::banner::Banner;
-use crate::components::modal::Modal;
-use crate::components::policy_viewer::PolicyViewer;
 use crate::components::preferences::Preferences;
-use crate::components::rights_center::RightsCenter;
 use crate::components::settings_button::SettingsButton;
 use crate::control::{self, View};
 use crate::i18n::{explain, texts};
-use crate::{outbox, store};
+use crate::{browser, enforce, outbox, store};
 
 #[derive(Properties, PartialEq)]
 pub struct AppProps {
@@ -38,7 +34,6 @@ pub enum Queued {
     AcceptAll,
     RejectAll,
     OpenPreferences,
-    OpenPolicy,
 }
 
 impl Queued {
@@ -48,7 +43,6 @@ impl Queued {
             "accept-all" => Self::AcceptAll,
             "reject-all" => Self::RejectAll,
             "open-preferences" => Self::OpenPreferences,
-            "open-policy" => Self::OpenPolicy,
             _ => Self::Nothing,
         }
     }
@@ -65,7 +59,8 @@ pub enum SaveState {
 
 #[derive(Clone, PartialEq)]
 pub struct UiState {
-    /// The view open in a dialog, if any.
+    /// Whether the preferences are open in a dialog (the policy and the rights center open in the
+    /// views bundle's).
     pub overlay: Option<View>,
     pub save: SaveState,
 }
@@ -100,21 +95,6 @@ impl Reducible for UiState {
     }
 }
 
-/// The focused element, looking into the widget's own shadow root; none when only the page's body
-/// or a shadow host whose focused element went away (the loader's button, replaced by the bundle)
-/// has the focus.
-fn deep_active_element() -> Option<web_sys::HtmlElement> {
-    let document = web_sys::window()?.document()?;
-    let mut active = document.active_element()?;
-    while let Some(root) = active.shadow_root() {
-        active = root.active_element()?;
-    }
-    if document.body().is_some_and(|body| *body == active) {
-        return None;
-    }
-    active.dyn_into().ok()
-}
-
 #[component]
 pub fn App(props: &AppProps) -> Html {
     let site = props.site;
@@ -137,15 +117,24 @@ pub fn App(props: &AppProps) -> Html {
         })
     };
 
+    // The preferences open here; the policy and the rights center in the views bundle (its
+    // dialog takes the place of the preferences, and gives the focus back itself).
     let open_view = {
         let ui = ui.clone();
         let opener = opener.clone();
-        Callback::from(move |view: View| {
-            // Moving from one dialog to another keeps the first opener.
-            if ui.overlay.is_none() {
-                *opener.borrow_mut() = deep_active_element();
+        Callback::from(move |view: View| match view {
+            View::Preferences => {
+                if ui.overlay.is_none() {
+                    *opener.borrow_mut() = browser::deep_active_element();
+                }
+                ui.dispatch(UiAction::Open(view));
             }
-            ui.dispatch(UiAction::Open(view));
+            View::Policy | View::Rights => {
+                if ui.overlay.is_some() {
+                    ui.dispatch(UiAction::Close);
+                }
+                enforce::open_view(view.as_str());
+            }
         })
     };
     let open_preferences = open_view.reform(|()| View::Preferences);
@@ -172,7 +161,6 @@ pub fn App(props: &AppProps) -> Html {
                     choose.emit((uniform_choices(site, false), ConsentSource::Banner))
                 }
                 Queued::OpenPreferences => open_view.emit(View::Preferences),
-                Queued::OpenPolicy => open_view.emit(View::Policy),
                 Queued::Nothing => {}
             }
         });
@@ -211,21 +199,7 @@ pub fn App(props: &AppProps) -> Html {
         use_effect_with(ui.overlay.is_some(), move |&open| {
             let closed = std::mem::replace(&mut *was_open.borrow_mut(), open) && !open;
             if closed {
-                let element = opener.borrow_mut().take();
-                let target = element.filter(|e| e.is_connected()).or_else(|| {
-                    web_sys::window()?
-                        .document()?
-                        .get_element_by_id("virtio-privacy")?
-                        .shadow_root()?
-                        .query_selector("[data-vp=settings]")
-                        .ok()
-                        .flatten()?
-                        .dyn_into()
-                        .ok()
-                });
-                if let Some(target) = target {
-                    let _ = target.focus();
-                }
+                browser::return_focus(opener.borrow_mut().take());
             }
         });
     }
@@ -263,17 +237,7 @@ pub fn App(props: &AppProps) -> Html {
                             ondecide={on_preferences} onclose={close.clone()}
                             onpolicy={Some(open_view.reform(|()| View::Policy))} />
                     },
-                    Some(View::Policy) => html! {
-                        <Modal title={t.policy_title} hook="policy-dialog" close_label={t.close} onclose={close.clone()}>
-                            <PolicyViewer api_base={props.api_base.clone()} {language} />
-                        </Modal>
-                    },
-                    Some(View::Rights) => html! {
-                        <Modal title={t.rights_center_title} hook="rights-dialog" close_label={t.close} onclose={close.clone()}>
-                            <RightsCenter api_base={props.api_base.clone()} {site} {language} />
-                        </Modal>
-                    },
-                    None => html! {},
+                    _ => html! {},
                 }
             }
             <p class="vp-status" role="status" data-vp="status">{ status }</p>

@@ -14,28 +14,104 @@ fn js_error(value: JsValue) -> JsError {
     JsError::new(&value.as_string().unwrap_or_else(|| format!("{value:?}")))
 }
 
-/// Creates the widget's host element at the end of `<body>`, with an open shadow root holding the
-/// stylesheet and the element yew renders into. Host page styles cannot reach inside.
-pub fn mount_in_shadow_root(site: SiteId) -> Result<Element, JsError> {
+/// The widget's host element `#virtio-privacy` at the end of `<body>`, with its open shadow root
+/// (the stylesheet, the site's theme): the loader's, or made here when the loader showed nothing.
+/// Both bundles render into it, each into an element of its own ([`mount_in_shadow_root`],
+/// [`views_mount`]), so that neither's events pass through the other's.
+fn widget_shadow(site: SiteId) -> Result<web_sys::ShadowRoot, JsError> {
     let document = document().ok_or_else(|| JsError::new("no document"))?;
-    // The loader's host with the first layer: the bundle takes its place.
     if let Some(host) = document.get_element_by_id("virtio-privacy")
         && let Some(root) = host.shadow_root()
-        && let Ok(Some(mount)) = root.query_selector(".vp-root")
     {
-        mount.set_inner_html("");
         apply_theme(&host, site);
         host.remove_attribute("hidden").map_err(js_error)?;
-        return Ok(mount);
+        return Ok(root);
     }
     let body = document
         .body()
         .ok_or_else(|| JsError::new("the page has no <body>"))?;
     let host = document.create_element("div").map_err(js_error)?;
     host.set_id("virtio-privacy");
-    let mount = shadow_mount(&host, site)?;
+    let shadow = host
+        .attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))
+        .map_err(js_error)?;
+    crate::enforce::adopt_stylesheet(&shadow);
+    apply_theme(&host, site);
     body.append_child(&host).map_err(js_error)?;
+    Ok(shadow)
+}
+
+/// The element of the widget's shadow root with class `class`, made when missing: `first` puts a
+/// new one before the others.
+fn widget_mount(site: SiteId, class: &str, first: bool) -> Result<Element, JsError> {
+    let shadow = widget_shadow(site)?;
+    if let Ok(Some(mount)) = shadow.query_selector(&format!(".{class}")) {
+        return Ok(mount);
+    }
+    let document = document().ok_or_else(|| JsError::new("no document"))?;
+    let mount = document.create_element("div").map_err(js_error)?;
+    mount.set_class_name(class);
+    if first {
+        shadow.prepend_with_node_1(&mount).map_err(js_error)?;
+    } else {
+        shadow.append_child(&mount).map_err(js_error)?;
+    }
     Ok(mount)
+}
+
+/// The element the main bundle renders into (the first layer or the settings button, the
+/// preferences): the loader's first layer is emptied, and the bundle takes its place.
+pub fn mount_in_shadow_root(site: SiteId) -> Result<Element, JsError> {
+    let mount = widget_mount(site, "vp-root", true)?;
+    mount.set_inner_html("");
+    Ok(mount)
+}
+
+/// The element the views bundle renders its dialogs (the policy, the rights center) into: beside
+/// the main bundle's, never inside it.
+pub fn views_mount(site: SiteId) -> Result<Element, JsError> {
+    widget_mount(site, "vp-views", false)
+}
+
+/// The focused element, looking into shadow roots; none when only the page's body or a shadow
+/// host whose focused element went away (the loader's button, replaced by the bundle) has it.
+pub fn deep_active_element() -> Option<web_sys::HtmlElement> {
+    let document = document()?;
+    let mut active = document.active_element()?;
+    while let Some(root) = active.shadow_root() {
+        active = root.active_element()?;
+    }
+    if document.body().is_some_and(|body| *body == active) {
+        return None;
+    }
+    active.dyn_into().ok()
+}
+
+/// Gives the focus back to `opener` when a dialog closes. When the opener went away, to the
+/// widget's element with the same `data-vp` hook (the loader's first layer, rendered anew by the
+/// bundle), else to the settings button (the banner or the dialog it was in closed).
+pub fn return_focus(opener: Option<web_sys::HtmlElement>) {
+    let in_widget = |css: &str| -> Option<web_sys::HtmlElement> {
+        document()?
+            .get_element_by_id("virtio-privacy")?
+            .shadow_root()?
+            .query_selector(css)
+            .ok()
+            .flatten()?
+            .dyn_into()
+            .ok()
+    };
+    let hook = opener.as_ref().and_then(|e| e.get_attribute("data-vp"));
+    let target = opener
+        .filter(|e| e.is_connected())
+        .or_else(|| {
+            hook.filter(|h| h.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+                .and_then(|h| in_widget(&format!("[data-vp={h}]")))
+        })
+        .or_else(|| in_widget("[data-vp=settings]"));
+    if let Some(target) = target {
+        let _ = target.focus();
+    }
 }
 
 /// Sets the site's theme variables on a widget host, from where they reach into its shadow root

@@ -21,6 +21,15 @@ impl View {
             _ => Self::Preferences,
         }
     }
+
+    /// The name `parse` reads.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Preferences => "preferences",
+            Self::Policy => "policy",
+            Self::Rights => "rights",
+        }
+    }
 }
 
 thread_local! {

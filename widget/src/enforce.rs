@@ -32,6 +32,16 @@ extern "C" {
     /// The widget's stylesheet, constructed by the loader (a `CSSStyleSheet`).
     #[wasm_bindgen(method, getter)]
     fn sheet(this: &Host) -> JsValue;
+
+    /// The customer's identity token the page gave `VirtioPrivacy.setIdentity`, or `null`: the
+    /// loader keeps it for both bundles.
+    #[wasm_bindgen(method)]
+    fn identity(this: &Host) -> Option<String>;
+
+    /// Opens `"policy"` or `"rights"` in a dialog of the views bundle, which the loader fetches
+    /// the first time.
+    #[wasm_bindgen(method, js_name = openView)]
+    fn open_view(this: &Host, view: &str);
 }
 
 thread_local! {
@@ -64,6 +74,16 @@ pub fn release(granted: &[PurposeId]) {
         .map(|p| JsValue::from_str(p.as_str()))
         .collect();
     with_host(|host| host.release(purposes));
+}
+
+/// The customer's identity token, if the page gave one (see [`Host`]).
+pub fn identity() -> Option<String> {
+    HOST.with(|h| h.borrow().as_ref().and_then(Host::identity))
+}
+
+/// Opens `view` (`"policy"`, `"rights"`) in the views bundle's dialog, through the loader.
+pub fn open_view(view: &str) {
+    with_host(|host| host.open_view(view));
 }
 
 /// Gives `shadow` the widget's stylesheet, the one the loader constructed.

@@ -1,8 +1,12 @@
 //! The Virtio Privacy widget: a yew app in a shadow root that asks for consent, applies it at once
 //! in the page (first-party cookie, Consent Mode, held-back tags) and records it on the privacy
 //! server. `loader.js` (built beside it) shows the first layer from HTML rendered at build time by
-//! [`ssr`] from the same component, loads the bundle, calls `start` and wires
-//! `window.VirtioPrivacy` to the functions exported in `web.rs`.
+//! [`ssr`] from the same component, loads a bundle, calls its `start` and wires
+//! `window.VirtioPrivacy` to the functions it exports.
+//!
+//! This crate is the library of two bundles, each a crate of its own that only exports:
+//! `widget/main` (the consent widget: banner, preferences, engine, outbox) and `widget/views` (the
+//! policy viewer and the rights center, [`views`]), fetched only when a page opens one of them.
 //!
 //! Architecture invariant: the widget never talks to a database; it knows the server only through
 //! the shared API client.
@@ -10,7 +14,7 @@
 #[cfg(target_arch = "wasm32")]
 pub mod app;
 #[cfg(target_arch = "wasm32")]
-mod browser;
+pub mod browser;
 #[cfg(any(target_arch = "wasm32", feature = "ssr"))]
 pub mod components;
 #[cfg(target_arch = "wasm32")]
@@ -28,7 +32,7 @@ pub mod ssr;
 #[cfg(target_arch = "wasm32")]
 pub mod store;
 #[cfg(target_arch = "wasm32")]
-mod web;
+pub mod views;
 
 use privacy_shared::Language;
 
@@ -42,4 +46,18 @@ pub fn preferred_language(data_lang: &str, page_lang: &str, browser: &[String]) 
         .into_iter()
         .chain(browser.iter().map(String::as_str));
     Language::negotiate(tags.filter(|t| !t.is_empty()))
+}
+
+/// Installs the site's definition (JSON, which the server rendered into the loader from its
+/// configuration; a bundle knows no site of its own) and returns the site.
+#[cfg(target_arch = "wasm32")]
+pub fn install_site(
+    site: &str,
+    definition: &str,
+) -> Result<privacy_shared::SiteId, wasm_bindgen::JsError> {
+    if !definition.is_empty() {
+        let declared: privacy_shared::site::SiteDefinition = serde_json::from_str(definition)?;
+        privacy_shared::site::install(site, &declared)?;
+    }
+    Ok(site.parse()?)
 }

@@ -1,5 +1,5 @@
-//! `cargo xtask build`: compiles the widget and the admin console to WebAssembly, generates their
-//! bindings, shrinks them with `wasm-opt -Oz`, and writes content-hashed, precompressed assets to
+//! `cargo xtask build`: compiles the widget's two bundles (`widget/main`, `widget/views`) and the
+//! admin console to WebAssembly, generates their bindings, shrinks them with `wasm-opt -Oz`, and writes content-hashed, precompressed assets to
 //! `dist/`. The widget's loader template `dist/widget/v1/loader.template.js` names the hashed files;
 //! the server renders `/widget/v1/loader.js` from it for the sites it is configured with.
 
@@ -40,7 +40,9 @@ pub fn bundles(root: &Path) -> Result<Vec<Asset>> {
         "--profile",
         "wasm-release",
         "--package",
-        "privacy-widget",
+        "privacy-widget-main",
+        "--package",
+        "privacy-widget-views",
         "--package",
         "privacy-admin",
     ]))?;
@@ -54,10 +56,13 @@ pub fn bundles(root: &Path) -> Result<Vec<Asset>> {
     }
     let mut assets = Vec::new();
 
-    let widget = bindgen_and_optimise(root, "privacy_widget", &bindgen, &wasm_opt)?;
+    let widget = bindgen_and_optimise(root, "privacy_widget_main", &bindgen, &wasm_opt)?;
     let widget_assets = dist.join("widget/v1/assets");
     let module = write_hashed(&widget_assets, "widget", "js", &widget.js, &mut assets)?;
     let wasm = write_hashed(&widget_assets, "widget", "wasm", &widget.wasm, &mut assets)?;
+    let views = bindgen_and_optimise(root, "privacy_widget_views", &bindgen, &wasm_opt)?;
+    let views_module = write_hashed(&widget_assets, "views", "js", &views.js, &mut assets)?;
+    let views_wasm = write_hashed(&widget_assets, "views", "wasm", &views.wasm, &mut assets)?;
     // The loader names the hashed files and carries the stylesheet (it constructs it, so the
     // first layer needs no second request); the server fills in the configured sites at start
     // (server/src/loader.rs). Whole-line comments and indentation are left out of what is served.
@@ -66,6 +71,8 @@ pub fn bundles(root: &Path) -> Result<Vec<Asset>> {
     let loader = without_comments(&std::fs::read_to_string(root.join("widget/loader.js"))?)
         .replace("__VP_MODULE__", &module)
         .replace("__VP_WASM__", &wasm)
+        .replace("__VP_VIEWS_MODULE__", &views_module)
+        .replace("__VP_VIEWS_WASM__", &views_wasm)
         .replace("__VP_CSS_TEXT__", &css);
     write_asset(
         &dist.join("widget/v1/loader.template.js"),

@@ -167,16 +167,41 @@ fn bench(root: &Path) -> Result<()> {
     Ok(())
 }
 
-/// What each part of the widget's WebAssembly costs (the bundle `build::bundles` just made).
+/// What each part of the widget's two WebAssembly bundles costs (the bundles `build::bundles`
+/// just made).
 fn widget_weight(root: &Path) -> Result<String> {
     let twiggy = tools::twiggy(root)?;
-    let named = root.join("target/wasm-bindgen/privacy_widget/privacy_widget_bg.wasm");
-    let shipped = std::fs::read_dir(root.join("dist/widget/v1/assets"))?
-        .filter_map(|entry| entry.ok().map(|e| e.path()))
-        .find(|path| path.to_string_lossy().ends_with(".wasm.br"))
-        .context("the build wrote no brotli WebAssembly")?;
-    let parts = weight::parts(&twiggy, &named)?;
-    Ok(weight::report(&parts, std::fs::metadata(shipped)?.len()))
+    let mut text = String::new();
+    for (krate, stem, title) in [
+        (
+            "privacy_widget_main",
+            "widget",
+            "What the widget's main bundle is made of (every page with a choice to make)",
+        ),
+        (
+            "privacy_widget_views",
+            "views",
+            "What the views bundle is made of (the policy viewer and the rights center, fetched \
+             only when one opens)",
+        ),
+    ] {
+        let named = root.join(format!("target/wasm-bindgen/{krate}/{krate}_bg.wasm"));
+        let prefix = format!("{stem}-");
+        let shipped = std::fs::read_dir(root.join("dist/widget/v1/assets"))?
+            .filter_map(|entry| entry.ok())
+            .find(|entry| {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                name.starts_with(&prefix) && name.ends_with(".wasm.br")
+            })
+            .with_context(|| format!("the build wrote no brotli WebAssembly for {stem}"))?;
+        let parts = weight::parts(&twiggy, &named)?;
+        text.push_str(&weight::report(
+            title,
+            &parts,
+            std::fs::metadata(shipped.path())?.len(),
+        ));
+    }
+    Ok(text)
 }
 
 /// The cargo that runs this xtask, so the pinned toolchain is used throughout.

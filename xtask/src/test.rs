@@ -12,7 +12,13 @@ use std::time::Instant;
 
 use crate::{build, cargo, run_command, tools};
 
-const WASM_CRATES: [&str; 3] = ["privacy-shared", "privacy-widget", "privacy-admin"];
+const WASM_CRATES: [&str; 5] = [
+    "privacy-shared",
+    "privacy-widget",
+    "privacy-widget-main",
+    "privacy-widget-views",
+    "privacy-admin",
+];
 
 pub fn all(root: &Path) -> Result<()> {
     let started = Instant::now();

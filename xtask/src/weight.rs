@@ -84,10 +84,10 @@ pub fn parts(twiggy: &Path, wasm: &Path) -> Result<Vec<(String, u64)>> {
 
 /// The report's section: the largest parts with their share and estimated brotli bytes, given
 /// the shipped file's brotli size.
-pub fn report(parts: &[(String, u64)], shipped_brotli: u64) -> String {
+pub fn report(title: &str, parts: &[(String, u64)], shipped_brotli: u64) -> String {
     let total: u64 = parts.iter().map(|(_, size)| size).sum();
     let mut text = format!(
-        "\n## What the widget's WebAssembly is made of\n\n\
+        "\n## {title}\n\n\
          `twiggy top` over the bundle as wasm-bindgen wrote it (before `wasm-opt`), every function\n\
          and data segment counted to its crate (this workspace's crates by module); the brotli\n\
          column applies each share to the shipped file ({:.1} KB brotli), an estimate.\n\n\

@@ -111,7 +111,7 @@ pub fn RightsCenter(props: &RightsCenterProps) -> Html {
     let linked = use_state(saved::take_link);
     let client = ApiClient::new(props.api_base.clone());
     // The host page may pass the customer's identity after this renders.
-    let identity = crate::store::use_engine().and_then(|e| e.identity().map(str::to_owned));
+    let identity = crate::views::use_identity();
     // The history reloads whenever a request reaches its confirmation.
     let generation = match &*step {
         Step::Done(..) => 1,

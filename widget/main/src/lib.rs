@@ -1,19 +1,22 @@
-//! What the loader calls: [`start`], and the functions behind `window.VirtioPrivacy`.
+//! The main bundle of the widget (`widget-<hash>.wasm`): what the loader calls, [`start`], and the
+//! functions behind `window.VirtioPrivacy`. Everything else is in the `privacy-widget` library;
+//! this crate only exports, so that the views bundle (`widget/views`) links none of it.
+#![cfg(target_arch = "wasm32")]
 
+use privacy_shared::PurposeId;
 use privacy_shared::api::{ApiClient, Credentials, endpoints};
 use privacy_shared::engine::{Action, Engine};
-use privacy_shared::{Language, PurposeId, SiteId};
 
-use crate::{app, browser, components, control, enforce, outbox, store};
+use privacy_widget::{app, browser, components, control, enforce, outbox, store};
 use wasm_bindgen::prelude::*;
 
 /// Starts the widget on the page: `site` is the embedding site's id, `lang` its `data-lang` (may
-/// be empty), `api_base` the privacy server's origin; `queued` is the hook of a first-layer button clicked before the bundle ran
-/// (`accept-all`, `reject-all`, `open-preferences`), or empty. `definition` is the site's
-/// definition as JSON (`{"name": …, "purposes": […], …}`), which the server rendered into the
-/// loader from its configuration; the bundle knows no site of its own. `host` is the loader's
-/// code that acts in the page (held-back tags, Consent Mode, see [`enforce::Host`]) with the
-/// widget's stylesheet.
+/// be empty), `api_base` the privacy server's origin; `queued` is the hook of a first-layer button
+/// clicked before the bundle ran (`accept-all`, `reject-all`, `open-preferences`), or empty.
+/// `definition` is the site's definition as JSON (`{"name": …, "purposes": […], …}`), which the
+/// server rendered into the loader from its configuration; the bundle knows no site of its own.
+/// `host` is the loader's code that acts in the page (held-back tags, Consent Mode, the views
+/// bundle, see [`enforce::Host`]) with the widget's stylesheet.
 ///
 /// The engine starts from the stored cookie before anything renders: Consent Mode gets its
 /// `default` and the tags a current choice allows are released, so no held-back tag runs before
@@ -27,57 +30,32 @@ pub fn start(
     queued: &str,
     definition: &str,
     host: enforce::Host,
-    views_only: bool,
 ) -> Result<(), JsError> {
     if !browser::has_secure_random() {
         return Err(JsError::new(
             "this browser offers no crypto.getRandomValues, which the widget needs for its ids",
         ));
     }
-    if !definition.is_empty() {
-        let declared: privacy_shared::site::SiteDefinition = serde_json::from_str(definition)?;
-        privacy_shared::site::install(site, &declared)?;
-    }
-    let site: SiteId = site.parse()?;
+    let site = privacy_widget::install_site(site, definition)?;
     let language = browser::language(lang);
     enforce::install_host(host);
     store::install(
         Engine::new(site, language, browser::global_privacy_control()),
         ApiClient::new(api_base.to_owned()),
     );
-    // A page of views only (`data-consent="off"`): the engine never starts, so it reads no
-    // cookie, shows no banner and records nothing, not even a GPC signal.
-    if !views_only {
-        store::dispatch(Action::Start {
-            stored: browser::read_consent_cookie(),
-        });
-        let mount = browser::mount_in_shadow_root(site)?;
-        let props = app::AppProps {
-            site,
-            language,
-            api_base: api_base.into(),
-            queued: app::Queued::from_hook(queued),
-        };
-        yew::Renderer::<app::App>::with_root_and_props(mount, props).render();
-    }
-    mount_inline_views(site, language, api_base)?;
-    Ok(())
-}
-
-/// Renders the policy viewer, the preferences and the rights center into the page's mount points
-/// (`data-virtio-privacy="policy"`, `="preferences"`, `="rights"`), each in a shadow root of its
-/// own.
-fn mount_inline_views(site: SiteId, language: Language, api_base: &str) -> Result<(), JsError> {
-    use components::policy_viewer::{PolicyViewer, PolicyViewerProps};
-    use components::rights_center::{RightsCenter, RightsCenterProps};
-    for host in browser::mount_points("policy") {
-        let mount = browser::shadow_mount(&host, site)?;
-        let props = PolicyViewerProps {
-            api_base: api_base.into(),
-            language,
-        };
-        yew::Renderer::<PolicyViewer>::with_root_and_props(mount, props).render();
-    }
+    store::dispatch(Action::Start {
+        stored: browser::read_consent_cookie(),
+    });
+    let mount = browser::mount_in_shadow_root(site)?;
+    let props = app::AppProps {
+        site,
+        language,
+        api_base: api_base.into(),
+        queued: app::Queued::from_hook(queued),
+    };
+    yew::Renderer::<app::App>::with_root_and_props(mount, props).render();
+    // The preferences in the page's mount points (`data-virtio-privacy="preferences"`), each in a
+    // shadow root of its own; the policy's and the rights center's are the views bundle's.
     for host in browser::mount_points("preferences") {
         let mount = browser::shadow_mount(&host, site)?;
         let props = components::preferences::InlinePreferencesProps { site, language };
@@ -85,15 +63,6 @@ fn mount_inline_views(site: SiteId, language: Language, api_base: &str) -> Resul
             mount, props,
         )
         .render();
-    }
-    for host in browser::mount_points("rights") {
-        let mount = browser::shadow_mount(&host, site)?;
-        let props = RightsCenterProps {
-            api_base: api_base.into(),
-            site,
-            language,
-        };
-        yew::Renderer::<RightsCenter>::with_root_and_props(mount, props).render();
     }
     Ok(())
 }
@@ -115,8 +84,8 @@ pub fn has(purpose: &str) -> bool {
     store::read(|e| e.allows(purpose)).unwrap_or(false)
 }
 
-/// `VirtioPrivacy.open(view)`: opens `"preferences"` (the default), `"policy"` or `"rights"` in a
-/// dialog.
+/// `VirtioPrivacy.open(view)`: opens `"preferences"` (the default) in a dialog; the loader opens
+/// `"policy"` and `"rights"` in the views bundle itself, and this hands them there too.
 #[wasm_bindgen]
 pub fn open(view: Option<String>) {
     control::open(control::View::parse(view.as_deref().unwrap_or_default()));
