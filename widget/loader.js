@@ -34,6 +34,9 @@
   const TEXTS = __VP_TEXTS__;
   // The bundle's outbox in localStorage: while it holds events, the bundle must send them.
   const OUTBOX = __VP_OUTBOX__;
+  // Per language: the notice hash of the current policy, which a choice made here is recorded
+  // against (the server's at the moment it rendered this loader, as the first layer is).
+  const NOTICES = __VP_NOTICES__;
   // What the engine does on start with a stored cookie, `(cookie, site, now) => { choices,
   // granted, consentMode, expiresAt }`: generated from the Rust rules
   // (privacy_shared::engine::start_js), never written twice.
@@ -170,7 +173,7 @@
       // The bundle renders the loader's content anew: a button that had the focus gets it back.
       const shadow = () => document.getElementById("virtio-privacy")?.shadowRoot;
       const focused = shadow()?.activeElement?.dataset?.vp;
-      glue.start(site, lang, apiBase, queued, declared, host);
+      glue.start(site, lang, apiBase, queued, declared, NOTICES, host);
       api.consent = () => glue.consent();
       api.has = (purpose) => glue.has(String(purpose));
       if (focused && !queued) {

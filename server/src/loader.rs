@@ -8,6 +8,7 @@
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse};
 use anyhow::Context as _;
+use privacy_shared::policy;
 use privacy_shared::site::Site;
 use privacy_shared::{Language, SiteId};
 use sha2::{Digest, Sha256};
@@ -105,13 +106,16 @@ impl Loader {
 
 /// What the server fills into the loader's template: per site its definition and first layer per
 /// language (`__VP_SITES__`), the start rule generated from the engine (`__VP_START__`), the words
-/// the loader shows without the bundle per language (`__VP_TEXTS__`) and the outbox's storage key
-/// (`__VP_OUTBOX__`, whose entries mean the bundle must load to send them).
-const PLACEHOLDERS: [&str; 4] = [
+/// the loader shows without the bundle per language (`__VP_TEXTS__`), the outbox's storage key
+/// (`__VP_OUTBOX__`, whose entries mean the bundle must load to send them) and per language the
+/// notice hash of the current policy (`__VP_NOTICES__`), which the bundle records choices against:
+/// the same hash `GET /api/v1/sites/{site}/config` gives, without a request.
+const PLACEHOLDERS: [&str; 5] = [
     "__VP_SITES__",
     "__VP_START__",
     "__VP_TEXTS__",
     "__VP_OUTBOX__",
+    "__VP_NOTICES__",
 ];
 
 /// Fills the template's [`PLACEHOLDERS`] for `sites`.
@@ -135,7 +139,25 @@ pub fn render(template: &str, sites: &[&'static Site]) -> anyhow::Result<String>
             "__VP_OUTBOX__",
             &serde_json::to_string(privacy_widget::OUTBOX_KEY)?,
         )
+        .replace("__VP_NOTICES__", &json(&notices()?)?)
         .replace("__VP_START__", &privacy_shared::engine::start_js(sites)))
+}
+
+/// Per language the notice hash of the current policy.
+fn notices() -> anyhow::Result<Json> {
+    LANGUAGES
+        .into_iter()
+        .map(|language| {
+            let hash = policy::notice_hash(policy::CURRENT_VERSION, language).ok_or_else(|| {
+                anyhow::anyhow!(
+                    "policy {} has no {} text",
+                    policy::CURRENT_VERSION,
+                    language.as_str()
+                )
+            })?;
+            Ok((language.as_str().to_owned(), hash.into()))
+        })
+        .collect()
 }
 
 /// The languages the loader carries words for.
@@ -193,7 +215,8 @@ mod tests {
             .map(SiteId::site)
             .collect();
         let rendered = render(
-            "const S = __VP_SITES__; const R = __VP_START__; __VP_TEXTS__ __VP_OUTBOX__",
+            "const S = __VP_SITES__; const R = __VP_START__; __VP_TEXTS__ __VP_OUTBOX__ \
+             const N = __VP_NOTICES__;",
             &sites,
         )
         .unwrap();
@@ -231,6 +254,21 @@ mod tests {
             );
         }
         assert!(!json.contains('<'), "no raw `<` in the rendered data");
+        // The notice hashes a choice is recorded against, per language: the current policy's.
+        let notices: serde_json::Value = serde_json::from_str(
+            rendered
+                .split_once("const N = ")
+                .unwrap()
+                .1
+                .trim_end_matches(';'),
+        )
+        .unwrap();
+        for language in LANGUAGES {
+            assert_eq!(
+                notices[language.as_str()].as_str(),
+                policy::notice_hash(policy::CURRENT_VERSION, language)
+            );
+        }
         assert!(render("no placeholders", &sites).is_err());
     }
 }

@@ -168,6 +168,11 @@ impl Engine {
         self.identity.as_deref()
     }
 
+    /// The notice hash choices are recorded against (empty until [`Action::NoticeHash`]).
+    pub fn notice_hash(&self) -> &str {
+        &self.notice_hash
+    }
+
     /// The Consent Mode v2 state of every signal: the locked purposes' signals granted, the
     /// others as the current choice says (denied without one).
     pub fn consent_mode(&self) -> ConsentModeState {

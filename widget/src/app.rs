@@ -174,21 +174,6 @@ pub fn App(props: &AppProps) -> Html {
         }
     });
 
-    // While a layer asks, fetch the notice hash the choice will be recorded against, so a click
-    // does not wait for it. The banner itself never waits for the network.
-    {
-        let asking = banner_open || ui.overlay == Some(View::Preferences);
-        use_effect_with(asking, move |&asking| {
-            if asking && let Some(client) = store::client() {
-                wasm_bindgen_futures::spawn_local(async move {
-                    if let Ok(config) = client.site_config(site, language).await {
-                        store::dispatch(EngineAction::NoticeHash(config.notice_hash));
-                    }
-                });
-            }
-        });
-    }
-
     // Focus goes back to the opener when the dialog closes, or to the settings button when the
     // opener went away with the banner or was the loader's (replaced when the bundle started).
     {

@@ -152,9 +152,9 @@ fn report(outcome: Report) {
 /// Sends the waiting events in order until the queue is empty, waiting with backoff while the
 /// server cannot be reached.
 async fn flush() {
-    let (Some(client), Some((site, language))) = (
+    let (Some(client), Some(notice_hash)) = (
         crate::store::client(),
-        crate::store::read(|e| (e.site(), e.language())),
+        crate::store::read(|e| e.notice_hash().to_owned()),
     ) else {
         return;
     };
@@ -171,8 +171,9 @@ async fn flush() {
             break;
         }
         let attempt = async {
+            // An event made before the engine knew the hash (kept by an earlier version).
             if event.decision.notice_hash.is_empty() {
-                event.decision.notice_hash = client.site_config(site, language).await?.notice_hash;
+                event.decision.notice_hash = notice_hash.clone();
             }
             let credentials = identity
                 .as_deref()

@@ -33,6 +33,7 @@ pub fn bundles(root: &Path) -> Result<Vec<Asset>> {
     tools::wasm_target()?;
     let bindgen = tools::wasm_bindgen(root)?.join("wasm-bindgen");
     let wasm_opt = tools::wasm_opt(root)?;
+    let terser = tools::terser(root)?;
     run_command(Command::new(cargo()).args([
         "build",
         "--target",
@@ -56,19 +57,34 @@ pub fn bundles(root: &Path) -> Result<Vec<Asset>> {
     }
     let mut assets = Vec::new();
 
+    let minify = |js: &[u8], module: bool| minified(root, &terser, js, module);
     let widget = bindgen_and_optimise(root, "privacy_widget_main", &bindgen, &wasm_opt)?;
     let widget_assets = dist.join("widget/v1/assets");
-    let module = write_hashed(&widget_assets, "widget", "js", &widget.js, &mut assets)?;
+    let module = write_hashed(
+        &widget_assets,
+        "widget",
+        "js",
+        &minify(&widget.js, true)?,
+        &mut assets,
+    )?;
     let wasm = write_hashed(&widget_assets, "widget", "wasm", &widget.wasm, &mut assets)?;
     let views = bindgen_and_optimise(root, "privacy_widget_views", &bindgen, &wasm_opt)?;
-    let views_module = write_hashed(&widget_assets, "views", "js", &views.js, &mut assets)?;
+    let views_module = write_hashed(
+        &widget_assets,
+        "views",
+        "js",
+        &minify(&views.js, true)?,
+        &mut assets,
+    )?;
     let views_wasm = write_hashed(&widget_assets, "views", "wasm", &views.wasm, &mut assets)?;
     // The loader names the hashed files and carries the stylesheet (it constructs it, so the
     // first layer needs no second request); the server fills in the configured sites at start
-    // (server/src/loader.rs). Whole-line comments and indentation are left out of what is served.
+    // (server/src/loader.rs). What is served is minified: comments and whitespace left out and
+    // local names shortened, never inlined (the server's placeholders must stay one each).
     let css = std::fs::read_to_string(root.join("widget/style.css"))?;
     let css = serde_json::to_string(&css)?.replace('<', "\\u003c");
-    let loader = without_comments(&std::fs::read_to_string(root.join("widget/loader.js"))?)
+    let loader = std::fs::read(root.join("widget/loader.js"))?;
+    let loader = String::from_utf8(minify(&loader, false)?)?
         .replace("__VP_MODULE__", &module)
         .replace("__VP_WASM__", &wasm)
         .replace("__VP_VIEWS_MODULE__", &views_module)
@@ -197,14 +213,22 @@ fn sibling(path: &Path, ext: &str) -> PathBuf {
     PathBuf::from(name)
 }
 
-/// `source` without its whole-line `//` comments, blank lines and indentation: what the loader
-/// costs on every page, without changing a statement (a comment after code stays).
-fn without_comments(source: &str) -> String {
-    source
-        .lines()
-        .map(str::trim_start)
-        .filter(|line| !line.is_empty() && !line.starts_with("//"))
-        .collect::<Vec<_>>()
-        .join("\n")
-        + "\n"
+/// `js` minified by terser: an ES module (wasm-bindgen's glue) compressed and with its local names
+/// shortened; a script (the loader) only with its local names shortened and without comments and
+/// whitespace, so no expression is moved or inlined.
+fn minified(root: &Path, terser: &Path, js: &[u8], module: bool) -> Result<Vec<u8>> {
+    let dir = root.join("target/terser");
+    std::fs::create_dir_all(&dir)?;
+    let input = dir.join("input.js");
+    let output = dir.join("output.js");
+    std::fs::write(&input, js)?;
+    let mut command = Command::new("node");
+    command.arg(terser).arg(&input);
+    if module {
+        command.args(["--module", "--compress", "--mangle"]);
+    } else {
+        command.args(["--mangle"]);
+    }
+    run_command(command.arg("--output").arg(&output))?;
+    std::fs::read(&output).with_context(|| format!("reading {}", output.display()))
 }

@@ -14,6 +14,10 @@ const BINARYEN_VERSION: &str = "132";
 /// The axe-core release the accessibility tests inject into the page.
 const AXE_CORE_VERSION: &str = "4.10.3";
 
+/// The `terser` release (npm) that minifies the widget's JavaScript: wasm-bindgen's glue and the
+/// loader.
+const TERSER_VERSION: &str = "5.51.4";
+
 /// The `jose` release (npm) the API tests sign identity tokens with, as a Node.js interface app.
 const JOSE_VERSION: &str = "6.2.18";
 
@@ -114,6 +118,16 @@ pub fn wasm_opt(root: &Path) -> Result<PathBuf> {
     }
     npm_install(root, "binaryen", BINARYEN_VERSION)?;
     Ok(bin)
+}
+
+/// npm's `terser` at [`TERSER_VERSION`], installed into `.tools/npm`.
+pub fn terser(root: &Path) -> Result<PathBuf> {
+    let package = tools_dir(root).join("npm/node_modules/terser");
+    let installed = std::fs::read_to_string(package.join("package.json")).unwrap_or_default();
+    if !installed.contains(&format!("\"version\": \"{TERSER_VERSION}\"")) {
+        npm_install(root, "terser", TERSER_VERSION)?;
+    }
+    Ok(package.join("bin/terser"))
 }
 
 /// `axe.min.js` from npm's `axe-core`, installed into `.tools/npm`, for the accessibility tests.

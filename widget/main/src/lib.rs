@@ -15,7 +15,8 @@ use wasm_bindgen::prelude::*;
 /// clicked before the bundle ran (`accept-all`, `reject-all`, `open-preferences`), or empty.
 /// `definition` is the site's definition as JSON (`{"name": …, "purposes": […], …}`), which the
 /// server rendered into the loader from its configuration; the bundle knows no site of its own.
-/// `host` is the loader's code that acts in the page (held-back tags, Consent Mode, the views
+/// `notices` is the loader's `{ nl: hash, en: hash }`: the notice hash of the current policy in
+/// each language, which choices are recorded against (no request for it). `host` is the loader's code that acts in the page (held-back tags, Consent Mode, the views
 /// bundle, see [`enforce::Host`]) with the widget's stylesheet.
 ///
 /// The engine starts from the stored cookie before anything renders: Consent Mode gets its
@@ -29,6 +30,7 @@ pub fn start(
     api_base: &str,
     queued: &str,
     definition: &str,
+    notices: &JsValue,
     host: enforce::Host,
 ) -> Result<(), JsError> {
     if !browser::has_secure_random() {
@@ -43,6 +45,11 @@ pub fn start(
         Engine::new(site, language, browser::global_privacy_control()),
         ApiClient::new(api_base.to_owned()),
     );
+    let notice = js_sys::Reflect::get(notices, &language.as_str().into())
+        .ok()
+        .and_then(|hash| hash.as_string())
+        .ok_or_else(|| JsError::new("the loader names no notice hash for this language"))?;
+    store::dispatch(Action::NoticeHash(notice));
     store::dispatch(Action::Start {
         stored: browser::read_consent_cookie(),
     });
