@@ -161,58 +161,11 @@
       "(data-site on the script tag; [sites." + site + "] in its settings)"));
   definition.catch(() => {});
 
-  // The bundle, fetched the first time load() is called.
-  let started = false;
-  let queued = "";
-  let fetchBundle;
-  const bundle = new Promise((resolve) => { fetchBundle = resolve; })
-    .then(() => Promise.all([import(asset("__VP_MODULE__")), domReady, definition]))
-    .then(async ([glue, , declared]) => {
-      await glue.default({ module_or_path: asset("__VP_WASM__") });
-      started = true;
-      // The bundle renders the loader's content anew: a button that had the focus gets it back.
-      const shadow = () => document.getElementById("virtio-privacy")?.shadowRoot;
-      const focused = shadow()?.activeElement?.dataset?.vp;
-      glue.start(site, lang, apiBase, queued, declared, NOTICES, host);
-      api.consent = () => glue.consent();
-      api.has = (purpose) => glue.has(String(purpose));
-      if (focused && !queued) {
-        let frames = 30;
-        const refocus = () => {
-          const button = shadow()?.querySelector(`[data-vp="${focused}"]`);
-          if (button) button.focus();
-          else if (frames-- > 0) requestAnimationFrame(refocus);
-        };
-        refocus();
-      }
-      return glue;
-    });
-  const load = () => {
-    fetchBundle();
-    return bundle;
-  };
-
-  // The views bundle (the policy viewer and the rights center), fetched the first time a page
-  // opens one of them or has a mount point for one.
-  let fetchViews;
-  const views = new Promise((resolve) => { fetchViews = resolve; })
-    .then(() => Promise.all([import(asset("__VP_VIEWS_MODULE__")), domReady, definition]))
-    .then(async ([glue, , declared]) => {
-      await glue.default({ module_or_path: asset("__VP_VIEWS_WASM__") });
-      glue.start(site, lang, apiBase, declared, host);
-      return glue;
-    });
-  views.catch((error) => console.error("Virtio Privacy could not load its views:", error));
-  const loadViews = () => {
-    fetchViews();
-    return views;
-  };
-  const openView = (view) => loadViews().then((glue) => glue.open(view))
-    .catch((error) => console.error("Virtio Privacy could not open " + view + ":", error));
-
-  // The widget's host element with its shadow root, showing `html` (the first layer or the
-  // settings button) at once.
-  const show = (html) => {
+  // The widget's shadow root on its host element at the end of <body>, made when `create` and
+  // missing (the bundles render into the same one).
+  const widgetShadow = (create) => {
+    const existing = document.getElementById("virtio-privacy");
+    if (existing || !create) return existing ? existing.shadowRoot : null;
     const element = document.createElement("div");
     element.id = "virtio-privacy";
     // The site's theme variables, through the CSSOM (which the strict CSP allows), as the
@@ -222,12 +175,103 @@
     }
     const shadow = element.attachShadow({ mode: "open" });
     shadow.adoptedStyleSheets = [sheet];
+    document.body.append(element);
+    return shadow;
+  };
+
+  // Says, in the visitor's language, that a part of the widget could not be loaded (the network,
+  // most likely), until it is dismissed or the next attempt succeeds.
+  const failed = () => {
+    const shadow = widgetShadow(true);
+    if (shadow.querySelector("[data-vp=load-error]")) return;
+    const toast = document.createElement("div");
+    toast.className = "vp-toast";
+    toast.lang = language;
+    toast.dataset.vp = "load-error";
+    toast.setAttribute("role", "alert");
+    const text = document.createElement("p");
+    text.textContent = texts.loadFailed;
+    const dismiss = document.createElement("button");
+    dismiss.type = "button";
+    dismiss.className = "vp-button";
+    dismiss.textContent = texts.dismiss;
+    dismiss.addEventListener("click", () => toast.remove());
+    toast.append(text, dismiss);
+    shadow.append(toast);
+  };
+  const recovered = () => widgetShadow(false)?.querySelector("[data-vp=load-error]")?.remove();
+
+  // A bundle's loader: the first call imports its glue, compiles its WebAssembly and calls
+  // `begin(glue, definition)`; later calls get the same. A failed attempt is reported and
+  // forgotten, so the next use tries again, with a fresh module URL (a page keeps a failed
+  // import).
+  const bundleLoader = (name, moduleFile, wasmFile, begin) => {
+    let attempts = 0;
+    let loading = null;
+    return () => {
+      if (loading) return loading;
+      const url = asset(moduleFile) + (attempts++ > 0 ? "?attempt=" + attempts : "");
+      loading = Promise.all([import(url), domReady, definition])
+        .then(async ([glue, , declared]) => {
+          await glue.default({ module_or_path: asset(wasmFile) });
+          begin(glue, declared);
+          recovered();
+          return glue;
+        });
+      loading.catch((error) => {
+        loading = null;
+        console.error("Virtio Privacy could not load its " + name + ":", error);
+        failed();
+      });
+      return loading;
+    };
+  };
+  // Uses a bundle; a failure was reported by its loader.
+  const using = (loader, use) => { loader().then(use, () => {}); };
+
+  // The consent widget's bundle.
+  let started = false;
+  let queued = "";
+  let whenStarted;
+  const bundle = new Promise((resolve) => { whenStarted = resolve; });
+  const load = bundleLoader("bundle", "__VP_MODULE__", "__VP_WASM__", (glue, declared) => {
+    // The bundle renders the loader's content anew: a button that had the focus gets it back.
+    const shadow = () => document.getElementById("virtio-privacy")?.shadowRoot;
+    const focused = shadow()?.activeElement?.dataset?.vp;
+    glue.start(site, lang, apiBase, queued, declared, NOTICES, host);
+    started = true;
+    api.consent = () => glue.consent();
+    api.has = (purpose) => glue.has(String(purpose));
+    if (focused && !queued) {
+      let frames = 30;
+      const refocus = () => {
+        const button = shadow()?.querySelector(`[data-vp="${focused}"]`);
+        if (button) button.focus();
+        else if (frames-- > 0) requestAnimationFrame(refocus);
+      };
+      refocus();
+    }
+    whenStarted(glue);
+  });
+
+  // The views bundle (the policy viewer and the rights center), fetched the first time a page
+  // opens one of them or has a mount point for one.
+  const loadViews = bundleLoader("views", "__VP_VIEWS_MODULE__", "__VP_VIEWS_WASM__",
+    (glue, declared) => glue.start(site, lang, apiBase, declared, host));
+  const openView = (view) => using(loadViews, (glue) => glue.open(view));
+
+  // The widget's host element with its shadow root, showing `html` (the first layer or the
+  // settings button) at once.
+  const show = (html) => {
+    const shadow = widgetShadow(true);
     const root = document.createElement("div");
     root.className = "vp-root";
     root.lang = language;
     root.innerHTML = html;
-    shadow.append(root);
-    // A click before the bundle runs is kept and carried out by it as soon as it starts.
+    shadow.prepend(root);
+    // A click before the bundle runs is kept and carried out by it as soon as it starts. Should
+    // the bundle fail to load, the first layer comes back with the focus on the same button, to
+    // be clicked again.
     root.addEventListener("click", (event) => {
       const button = event.target instanceof Element && event.target.closest("button[data-vp]");
       if (!button || started) return;
@@ -235,11 +279,16 @@
         openView("policy");
         return;
       }
-      queued = button.dataset.vp === "settings" ? "open-preferences" : button.dataset.vp;
+      const hook = button.dataset.vp;
+      queued = hook === "settings" ? "open-preferences" : hook;
       if (queued !== "open-preferences") root.replaceChildren();
-      load();
+      load().catch(() => {
+        if (started) return;
+        queued = "";
+        root.innerHTML = html;
+        root.querySelector(`[data-vp="${hook}"]`)?.focus();
+      });
     });
-    document.body.append(element);
     return root;
   };
 
@@ -264,18 +313,19 @@
       document.querySelector("[data-virtio-privacy=policy], [data-virtio-privacy=rights]"))) {
       loadViews();
     }
-    if (configured && viewsOnly) return views;
-    if (!configured) return load();
+    if (configured && viewsOnly) return loadViews();
+    if (!configured) return definition;
     if (stored.choices !== null) release(stored.granted);
     placeholders();
     // The Global Privacy Control signal is honoured by the engine at once.
     if (navigator.globalPrivacyControl === true && stored.choices === null) return load();
+    const begin = () => using(load, () => {});
     if (stored.choices !== null && !needsBundle()) {
       // A returning visit: the settings button reopens the choice; the bundle waits for a use,
       // or for the moment the choice expires (timers wait at most about 24.8 days).
       show(texts.settings);
       const wait = (stored.expiresAt - nowSeconds()) * 1000 + 1000;
-      if (wait < 2147483647) setTimeout(load, Math.max(0, wait));
+      if (wait < 2147483647) setTimeout(begin, Math.max(0, wait));
       return null;
     }
     if (stored.choices === null && firstLayer) {
@@ -284,9 +334,9 @@
       const root = show(firstLayer);
       performance.mark("vp-banner");
       for (const type of ["pointerdown", "keydown", "focusin"]) {
-        root.addEventListener(type, load, { once: true, passive: true });
+        root.addEventListener(type, begin, { once: true, passive: true });
       }
-      (window.requestIdleCallback || ((then) => setTimeout(then, 1)))(load, { timeout: 1000 });
+      (window.requestIdleCallback || ((then) => setTimeout(then, 1)))(begin, { timeout: 1000 });
       return bundle;
     }
     return load();
@@ -300,12 +350,12 @@
     has: (purpose) => applying().granted.includes(String(purpose)),
     open: (view) => {
       if (view === "policy" || view === "rights") openView(view);
-      else if (!viewsOnly) load().then((glue) => glue.open("preferences"));
+      else if (!viewsOnly) using(load, (glue) => glue.open("preferences"));
     },
     setIdentity: (token) => {
       identity = String(token);
       if (viewsOnly) window.dispatchEvent(new CustomEvent(prefix + "identity", { detail: null }));
-      else load().then((glue) => glue.set_identity(identity));
+      else using(load, (glue) => glue.set_identity(identity));
     },
     on(event, fn) {
       const wrapped = (e) => fn(e.detail);
@@ -336,7 +386,7 @@
     }
     const placeholder = event.target.closest("[data-vp-placeholder] button")?.parentElement;
     if (placeholder) {
-      load().then((glue) => glue.grant(placeholder.dataset.vpPlaceholder));
+      using(load, (glue) => glue.grant(placeholder.dataset.vpPlaceholder));
     }
   });
 })();

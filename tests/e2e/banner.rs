@@ -421,3 +421,81 @@ async fn a_loader_injected_without_attributes_takes_site_and_language_from_its_u
         .await;
     browser.close().await;
 }
+
+/// A part of the widget that cannot be loaded (the network dropped) is said so in the visitor's
+/// language, and tried again on the next use: a click on the first layer is not lost without a
+/// word (the first layer comes back, the focus on the clicked button), and once the network is
+/// back the same click records the choice and the policy opens.
+#[tokio::test]
+async fn a_bundle_that_cannot_be_loaded_is_reported_and_tried_again_on_the_next_use() {
+    let server = TestServer::start().await;
+    let browser = Browser::start(1280, 900).await;
+    browser.block_requests(&["*.wasm"]).await;
+    browser.client.goto(&server.page("/")).await.unwrap();
+    browser.click("[data-vp=accept-all]").await;
+    let toast = browser.widget_element("[data-vp=load-error]").await;
+    assert_eq!(toast.attr("role").await.unwrap().as_deref(), Some("alert"));
+    assert!(
+        toast
+            .text()
+            .await
+            .unwrap()
+            .contains("kon niet worden geladen"),
+        "the notice speaks Dutch on a Dutch page"
+    );
+    browser.widget_element("[data-vp=banner]").await;
+    assert_eq!(browser.focused().await.0, "accept-all");
+    assert_eq!(
+        browser.run(COOKIE_SCRIPT).await,
+        serde_json::Value::Null,
+        "no choice was applied that could not be recorded"
+    );
+    let found =
+        crate::accessibility::violations(&browser, &crate::accessibility::axe_source()).await;
+    assert_eq!(found, serde_json::json!([]), "{found:#}");
+    // At 320 px the notice fits the screen and leaves the first layer's buttons clear.
+    browser.client.set_window_size(320, 700).await.unwrap();
+    let layout = browser
+        .run(
+            "const root = document.querySelector('#virtio-privacy').shadowRoot;
+             const toast = root.querySelector('[data-vp=load-error]').getBoundingClientRect();
+             const buttons = [...root.querySelectorAll('[data-vp=banner] button')]
+                 .map(b => b.getBoundingClientRect());
+             return [toast.left >= 0 && toast.right <= document.documentElement.clientWidth,
+                     buttons.every(b => b.top >= toast.bottom || b.bottom <= toast.top)];",
+        )
+        .await;
+    assert_eq!(layout, serde_json::json!([true, true]));
+    browser.client.set_window_size(1280, 900).await.unwrap();
+    // The policy cannot be loaded either: still one notice.
+    browser.run("VirtioPrivacy.open('policy');").await;
+    browser
+        .wait_for_script(
+            "return performance.getEntriesByType('resource').filter(e => e.name.includes('/views-')).length;",
+            |v| v.as_u64() >= Some(1),
+        )
+        .await;
+    assert_eq!(
+        browser
+            .run("return document.querySelector('#virtio-privacy').shadowRoot.querySelectorAll('[data-vp=load-error]').length;")
+            .await,
+        1
+    );
+
+    // The network is back: the same click records the choice, and the notice goes.
+    browser.block_requests(&[]).await;
+    browser.click("[data-vp=accept-all]").await;
+    server.wait_for_events(1).await;
+    assert_eq!(server.event_kinds(), ["accept_all"]);
+    browser
+        .wait_for_script(
+            "return !document.querySelector('#virtio-privacy').shadowRoot.querySelector('[data-vp=load-error]');",
+            |v| v == true,
+        )
+        .await;
+    browser.run("VirtioPrivacy.open('policy');").await;
+    browser
+        .widget_element("[data-vp=policy-dialog] [data-vp=policy-toc]")
+        .await;
+    browser.close().await;
+}

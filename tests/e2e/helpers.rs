@@ -412,6 +412,17 @@ impl Browser {
             .unwrap_or_else(|e| panic!("{cmd} failed: {e}"));
     }
 
+    /// Makes every request whose URL matches one of `patterns` (`*` for any text) fail, as a
+    /// dropped network does; none given, requests go through again.
+    pub async fn block_requests(&self, patterns: &[&str]) {
+        self.devtools("Network.enable", serde_json::json!({})).await;
+        self.devtools(
+            "Network.setBlockedURLs",
+            serde_json::json!({ "urls": patterns }),
+        )
+        .await;
+    }
+
     /// Clicks the widget's element matching `css`. The bundle replaces the loader's first layer
     /// when it starts; a click that found the element just before that (stale, or covered) never
     /// happened, and is tried again on the element that took its place.

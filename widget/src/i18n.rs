@@ -75,6 +75,9 @@ pub struct Texts {
     pub offline: &'static str,
     pub refused: &'static str,
     pub server_fault: &'static str,
+    /// A part of the widget (a bundle) could not be loaded; shown by the loader.
+    pub load_failed: &'static str,
+    pub dismiss: &'static str,
 }
 
 pub static NL: Texts = Texts {
@@ -146,6 +149,8 @@ pub static NL: Texts = Texts {
     offline: "Je keuze geldt al, maar de server is niet bereikbaar: ze is nog niet vastgelegd.",
     refused: "De server heeft je keuze geweigerd:",
     server_fault: "De server kon je keuze niet vastleggen. Je keuze geldt wel in deze browser.",
+    load_failed: "Dit onderdeel van de privacy-instellingen kon niet worden geladen. Controleer je verbinding en probeer het opnieuw.",
+    dismiss: "Sluiten",
 };
 
 pub static EN: Texts = Texts {
@@ -217,6 +222,8 @@ pub static EN: Texts = Texts {
     offline: "Your choice already applies, but the server cannot be reached: it is not recorded yet.",
     refused: "The server refused your choice:",
     server_fault: "The server could not record your choice. It does apply in this browser.",
+    load_failed: "This part of the privacy settings could not be loaded. Check your connection and try again.",
+    dismiss: "Close",
 };
 
 pub fn texts(language: Language) -> &'static Texts {

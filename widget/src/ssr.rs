@@ -42,6 +42,8 @@ pub fn loader_texts(language: Language) -> serde_json::Value {
         "placeholder": t.placeholder,
         "placeholderButton": t.placeholder_button,
         "purposes": purposes,
+        "loadFailed": t.load_failed,
+        "dismiss": t.dismiss,
     })
 }
 
