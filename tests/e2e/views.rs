@@ -409,6 +409,22 @@ async fn the_views_are_a_bundle_of_their_own_fetched_only_when_one_opens() {
         browser.run(WASM_BUNDLES).await,
         serde_json::json!(["widget", "views"])
     );
+    // The views bundle's dialog wears the site's theme as the main bundle's settings button does:
+    // its background, and the accent (the button's border) on the pressed language button.
+    let colours = browser
+        .run(
+            "const root = document.querySelector('#virtio-privacy').shadowRoot;
+             const style = (css) => getComputedStyle(root.querySelector(css));
+             const settings = style('[data-vp=settings]');
+             return [[style('[data-vp=policy-dialog]').backgroundColor, settings.backgroundColor],
+                     [style('[data-vp=policy-dialog] [aria-pressed=true]').backgroundColor,
+                      settings.borderTopColor]];",
+        )
+        .await;
+    assert_eq!(colours[0][0], colours[0][1], "{colours}");
+    assert_eq!(colours[1][0], colours[1][1], "{colours}");
+    let found = violations(&browser, &axe_source()).await;
+    assert_eq!(found, serde_json::json!([]), "{found:#}");
 
     // A returning visit: the stored choice applies without WebAssembly; the settings button
     // is there; the policy opens from the JavaScript API with the views bundle alone.
@@ -430,6 +446,8 @@ async fn the_views_are_a_bundle_of_their_own_fetched_only_when_one_opens() {
         serde_json::json!(["views"]),
         "the rights center came without the consent widget's bundle"
     );
+    let found = violations(&browser, &axe_source()).await;
+    assert_eq!(found, serde_json::json!([]), "{found:#}");
     browser.press(crate::helpers::keys::ESCAPE).await;
     browser.wait_for_dialog_closed().await;
     assert_eq!(browser.focused().await.0, "settings");
