@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 use uuid::Uuid;
 
-use crate::consent::{Withdrawn, uniform_choices};
+use crate::consent::{Withdrawn, inserted, uniform_choices};
 use crate::cookie::ConsentCookie;
 use crate::{
     ConsentChoices, ConsentDecision, ConsentKind, ConsentSource, Language, PurposeId,
@@ -230,12 +230,13 @@ impl Engine {
     /// The state of every purpose of the site as it applies now (optional ones off without a
     /// choice).
     fn choices_now(&self) -> ConsentChoices {
-        self.site
-            .site()
-            .purposes
-            .iter()
-            .map(|&p| (p, self.allows(p)))
-            .collect()
+        inserted(
+            self.site
+                .site()
+                .purposes
+                .iter()
+                .map(|&p| (p, self.allows(p))),
+        )
     }
 
     fn start(&mut self, stored: Option<ConsentCookie>, now: i64, fresh: Fresh) -> Vec<Effect> {
@@ -301,27 +302,22 @@ impl Engine {
         fresh: Fresh,
     ) -> Vec<Effect> {
         // Only the site's purposes count, necessary always on; the rest is not the visitor's.
-        let choices: ConsentChoices = self
-            .site
-            .site()
-            .purposes
-            .iter()
-            .map(|&p| {
-                (
-                    p,
-                    p.is_locked() || choices.get(&p).copied().unwrap_or(false),
-                )
-            })
-            .collect();
+        let choices: ConsentChoices = inserted(self.site.site().purposes.iter().map(|&p| {
+            (
+                p,
+                p.is_locked() || choices.get(&p).copied().unwrap_or(false),
+            )
+        }));
         let previous = self.current.take();
-        let withdrawn: Withdrawn = previous
-            .iter()
-            .flat_map(|p| p.choices.iter())
-            .filter(|&(&purpose, &was)| {
-                was && !purpose.is_locked() && choices.get(&purpose) == Some(&false)
-            })
-            .map(|(&purpose, _)| purpose)
-            .collect();
+        let withdrawn: Withdrawn = inserted(
+            previous
+                .iter()
+                .flat_map(|p| p.choices.iter())
+                .filter(|&(&purpose, &was)| {
+                    was && !purpose.is_locked() && choices.get(&purpose) == Some(&false)
+                })
+                .map(|(&purpose, _)| purpose),
+        );
         let optional = || choices.iter().filter(|(p, _)| !p.is_locked());
         let newly_granted =
             optional().any(|(p, &on)| on && !previous.as_ref().is_some_and(|c| c.allows(*p)));

@@ -35,10 +35,11 @@ pub fn Preferences(props: &PreferencesProps) -> Html {
     let site = props.site;
     let purposes = site.site().purposes;
     let as_stored = move |consent: Option<&ConsentCookie>| -> ConsentChoices {
-        purposes
-            .iter()
-            .map(|&p| (p, p.is_locked() || consent.is_some_and(|c| c.allows(p))))
-            .collect()
+        privacy_shared::consent::inserted(
+            purposes
+                .iter()
+                .map(|&p| (p, p.is_locked() || consent.is_some_and(|c| c.allows(p)))),
+        )
     };
     let choices = use_state(|| as_stored(props.consent.as_ref()));
     // A choice made elsewhere (the banner, the dialog, another view) resets the toggles to it.
