@@ -229,12 +229,15 @@
   // Uses a bundle; a failure was reported by its loader.
   const using = (loader, use) => { loader().then(use, () => {}); };
 
-  // The consent widget's bundle.
+  // The consent widget's bundle. `bundle` settles with its first attempt (what `ready` waits for
+  // on a first visit); a later use may still succeed.
   let started = false;
   let queued = "";
   let whenStarted;
-  const bundle = new Promise((resolve) => { whenStarted = resolve; });
-  const load = bundleLoader("bundle", "__VP_MODULE__", "__VP_WASM__", (glue, declared) => {
+  let whenFailed;
+  const bundle = new Promise((resolve, reject) => { whenStarted = resolve; whenFailed = reject; });
+  bundle.catch(() => {});
+  const loadBundle = bundleLoader("bundle", "__VP_MODULE__", "__VP_WASM__", (glue, declared) => {
     // The bundle renders the loader's content anew: a button that had the focus gets it back.
     const shadow = () => document.getElementById("virtio-privacy")?.shadowRoot;
     const focused = shadow()?.activeElement?.dataset?.vp;
@@ -253,6 +256,11 @@
     }
     whenStarted(glue);
   });
+  const load = () => {
+    const loading = loadBundle();
+    loading.catch(whenFailed);
+    return loading;
+  };
 
   // The views bundle (the policy viewer and the rights center), fetched the first time a page
   // opens one of them or has a mount point for one.

@@ -450,6 +450,13 @@ async fn a_bundle_that_cannot_be_loaded_is_reported_and_tried_again_on_the_next_
         serde_json::Value::Null,
         "no choice was applied that could not be recorded"
     );
+    assert_eq!(
+        browser
+            .run("return VirtioPrivacy.ready.then(() => 'started', () => 'failed');")
+            .await,
+        "failed",
+        "`ready` tells the page that the widget could not start"
+    );
     let found =
         crate::accessibility::violations(&browser, &crate::accessibility::axe_source()).await;
     assert_eq!(found, serde_json::json!([]), "{found:#}");
