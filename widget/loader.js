@@ -170,7 +170,7 @@
     element.id = "virtio-privacy";
     // The site's theme variables, through the CSSOM (which the strict CSP allows), as the
     // bundle sets them.
-    for (const [variable, value] of Object.entries(configured.definition.theme || {})) {
+    for (const [variable, value] of Object.entries((configured && configured.definition.theme) || {})) {
       element.style.setProperty(variable, value);
     }
     const shadow = element.attachShadow({ mode: "open" });
@@ -211,8 +211,9 @@
     return () => {
       if (loading) return loading;
       const url = asset(moduleFile) + (attempts++ > 0 ? "?attempt=" + attempts : "");
-      loading = Promise.all([import(url), domReady, definition])
-        .then(async ([glue, , declared]) => {
+      // Nothing is fetched for a site the server does not know.
+      loading = definition.then((declared) => Promise.all([import(url), declared, domReady]))
+        .then(async ([glue, declared]) => {
           await glue.default({ module_or_path: asset(wasmFile) });
           begin(glue, declared);
           recovered();
@@ -221,7 +222,8 @@
       loading.catch((error) => {
         loading = null;
         console.error("Virtio Privacy could not load its " + name + ":", error);
-        failed();
+        // A site the server does not know is the page's mistake, said in the console only.
+        if (configured) failed();
       });
       return loading;
     };

@@ -506,3 +506,36 @@ async fn a_bundle_that_cannot_be_loaded_is_reported_and_tried_again_on_the_next_
         .await;
     browser.close().await;
 }
+
+/// A tag naming a site the privacy server does not know starts nothing: no banner, no bundle
+/// fetched, no held-back script released, no event; `ready` rejects saying what to configure,
+/// and opening a view fetches and shows nothing (the mistake is the page's, said in the console,
+/// not to the visitor).
+#[tokio::test]
+async fn a_site_the_server_does_not_know_starts_nothing_and_ready_says_why() {
+    let (server, browser) = crate::helpers::visit("/test/unknown-site.html").await;
+    let why = browser
+        .run("return VirtioPrivacy.ready.then(() => 'started', (e) => String(e.message));")
+        .await;
+    assert!(
+        why.as_str()
+            .unwrap_or_default()
+            .contains("site `elders-nl` is not configured on the privacy server"),
+        "{why}"
+    );
+    // Each open() fails within the same task (no fetch is made), so a zero timeout sees its end.
+    let after = browser
+        .run(
+            "VirtioPrivacy.open('policy'); VirtioPrivacy.open('rights'); VirtioPrivacy.open();
+             return new Promise((resolve) => setTimeout(() => resolve([
+                 !!document.getElementById('virtio-privacy'),
+                 performance.getEntriesByType('resource')
+                     .filter((e) => e.name.includes('/widget/v1/assets/')).length,
+                 document.querySelectorAll('script[src=\"/demo/analytics.js\"]:not([type])').length,
+             ]), 0));",
+        )
+        .await;
+    assert_eq!(after, serde_json::json!([false, 0, 0]));
+    assert_eq!(server.count_events(), 0);
+    browser.close().await;
+}
