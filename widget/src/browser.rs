@@ -70,7 +70,12 @@ pub fn mount_in_shadow_root(site: SiteId) -> Result<Element, JsError> {
 /// The element the views bundle renders its dialogs (the policy, the rights center) into: beside
 /// the main bundle's, never inside it.
 pub fn views_mount(site: SiteId) -> Result<Element, JsError> {
-    widget_mount(site, "vp-views", false)
+    let mount = widget_mount(site, "vp-views", false)?;
+    // The widget's shadow root adopts the views bundle's own rules too.
+    if let Ok(shadow) = mount.get_root_node().dyn_into::<web_sys::ShadowRoot>() {
+        crate::enforce::adopt_stylesheet(&shadow);
+    }
+    Ok(mount)
 }
 
 /// The focused element, looking into shadow roots; none when only the page's body or a shadow

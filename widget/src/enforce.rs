@@ -46,6 +46,9 @@ extern "C" {
 
 thread_local! {
     static HOST: std::cell::RefCell<Option<Host>> = const { std::cell::RefCell::new(None) };
+    /// A bundle's own rules, adopted after the loader's stylesheet ([`add_stylesheet`]).
+    static OWN_SHEET: std::cell::RefCell<Option<web_sys::CssStyleSheet>> =
+        const { std::cell::RefCell::new(None) };
 }
 
 /// Keeps the loader's `host` for the effects that act in the page.
@@ -86,12 +89,27 @@ pub fn open_view(view: &str) {
     with_host(|host| host.open_view(view));
 }
 
-/// Gives `shadow` the widget's stylesheet, the one the loader constructed.
+/// Gives `shadow` the widget's stylesheet, the one the loader constructed, and after it this
+/// bundle's own rules if it has any.
 pub fn adopt_stylesheet(shadow: &web_sys::ShadowRoot) {
     with_host(|host| {
         let sheets = js_sys::Array::of1(&host.sheet());
+        OWN_SHEET.with(|own| {
+            if let Some(own) = own.borrow().as_ref() {
+                sheets.push(own);
+            }
+        });
         let _ = js_sys::Reflect::set(shadow, &"adoptedStyleSheets".into(), &sheets);
     });
+}
+
+/// Constructs a sheet of `css`, this bundle's own rules, for [`adopt_stylesheet`] (the views
+/// bundle's: the loader carries only what the first layer and the consent widget need).
+pub fn add_stylesheet(css: &str) -> Result<(), JsValue> {
+    let sheet = web_sys::CssStyleSheet::new()?;
+    sheet.replace_sync(css)?;
+    OWN_SHEET.with(|own| *own.borrow_mut() = Some(sheet));
+    Ok(())
 }
 
 fn document() -> Option<web_sys::Document> {

@@ -36,6 +36,8 @@ pub fn start(
     let site = crate::install_site(site, definition)?;
     let language = browser::language(lang);
     enforce::install_host(host);
+    enforce::add_stylesheet(include_str!("../views.css"))
+        .map_err(|_| JsError::new("the views' stylesheet could not be constructed"))?;
     for mount in browser::mount_points("policy") {
         let mount = browser::shadow_mount(&mount, site)?;
         let props = PolicyViewerProps {

@@ -81,7 +81,7 @@ pub fn bundles(root: &Path) -> Result<Vec<Asset>> {
     // first layer needs no second request); the server fills in the configured sites at start
     // (server/src/loader.rs). What is served is minified: comments and whitespace left out and
     // local names shortened, never inlined (the server's placeholders must stay one each).
-    let css = std::fs::read_to_string(root.join("widget/style.css"))?;
+    let css = compact_css(&std::fs::read_to_string(root.join("widget/style.css"))?);
     let css = serde_json::to_string(&css)?.replace('<', "\\u003c");
     let loader = std::fs::read(root.join("widget/loader.js"))?;
     let loader = String::from_utf8(minify(&loader, false)?)?
@@ -213,6 +213,24 @@ fn sibling(path: &Path, ext: &str) -> PathBuf {
     PathBuf::from(name)
 }
 
+/// `css` without its comments, indentation and line breaks: what the loader carries on every page.
+fn compact_css(css: &str) -> String {
+    let mut kept = String::new();
+    let mut rest = css;
+    while let Some(start) = rest.find("/*") {
+        kept.push_str(&rest[..start]);
+        rest = rest[start..]
+            .find("*/")
+            .map_or("", |end| &rest[start + end + 2..]);
+    }
+    kept.push_str(rest);
+    kept.lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// `js` minified by terser: an ES module (wasm-bindgen's glue) compressed and with its local names
 /// shortened; a script (the loader) only with its local names shortened and without comments and
 /// whitespace, so no expression is moved or inlined.
@@ -231,4 +249,20 @@ fn minified(root: &Path, terser: &Path, js: &[u8], module: bool) -> Result<Vec<u
     }
     run_command(command.arg("--output").arg(&output))?;
     std::fs::read(&output).with_context(|| format!("reading {}", output.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compact_css_drops_comments_and_layout_and_keeps_every_rule() {
+        let css = "/* one\n   two */\n.a,\n.b { color: red; }\n/* x */ .c {\n  margin: 0;\n}\n";
+        assert_eq!(compact_css(css), ".a, .b { color: red; } .c { margin: 0; }");
+        let widget = include_str!("../../widget/style.css");
+        let compact = compact_css(widget);
+        assert!(!compact.contains("/*") && !compact.contains('\n'));
+        assert_eq!(compact.matches('{').count(), widget.matches('{').count());
+        assert_eq!(compact.matches('}').count(), widget.matches('}').count());
+    }
 }
