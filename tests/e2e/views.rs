@@ -545,3 +545,44 @@ async fn a_completed_access_request_shows_its_answer_and_its_files_download() {
     assert_eq!(downloaded(&file).await, "factuur 2024-001");
     browser.close().await;
 }
+
+/// Buttons of the host page open the policy and then the rights center: each dialog gives the
+/// focus back to the button that opened it, the second as well as the first.
+#[tokio::test]
+async fn each_views_dialog_gives_the_focus_back_to_the_page_button_that_opened_it() {
+    let server = TestServer::start().await;
+    let browser = visit_answered(&server, "/").await;
+    browser
+        .run(
+            "for (const view of ['rights', 'policy']) {
+                 const button = document.createElement('button');
+                 button.id = 'open-' + view;
+                 button.textContent = view;
+                 button.addEventListener('click', () => VirtioPrivacy.open(view));
+                 document.body.prepend(button);
+             }",
+        )
+        .await;
+    for (view, inside) in [
+        ("policy", "[data-vp=policy-dialog] [data-vp=policy-toc]"),
+        ("rights", "[data-vp=rights-dialog] [data-vp=rights-form]"),
+    ] {
+        browser
+            .client
+            .find(fantoccini::Locator::Css(&format!("#open-{view}")))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        browser.widget_element(inside).await;
+        browser.press(crate::helpers::keys::ESCAPE).await;
+        browser.wait_for_dialog_closed().await;
+        assert_eq!(
+            browser.run("return document.activeElement.id;").await,
+            format!("open-{view}"),
+            "the {view} dialog gave the focus back to its opener"
+        );
+    }
+    browser.close().await;
+}

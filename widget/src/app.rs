@@ -61,12 +61,12 @@ pub enum SaveState {
 pub struct UiState {
     /// Whether the preferences are open in a dialog (the policy and the rights center open in the
     /// views bundle's).
-    pub overlay: Option<View>,
+    pub preferences_open: bool,
     pub save: SaveState,
 }
 
 pub enum UiAction {
-    Open(View),
+    OpenPreferences,
     Close,
     /// A choice was made and queued.
     Chosen,
@@ -79,10 +79,10 @@ impl Reducible for UiState {
     fn reduce(self: Rc<Self>, action: UiAction) -> Rc<Self> {
         let mut next = (*self).clone();
         match action {
-            UiAction::Open(view) => next.overlay = Some(view),
-            UiAction::Close => next.overlay = None,
+            UiAction::OpenPreferences => next.preferences_open = true,
+            UiAction::Close => next.preferences_open = false,
             UiAction::Chosen => {
-                next.overlay = None;
+                next.preferences_open = false;
                 next.save = SaveState::Saving;
             }
             // The status line speaks of the visitor's own choices, not of events the widget
@@ -101,10 +101,9 @@ pub fn App(props: &AppProps) -> Html {
     let language = props.language;
     let engine = store::use_engine();
     let ui = use_reducer(|| UiState {
-        overlay: None,
+        preferences_open: false,
         save: SaveState::Idle,
     });
-    // The element that opened the dialog, to give focus back to.
     // The element that opened the dialog, to give focus back to.
     let opener = use_mut_ref(|| None::<web_sys::HtmlElement>);
 
@@ -124,13 +123,13 @@ pub fn App(props: &AppProps) -> Html {
         let opener = opener.clone();
         Callback::from(move |view: View| match view {
             View::Preferences => {
-                if ui.overlay.is_none() {
+                if !ui.preferences_open {
                     *opener.borrow_mut() = browser::deep_active_element();
                 }
-                ui.dispatch(UiAction::Open(view));
+                ui.dispatch(UiAction::OpenPreferences);
             }
             View::Policy | View::Rights => {
-                if ui.overlay.is_some() {
+                if ui.preferences_open {
                     ui.dispatch(UiAction::Close);
                 }
                 enforce::open_view(view.as_str());
@@ -181,7 +180,7 @@ pub fn App(props: &AppProps) -> Html {
         // Only a dialog that closes gives the focus back, not the first render (which may come
         // after a dialog the loader asked for was opened).
         let was_open = use_mut_ref(|| false);
-        use_effect_with(ui.overlay.is_some(), move |&open| {
+        use_effect_with(ui.preferences_open, move |&open| {
             let closed = std::mem::replace(&mut *was_open.borrow_mut(), open) && !open;
             if closed {
                 browser::return_focus(opener.borrow_mut().take());
@@ -215,15 +214,10 @@ pub fn App(props: &AppProps) -> Html {
             } else {
                 <SettingsButton {language} onopen={open_preferences} />
             }
-            {
-                match ui.overlay {
-                    Some(View::Preferences) => html! {
-                        <Preferences {site} {language} consent={current}
-                            ondecide={on_preferences} onclose={close.clone()}
-                            onpolicy={Some(open_view.reform(|()| View::Policy))} />
-                    },
-                    _ => html! {},
-                }
+            if ui.preferences_open {
+                <Preferences {site} {language} consent={current}
+                    ondecide={on_preferences} onclose={close.clone()}
+                    onpolicy={Some(open_view.reform(|()| View::Policy))} />
             }
             <p class="vp-status" role="status" data-vp="status">{ status }</p>
         </div>

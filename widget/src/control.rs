@@ -1,5 +1,6 @@
-//! What the page's `window.VirtioPrivacy.open(view)` reaches: the running app's dialogs. Consent
-//! itself goes through [`crate::store`].
+//! What the page's `window.VirtioPrivacy.open(view)` reaches: the running app's dialogs (the main
+//! bundle's app, or the views bundle's; each bundle is an instance of its own). Consent itself
+//! goes through [`crate::store`].
 
 use std::cell::RefCell;
 use yew::Callback;
@@ -41,9 +42,12 @@ pub fn connect(open: Callback<View>) {
     OPEN.with(|c| *c.borrow_mut() = Some(open));
 }
 
-/// Opens `view` in a dialog; ignored before the app runs (the loader waits for `ready`).
-pub fn open(view: View) {
-    if let Some(open) = OPEN.with(|c| c.borrow().clone()) {
+/// Opens `view` in a dialog and says whether an app was there to open it (none before the app
+/// runs: the loader waits for `ready`).
+pub fn open(view: View) -> bool {
+    let open = OPEN.with(|c| c.borrow().clone());
+    if let Some(open) = &open {
         open.emit(view);
     }
+    open.is_some()
 }

@@ -18,8 +18,6 @@ use crate::{browser, enforce};
 thread_local! {
     /// What the dialog is rendered with, from [`start`].
     static PROPS: RefCell<Option<ViewsProps>> = const { RefCell::new(None) };
-    /// Opens a view in the rendered dialog; none before the first [`open`].
-    static OPEN: RefCell<Option<Callback<View>>> = const { RefCell::new(None) };
 }
 
 /// Starts the views bundle on the page: renders the policy viewer and the rights center into the
@@ -69,8 +67,7 @@ pub fn start(
 /// Opens `view` (the policy or the rights center; the preferences are the main bundle's) in a
 /// dialog, rendering the dialog's app the first time.
 pub fn open(view: View) -> Result<(), JsError> {
-    if let Some(open) = OPEN.with(|c| c.borrow().clone()) {
-        open.emit(view);
+    if crate::control::open(view) {
         return Ok(());
     }
     let Some(mut props) = PROPS.with(|p| p.borrow_mut().take()) else {
@@ -128,7 +125,7 @@ pub fn Views(props: &ViewsProps) -> Html {
                 }
                 open.set(Some(view));
             });
-            OPEN.with(|c| *c.borrow_mut() = Some(connect));
+            crate::control::connect(connect);
         });
     }
     let close = {
