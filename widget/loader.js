@@ -1,12 +1,14 @@
 // Virtio Privacy loader: the stable entry of the widget (/widget/v1/loader.js). It applies a
 // stored choice at once, from rules generated from the widget's Rust engine: Consent Mode, the
 // held-back scripts and iframes, window.VirtioPrivacy. On a returning visit with a current choice
-// that is all a page needs, so the content-hashed bundle (yew in WebAssembly) loads only when it
-// is needed: the preferences are opened, a mount point for them is on the page, events wait in the
-// outbox, the customer's identity is set or the choice expires. The policy viewer and the rights
-// center are a second bundle (views), fetched only when one is opened or has a mount point. On a first visit the loader shows the first
-// layer at once from HTML rendered by the widget's own banner component and loads the bundle when
-// the page is idle or the visitor first turns to the banner, handing over a click made in the
+// that is all a page needs, so the content-hashed bundle (the engine in WebAssembly) loads only
+// when it is needed: a choice is made, the preferences are opened or have a mount point on the
+// page, events wait in the outbox, the customer's identity is set or the choice expires. The
+// preferences, the policy viewer and the rights center are a second bundle (views, yew), fetched
+// only when one is opened or has a mount point. The loader shows the first layer (the banner, or
+// the settings button of a returning visit) from HTML rendered by the widget's own components;
+// once the bundle runs, its engine says which one to show. On a first visit the bundle loads when
+// the page is idle or the visitor first turns to the banner, carrying out a click made in the
 // meantime. `cargo xtask build` fills in the hashed names; the privacy server fills in its
 // configured sites, the words and the rules at start (server/src/loader.rs).
 (() => {
@@ -28,7 +30,8 @@
   // and asks no consent and records none, such as the privacy server's own request status page.
   const viewsOnly = script.dataset.consent === "off";
   // Per configured site: its definition (name, purposes, cookies, storage keys, theme) as JSON
-  // for the bundle, and its first layer per language.
+  // for the bundle, and its first layers per language (`banner`, and `gpc`: the banner saying a
+  // Global Privacy Control signal was honoured).
   const SITES = __VP_SITES__;
   // Per language: the settings button (HTML), the placeholder's words, every purpose's label.
   const TEXTS = __VP_TEXTS__;
@@ -146,12 +149,21 @@
   sheet.replaceSync(__VP_CSS_TEXT__);
   // The customer's identity token from VirtioPrivacy.setIdentity, kept here for both bundles.
   let identity = null;
+  // The main bundle's exports once it started, and the views bundle's watchers of its state.
+  let main = null;
+  const watchers = [];
   const host = {
     release,
     consentMode,
     sheet,
     identity: () => identity,
     openView: (view) => openView(view),
+    layer: (name) => showLayer(name),
+    status: (text) => { if (status) status.textContent = text; },
+    changed: () => { for (const watcher of watchers) watcher(); },
+    watch: (then) => { watchers.push(then); },
+    snapshot: () => (main ? main.snapshot() : null),
+    decide: (choices) => using(load, (glue) => glue.decide(choices)),
   };
 
   // A site the privacy server does not know cannot be honoured: say so, and start nothing.
@@ -233,29 +245,22 @@
 
   // The consent widget's bundle. `bundle` settles with its first attempt (what `ready` waits for
   // on a first visit); a later use may still succeed.
-  let started = false;
   let queued = "";
   let whenStarted;
   let whenFailed;
   const bundle = new Promise((resolve, reject) => { whenStarted = resolve; whenFailed = reject; });
   bundle.catch(() => {});
   const loadBundle = bundleLoader("bundle", "__VP_MODULE__", "__VP_WASM__", (glue, declared) => {
-    // The bundle renders the loader's content anew: a button that had the focus gets it back.
-    const shadow = () => document.getElementById("virtio-privacy")?.shadowRoot;
-    const focused = shadow()?.activeElement?.dataset?.vp;
-    glue.start(site, lang, apiBase, queued, declared, NOTICES, host);
-    started = true;
+    main = glue;
+    try {
+      glue.start(site, lang, apiBase, queued, declared, NOTICES, host);
+    } catch (error) {
+      main = null;
+      throw error;
+    }
+    queued = "";
     api.consent = () => glue.consent();
     api.has = (purpose) => glue.has(String(purpose));
-    if (focused && !queued) {
-      let frames = 30;
-      const refocus = () => {
-        const button = shadow()?.querySelector(`[data-vp="${focused}"]`);
-        if (button) button.focus();
-        else if (frames-- > 0) requestAnimationFrame(refocus);
-      };
-      refocus();
-    }
     whenStarted(glue);
   });
   const load = () => {
@@ -264,47 +269,76 @@
     return loading;
   };
 
-  // The views bundle (the policy viewer and the rights center), fetched the first time a page
-  // opens one of them or has a mount point for one.
+  // The views bundle (the preferences, the policy viewer and the rights center), fetched the first
+  // time a page opens one of them or has a mount point for one. The preferences show and change
+  // the main bundle's choice, so it starts first.
   const loadViews = bundleLoader("views", "__VP_VIEWS_MODULE__", "__VP_VIEWS_WASM__",
     (glue, declared) => glue.start(site, lang, apiBase, declared, host));
-  const openView = (view) => using(loadViews, (glue) => glue.open(view));
+  const openView = (view) => {
+    const opening = () => using(loadViews, (glue) => glue.open(view));
+    if (view === "preferences") using(load, opening);
+    else opening();
+  };
 
-  // The widget's host element with its shadow root, showing `html` (the first layer or the
-  // settings button) at once.
-  const show = (html) => {
+  // The first layer on screen: its name (`banner`, `gpc`, `settings`), the element holding it and
+  // the status line beside it, in the widget's shadow root.
+  let shown = null;
+  let layerBox = null;
+  let status = null;
+  // The focus was on a layer that went: the next one shown takes it.
+  let handOver = false;
+  const showLayer = (name) => {
+    if (name === shown) return;
     const shadow = widgetShadow(true);
-    const root = document.createElement("div");
-    root.className = "vp-root";
-    root.lang = language;
-    root.innerHTML = html;
-    shadow.prepend(root);
-    // A click before the bundle runs is kept and carried out by it as soon as it starts. Should
-    // the bundle fail to load, the first layer comes back with the focus on the same button, to
-    // be clicked again.
-    root.addEventListener("click", (event) => {
-      const button = event.target instanceof Element && event.target.closest("button[data-vp]");
-      if (!button || started) return;
-      if (button.dataset.vp === "open-policy") {
-        openView("policy");
-        return;
-      }
-      const hook = button.dataset.vp;
-      queued = hook === "settings" ? "open-preferences" : hook;
-      if (queued !== "open-preferences") root.replaceChildren();
-      load().catch(() => {
-        if (started) return;
-        queued = "";
-        root.innerHTML = html;
-        root.querySelector(`[data-vp="${hook}"]`)?.focus();
-      });
+    if (!layerBox) {
+      const root = document.createElement("div");
+      root.className = "vp-root";
+      root.lang = language;
+      layerBox = document.createElement("div");
+      status = document.createElement("p");
+      status.className = "vp-status";
+      status.setAttribute("role", "status");
+      status.dataset.vp = "status";
+      root.append(layerBox, status);
+      shadow.prepend(root);
+      layerBox.addEventListener("click", clicked);
+    }
+    const focused = handOver || layerBox.contains(shadow.activeElement);
+    shown = name;
+    layerBox.innerHTML = name === "settings" ? texts.settings : firstLayers[name];
+    // (Without scrolling: the layers are fixed in the viewport, and a zoomed page keeps its place.)
+    if (focused) layerBox.querySelector("button")?.focus({ preventScroll: true });
+    handOver = false;
+  };
+  // A click on the first layer. Accept-all and reject-all take the banner away at once; before the
+  // bundle runs it carries the click out as it starts, and should it fail to load, the banner comes
+  // back with the focus on the same button, to be clicked again.
+  const clicked = (event) => {
+    const button = event.target instanceof Element && event.target.closest("button[data-vp]");
+    const hook = button && button.dataset.vp;
+    if (hook === "open-policy") openView("policy");
+    if (hook === "open-preferences" || hook === "settings") openView("preferences");
+    if (hook !== "accept-all" && hook !== "reject-all") return;
+    if (main) {
+      main.decide_banner(hook);
+      return;
+    }
+    const was = shown;
+    queued = hook;
+    shown = null;
+    handOver = true;
+    layerBox.replaceChildren();
+    load().catch(() => {
+      if (main) return;
+      queued = "";
+      showLayer(was);
+      layerBox.querySelector(`[data-vp="${hook}"]`)?.focus();
     });
-    return root;
   };
 
   // Whether this page needs the bundle even with a current choice.
   const needsBundle = () => {
-    if (document.querySelector("[data-virtio-privacy=preferences]")) return true;
+    if (document.querySelector(PREFERENCES)) return true;
     try {
       return window.localStorage.getItem(OUTBOX) !== null;
     } catch {
@@ -315,7 +349,8 @@
   // Consent Mode's default before any tag can run: the stored choice, or all optional signals
   // denied while the page waits for one.
   consentMode("default", stored.consentMode, stored.choices === null);
-  const firstLayer = configured && configured.layers[language];
+  const firstLayers = configured ? configured.layers[language] : {};
+  const PREFERENCES = "[data-virtio-privacy=preferences]";
   const visit = domReady.then(() => {
     // The views' mount points, and a page of views only (which never starts the consent widget:
     // it reads no cookie, shows no banner and records nothing, not even a GPC signal).
@@ -327,24 +362,25 @@
     if (!configured) return definition;
     if (stored.choices !== null) release(stored.granted);
     placeholders();
+    if (document.querySelector(PREFERENCES)) using(load, () => loadViews());
     // The Global Privacy Control signal is honoured by the engine at once.
     if (navigator.globalPrivacyControl === true && stored.choices === null) return load();
     const begin = () => using(load, () => {});
     if (stored.choices !== null && !needsBundle()) {
       // A returning visit: the settings button reopens the choice; the bundle waits for a use,
       // or for the moment the choice expires (timers wait at most about 24.8 days).
-      show(texts.settings);
+      showLayer("settings");
       const wait = (stored.expiresAt - nowSeconds()) * 1000 + 1000;
       if (wait < 2147483647) setTimeout(begin, Math.max(0, wait));
       return null;
     }
-    if (stored.choices === null && firstLayer) {
+    if (stored.choices === null && firstLayers.banner) {
       // A first visit: the first layer now, the bundle once the page is idle or the visitor turns
       // to the banner.
-      const root = show(firstLayer);
+      showLayer("banner");
       performance.mark("vp-banner");
       for (const type of ["pointerdown", "keydown", "focusin"]) {
-        root.addEventListener(type, begin, { once: true, passive: true });
+        layerBox.addEventListener(type, begin, { once: true, passive: true });
       }
       (window.requestIdleCallback || ((then) => setTimeout(then, 1)))(begin, { timeout: 1000 });
       return bundle;
@@ -360,7 +396,7 @@
     has: (purpose) => applying().granted.includes(String(purpose)),
     open: (view) => {
       if (view === "policy" || view === "rights") openView(view);
-      else if (!viewsOnly) using(load, (glue) => glue.open("preferences"));
+      else if (!viewsOnly) openView("preferences");
     },
     setIdentity: (token) => {
       identity = String(token);

@@ -165,7 +165,8 @@ const LANGUAGES: [Language; 2] = [Language::Nl, Language::En];
 
 type Json = serde_json::Map<String, serde_json::Value>;
 
-/// Per site its definition and first layer in every language, and per language the loader's
+/// Per site its definition and first layers (the banner, and the banner saying a Global Privacy
+/// Control signal was honoured) in every language, and per language the loader's
 /// words, rendered by the widget's components.
 fn rendered(sites: &[&'static Site]) -> anyhow::Result<(Json, Json)> {
     let mut entries = Json::new();
@@ -174,8 +175,10 @@ fn rendered(sites: &[&'static Site]) -> anyhow::Result<(Json, Json)> {
         let layers: Json = LANGUAGES
             .into_iter()
             .map(|language| {
-                let html = privacy_widget::ssr::first_layer(id, language);
-                (language.as_str().to_owned(), html.into())
+                let banner = privacy_widget::ssr::first_layer(id, language, false);
+                let gpc = privacy_widget::ssr::first_layer(id, language, true);
+                let layers = serde_json::json!({ "banner": banner, "gpc": gpc });
+                (language.as_str().to_owned(), layers)
             })
             .collect();
         entries.insert(
@@ -236,16 +239,22 @@ mod tests {
                 Ok(*site)
             );
             assert!(
-                entry["layers"]["nl"]
+                entry["layers"]["nl"]["banner"]
                     .as_str()
                     .unwrap()
                     .contains("Alles weigeren")
             );
             assert!(
-                entry["layers"]["en"]
+                entry["layers"]["en"]["banner"]
                     .as_str()
                     .unwrap()
                     .contains("Reject all")
+            );
+            assert!(
+                entry["layers"]["en"]["gpc"]
+                    .as_str()
+                    .unwrap()
+                    .contains("gpc-honoured")
             );
             assert!(
                 rendered.contains(&format!("{:?}:[", site.id)),

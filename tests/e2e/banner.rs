@@ -337,11 +337,10 @@ async fn a_stale_stored_choice_brings_the_first_layer_back_before_the_bundle() {
         .await;
     browser.client.refresh().await.unwrap();
     browser.widget_element("[data-vp=banner]").await;
-    // Two marks: the loader's first layer, then the bundle's banner taking its place (with one
-    // mark only, the loader showed nothing and this waits out its patience).
-    browser
-        .wait_for_script(MARKS, |v| v.as_u64() == Some(2))
-        .await;
+    // The loader showed the first layer (its mark), and the bundle that started kept it.
+    browser.wait_for_bundle().await;
+    assert_eq!(browser.run(MARKS).await, 1);
+    browser.widget_element("[data-vp=banner]").await;
 
     // A current choice keeps it away.
     browser.click("[data-vp=accept-all]").await;

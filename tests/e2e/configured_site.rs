@@ -42,13 +42,9 @@ async fn a_site_added_only_in_the_configuration_shows_its_banner_on_another_orig
     assert!(banner.contains("Statistieken"), "{banner}");
     assert!(!banner.contains("Nieuwsbrief"), "{banner}");
     // The server rendered the site's first layer into the loader at start: it shows before the
-    // bundle, which then takes its place (two marks).
-    browser
-        .wait_for_script(
-            "return performance.getEntriesByName('vp-banner').length;",
-            |v| v == 2,
-        )
-        .await;
+    // bundle, which keeps it.
+    browser.wait_for_bundle().await;
+    browser.widget_element("[data-vp=banner]").await;
     // The site's theme from the configuration reaches the widget's buttons.
     let background = browser
         .run(

@@ -189,15 +189,9 @@ async fn global_privacy_control_switches_optional_purposes_off_and_records_a_gpc
 #[tokio::test]
 async fn with_the_server_down_a_choice_applies_at_once_and_arrives_exactly_once_after_restart() {
     let (mut server, browser) = first_visit(1280, 900).await;
-    // Once the bundle runs (it marks the banner it rendered, after the loader's mark), the
-    // server goes away: the choice needs nothing more from it, not even the notice hash, which
-    // came with the loader.
-    browser
-        .wait_for_script(
-            "return performance.getEntriesByName('vp-banner').length;",
-            |v| *v == serde_json::json!(2),
-        )
-        .await;
+    // Once the bundle runs, the server goes away: the choice needs nothing more from it, not even
+    // the notice hash, which came with the loader.
+    browser.wait_for_bundle().await;
     server.stop().await;
 
     browser.click("[data-vp=accept-all]").await;

@@ -384,6 +384,18 @@ impl Browser {
             .unwrap();
     }
 
+    /// Waits until the widget's main bundle runs on a first visit (`VirtioPrivacy.ready` waits
+    /// for it there) and says whether it fetched its WebAssembly.
+    pub async fn wait_for_bundle(&self) {
+        let started = self
+            .run(
+                "return VirtioPrivacy.ready.then(() => performance.getEntriesByType('resource')
+                     .some(e => /\\/widget-[0-9a-f]+\\.wasm$/.test(e.name)));",
+            )
+            .await;
+        assert_eq!(started, true, "the bundle runs, fetched from its .wasm");
+    }
+
     /// Waits until the widget's dialog (the preferences, the policy, the rights center) has closed.
     pub async fn wait_for_dialog_closed(&self) {
         self.wait_for_script(

@@ -387,10 +387,11 @@ async fn the_policy_and_the_rights_center_open_in_dialogs_and_focus_returns_to_t
 const WASM_BUNDLES: &str = "return performance.getEntriesByType('resource')
     .map(e => e.name.split('/').pop()).filter(n => n.endsWith('.wasm')).map(n => n.split('-')[0]);";
 
-/// The policy viewer and the rights center are a bundle of their own: a visitor who only answers
-/// the banner never fetches it; opening the policy fetches it, and only it; a returning visitor
-/// with a current choice reads the policy without the consent widget's bundle at all, and the
-/// dialog gives the focus back when it closes.
+/// The preferences, the policy viewer and the rights center are a bundle of their own: a visitor
+/// who only answers the banner never fetches it; opening the policy fetches it; the preferences
+/// fetch it after the consent widget's bundle, whose choice they show; a returning visitor with a
+/// current choice reads the policy without the consent widget's bundle at all, and the dialog
+/// gives the focus back when it closes.
 #[tokio::test]
 async fn the_views_are_a_bundle_of_their_own_fetched_only_when_one_opens() {
     let server = TestServer::start().await;
@@ -431,8 +432,13 @@ async fn the_views_are_a_bundle_of_their_own_fetched_only_when_one_opens() {
     browser.client.refresh().await.unwrap();
     browser.widget_element("[data-vp=settings]").await;
     assert_eq!(browser.run(WASM_BUNDLES).await, serde_json::json!([]));
+    // The preferences are a view too, and change the consent widget's choice: both bundles.
     browser.click("[data-vp=settings]").await;
     browser.widget_element("[data-vp=preferences]").await;
+    assert_eq!(
+        browser.run(WASM_BUNDLES).await,
+        serde_json::json!(["widget", "views"])
+    );
     browser.press(crate::helpers::keys::ESCAPE).await;
     browser.wait_for_dialog_closed().await;
     browser.client.refresh().await.unwrap();

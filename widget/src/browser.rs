@@ -16,8 +16,8 @@ fn js_error(value: JsValue) -> JsError {
 
 /// The widget's host element `#virtio-privacy` at the end of `<body>`, with its open shadow root
 /// (the stylesheet, the site's theme): the loader's, or made here when the loader showed nothing.
-/// Both bundles render into it, each into an element of its own ([`mount_in_shadow_root`],
-/// [`views_mount`]), so that neither's events pass through the other's.
+/// The loader shows the first layer in it (`.vp-root`) and the views bundle its dialogs
+/// ([`views_mount`]), in an element of its own.
 fn widget_shadow(site: SiteId) -> Result<web_sys::ShadowRoot, JsError> {
     let document = document().ok_or_else(|| JsError::new("no document"))?;
     if let Some(host) = document.get_element_by_id("virtio-privacy")
@@ -41,9 +41,9 @@ fn widget_shadow(site: SiteId) -> Result<web_sys::ShadowRoot, JsError> {
     Ok(shadow)
 }
 
-/// The element of the widget's shadow root with class `class`, made when missing: `first` puts a
-/// new one before the others.
-fn widget_mount(site: SiteId, class: &str, first: bool) -> Result<Element, JsError> {
+/// The element of the widget's shadow root with class `class`, made when missing after the
+/// others.
+fn widget_mount(site: SiteId, class: &str) -> Result<Element, JsError> {
     let shadow = widget_shadow(site)?;
     if let Ok(Some(mount)) = shadow.query_selector(&format!(".{class}")) {
         return Ok(mount);
@@ -51,26 +51,14 @@ fn widget_mount(site: SiteId, class: &str, first: bool) -> Result<Element, JsErr
     let document = document().ok_or_else(|| JsError::new("no document"))?;
     let mount = document.create_element("div").map_err(js_error)?;
     mount.set_class_name(class);
-    if first {
-        shadow.prepend_with_node_1(&mount).map_err(js_error)?;
-    } else {
-        shadow.append_child(&mount).map_err(js_error)?;
-    }
-    Ok(mount)
-}
-
-/// The element the main bundle renders into (the first layer or the settings button, the
-/// preferences): the loader's first layer is emptied, and the bundle takes its place.
-pub fn mount_in_shadow_root(site: SiteId) -> Result<Element, JsError> {
-    let mount = widget_mount(site, "vp-root", true)?;
-    mount.set_inner_html("");
+    shadow.append_child(&mount).map_err(js_error)?;
     Ok(mount)
 }
 
 /// The element the views bundle renders its dialogs (the policy, the rights center) into: beside
 /// the main bundle's, never inside it.
 pub fn views_mount(site: SiteId) -> Result<Element, JsError> {
-    let mount = widget_mount(site, "vp-views", false)?;
+    let mount = widget_mount(site, "vp-views")?;
     // The widget's shadow root adopts the views bundle's own rules too.
     if let Ok(shadow) = mount.get_root_node().dyn_into::<web_sys::ShadowRoot>() {
         crate::enforce::adopt_stylesheet(&shadow);
@@ -93,8 +81,8 @@ pub fn deep_active_element() -> Option<web_sys::HtmlElement> {
 }
 
 /// Gives the focus back to `opener` when a dialog closes. When the opener went away, to the
-/// widget's element with the same `data-vp` hook (the loader's first layer, rendered anew by the
-/// bundle), else to the settings button (the banner or the dialog it was in closed).
+/// widget's element with the same `data-vp` hook (the loader's first layer, shown anew), else to
+/// the settings button (the banner or the dialog it was in closed).
 pub fn return_focus(opener: Option<web_sys::HtmlElement>) {
     let in_widget = |css: &str| -> Option<web_sys::HtmlElement> {
         document()?

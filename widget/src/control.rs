@@ -1,6 +1,5 @@
-//! What the page's `window.VirtioPrivacy.open(view)` reaches: the running app's dialogs (the main
-//! bundle's app, or the views bundle's; each bundle is an instance of its own). Consent itself
-//! goes through [`crate::store`].
+//! What the page's `window.VirtioPrivacy.open(view)` reaches: the views bundle's dialog app, once
+//! it runs ([`crate::views`]).
 
 use std::cell::RefCell;
 use yew::Callback;

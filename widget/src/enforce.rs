@@ -42,6 +42,34 @@ extern "C" {
     /// the first time.
     #[wasm_bindgen(method, js_name = openView)]
     fn open_view(this: &Host, view: &str);
+
+    /// Shows the first layer named `layer` (`"banner"`, `"gpc"`, `"settings"`), as the server
+    /// rendered it into the loader; the loader keeps a shown one as it is.
+    #[wasm_bindgen(method, js_name = layer)]
+    fn show_layer(this: &Host, layer: &str);
+
+    /// Says `text` in the widget's status line (a polite live region).
+    #[wasm_bindgen(method)]
+    fn status(this: &Host, text: &str);
+
+    /// The main bundle's word that the consent state changed, passed on to the views bundle's
+    /// [`Host::watch`]ers.
+    #[wasm_bindgen(method)]
+    fn changed(this: &Host);
+
+    /// The views bundle's: `then` is called after every change of the consent state.
+    #[wasm_bindgen(method)]
+    fn watch(this: &Host, then: &js_sys::Function);
+
+    /// The current choice, as its cookie value (`ConsentCookie::encode`), from the main bundle;
+    /// `null` when there is none or the main bundle has not started.
+    #[wasm_bindgen(method)]
+    fn snapshot(this: &Host) -> Option<String>;
+
+    /// Hands the visitor's choices in the preferences (JSON, `{ "analytics": true, … }`) to the
+    /// main bundle, which the loader starts first if it must.
+    #[wasm_bindgen(method)]
+    fn decide(this: &Host, choices: &str);
 }
 
 thread_local! {
@@ -87,6 +115,43 @@ pub fn identity() -> Option<String> {
 /// Opens `view` (`"policy"`, `"rights"`) in the views bundle's dialog, through the loader.
 pub fn open_view(view: &str) {
     with_host(|host| host.open_view(view));
+}
+
+/// Shows the first layer named `layer`, through the loader (see [`Host`]).
+pub fn show_layer(layer: &str) {
+    with_host(|host| host.show_layer(layer));
+}
+
+/// Says `text` in the status line, through the loader.
+pub fn status(text: &str) {
+    with_host(|host| host.status(text));
+}
+
+/// Tells the views bundle that the consent state changed, through the loader.
+pub fn changed() {
+    with_host(Host::changed);
+}
+
+/// Calls `then` after every change of the consent state in the main bundle (from the views
+/// bundle, once).
+pub fn watch(then: fn()) {
+    let then = Closure::<dyn Fn()>::new(then);
+    with_host(|host| host.watch(then.as_ref().unchecked_ref()));
+    // The views bundle watches for as long as the page lives.
+    then.forget();
+}
+
+/// The current choice, from the main bundle (see [`Host::snapshot`]).
+pub fn snapshot() -> Option<privacy_shared::cookie::ConsentCookie> {
+    HOST.with(|h| h.borrow().as_ref().and_then(Host::snapshot))
+        .and_then(|value| privacy_shared::cookie::ConsentCookie::parse(&value).ok())
+}
+
+/// Hands the visitor's choices in the preferences to the main bundle.
+pub fn decide(choices: &ConsentChoices) {
+    if let Ok(json) = serde_json::to_string(choices) {
+        with_host(|host| host.decide(&json));
+    }
 }
 
 /// Gives `shadow` the widget's stylesheet, the one the loader constructed, and after it this

@@ -1,18 +1,18 @@
-//! The Virtio Privacy widget: a yew app in a shadow root that asks for consent, applies it at once
-//! in the page (first-party cookie, Consent Mode, held-back tags) and records it on the privacy
-//! server. `loader.js` (built beside it) shows the first layer from HTML rendered at build time by
-//! [`ssr`] from the same component, loads a bundle, calls its `start` and wires
+//! The Virtio Privacy widget: asks for consent in a shadow root, applies it at once in the page
+//! (first-party cookie, Consent Mode, held-back tags) and records it on the privacy server.
+//! `loader.js` (built beside it) shows the first layer and the settings button from HTML the
+//! server renders by [`ssr`] from the yew components, loads a bundle, calls its `start` and wires
 //! `window.VirtioPrivacy` to the functions it exports.
 //!
 //! This crate is the library of two bundles, each a crate of its own that only exports:
-//! `widget/main` (the consent widget: banner, preferences, engine, outbox) and `widget/views` (the
-//! policy viewer and the rights center, [`views`]), fetched only when a page opens one of them.
+//! `widget/main` (the consent widget: engine, outbox, enforcement; no UI framework, it tells the
+//! loader which first layer to show, [`layer`]) and `widget/views` (yew: the preferences, the
+//! policy viewer and the rights center, [`views`]), fetched only when a page opens one of them or
+//! has a mount point for one.
 //!
 //! Architecture invariant: the widget never talks to a database; it knows the server only through
 //! the shared API client.
 
-#[cfg(target_arch = "wasm32")]
-pub mod app;
 #[cfg(target_arch = "wasm32")]
 pub mod browser;
 #[cfg(any(target_arch = "wasm32", feature = "ssr"))]
@@ -25,6 +25,8 @@ mod effects;
 pub mod enforce;
 #[cfg(any(target_arch = "wasm32", feature = "ssr"))]
 pub mod i18n;
+#[cfg(target_arch = "wasm32")]
+pub mod layer;
 #[cfg(target_arch = "wasm32")]
 pub mod outbox;
 #[cfg(all(not(target_arch = "wasm32"), feature = "ssr"))]

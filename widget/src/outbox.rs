@@ -12,9 +12,8 @@
 use privacy_shared::api::{ApiError, Credentials, endpoints};
 use privacy_shared::{ConsentReceipt, RecordConsent, identity};
 use serde::{Deserialize, Serialize};
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 use wasm_bindgen::JsValue;
-use yew::Callback;
 
 const KEY: &str = crate::OUTBOX_KEY;
 const REFUSED_KEY: &str = "vp_outbox_refused";
@@ -42,7 +41,7 @@ pub struct Refused {
 
 thread_local! {
     /// Who hears of each attempt (the widget's status line).
-    static REPORT: RefCell<Option<Callback<Report>>> = const { RefCell::new(None) };
+    static REPORT: Cell<Option<fn(Report)>> = const { Cell::new(None) };
     /// Whether a flush loop runs; one is enough.
     static FLUSHING: Cell<bool> = const { Cell::new(false) };
     /// The head event waits for a fresh identity token.
@@ -50,8 +49,8 @@ thread_local! {
 }
 
 /// `report` hears of every attempt from now on.
-pub fn on_report(report: Callback<Report>) {
-    REPORT.with(|r| *r.borrow_mut() = Some(report));
+pub fn on_report(report: fn(Report)) {
+    REPORT.with(|r| r.set(Some(report)));
 }
 
 fn storage() -> Option<web_sys::Storage> {
@@ -144,8 +143,8 @@ pub fn spawn_flush() {
 }
 
 fn report(outcome: Report) {
-    if let Some(report) = REPORT.with(|r| r.borrow().clone()) {
-        report.emit(outcome);
+    if let Some(report) = REPORT.with(Cell::get) {
+        report(outcome);
     }
 }
 

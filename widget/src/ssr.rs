@@ -9,15 +9,16 @@ use yew::ServerRenderer;
 use crate::components::banner::{Banner, BannerProps};
 use crate::components::settings_button::{SettingsButton, SettingsButtonProps};
 
-/// The banner of `site` in `language`, as the bundle would render it.
-pub fn first_layer(site: SiteId, language: Language) -> String {
+/// The banner of `site` in `language`; with `gpc`, the banner that says the browser's Global
+/// Privacy Control signal was honoured.
+pub fn first_layer(site: SiteId, language: Language, gpc: bool) -> String {
     let renderer = ServerRenderer::<Banner>::with_props(move || BannerProps {
         site,
         language,
         ondecide: yew::Callback::noop(),
         onpreferences: yew::Callback::noop(),
         onpolicy: yew::Callback::noop(),
-        gpc: false,
+        gpc,
     })
     .hydratable(false);
     futures_executor::block_on(renderer.render())
@@ -55,7 +56,7 @@ mod tests {
     fn the_first_layer_has_the_hooks_and_both_equal_buttons_in_each_language() {
         privacy_shared::site::install_repo_catalogue_for_tests();
         let site: SiteId = "virtio-nl".parse().unwrap();
-        let dutch = first_layer(site, Language::Nl);
+        let dutch = first_layer(site, Language::Nl, false);
         for needle in [
             "data-vp=\"banner\"",
             "data-vp=\"accept-all\"",
@@ -67,6 +68,8 @@ mod tests {
         ] {
             assert!(dutch.contains(needle), "{needle} is missing from {dutch}");
         }
-        assert!(first_layer(site, Language::En).contains("Reject all"));
+        assert!(first_layer(site, Language::En, false).contains("Reject all"));
+        assert!(!dutch.contains("data-vp=\"gpc-honoured\""));
+        assert!(first_layer(site, Language::Nl, true).contains("data-vp=\"gpc-honoured\""));
     }
 }

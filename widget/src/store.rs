@@ -1,15 +1,12 @@
 //! The one place the widget's consent state lives: the page's [`Engine`] from `shared`, with the
 //! client of the privacy server it reports to. Every
 //! change goes through [`dispatch`], which steps the engine and hands its effects to
-//! [`crate::effects::run`]; components and `window.VirtioPrivacy` read the engine, and components
-//! re-render when it changes ([`use_engine`]).
+//! [`crate::effects::run`]; `window.VirtioPrivacy` reads the engine, and what is shown follows it
+//! ([`on_change`], [`crate::layer`]).
 
-use privacy_shared::ConsentReceipt;
 use privacy_shared::api::ApiClient;
 use privacy_shared::engine::{Action, Engine, Fresh};
-use std::cell::RefCell;
-use std::rc::Rc;
-use yew::prelude::*;
+use std::cell::{Cell, RefCell};
 
 use crate::browser;
 
@@ -18,8 +15,8 @@ thread_local! {
     static CLIENT: RefCell<Option<ApiClient>> = const { RefCell::new(None) };
     /// Wakes the engine when the current choice stops being current.
     static EXPIRY: RefCell<Option<gloo_timers::callback::Timeout>> = const { RefCell::new(None) };
-    static LISTENERS: RefCell<Vec<(usize, Callback<()>)>> = const { RefCell::new(Vec::new()) };
-    static NEXT_LISTENER: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+    /// What is told of every change ([`on_change`]).
+    static LISTENER: Cell<Option<fn()>> = const { Cell::new(None) };
 }
 
 /// Puts the page's engine and the privacy server's client in place (once, when the widget
@@ -72,58 +69,19 @@ fn schedule_expiry() {
     EXPIRY.with(|t| *t.borrow_mut() = timer);
 }
 
-/// Tells the components that what they show changed (the engine, or a receipt that arrived).
+/// Tells what is shown that it changed (the engine, or a receipt that arrived).
 pub fn notify() {
-    let listeners: Vec<Callback<()>> =
-        LISTENERS.with(|l| l.borrow().iter().map(|(_, c)| c.clone()).collect());
-    for listener in listeners {
-        listener.emit(());
+    if let Some(listener) = LISTENER.with(Cell::get) {
+        listener();
     }
+}
+
+/// Has `listener` called after every change.
+pub fn on_change(listener: fn()) {
+    LISTENER.with(|l| l.set(Some(listener)));
 }
 
 /// Reads the engine; `None` before the widget started.
 pub fn read<T>(f: impl FnOnce(&Engine) -> T) -> Option<T> {
     ENGINE.with(|e| e.borrow().as_ref().map(f))
-}
-
-/// Keeps `listener` informed of every change until the returned guard is dropped.
-fn subscribe(listener: Callback<()>) -> impl Drop {
-    let id = NEXT_LISTENER.with(|n| n.replace(n.get() + 1));
-    LISTENERS.with(|l| l.borrow_mut().push((id, listener)));
-    Unsubscribe(id)
-}
-
-struct Unsubscribe(usize);
-
-impl Drop for Unsubscribe {
-    fn drop(&mut self) {
-        LISTENERS.with(|l| l.borrow_mut().retain(|(id, _)| *id != self.0));
-    }
-}
-
-/// The engine as it is now, re-rendering the component after every change.
-#[hook]
-pub fn use_engine() -> Option<Rc<Engine>> {
-    use_subscription(|| read(Clone::clone).map(Rc::new))
-}
-
-/// The receipt of the latest event the server recorded from this browser, re-rendering the
-/// component when another arrives.
-#[hook]
-pub fn use_receipt() -> Option<Rc<ConsentReceipt>> {
-    use_subscription(|| crate::outbox::latest_receipt().map(Rc::new))
-}
-
-/// `read()` now and again after every [`notify`].
-#[hook]
-fn use_subscription<T: Clone + PartialEq + 'static>(read: fn() -> T) -> T {
-    let snapshot = use_state(read);
-    {
-        let snapshot = snapshot.clone();
-        use_effect_with((), move |()| {
-            let guard = subscribe(Callback::from(move |()| snapshot.set(read())));
-            move || drop(guard)
-        });
-    }
-    (*snapshot).clone()
 }

@@ -5,9 +5,9 @@ use privacy_shared::cookie::ConsentCookie;
 use privacy_shared::engine::{Action, Engine};
 use privacy_shared::{ConsentChoices, PurposeId};
 use privacy_shared::{Language, SiteId, SubjectId, consent::uniform_choices, policy};
-use privacy_widget::app::{App, AppProps};
 use privacy_widget::components::banner::{Banner, BannerProps};
 use privacy_widget::components::preferences::{Preferences, PreferencesProps};
+use privacy_widget::layer::{Layer, SaveState};
 use privacy_widget::store;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -111,8 +111,7 @@ async fn each_button_reports_its_own_decision() {
 }
 
 #[wasm_bindgen_test]
-async fn a_current_stored_choice_shows_the_settings_button_instead_of_the_banner() {
-    let root = fresh_root();
+fn a_current_stored_choice_shows_the_settings_button_instead_of_the_banner() {
     let stored = ConsentCookie {
         subject: SubjectId::from_random_bytes([9; 16]),
         policy_version: policy::CURRENT_VERSION.into(),
@@ -120,35 +119,13 @@ async fn a_current_stored_choice_shows_the_settings_button_instead_of_the_banner
         choices: uniform_choices(site(), false),
     };
     start_engine(Some(stored));
-    let props = AppProps {
-        site: site(),
-        language: Language::Nl,
-        api_base: String::new(),
-        queued: Default::default(),
-    };
-    yew::Renderer::<App>::with_root_and_props(root.clone(), props).render();
-    yew::scheduler::flush().await;
-    assert!(root.query_selector("[data-vp=banner]").unwrap().is_none());
-    assert_eq!(text_of(&root, "[data-vp=settings]"), "Cookie-instellingen");
-
-    let button: HtmlElement = root
-        .query_selector("[data-vp=settings]")
-        .unwrap()
-        .unwrap()
-        .unchecked_into();
-    button.click();
-    yew::scheduler::flush().await;
-    assert!(
-        root.query_selector("[data-vp=preferences]")
-            .unwrap()
-            .is_some(),
-        "the settings button reopens the choice in the preferences dialog"
-    );
+    assert_eq!(store::read(Layer::of), Some(Layer::Settings));
+    start_engine(None);
+    assert_eq!(store::read(Layer::of), Some(Layer::Banner));
 }
 
 #[wasm_bindgen_test]
-async fn a_stale_stored_choice_asks_again() {
-    let root = fresh_root();
+fn a_stale_stored_choice_asks_again() {
     let stale = ConsentCookie {
         subject: SubjectId::from_random_bytes([9; 16]),
         policy_version: policy::CURRENT_VERSION.into(),
@@ -156,21 +133,37 @@ async fn a_stale_stored_choice_asks_again() {
         choices: uniform_choices(site(), true),
     };
     start_engine(Some(stale));
-    let props = AppProps {
-        site: site(),
-        language: Language::Nl,
-        api_base: String::new(),
-        queued: Default::default(),
-    };
-    yew::Renderer::<App>::with_root_and_props(root.clone(), props).render();
-    yew::scheduler::flush().await;
-    assert!(root.query_selector("[data-vp=banner]").unwrap().is_some());
+    assert_eq!(store::read(Layer::of), Some(Layer::Banner));
     assert_eq!(
         store::read(|e| e.current().cloned()),
         Some(None),
         "a stale choice is no choice"
     );
     assert_eq!(store::read(|e| e.allows(PurposeId::Analytics)), Some(false));
+}
+
+#[wasm_bindgen_test]
+fn the_status_line_speaks_only_of_the_visitors_own_choices() {
+    let failure = privacy_shared::api::ApiError::Network("offline".into());
+    assert_eq!(SaveState::Idle.reported(Ok(())), SaveState::Idle);
+    assert_eq!(
+        SaveState::Idle.reported(Err(failure.clone())),
+        SaveState::Idle
+    );
+    assert_eq!(SaveState::Saving.reported(Ok(())), SaveState::Saved);
+    assert_eq!(
+        SaveState::Saving.reported(Err(failure.clone())),
+        SaveState::Failed(failure.clone())
+    );
+    assert_eq!(
+        SaveState::Failed(failure).reported(Ok(())),
+        SaveState::Saved
+    );
+    assert_eq!(
+        SaveState::Saved.text(Language::En),
+        "Your choice has been saved."
+    );
+    assert_eq!(SaveState::Idle.text(Language::Nl), "");
 }
 
 /// The page's engine, started from `stored` as the widget's `start` does.

@@ -7,7 +7,9 @@ use privacy_shared::PurposeId;
 use privacy_shared::api::{ApiClient, Credentials, endpoints};
 use privacy_shared::engine::{Action, Engine};
 
-use privacy_widget::{app, browser, components, control, enforce, outbox, store};
+use privacy_shared::consent::uniform_choices;
+use privacy_shared::{ConsentChoices, ConsentSource};
+use privacy_widget::{browser, enforce, layer, outbox, store};
 use wasm_bindgen::prelude::*;
 
 /// Starts the widget on the page: `site` is the embedding site's id, `lang` its `data-lang` (may
@@ -53,24 +55,13 @@ pub fn start(
     store::dispatch(Action::Start {
         stored: browser::read_consent_cookie(),
     });
-    let mount = browser::mount_in_shadow_root(site)?;
-    let props = app::AppProps {
-        site,
-        language,
-        api_base: api_base.into(),
-        queued: app::Queued::from_hook(queued),
-    };
-    yew::Renderer::<app::App>::with_root_and_props(mount, props).render();
-    // The preferences in the page's mount points (`data-virtio-privacy="preferences"`), each in a
-    // shadow root of its own; the policy's and the rights center's are the views bundle's.
-    for host in browser::mount_points("preferences") {
-        let mount = browser::shadow_mount(&host, site)?;
-        let props = components::preferences::InlinePreferencesProps { site, language };
-        yew::Renderer::<components::preferences::InlinePreferences>::with_root_and_props(
-            mount, props,
-        )
-        .render();
+    // What is shown follows the engine from here; a click the loader kept is carried out first,
+    // so the first layer it took away does not come back.
+    if let Some(granted) = banner_choice(queued) {
+        layer::choose(uniform_choices(site, granted), ConsentSource::Banner);
     }
+    layer::connect(language);
+    outbox::spawn_flush();
     Ok(())
 }
 
@@ -91,11 +82,36 @@ pub fn has(purpose: &str) -> bool {
     store::read(|e| e.allows(purpose)).unwrap_or(false)
 }
 
-/// `VirtioPrivacy.open(view)`: opens `"preferences"` (the default) in a dialog; the loader opens
-/// `"policy"` and `"rights"` in the views bundle itself, and this hands them there too.
+/// A first-layer button's hook: `Some(true)` for accept-all, `Some(false)` for reject-all.
+fn banner_choice(hook: &str) -> Option<bool> {
+    match hook {
+        "accept-all" => Some(true),
+        "reject-all" => Some(false),
+        _ => None,
+    }
+}
+
+/// A click on the first layer's accept-all or reject-all (`hook`), which the loader shows.
 #[wasm_bindgen]
-pub fn open(view: Option<String>) {
-    control::open(control::View::parse(view.as_deref().unwrap_or_default()));
+pub fn decide_banner(hook: &str) {
+    if let (Some(granted), Some(site)) = (banner_choice(hook), store::read(Engine::site)) {
+        layer::choose(uniform_choices(site, granted), ConsentSource::Banner);
+    }
+}
+
+/// The choices made in the preferences of the views bundle (JSON, `{ "analytics": true, … }`).
+#[wasm_bindgen]
+pub fn decide(choices: &str) -> Result<(), JsError> {
+    let choices: ConsentChoices = serde_json::from_str(choices)?;
+    layer::choose(choices, ConsentSource::Preferences);
+    Ok(())
+}
+
+/// The current choice as its cookie value, for the views bundle's preferences; `None` without
+/// one.
+#[wasm_bindgen]
+pub fn snapshot() -> Option<String> {
+    store::read(|e| e.current().map(|c| c.encode())).flatten()
 }
 
 /// The button of an iframe placeholder: consent to `purpose` on top of the current choice.

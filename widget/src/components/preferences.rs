@@ -71,7 +71,7 @@ pub fn Preferences(props: &PreferencesProps) -> Html {
         Callback::from(move |_: MouseEvent| ondecide.emit((*choices).clone()))
     };
     let language = props.language;
-    let receipt = crate::store::use_receipt();
+    let receipt = crate::views::use_receipt();
 
     let body = html! {
         <>
@@ -188,28 +188,5 @@ fn Proof(props: &ProofProps) -> Html {
                 }
             }
         </div>
-    }
-}
-
-#[derive(Properties, PartialEq)]
-pub struct InlinePreferencesProps {
-    pub site: SiteId,
-    pub language: Language,
-}
-
-/// The preferences in the page (`data-virtio-privacy="preferences"`), such as on a cookie settings
-/// page: the same toggles, kept in step with choices made elsewhere on the page.
-#[component]
-pub fn InlinePreferences(props: &InlinePreferencesProps) -> Html {
-    let consent = crate::store::use_engine().and_then(|e| e.current().cloned());
-    let ondecide = Callback::from(|choices| {
-        crate::store::dispatch(privacy_shared::engine::Action::Decide {
-            choices,
-            source: privacy_shared::ConsentSource::Preferences,
-        });
-    });
-    html! {
-        <Preferences site={props.site} language={props.language} {consent}
-            {ondecide} inline=true />
     }
 }

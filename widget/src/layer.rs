@@ -1,0 +1,115 @@
+//! What the main bundle shows, without a UI framework of its own: which first layer is on screen
+//! (the banner, the banner that says a Global Privacy Control signal was honoured, or the settings
+//! button) and the status line of the visitor's latest choice. The markup is the loader's, rendered
+//! by the server from the widget's components ([`crate::ssr`]); the loader swaps it when the layer
+//! changes ([`crate::enforce::Host`]). The dialogs (the preferences, the policy, the rights
+//! center) are the views bundle's.
+
+use privacy_shared::api::ApiError;
+use privacy_shared::engine::Engine;
+use privacy_shared::{ConsentChoices, ConsentSource, Language};
+use std::cell::{Cell, RefCell};
+
+use crate::i18n::{explain, texts};
+use crate::{enforce, outbox, store};
+
+/// The first layer the engine's state calls for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layer {
+    /// No current choice: the banner.
+    Banner,
+    /// A current choice made by the browser's Global Privacy Control signal: the banner, saying
+    /// so.
+    GpcBanner,
+    /// A current choice: the button that reopens it.
+    Settings,
+}
+
+impl Layer {
+    pub fn of(engine: &Engine) -> Self {
+        match (engine.banner_open(), engine.gpc_honoured()) {
+            (false, _) => Self::Settings,
+            (true, true) => Self::GpcBanner,
+            (true, false) => Self::Banner,
+        }
+    }
+
+    /// The loader's name of the layer (`widget/loader.js`, `layers`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Banner => "banner",
+            Self::GpcBanner => "gpc",
+            Self::Settings => "settings",
+        }
+    }
+}
+
+/// How far the latest choice got on its way to the server.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SaveState {
+    Idle,
+    Saving,
+    Saved,
+    Failed(ApiError),
+}
+
+impl SaveState {
+    /// The state after an attempt to send an event. The status line speaks of the visitor's own
+    /// choices, not of events the widget sends by itself before any (a recorded expiry, a queue
+    /// left by an earlier page).
+    pub fn reported(self, report: outbox::Report) -> Self {
+        match (self, report) {
+            (Self::Idle, _) => Self::Idle,
+            (_, Ok(())) => Self::Saved,
+            (_, Err(e)) => Self::Failed(e),
+        }
+    }
+
+    /// What the status line says, in `language`.
+    pub fn text(&self, language: Language) -> String {
+        let t = texts(language);
+        match self {
+            Self::Idle => String::new(),
+            Self::Saving => t.saving.to_owned(),
+            Self::Saved => t.saved.to_owned(),
+            Self::Failed(e) => explain(e, language),
+        }
+    }
+}
+
+thread_local! {
+    static SAVE: RefCell<SaveState> = const { RefCell::new(SaveState::Idle) };
+    static LANGUAGE: Cell<Language> = const { Cell::new(Language::Nl) };
+}
+
+/// Shows what the engine's state calls for from now on: the layer after every change, the status
+/// line after every attempt to send.
+pub fn connect(language: Language) {
+    LANGUAGE.with(|l| l.set(language));
+    store::on_change(render);
+    outbox::on_report(|report| {
+        let next = SAVE.with(|s| s.replace(SaveState::Idle).reported(report));
+        set_status(next);
+    });
+    render();
+}
+
+/// Tells the loader which layer to show, and the views bundle that the state changed.
+fn render() {
+    if let Some(layer) = store::read(Layer::of) {
+        enforce::show_layer(layer.as_str());
+    }
+    enforce::changed();
+}
+
+fn set_status(state: SaveState) {
+    enforce::status(&state.text(LANGUAGE.with(Cell::get)));
+    SAVE.with(|s| *s.borrow_mut() = state);
+}
+
+/// The visitor chose: the engine applies it in the page at once and queues its event, and the
+/// status line says it is being saved.
+pub fn choose(choices: ConsentChoices, source: ConsentSource) {
+    store::dispatch(privacy_shared::engine::Action::Decide { choices, source });
+    set_status(SaveState::Saving);
+}
