@@ -363,8 +363,12 @@
     if (stored.choices !== null) release(stored.granted);
     placeholders();
     if (document.querySelector(PREFERENCES)) using(load, () => loadViews());
-    // The Global Privacy Control signal is honoured by the engine at once.
-    if (navigator.globalPrivacyControl === true && stored.choices === null) return load();
+    // The Global Privacy Control signal is honoured by the engine at once, and its banner says so
+    // from the start.
+    if (navigator.globalPrivacyControl === true && stored.choices === null) {
+      if (firstLayers.gpc) showLayer("gpc");
+      return load();
+    }
     const begin = () => using(load, () => {});
     if (stored.choices !== null && !needsBundle()) {
       // A returning visit: the settings button reopens the choice; the bundle waits for a use,

@@ -135,6 +135,31 @@ async fn reject_all_leaves_no_analytics_cookie_and_withdrawal_deletes_them() {
     browser.close().await;
 }
 
+/// The banner that says the signal was honoured is the loader's, shown at once: before the bundle
+/// runs, and even when the bundle cannot be loaded (which records nothing, and says so).
+#[tokio::test]
+async fn the_global_privacy_control_banner_shows_before_the_bundle() {
+    let server = TestServer::start().await;
+    let browser = Browser::start(1280, 900).await;
+    browser.block_requests(&["*.wasm"]).await;
+    browser
+        .client
+        .goto(&server.page("/test/gpc.html"))
+        .await
+        .unwrap();
+    browser.widget_element("[data-vp=gpc-honoured]").await;
+    browser.widget_element("[data-vp=load-error]").await;
+    assert!(
+        browser
+            .try_widget_element("[data-vp=accept-all]")
+            .await
+            .is_some(),
+        "the banner keeps its buttons"
+    );
+    assert_eq!(server.count_events(), 0);
+    browser.close().await;
+}
+
 #[tokio::test]
 async fn global_privacy_control_switches_optional_purposes_off_and_records_a_gpc_event() {
     let server = TestServer::start().await;
