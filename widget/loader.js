@@ -271,14 +271,13 @@
 
   // The views bundle (the preferences, the policy viewer and the rights center), fetched the first
   // time a page opens one of them or has a mount point for one. The preferences show and change
-  // the main bundle's choice, so it starts first.
+  // the main bundle's choice, so where they open, or are in the page, the main bundle starts
+  // first: they never show a choice that is not the engine's.
   const loadViews = bundleLoader("views", "__VP_VIEWS_MODULE__", "__VP_VIEWS_WASM__",
     (glue, declared) => glue.start(site, lang, apiBase, declared, host));
-  const openView = (view) => {
-    const opening = () => using(loadViews, (glue) => glue.open(view));
-    if (view === "preferences") using(load, opening);
-    else opening();
-  };
+  const views = (preferences) => () =>
+    (preferences || (!viewsOnly && document.querySelector(PREFERENCES)) ? load().then(loadViews) : loadViews());
+  const openView = (view) => using(views(view === "preferences"), (glue) => glue.open(view));
 
   // The first layer on screen: its name (`banner`, `gpc`, `settings`), the element holding it and
   // the status line beside it, in the widget's shadow root.
@@ -354,15 +353,13 @@
   const visit = domReady.then(() => {
     // The views' mount points, and a page of views only (which never starts the consent widget:
     // it reads no cookie, shows no banner and records nothing, not even a GPC signal).
-    if (configured && (viewsOnly ||
-      document.querySelector("[data-virtio-privacy=policy], [data-virtio-privacy=rights]"))) {
-      loadViews();
-    }
     if (configured && viewsOnly) return loadViews();
     if (!configured) return definition;
+    if (document.querySelector("[data-virtio-privacy=policy], [data-virtio-privacy=rights], " + PREFERENCES)) {
+      using(views(false), () => {});
+    }
     if (stored.choices !== null) release(stored.granted);
     placeholders();
-    if (document.querySelector(PREFERENCES)) using(load, () => loadViews());
     // The Global Privacy Control signal is honoured by the engine at once, and its banner says so
     // from the start.
     if (navigator.globalPrivacyControl === true && stored.choices === null) {
