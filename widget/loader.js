@@ -192,7 +192,7 @@
   };
 
   // Says, in the visitor's language, that a part of the widget could not be loaded (the network,
-  // most likely), until it is dismissed or the next attempt succeeds.
+  // most likely), until it is dismissed or a later use of the widget has all it needs.
   const failed = () => {
     const shadow = widgetShadow(true);
     if (shadow.querySelector("[data-vp=load-error]")) return;
@@ -213,11 +213,11 @@
   };
   const recovered = () => widgetShadow(false)?.querySelector("[data-vp=load-error]")?.remove();
 
-  // A bundle's loader: the first call imports its glue, compiles its WebAssembly and calls
-  // `begin(glue, definition)`; later calls get the same. A failed attempt is reported and
+  // A bundle's loader: the first call imports its glue, compiles its WebAssembly and, once
+  // `before()` (when given) has settled, calls `begin(glue, definition)`; later calls get the same. A failed attempt is reported and
   // forgotten, so the next use tries again, with a fresh module URL (a page keeps a failed
   // import).
-  const bundleLoader = (name, moduleFile, wasmFile, begin) => {
+  const bundleLoader = (name, moduleFile, wasmFile, begin, before) => {
     let attempts = 0;
     let loading = null;
     return () => {
@@ -227,8 +227,8 @@
       loading = definition.then((declared) => Promise.all([import(url), declared, domReady]))
         .then(async ([glue, declared]) => {
           await glue.default({ module_or_path: asset(wasmFile) });
+          if (before) await before();
           begin(glue, declared);
-          recovered();
           return glue;
         });
       loading.catch((error) => {
@@ -240,8 +240,14 @@
       return loading;
     };
   };
-  // Uses a bundle; a failure was reported by its loader.
-  const using = (loader, use) => { loader().then(use, () => {}); };
+  // Uses a bundle (or bundles); a failure was reported by its loader, and a use that has all it
+  // needs takes the report away.
+  const using = (loader, use) => {
+    loader().then((glue) => {
+      recovered();
+      use(glue);
+    }, () => {});
+  };
 
   // The consent widget's bundle. `bundle` settles with its first attempt (what `ready` waits for
   // on a first visit); a later use may still succeed.
@@ -271,13 +277,16 @@
 
   // The views bundle (the preferences, the policy viewer and the rights center), fetched the first
   // time a page opens one of them or has a mount point for one. The preferences show and change
-  // the main bundle's choice, so where they open, or are in the page, the main bundle starts
-  // first: they never show a choice that is not the engine's.
+  // the main bundle's choice: where they open, or are in the page, both bundles are fetched at
+  // once, and they are shown only once the main bundle runs, so they never show a choice that is
+  // not the engine's.
   const loadViews = bundleLoader("views", "__VP_VIEWS_MODULE__", "__VP_VIEWS_WASM__",
-    (glue, declared) => glue.start(site, lang, apiBase, declared, host));
-  const views = (preferences) => () =>
-    (preferences || (!viewsOnly && document.querySelector(PREFERENCES)) ? load().then(loadViews) : loadViews());
-  const openView = (view) => using(views(view === "preferences"), (glue) => glue.open(view));
+    (glue, declared) => glue.start(site, lang, apiBase, declared, host),
+    () => (!viewsOnly && document.querySelector(PREFERENCES) ? load() : null));
+  const openView = (view) => {
+    const engine = view === "preferences" ? load() : null;
+    using(() => Promise.all([loadViews(), engine]).then(([glue]) => glue), (glue) => glue.open(view));
+  };
 
   // The first layer on screen: its name (`banner`, `gpc`, `settings`), the element holding it and
   // the status line beside it, in the widget's shadow root.
@@ -327,7 +336,7 @@
     shown = null;
     handOver = true;
     layerBox.replaceChildren();
-    load().catch(() => {
+    load().then(recovered, () => {
       if (main) return;
       queued = "";
       showLayer(was);
@@ -356,7 +365,7 @@
     if (configured && viewsOnly) return loadViews();
     if (!configured) return definition;
     if (document.querySelector("[data-virtio-privacy=policy], [data-virtio-privacy=rights], " + PREFERENCES)) {
-      using(views(false), () => {});
+      loadViews().catch(() => {});
     }
     if (stored.choices !== null) release(stored.granted);
     placeholders();

@@ -384,8 +384,10 @@ async fn the_policy_and_the_rights_center_open_in_dialogs_and_focus_returns_to_t
 
 /// The WebAssembly files the page fetched, by bundle: `widget` (the consent widget) and `views`
 /// (the policy viewer and the rights center), in the order they were fetched.
+/// The WebAssembly bundles the page fetched, by name, in alphabetical order.
 const WASM_BUNDLES: &str = "return performance.getEntriesByType('resource')
-    .map(e => e.name.split('/').pop()).filter(n => n.endsWith('.wasm')).map(n => n.split('-')[0]);";
+    .map(e => e.name.split('/').pop()).filter(n => n.endsWith('.wasm')).map(n => n.split('-')[0])
+    .sort();";
 
 /// The preferences, the policy viewer and the rights center are a bundle of their own: a visitor
 /// who only answers the banner never fetches it; opening the policy fetches it; the preferences
@@ -408,7 +410,7 @@ async fn the_views_are_a_bundle_of_their_own_fetched_only_when_one_opens() {
         .await;
     assert_eq!(
         browser.run(WASM_BUNDLES).await,
-        serde_json::json!(["widget", "views"])
+        serde_json::json!(["views", "widget"])
     );
     // The views bundle's dialog wears the site's theme as the main bundle's settings button does:
     // its background, and the accent (the button's border) on the pressed language button.
@@ -437,7 +439,7 @@ async fn the_views_are_a_bundle_of_their_own_fetched_only_when_one_opens() {
     browser.widget_element("[data-vp=preferences]").await;
     assert_eq!(
         browser.run(WASM_BUNDLES).await,
-        serde_json::json!(["widget", "views"])
+        serde_json::json!(["views", "widget"])
     );
     browser.press(crate::helpers::keys::ESCAPE).await;
     browser.wait_for_dialog_closed().await;
@@ -462,6 +464,54 @@ async fn the_views_are_a_bundle_of_their_own_fetched_only_when_one_opens() {
         1,
         "reading the policy and the rights center records nothing"
     );
+    browser.close().await;
+}
+
+/// The preferences need both bundles: they are fetched side by side, and the dialog opens only
+/// once the consent widget's bundle runs. With that bundle blocked the views still arrive, no
+/// dialog shows a choice that is not the engine's, the failure is said, and the next click opens
+/// the choice as stored.
+#[tokio::test]
+async fn the_preferences_fetch_both_bundles_and_open_only_with_the_engines_choice() {
+    const VIEWS_FETCHED: &str = "return performance.getEntriesByType('resource')
+        .some(e => /\\/views-[0-9a-f]+\\.wasm$/.test(e.name) && e.responseEnd > 0);";
+    let server = TestServer::start().await;
+    let browser = visit_answered(&server, "/").await;
+    // Once the outbox is empty, the next page needs no bundle until the preferences open.
+    browser
+        .wait_for_script("return localStorage.getItem('vp_outbox');", |v| v.is_null())
+        .await;
+    browser.client.refresh().await.unwrap();
+    browser.widget_element("[data-vp=settings]").await;
+
+    // (Not from the cache either, which the first page filled.)
+    browser.block_requests(&["*/widget-*.wasm"]).await;
+    browser
+        .devtools(
+            "Network.setCacheDisabled",
+            serde_json::json!({ "cacheDisabled": true }),
+        )
+        .await;
+    browser.click("[data-vp=settings]").await;
+    browser.widget_element("[data-vp=load-error]").await;
+    browser.wait_for_script(VIEWS_FETCHED, |v| v == true).await;
+    assert!(
+        browser
+            .try_widget_element("[data-vp=preferences]")
+            .await
+            .is_none(),
+        "the preferences opened without the engine"
+    );
+
+    browser.block_requests(&[]).await;
+    browser.click("[data-vp=settings]").await;
+    browser.widget_element("[data-vp=preferences]").await;
+    assert_eq!(
+        browser.checked_toggles().await,
+        serde_json::json!(["necessary"]),
+        "rejected all, as stored"
+    );
+    assert_eq!(server.count_events(), 1);
     browser.close().await;
 }
 
