@@ -421,6 +421,61 @@ async fn a_loader_injected_without_attributes_takes_site_and_language_from_its_u
     browser.close().await;
 }
 
+/// A click on the first layer made before the bundle runs is carried out as it starts, and the
+/// status line says so in the visitor's language from its first word ("saving") to its last.
+#[tokio::test]
+async fn a_click_before_the_bundle_is_reported_in_the_visitors_language() {
+    let server = TestServer::start().await;
+    let browser = Browser::start(1280, 900).await;
+    browser
+        .devtools("Network.enable", serde_json::json!({}))
+        .await;
+    // As slow as the first-layer test's network: the bundle arrives seconds after the banner.
+    browser
+        .devtools(
+            "Network.emulateNetworkConditions",
+            serde_json::json!({ "offline": false, "latency": 100,
+                                "downloadThroughput": 40_000, "uploadThroughput": 40_000 }),
+        )
+        .await;
+    browser
+        .client
+        .goto(&server.page("/test/injected.html"))
+        .await
+        .unwrap();
+    browser.widget_element("[data-vp=accept-all]").await;
+    let said = "return document.querySelector('#virtio-privacy').shadowRoot
+                    .querySelector('[data-vp=status]').vpSaid;";
+    browser
+        .run(
+            "const status = document.querySelector('#virtio-privacy').shadowRoot
+                 .querySelector('[data-vp=status]');
+             status.vpSaid = [];
+             new MutationObserver(() => status.textContent && status.vpSaid.push(status.textContent))
+                 .observe(status, { childList: true, characterData: true, subtree: true });",
+        )
+        .await;
+    browser.click("[data-vp=accept-all]").await;
+    assert_eq!(
+        browser.run("return VirtioPrivacy.consent();").await,
+        serde_json::Value::Null,
+        "the bundle ran before the click"
+    );
+    server.wait_for_events(1).await;
+    let said = browser
+        .wait_for_script(said, |said| {
+            said.as_array()
+                .and_then(|s| s.last())
+                .is_some_and(|last| last == "Your choice has been saved.")
+        })
+        .await;
+    assert_eq!(
+        said,
+        serde_json::json!(["Saving your choice…", "Your choice has been saved."])
+    );
+    browser.close().await;
+}
+
 /// A part of the widget that cannot be loaded (the network dropped) is said so in the visitor's
 /// language, and tried again on the next use: a click on the first layer is not lost without a
 /// word (the first layer comes back, the focus on the clicked button), and once the network is

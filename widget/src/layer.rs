@@ -8,7 +8,7 @@
 use privacy_shared::api::ApiError;
 use privacy_shared::engine::Engine;
 use privacy_shared::{ConsentChoices, ConsentSource, Language};
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 
 use crate::i18n::{explain, texts};
 use crate::{enforce, outbox, store};
@@ -79,31 +79,32 @@ impl SaveState {
 
 thread_local! {
     static SAVE: RefCell<SaveState> = const { RefCell::new(SaveState::Idle) };
-    static LANGUAGE: Cell<Language> = const { Cell::new(Language::Nl) };
 }
 
 /// Shows what the engine's state calls for from now on: the layer after every change, the status
-/// line after every attempt to send.
-pub fn connect(language: Language) {
-    LANGUAGE.with(|l| l.set(language));
+/// line after every attempt to send. [`render`] shows the state as it is now.
+pub fn connect() {
     store::on_change(render);
     outbox::on_report(|report| {
         let next = SAVE.with(|s| s.replace(SaveState::Idle).reported(report));
         set_status(next);
     });
-    render();
 }
 
 /// Tells the loader which layer to show, and the views bundle that the state changed.
-fn render() {
+pub fn render() {
     if let Some(layer) = store::read(Layer::of) {
         enforce::show_layer(layer.as_str());
     }
     enforce::changed();
 }
 
+/// Says `state` in the status line, in the engine's language (the page's, which the loader's
+/// layers are in too).
 fn set_status(state: SaveState) {
-    enforce::status(&state.text(LANGUAGE.with(Cell::get)));
+    if let Some(language) = store::read(Engine::language) {
+        enforce::status(&state.text(language));
+    }
     SAVE.with(|s| *s.borrow_mut() = state);
 }
 

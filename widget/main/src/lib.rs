@@ -55,12 +55,13 @@ pub fn start(
     store::dispatch(Action::Start {
         stored: browser::read_consent_cookie(),
     });
-    // What is shown follows the engine from here; a click the loader kept is carried out first,
-    // so the first layer it took away does not come back.
+    // What is shown follows the engine from here. A click the loader kept is carried out before
+    // anything is shown, so the first layer it took away does not come back.
+    layer::connect();
     if let Some(granted) = banner_choice(queued) {
         layer::choose(uniform_choices(site, granted), ConsentSource::Banner);
     }
-    layer::connect(language);
+    layer::render();
     outbox::spawn_flush();
     Ok(())
 }
