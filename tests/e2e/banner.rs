@@ -208,17 +208,7 @@ async fn the_banner_is_readable_at_320_pixels_wide() {
 async fn the_first_layer_shows_before_the_bundle_and_a_click_on_it_is_not_lost() {
     let server = TestServer::start().await;
     let browser = Browser::start(1280, 900).await;
-    browser
-        .devtools("Network.enable", serde_json::json!({}))
-        .await;
-    // 40 KB/s and 100 ms a request: the 4 KB first layer arrives at once, the bundle seconds later.
-    browser
-        .devtools(
-            "Network.emulateNetworkConditions",
-            serde_json::json!({ "offline": false, "latency": 100,
-                                "downloadThroughput": 40_000, "uploadThroughput": 40_000 }),
-        )
-        .await;
+    browser.slow_network().await;
     browser.client.goto(&server.page("/")).await.unwrap();
     assert!(
         browser
@@ -427,17 +417,7 @@ async fn a_loader_injected_without_attributes_takes_site_and_language_from_its_u
 async fn a_click_before_the_bundle_is_reported_in_the_visitors_language() {
     let server = TestServer::start().await;
     let browser = Browser::start(1280, 900).await;
-    browser
-        .devtools("Network.enable", serde_json::json!({}))
-        .await;
-    // As slow as the first-layer test's network: the bundle arrives seconds after the banner.
-    browser
-        .devtools(
-            "Network.emulateNetworkConditions",
-            serde_json::json!({ "offline": false, "latency": 100,
-                                "downloadThroughput": 40_000, "uploadThroughput": 40_000 }),
-        )
-        .await;
+    browser.slow_network().await;
     browser
         .client
         .goto(&server.page("/test/injected.html"))

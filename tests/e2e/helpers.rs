@@ -424,6 +424,18 @@ impl Browser {
             .unwrap_or_else(|e| panic!("{cmd} failed: {e}"));
     }
 
+    /// A slow connection: 40 KB/s and 100 ms a request, so the few KB of the loader and its first
+    /// layer arrive at once and the bundle seconds later.
+    pub async fn slow_network(&self) {
+        self.devtools("Network.enable", serde_json::json!({})).await;
+        self.devtools(
+            "Network.emulateNetworkConditions",
+            serde_json::json!({ "offline": false, "latency": 100,
+                                "downloadThroughput": 40_000, "uploadThroughput": 40_000 }),
+        )
+        .await;
+    }
+
     /// Makes every request whose URL matches one of `patterns` (`*` for any text) fail, as a
     /// dropped network does; none given, requests go through again.
     pub async fn block_requests(&self, patterns: &[&str]) {
