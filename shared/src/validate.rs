@@ -133,11 +133,25 @@ impl CustomerNumber {
 }
 string_newtype!(CustomerNumber);
 
+/// White space, as a character-class body for the schemas' patterns ([`BOUNDED_TEXT_PATTERN`],
+/// [`FILE_NAME_PATTERN`]): what `char::is_whitespace` (and so `trim`) calls white space, apart
+/// from the control characters, spelled out. `\s` means something else in each regex dialect
+/// that reads the schema: ECMAScript's has U+FEFF, Python's the separators U+001C–U+001F,
+/// regex-lite's only ASCII.
+macro_rules! white_space_class {
+    () => {
+        " \\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000"
+    };
+}
+
 /// What [`BoundedText`] accepts, as the regular expression its OpenAPI schema carries: at least
 /// one character that is not white space, and no control character but tabs, line feeds and
 /// `\r\n`.
-pub const BOUNDED_TEXT_PATTERN: &str = "^(?:[^\\u0000-\\u0008\\u000B-\\u001F\\u007F-\\u009F]|\\r\\n)*\
-     [^\\s\\u0000-\\u001F\\u007F-\\u009F](?:[^\\u0000-\\u0008\\u000B-\\u001F\\u007F-\\u009F]|\\r\\n)*$";
+pub const BOUNDED_TEXT_PATTERN: &str = concat!(
+    "^(?:[^\\u0000-\\u0008\\u000B-\\u001F\\u007F-\\u009F]|\\r\\n)*[^",
+    white_space_class!(),
+    "\\u0000-\\u001F\\u007F-\\u009F](?:[^\\u0000-\\u0008\\u000B-\\u001F\\u007F-\\u009F]|\\r\\n)*$"
+);
 
 /// Free text of at most `MAX` characters, trimmed, not empty, without control characters other
 /// than line breaks and tabs (`\r\n` becomes `\n`).
@@ -192,8 +206,13 @@ impl<const MAX: usize> fmt::Display for BoundedText<MAX> {
 }
 
 /// What [`FileName`] accepts, as its OpenAPI schema says it.
-pub const FILE_NAME_PATTERN: &str = "^[^\\s./\\\\\\u0000-\\u001F\\u007F-\\u009F]\
-     (?:[^/\\\\\\u0000-\\u001F\\u007F-\\u009F]*[^\\s/\\\\\\u0000-\\u001F\\u007F-\\u009F])?$";
+pub const FILE_NAME_PATTERN: &str = concat!(
+    "^[^",
+    white_space_class!(),
+    "./\\\\\\u0000-\\u001F\\u007F-\\u009F](?:[^/\\\\\\u0000-\\u001F\\u007F-\\u009F]*[^",
+    white_space_class!(),
+    "/\\\\\\u0000-\\u001F\\u007F-\\u009F])?$"
+);
 
 /// A file name without a path, of at most 200 characters: no `/` or `\\`, no control character,
 /// not hidden (no leading `.`), no white space at either end.
@@ -444,6 +463,22 @@ mod tests {
                 );
             }
             Ok(())
+        }
+
+        /// White space is the same in the schemas' patterns and in the validators (`trim`,
+        /// `char::is_whitespace`), for every character there is.
+        #[test]
+        fn the_schemas_white_space_is_the_validators_for_every_character() {
+            let class = regex_lite::Regex::new(concat!("^[", white_space_class!(), "]$")).unwrap();
+            let differ: Vec<char> = (0..=u32::from(char::MAX))
+                .filter_map(char::from_u32)
+                .filter(|&c| {
+                    let mut buffer = [0; 4];
+                    class.is_match(c.encode_utf8(&mut buffer))
+                        != (c.is_whitespace() && !c.is_control())
+                })
+                .collect();
+            assert_eq!(differ, [], "the schema and the validator disagree");
         }
 
         proptest! {
