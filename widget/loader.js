@@ -376,10 +376,12 @@
       return load();
     }
     const begin = () => using(load, () => {});
-    if (stored.choices !== null && !needsBundle()) {
-      // A returning visit: the settings button reopens the choice; the bundle waits for a use,
-      // or for the moment the choice expires (timers wait at most about 24.8 days).
+    if (stored.choices !== null) {
+      // A returning visit: the settings button reopens the choice, at once. Unless the page needs
+      // the bundle now, it waits for a use, or for the moment the choice expires (timers wait at
+      // most about 24.8 days).
       showLayer("settings");
+      if (needsBundle()) return load();
       const wait = (stored.expiresAt - nowSeconds()) * 1000 + 1000;
       if (wait < 2147483647) setTimeout(begin, Math.max(0, wait));
       return null;

@@ -339,6 +339,29 @@ async fn the_inline_preferences_record_a_choice_and_follow_choices_made_elsewher
             |v| v == false,
         )
         .await;
+
+    // Without the consent widget's bundle (the network drops it), the page still has the button
+    // that reopens the choice, at once, and the inline preferences show nothing rather than a
+    // choice that is not the engine's; the failure is said.
+    browser
+        .wait_for_script("return localStorage.getItem('vp_outbox');", |v| v.is_null())
+        .await;
+    browser.block_requests(&["*/widget-*.wasm"]).await;
+    browser
+        .devtools(
+            "Network.setCacheDisabled",
+            serde_json::json!({ "cacheDisabled": true }),
+        )
+        .await;
+    browser.client.refresh().await.unwrap();
+    browser.widget_element("[data-vp=settings]").await;
+    browser.widget_element("[data-vp=load-error]").await;
+    assert_eq!(
+        browser
+            .run("return document.querySelector('[data-virtio-privacy=preferences]').shadowRoot?.querySelectorAll('[data-vp-toggle]').length ?? 0;")
+            .await,
+        0
+    );
     browser.close().await;
 }
 
