@@ -436,6 +436,17 @@ impl Browser {
         .await;
     }
 
+    /// Makes the consent widget's main bundle (its `.wasm`) fail to load, as a dropped network
+    /// does, from the cache too (which an earlier page filled); everything else goes through.
+    pub async fn drop_main_bundle(&self) {
+        self.block_requests(&["*/widget-*.wasm"]).await;
+        self.devtools(
+            "Network.setCacheDisabled",
+            serde_json::json!({ "cacheDisabled": true }),
+        )
+        .await;
+    }
+
     /// Makes every request whose URL matches one of `patterns` (`*` for any text) fail, as a
     /// dropped network does; none given, requests go through again.
     pub async fn block_requests(&self, patterns: &[&str]) {

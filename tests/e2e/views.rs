@@ -346,13 +346,7 @@ async fn the_inline_preferences_record_a_choice_and_follow_choices_made_elsewher
     browser
         .wait_for_script("return localStorage.getItem('vp_outbox');", |v| v.is_null())
         .await;
-    browser.block_requests(&["*/widget-*.wasm"]).await;
-    browser
-        .devtools(
-            "Network.setCacheDisabled",
-            serde_json::json!({ "cacheDisabled": true }),
-        )
-        .await;
+    browser.drop_main_bundle().await;
     browser.client.refresh().await.unwrap();
     browser.widget_element("[data-vp=settings]").await;
     browser.widget_element("[data-vp=load-error]").await;
@@ -507,14 +501,7 @@ async fn the_preferences_fetch_both_bundles_and_open_only_with_the_engines_choic
     browser.client.refresh().await.unwrap();
     browser.widget_element("[data-vp=settings]").await;
 
-    // (Not from the cache either, which the first page filled.)
-    browser.block_requests(&["*/widget-*.wasm"]).await;
-    browser
-        .devtools(
-            "Network.setCacheDisabled",
-            serde_json::json!({ "cacheDisabled": true }),
-        )
-        .await;
+    browser.drop_main_bundle().await;
     browser.click("[data-vp=settings]").await;
     browser.widget_element("[data-vp=load-error]").await;
     browser.wait_for_script(VIEWS_FETCHED, |v| v == true).await;
