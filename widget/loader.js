@@ -157,7 +157,6 @@
     consentMode,
     sheet,
     identity: () => identity,
-    openView: (view) => openView(view),
     layer: (name) => showLayer(name),
     status: (text) => { if (status) status.textContent = text; },
     changed: () => { for (const watcher of watchers) watcher(); },
@@ -214,9 +213,9 @@
   const recovered = () => widgetShadow(false)?.querySelector("[data-vp=load-error]")?.remove();
 
   // A bundle's loader: the first call imports its glue, compiles its WebAssembly and, once
-  // `before()` (when given) has settled, calls `begin(glue, definition)`; later calls get the same. A failed attempt is reported and
-  // forgotten, so the next use tries again, with a fresh module URL (a page keeps a failed
-  // import).
+  // `before()` (when given) has settled, calls `begin(glue, definition)`; later calls get the
+  // same. A failed attempt is reported and forgotten, so the next use tries again, with a fresh
+  // module URL (a page keeps a failed import).
   const bundleLoader = (name, moduleFile, wasmFile, begin, before) => {
     let attempts = 0;
     let loading = null;

@@ -55,8 +55,8 @@ fn widget_mount(site: SiteId, class: &str) -> Result<Element, JsError> {
     Ok(mount)
 }
 
-/// The element the views bundle renders its dialogs (the policy, the rights center) into: beside
-/// the main bundle's, never inside it.
+/// The element the views bundle renders its dialog (the preferences, the policy, the rights center)
+/// into: beside the loader's first layer, never inside it.
 pub fn views_mount(site: SiteId) -> Result<Element, JsError> {
     let mount = widget_mount(site, "vp-views")?;
     // The widget's shadow root adopts the views bundle's own rules too.

@@ -38,11 +38,6 @@ extern "C" {
     #[wasm_bindgen(method)]
     fn identity(this: &Host) -> Option<String>;
 
-    /// Opens `"policy"` or `"rights"` in a dialog of the views bundle, which the loader fetches
-    /// the first time.
-    #[wasm_bindgen(method, js_name = openView)]
-    fn open_view(this: &Host, view: &str);
-
     /// Shows the first layer named `layer` (`"banner"`, `"gpc"`, `"settings"`), as the server
     /// rendered it into the loader; the loader keeps a shown one as it is.
     #[wasm_bindgen(method, js_name = layer)]
@@ -110,11 +105,6 @@ pub fn release(granted: &[PurposeId]) {
 /// The customer's identity token, if the page gave one (see [`Host`]).
 pub fn identity() -> Option<String> {
     HOST.with(|h| h.borrow().as_ref().and_then(Host::identity))
-}
-
-/// Opens `view` (`"policy"`, `"rights"`) in the views bundle's dialog, through the loader.
-pub fn open_view(view: &str) {
-    with_host(|host| host.open_view(view));
 }
 
 /// Shows the first layer named `layer`, through the loader (see [`Host`]).

@@ -58,25 +58,17 @@ pub fn bundles(root: &Path) -> Result<Vec<Asset>> {
     let mut assets = Vec::new();
 
     let minify = |js: &[u8], module: bool| minified(root, &terser, js, module);
-    let widget = bindgen_and_optimise(root, "privacy_widget_main", &bindgen, &wasm_opt)?;
     let widget_assets = dist.join("widget/v1/assets");
-    let module = write_hashed(
-        &widget_assets,
-        "widget",
-        "js",
-        &minify(&widget.js, true)?,
-        &mut assets,
-    )?;
-    let wasm = write_hashed(&widget_assets, "widget", "wasm", &widget.wasm, &mut assets)?;
-    let views = bindgen_and_optimise(root, "privacy_widget_views", &bindgen, &wasm_opt)?;
-    let views_module = write_hashed(
-        &widget_assets,
-        "views",
-        "js",
-        &minify(&views.js, true)?,
-        &mut assets,
-    )?;
-    let views_wasm = write_hashed(&widget_assets, "views", "wasm", &views.wasm, &mut assets)?;
+    // The widget's two bundles: each a glue module and its WebAssembly, named by content.
+    let mut bundle = |krate: &str, stem: &str| -> Result<(String, String)> {
+        let built = bindgen_and_optimise(root, krate, &bindgen, &wasm_opt)?;
+        let module = minify(&built.js, true)?;
+        let module = write_hashed(&widget_assets, stem, "js", &module, &mut assets)?;
+        let wasm = write_hashed(&widget_assets, stem, "wasm", &built.wasm, &mut assets)?;
+        Ok((module, wasm))
+    };
+    let (module, wasm) = bundle("privacy_widget_main", "widget")?;
+    let (views_module, views_wasm) = bundle("privacy_widget_views", "views")?;
     // The loader names the hashed files and carries the stylesheet (it constructs it, so the
     // first layer needs no second request); the server fills in the configured sites at start
     // (server/src/loader.rs). What is served is minified: comments and whitespace left out and

@@ -120,49 +120,40 @@ pub fn wasm_opt(root: &Path) -> Result<PathBuf> {
     Ok(bin)
 }
 
+/// `.tools/npm/node_modules/<package>` at `version`, installed from npm when it is not there at
+/// that version.
+fn npm_package(root: &Path, package: &str, version: &str) -> Result<PathBuf> {
+    let folder = tools_dir(root).join("npm/node_modules").join(package);
+    let installed = std::fs::read_to_string(folder.join("package.json")).unwrap_or_default();
+    if !installed.contains(&format!("\"version\": \"{version}\"")) {
+        npm_install(root, package, version)?;
+    }
+    Ok(folder)
+}
+
 /// npm's `terser` at [`TERSER_VERSION`], installed into `.tools/npm`.
 pub fn terser(root: &Path) -> Result<PathBuf> {
-    let package = tools_dir(root).join("npm/node_modules/terser");
-    let installed = std::fs::read_to_string(package.join("package.json")).unwrap_or_default();
-    if !installed.contains(&format!("\"version\": \"{TERSER_VERSION}\"")) {
-        npm_install(root, "terser", TERSER_VERSION)?;
-    }
-    Ok(package.join("bin/terser"))
+    Ok(npm_package(root, "terser", TERSER_VERSION)?.join("bin/terser"))
 }
 
 /// `axe.min.js` from npm's `axe-core`, installed into `.tools/npm`, for the accessibility tests.
 pub fn axe_core(root: &Path) -> Result<PathBuf> {
-    let package = tools_dir(root).join("npm/node_modules/axe-core");
-    let installed = std::fs::read_to_string(package.join("package.json")).unwrap_or_default();
-    if !installed.contains(&format!("\"version\": \"{AXE_CORE_VERSION}\"")) {
-        npm_install(root, "axe-core", AXE_CORE_VERSION)?;
-    }
-    Ok(package.join("axe.min.js"))
+    Ok(npm_package(root, "axe-core", AXE_CORE_VERSION)?.join("axe.min.js"))
 }
 
 /// npm's `jose` at [`JOSE_VERSION`] in `.tools/npm`, where the API tests' Node.js interface app
 /// imports it from.
 pub fn jose(root: &Path) -> Result<()> {
-    let manifest = tools_dir(root).join("npm/node_modules/jose/package.json");
-    let installed = std::fs::read_to_string(manifest).unwrap_or_default();
-    if !installed.contains(&format!("\"version\": \"{JOSE_VERSION}\"")) {
-        npm_install(root, "jose", JOSE_VERSION)?;
-    }
-    Ok(())
+    npm_package(root, "jose", JOSE_VERSION).map(drop)
 }
 
 /// `.tools/npm/node_modules`, holding the [`COMPETITORS`] at their pinned versions, for the
 /// benchmark's comparison.
 pub fn competitors(root: &Path) -> Result<PathBuf> {
-    let modules = tools_dir(root).join("npm/node_modules");
     for (package, version) in COMPETITORS {
-        let manifest = modules.join(package).join("package.json");
-        let installed = std::fs::read_to_string(manifest).unwrap_or_default();
-        if !installed.contains(&format!("\"version\": \"{version}\"")) {
-            npm_install(root, package, version)?;
-        }
+        npm_package(root, package, version)?;
     }
-    Ok(modules)
+    Ok(tools_dir(root).join("npm/node_modules"))
 }
 
 /// schemathesis from PyPI, installed into `.tools/py` (`pip install --target`); returns that
