@@ -29,9 +29,9 @@ const mark = (name) => performance.getEntriesByName(name)[0];
 (async () => {
   let applied = null;
   if (mode === 'returning') await window.VirtioPrivacy.ready.then(() => { applied = performance.now(); });
-  await wait(() => mark('first-contentful-paint') && (mode !== 'banner' || mark('vp-banner')));
+  await wait(() => mark('first-contentful-paint') && (mode !== 'banner' || mark('bench-banner-visible')));
   const fcp = mark('first-contentful-paint')?.startTime ?? null;
-  const visible = mode === 'banner' ? mark('vp-banner')?.startTime ?? null : applied ?? fcp;
+  const visible = mode === 'banner' ? mark('bench-banner-visible')?.startTime ?? null : applied ?? fcp;
   await new Promise((resolve) => setTimeout(resolve, 1500));
   const widget = performance.getEntriesByType('resource')
     .filter((e) => ownFiles.some((part) => e.name.includes(part)));
@@ -86,6 +86,18 @@ struct Samples {
     inp: Vec<f64>,
 }
 
+impl Samples {
+    fn append(&mut self, other: Self) {
+        self.fcp.extend(other.fcp);
+        self.visible.extend(other.visible);
+        self.before.extend(other.before);
+        self.total.extend(other.total);
+        self.longest.extend(other.longest);
+        self.cls.extend(other.cls);
+        self.inp.extend(other.inp);
+    }
+}
+
 fn median(values: &[f64]) -> f64 {
     let mut sorted = values.to_vec();
     sorted.sort_by(f64::total_cmp);
@@ -99,16 +111,62 @@ fn median(values: &[f64]) -> f64 {
 /// The demo page itself (`www/index.html`) with `replacement` in the widget's place.
 fn demo_page_with(replacement: &str) -> String {
     let demo = std::fs::read_to_string(workspace_root().join("www/index.html")).unwrap();
-    let tag = demo
+    demo.replace(&demo_tag(), replacement)
+}
+
+/// The demo page's line with the widget's one tag.
+fn demo_tag() -> String {
+    std::fs::read_to_string(workspace_root().join("www/index.html"))
+        .unwrap()
         .lines()
         .find(|line| line.contains("/widget/v1/loader.js"))
-        .expect("the demo page embeds the widget");
-    demo.replace(tag, replacement)
+        .expect("the demo page embeds the widget")
+        .to_owned()
+}
+
+/// The widget's first layer in its shadow root, for [`visibility_mark`].
+const WIDGET_BANNER: &str =
+    "document.getElementById('virtio-privacy')?.shadowRoot?.querySelector('[data-vp=banner]')";
+
+/// The script every banner page runs first (`/bench/marks/<name>.js`), one detector for every
+/// banner: it marks `bench-banner-visible` in the first animation frame in which `banner` (a
+/// JavaScript expression for the element, null while there is none) is visible, that is laid out
+/// with a size, inside the viewport, not hidden (`display`, `visibility`) and not transparent (the
+/// opacity of it and of every ancestor, across shadow roots, above 0). A banner put in the page
+/// hidden, to be faded in later, is not visible until it is.
+fn visibility_mark(banner: &str) -> String {
+    format!(
+        r#"(() => {{
+  const visible = (element) => {{
+    const box = element.getBoundingClientRect();
+    if (box.width === 0 || box.height === 0 || box.bottom <= 0 || box.right <= 0
+        || box.top >= innerHeight || box.left >= innerWidth) return false;
+    if (getComputedStyle(element).visibility !== 'visible') return false;
+    for (let node = element; node; node = node.parentElement || node.getRootNode().host) {{
+      const style = getComputedStyle(node);
+      if (style.display === 'none' || Number(style.opacity) === 0) return false;
+    }}
+    return true;
+  }};
+  const frame = () => {{
+    const element = {banner};
+    if (element && visible(element)) performance.mark('bench-banner-visible');
+    else requestAnimationFrame(frame);
+  }};
+  requestAnimationFrame(frame);
+}})();
+"#
+    )
+}
+
+/// The page's tag for the detector of `name` (see [`visibility_mark`]).
+fn mark_tag(name: &str) -> String {
+    format!("  <script src=\"/bench/marks/{name}.js\"></script>\n")
 }
 
 /// An open-source consent banner the widget is measured against, on the demo page in the
 /// widget's place, configured like the widget's first layer (Dutch; accept, reject, settings) for
-/// the same purposes, with a script that marks (`vp-banner`) when its banner is in the page.
+/// the same purposes.
 struct Competitor {
     /// As the report names it.
     name: &'static str,
@@ -116,10 +174,10 @@ struct Competitor {
     package: &'static str,
     /// The package's files the page loads, copied to `/bench/<package>/`.
     files: &'static [&'static str],
-    /// What takes the widget's tag on the demo page.
+    /// What takes the widget's tag on the demo page (after the [`visibility_mark`] script).
     tags: &'static str,
-    /// `mark.js`: marks `vp-banner` once the banner is in the page.
-    mark: &'static str,
+    /// A JavaScript expression for the banner's element, or null while there is none.
+    banner: &'static str,
     /// `config.js`: the banner's settings.
     config: &'static str,
     /// The banner's "accept all" button.
@@ -132,12 +190,9 @@ const COMPETITORS: [Competitor; 3] = [
         package: "vanilla-cookieconsent",
         files: &["dist/cookieconsent.umd.js", "dist/cookieconsent.css"],
         tags: r#"  <link rel="stylesheet" href="/bench/vanilla-cookieconsent/cookieconsent.css">
-  <script src="/bench/vanilla-cookieconsent/mark.js"></script>
   <script src="/bench/vanilla-cookieconsent/cookieconsent.umd.js" defer></script>
   <script src="/bench/vanilla-cookieconsent/config.js" defer></script>"#,
-        mark: "new MutationObserver((changes, observer) => {
-  if (document.querySelector('#cc-main .cm')) { performance.mark('vp-banner'); observer.disconnect(); }
-}).observe(document, { childList: true, subtree: true });",
+        banner: "document.querySelector('#cc-main .cm')",
         config: "CookieConsent.run({
   hideFromBots: false,
   categories: { necessary: { enabled: true, readOnly: true }, analytics: {}, ads: {} },
@@ -154,12 +209,9 @@ const COMPETITORS: [Competitor; 3] = [
         package: "klaro",
         files: &["dist/klaro-no-css.js", "dist/klaro.min.css"],
         tags: r#"  <link rel="stylesheet" href="/bench/klaro/klaro.min.css">
-  <script src="/bench/klaro/mark.js"></script>
   <script src="/bench/klaro/config.js" defer></script>
   <script src="/bench/klaro/klaro-no-css.js" defer></script>"#,
-        mark: "new MutationObserver((changes, observer) => {
-  if (document.querySelector('.klaro .cookie-notice:not(.cookie-notice-hidden)')) { performance.mark('vp-banner'); observer.disconnect(); }
-}).observe(document, { childList: true, subtree: true });",
+        banner: "document.querySelector('.klaro .cookie-notice')",
         config: "window.klaroConfig = {
   lang: 'nl', acceptAll: true, mustConsent: false, noticeAsModal: false,
   services: [
@@ -178,13 +230,9 @@ const COMPETITORS: [Competitor; 3] = [
             "lang/tarteaucitron.nl.js",
             "css/tarteaucitron.css",
         ],
-        tags: r#"  <script src="/bench/tarteaucitronjs/mark.js"></script>
-  <script src="/bench/tarteaucitronjs/tarteaucitron.js" defer></script>
+        tags: r#"  <script src="/bench/tarteaucitronjs/tarteaucitron.js" defer></script>
   <script src="/bench/tarteaucitronjs/config.js" defer></script>"#,
-        mark: "new MutationObserver((changes, observer) => {
-  const alert = document.getElementById('tarteaucitronAlertBig');
-  if (alert && getComputedStyle(alert).display !== 'none') { performance.mark('vp-banner'); observer.disconnect(); }
-}).observe(document, { childList: true, subtree: true, attributes: true });",
+        banner: "document.getElementById('tarteaucitronAlertBig')",
         config: "tarteaucitron.init({ hashtag: '#tarteaucitron', cookieName: 'tarteaucitron', orientation: 'bottom',
   showAlertSmall: false, cookieslist: false, highPrivacy: true, AcceptAllCta: true, DenyAllCta: true,
   handleBrowserDNTRequest: false, removeCredit: true, moreInfoLink: false, useExternalCss: false, mandatory: true });
@@ -210,6 +258,14 @@ fn bench_pages(npm: Option<&std::path::Path>) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     copy(&workspace_root().join("www"), dir.path());
     std::fs::write(dir.path().join("bench/none.html"), demo_page_with("")).unwrap();
+    let marks = dir.path().join("bench/marks");
+    std::fs::create_dir_all(&marks).unwrap();
+    std::fs::write(marks.join("widget.js"), visibility_mark(WIDGET_BANNER)).unwrap();
+    std::fs::write(
+        dir.path().join("bench/widget.html"),
+        demo_page_with(&(mark_tag("widget") + &demo_tag())),
+    )
+    .unwrap();
     for competitor in COMPETITORS.iter().filter(|_| npm.is_some()) {
         let package = npm.unwrap().join(competitor.package);
         let own = dir.path().join("bench").join(competitor.package);
@@ -221,12 +277,16 @@ fn bench_pages(npm: Option<&std::path::Path>) -> tempfile::TempDir {
             std::fs::copy(package.join(file), &target)
                 .unwrap_or_else(|e| panic!("{}: {e}", package.join(file).display()));
         }
-        std::fs::write(own.join("mark.js"), competitor.mark).unwrap();
+        std::fs::write(
+            marks.join(format!("{}.js", competitor.package)),
+            visibility_mark(competitor.banner),
+        )
+        .unwrap();
         std::fs::write(own.join("config.js"), competitor.config).unwrap();
         std::fs::write(
             dir.path()
                 .join(format!("bench/{}.html", competitor.package)),
-            demo_page_with(competitor.tags),
+            demo_page_with(&(mark_tag(competitor.package) + competitor.tags)),
         )
         .unwrap();
     }
@@ -260,10 +320,9 @@ async fn measure(
     visit: Visit,
     accept: Accept,
     own_files: &[&str],
-    runs: usize,
 ) -> Samples {
     let mut samples = Samples::default();
-    for _ in 0..runs {
+    {
         let browser = Browser::start(1280, 900).await;
         if visit == Visit::Returning {
             // The stored choice, set on the host page's origin through a page without the widget,
@@ -369,46 +428,60 @@ async fn main() {
     // The host pages come from another origin than the privacy server, as on the group's sites.
     let server = TestServer::start_serving_from_another_origin(pages.path()).await;
     const WIDGET_FILES: &[&str] = &["/widget/", "/api/"];
-    let plain = measure(
-        &server,
-        "/bench/none.html",
-        Visit::Plain,
-        Accept::None,
-        WIDGET_FILES,
-        runs,
-    )
-    .await;
-    let widget = measure(
-        &server,
-        "/",
-        Visit::Banner,
-        Accept::Widget,
-        WIDGET_FILES,
-        runs,
-    )
-    .await;
-    let returning = measure(
-        &server,
-        "/",
-        Visit::Returning,
-        Accept::None,
-        WIDGET_FILES,
-        runs,
-    )
-    .await;
-    let mut competitors = Vec::new();
-    for competitor in COMPETITORS.iter().filter(|_| npm.is_some()) {
-        let own = format!("/bench/{}/", competitor.package);
-        let samples = measure(
-            &server,
-            &format!("/bench/{}.html", competitor.package),
-            Visit::Banner,
-            Accept::Page(competitor.accept),
-            &[own.as_str()],
-            runs,
-        )
-        .await;
-        competitors.push((competitor.name, samples));
+    let mut plain = Samples::default();
+    let mut widget = Samples::default();
+    let mut returning = Samples::default();
+    let mut competitors: Vec<(&str, Samples)> = COMPETITORS
+        .iter()
+        .filter(|_| npm.is_some())
+        .map(|c| (c.name, Samples::default()))
+        .collect();
+    // The pages take turns, one run each, so that whatever else the machine does at a moment
+    // weighs on all of them alike.
+    for _ in 0..runs {
+        plain.append(
+            measure(
+                &server,
+                "/bench/none.html",
+                Visit::Plain,
+                Accept::None,
+                WIDGET_FILES,
+            )
+            .await,
+        );
+        widget.append(
+            measure(
+                &server,
+                "/bench/widget.html",
+                Visit::Banner,
+                Accept::Widget,
+                WIDGET_FILES,
+            )
+            .await,
+        );
+        returning.append(
+            measure(
+                &server,
+                "/bench/widget.html",
+                Visit::Returning,
+                Accept::None,
+                WIDGET_FILES,
+            )
+            .await,
+        );
+        for (competitor, (_, samples)) in COMPETITORS.iter().zip(&mut competitors) {
+            let own = format!("/bench/{}/", competitor.package);
+            samples.append(
+                measure(
+                    &server,
+                    &format!("/bench/{}.html", competitor.package),
+                    Visit::Banner,
+                    Accept::Page(competitor.accept),
+                    &[own.as_str()],
+                )
+                .await,
+            );
+        }
     }
 
     let kb = |bytes: f64| format!("{:.1} KB", bytes / 1000.0);
@@ -422,8 +495,12 @@ async fn main() {
          host pages served from another origin than the privacy server, as group sites embed it.\n\
          Bytes are encoded (brotli) bodies of the widget's files and API calls, as the browser\n\
          received them. The banner is the loader's first layer (HTML the server renders at start\n\
-         from the banner component, with the stylesheet); \"before the banner\" counts everything\n\
-         that had arrived by then. The bundle is fetched once the page is idle, after the banner.\n\
+         from the banner component, with the stylesheet). One detector times every banner alike, a\n\
+         script each page runs first: the banner is visible in the first animation frame in which\n\
+         it is laid out with a size inside the viewport, not hidden and not transparent (the\n\
+         opacity of it and its ancestors above 0), so a banner put in the page hidden and faded\n\
+         in later counts from the fade. \"Before the banner\" counts everything that had arrived\n\
+         by then. The pages take turns, one run each. The bundle is fetched once the page is idle, after the banner.\n\
          A returning visit has a current stored choice: its time is when `VirtioPrivacy.ready`\n\
          resolved with the choice applied, and every run checks that it fetched no WebAssembly.\n\
          The open-source banners' files are served as npm ships them, not precompressed, so their\n\
@@ -455,10 +532,7 @@ async fn main() {
             median(&samples.cls)
         )
     };
-    report.push_str(&row(
-        "demo page with the widget (`/`), first visit",
-        &widget,
-    ));
+    report.push_str(&row("the demo page with the widget, first visit", &widget));
     report.push_str(&row(
         "the same page, returning visit with a current choice (time: choice applied)",
         &returning,
