@@ -156,41 +156,57 @@ pub fn verify_chain(
     }
 }
 
+/// For tests: an "accept all" from the demo site's banner, in Dutch, under the current policy.
+#[cfg(test)]
+pub(crate) fn sample_event(
+    event_id: Uuid,
+    subject: privacy_shared::SubjectId,
+    idempotency_key: Uuid,
+    at: time::OffsetDateTime,
+) -> NewConsentEvent {
+    use privacy_shared::consent::uniform_choices;
+    use privacy_shared::{ConsentDecision, ConsentKind, ConsentSource, Language};
+    privacy_shared::site::install_repo_catalogue_for_tests();
+    let site = "virtio-nl".parse().expect("the demo site");
+    NewConsentEvent {
+        event: ConsentEvent {
+            event_id,
+            recorded_at: at,
+            subject,
+            customer: None,
+            decision: ConsentDecision {
+                site,
+                kind: ConsentKind::AcceptAll,
+                source: ConsentSource::Banner,
+                choices: uniform_choices(site, true),
+                policy_version: "2024-11-26".into(),
+                language: Language::Nl,
+                notice_hash: "ab".repeat(32),
+                gpc: false,
+                withdrawn: Default::default(),
+            },
+            expires_at: at + time::Duration::days(365),
+        },
+        idempotency_key,
+        user_agent_family: "chrome".into(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use privacy_shared::consent::uniform_choices;
-    use privacy_shared::{
-        ConsentDecision, ConsentKind, ConsentSource, CustomerNumber, Language, SubjectId,
-    };
+    use privacy_shared::{ConsentKind, CustomerNumber, SubjectId};
     use time::OffsetDateTime;
 
     fn event() -> NewConsentEvent {
         let at = OffsetDateTime::from_unix_timestamp(1_764_000_000).unwrap();
-        privacy_shared::site::install_repo_catalogue_for_tests();
-        let site = "virtio-nl".parse().unwrap();
-        NewConsentEvent {
-            event: ConsentEvent {
-                event_id: Uuid::from_u128(0x1111),
-                recorded_at: at,
-                subject: SubjectId::from_random_bytes([7; 16]),
-                customer: None,
-                decision: ConsentDecision {
-                    site,
-                    kind: ConsentKind::AcceptAll,
-                    source: ConsentSource::Banner,
-                    choices: uniform_choices(site, true),
-                    policy_version: "2024-11-26".into(),
-                    language: Language::Nl,
-                    notice_hash: "ab".repeat(32),
-                    gpc: false,
-                    withdrawn: Default::default(),
-                },
-                expires_at: at + time::Duration::days(365),
-            },
-            idempotency_key: Uuid::from_u128(0x2222),
-            user_agent_family: "chrome".into(),
-        }
+        sample_event(
+            Uuid::from_u128(0x1111),
+            SubjectId::from_random_bytes([7; 16]),
+            Uuid::from_u128(0x2222),
+            at,
+        )
     }
 
     /// Regression: hashes computed before the event's fields were declared once (with the field
