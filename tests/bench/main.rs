@@ -500,7 +500,8 @@ async fn main() {
          it is laid out with a size inside the viewport, not hidden and not transparent (the\n\
          opacity of it and its ancestors above 0), so a banner put in the page hidden and faded\n\
          in later counts from the fade. \"Before the banner\" counts everything that had arrived\n\
-         by then. The pages take turns, one run each. The bundle is fetched once the page is idle, after the banner.\n\
+         by then. The pages take turns, one run each. The bundle is fetched once the page is idle,\n\
+         after the banner.\n\
          A returning visit has a current stored choice: its time is when `VirtioPrivacy.ready`\n\
          resolved with the choice applied, and every run checks that it fetched no WebAssembly.\n\
          The open-source banners' files are served as npm ships them, not precompressed, so their\n\
