@@ -193,24 +193,34 @@
   // Says, in the visitor's language, that a part of the widget could not be loaded (the network,
   // most likely), until it is dismissed or a later use of the widget has all it needs.
   const failed = () => {
-    const shadow = widgetShadow(true);
-    if (shadow.querySelector("[data-vp=load-error]")) return;
-    const toast = document.createElement("div");
-    toast.className = "vp-toast";
-    toast.lang = language;
-    toast.dataset.vp = "load-error";
-    toast.setAttribute("role", "alert");
-    const text = document.createElement("p");
-    text.textContent = texts.loadFailed;
+    const toast = notice("load-error", "alert", texts.loadFailed);
+    if (!toast || toast.querySelector("button")) return;
     const dismiss = document.createElement("button");
     dismiss.type = "button";
     dismiss.className = "vp-button";
     dismiss.textContent = texts.dismiss;
     dismiss.addEventListener("click", () => toast.remove());
-    toast.append(text, dismiss);
-    shadow.append(toast);
+    toast.append(dismiss);
   };
-  const recovered = () => widgetShadow(false)?.querySelector("[data-vp=load-error]")?.remove();
+  const recovered = () => removeNotice("load-error");
+  // A notice at the top of the viewport (`data-vp=<hook>`, with `role`), shown once however often
+  // it is asked for; returns it.
+  const notice = (hook, role, text) => {
+    const shadow = widgetShadow(true);
+    const shown = shadow.querySelector(`[data-vp="${hook}"]`);
+    if (shown) return shown;
+    const toast = document.createElement("div");
+    toast.className = "vp-toast";
+    toast.lang = language;
+    toast.dataset.vp = hook;
+    toast.setAttribute("role", role);
+    const paragraph = document.createElement("p");
+    paragraph.textContent = text;
+    toast.append(paragraph);
+    shadow.append(toast);
+    return toast;
+  };
+  const removeNotice = (hook) => widgetShadow(false)?.querySelector(`[data-vp="${hook}"]`)?.remove();
 
   // A bundle's loader: the first call imports its glue, compiles its WebAssembly and, once
   // `before()` (when given) has settled, calls `begin(glue, definition)`; later calls get the
@@ -282,9 +292,18 @@
   const loadViews = bundleLoader("views", "__VP_VIEWS_MODULE__", "__VP_VIEWS_WASM__",
     (glue, declared) => glue.start(site, lang, apiBase, declared, host),
     () => (!viewsOnly && document.querySelector(PREFERENCES) ? load() : null));
+  // Opens a view. Should its bundles still be on their way after a moment (a slow network, a
+  // first use), a notice says they are coming, until the view opens or the loading fails.
   const openView = (view) => {
     const engine = view === "preferences" ? load() : null;
-    using(() => Promise.all([loadViews(), engine]).then(([glue]) => glue), (glue) => glue.open(view));
+    const ready = Promise.all([loadViews(), engine]).then(([glue]) => glue);
+    const waiting = setTimeout(() => notice("loading", "status", texts.loading).classList.add("vp-toast-busy"), 300);
+    const settled = () => {
+      clearTimeout(waiting);
+      removeNotice("loading");
+    };
+    ready.then(settled, settled);
+    using(() => ready, (glue) => glue.open(view));
   };
 
   // The first layer on screen: its name (`banner`, `gpc`, `settings`), the element holding it and

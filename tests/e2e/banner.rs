@@ -573,3 +573,41 @@ async fn a_site_the_server_does_not_know_starts_nothing_and_ready_says_why() {
     assert_eq!(server.count_events(), 0);
     browser.close().await;
 }
+
+/// On a slow network, "settings" on the first layer fetches the preferences' bundles for
+/// seconds: a notice says, in the visitor's language, that they are coming (a status, announced,
+/// with no axe violation), and goes once the dialog opens.
+#[tokio::test]
+async fn a_view_still_loading_says_so_until_it_opens() {
+    let server = TestServer::start().await;
+    let browser = Browser::start(1280, 900).await;
+    browser.slow_network().await;
+    browser.client.goto(&server.page("/")).await.unwrap();
+    browser.click("[data-vp=open-preferences]").await;
+    let notice = browser.widget_element("[data-vp=loading]").await;
+    assert_eq!(
+        notice.attr("role").await.unwrap().as_deref(),
+        Some("status")
+    );
+    assert!(
+        notice.text().await.unwrap().contains("worden geladen"),
+        "the notice speaks Dutch on a Dutch page"
+    );
+    const SHOWN: &str = "const root = document.querySelector('#virtio-privacy').shadowRoot;
+         return [!!root.querySelector('[data-vp=loading]'), !!root.querySelector('[data-vp=preferences]')];";
+    assert_eq!(
+        browser.run(SHOWN).await,
+        serde_json::json!([true, false]),
+        "the notice shows while the dialog is not there yet"
+    );
+    let found =
+        crate::accessibility::violations(&browser, &crate::accessibility::axe_source()).await;
+    assert_eq!(found, serde_json::json!([]), "{found:#}");
+    browser.widget_element("[data-vp=preferences]").await;
+    assert_eq!(
+        browser.run(SHOWN).await,
+        serde_json::json!([false, true]),
+        "the notice went when the dialog opened"
+    );
+    browser.close().await;
+}

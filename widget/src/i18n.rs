@@ -77,6 +77,8 @@ pub struct Texts {
     pub server_fault: &'static str,
     /// A part of the widget (a bundle) could not be loaded; shown by the loader.
     pub load_failed: &'static str,
+    /// A view that was opened is still on its way (its bundles load); shown by the loader.
+    pub loading_view: &'static str,
     pub dismiss: &'static str,
 }
 
@@ -150,6 +152,7 @@ pub static NL: Texts = Texts {
     refused: "De server heeft je keuze geweigerd:",
     server_fault: "De server kon je keuze niet vastleggen. Je keuze geldt wel in deze browser.",
     load_failed: "Dit onderdeel van de privacy-instellingen kon niet worden geladen. Controleer je verbinding en probeer het opnieuw.",
+    loading_view: "De privacy-instellingen worden geladen…",
     dismiss: "Sluiten",
 };
 
@@ -223,6 +226,7 @@ pub static EN: Texts = Texts {
     refused: "The server refused your choice:",
     server_fault: "The server could not record your choice. It does apply in this browser.",
     load_failed: "This part of the privacy settings could not be loaded. Check your connection and try again.",
+    loading_view: "Loading the privacy settings…",
     dismiss: "Close",
 };
 

@@ -26,7 +26,8 @@ pub fn first_layer(site: SiteId, language: Language, gpc: bool) -> String {
 
 /// The loader's words in `language`: the settings button that reopens the choice on a returning
 /// visit (`settings`, HTML as the bundle renders it), the text and button of an iframe placeholder
-/// (`placeholder`, `placeholderButton`) and every purpose's label (`purposes`).
+/// (`placeholder`, `placeholderButton`), every purpose's label (`purposes`), and its notices that a
+/// part could not be loaded (`loadFailed`, `dismiss`) or is loading (`loading`).
 pub fn loader_texts(language: Language) -> serde_json::Value {
     let renderer = ServerRenderer::<SettingsButton>::with_props(move || SettingsButtonProps {
         language,
@@ -44,6 +45,7 @@ pub fn loader_texts(language: Language) -> serde_json::Value {
         "placeholderButton": t.placeholder_button,
         "purposes": purposes,
         "loadFailed": t.load_failed,
+        "loading": t.loading_view,
         "dismiss": t.dismiss,
     })
 }
