@@ -205,12 +205,12 @@
   const recovered = () => removeNotice("load-error");
   // A notice at the top of the viewport (`data-vp=<hook>`, with `role`), shown once however often
   // it is asked for; returns it.
-  const notice = (hook, role, text) => {
+  const notice = (hook, role, text, className = "vp-toast") => {
     const shadow = widgetShadow(true);
     const shown = shadow.querySelector(`[data-vp="${hook}"]`);
     if (shown) return shown;
     const toast = document.createElement("div");
-    toast.className = "vp-toast";
+    toast.className = className;
     toast.lang = language;
     toast.dataset.vp = hook;
     toast.setAttribute("role", role);
@@ -293,11 +293,18 @@
     (glue, declared) => glue.start(site, lang, apiBase, declared, host),
     () => (!viewsOnly && document.querySelector(PREFERENCES) ? load() : null));
   // Opens a view. Should its bundles still be on their way after a moment (a slow network, a
-  // first use), a notice says they are coming, until the view opens or the loading fails.
+  // first use), a notice says they are coming, until the view opens or the loading fails. The
+  // notice is a live region from the click on, empty and out of sight until it has something to
+  // say, so that screen readers announce its words (many miss those of a region inserted with
+  // them).
   const openView = (view) => {
     const engine = view === "preferences" ? load() : null;
     const ready = Promise.all([loadViews(), engine]).then(([glue]) => glue);
-    const waiting = setTimeout(() => notice("loading", "status", texts.loading).classList.add("vp-toast-busy"), 300);
+    const region = notice("loading", "status", "", "vp-status");
+    const waiting = setTimeout(() => {
+      region.className = "vp-toast vp-toast-busy";
+      region.firstElementChild.textContent = texts.loading;
+    }, 300);
     const settled = () => {
       clearTimeout(waiting);
       removeNotice("loading");

@@ -575,23 +575,43 @@ async fn a_site_the_server_does_not_know_starts_nothing_and_ready_says_why() {
 }
 
 /// On a slow network, "settings" on the first layer fetches the preferences' bundles for
-/// seconds: a notice says, in the visitor's language, that they are coming (a status, announced,
-/// with no axe violation), and goes once the dialog opens.
+/// seconds: a notice says, in the visitor's language, that they are coming, and goes once the
+/// dialog opens. It is a status that was there, empty, before its words (so that screen readers
+/// announce them), and passes axe.
 #[tokio::test]
 async fn a_view_still_loading_says_so_until_it_opens() {
     let server = TestServer::start().await;
     let browser = Browser::start(1280, 900).await;
     browser.slow_network().await;
     browser.client.goto(&server.page("/")).await.unwrap();
+    browser.widget_element("[data-vp=open-preferences]").await;
+    // Every text the notice had, from the moment it is in the page.
+    browser
+        .run(
+            "const root = document.querySelector('#virtio-privacy').shadowRoot;
+             window.vpNoticeSaid = [];
+             new MutationObserver(() => {
+               const notice = root.querySelector('[data-vp=loading]');
+               const said = notice ? notice.textContent : null;
+               if (said !== window.vpNoticeSaid.at(-1)) window.vpNoticeSaid.push(said);
+             }).observe(root, { childList: true, characterData: true, subtree: true });",
+        )
+        .await;
     browser.click("[data-vp=open-preferences]").await;
     let notice = browser.widget_element("[data-vp=loading]").await;
     assert_eq!(
         notice.attr("role").await.unwrap().as_deref(),
         Some("status")
     );
-    assert!(
-        notice.text().await.unwrap().contains("worden geladen"),
-        "the notice speaks Dutch on a Dutch page"
+    let said = browser
+        .wait_for_script("return window.vpNoticeSaid;", |said| {
+            said.as_array().is_some_and(|s| s.len() >= 2)
+        })
+        .await;
+    assert_eq!(
+        said.as_array().unwrap()[..2],
+        ["", "De privacy-instellingen worden geladen…"],
+        "the notice is there, empty, before its Dutch words"
     );
     const SHOWN: &str = "const root = document.querySelector('#virtio-privacy').shadowRoot;
          return [!!root.querySelector('[data-vp=loading]'), !!root.querySelector('[data-vp=preferences]')];";
