@@ -296,12 +296,12 @@
   // first use), a notice says they are coming, until the view opens or the loading fails. The
   // notice is a live region from the click on, empty and out of sight until it has something to
   // say, so that screen readers announce its words (many miss those of a region inserted with
-  // them).
+  // them). (A site the server does not know loads nothing, and shows nothing.)
   const openView = (view) => {
     const engine = view === "preferences" ? load() : null;
     const ready = Promise.all([loadViews(), engine]).then(([glue]) => glue);
-    const region = notice("loading", "status", "", "vp-status");
-    const waiting = setTimeout(() => {
+    const region = configured ? notice("loading", "status", "", "vp-status") : null;
+    const waiting = region && setTimeout(() => {
       region.className = "vp-toast vp-toast-busy";
       region.firstElementChild.textContent = texts.loading;
     }, 300);
