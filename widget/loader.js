@@ -45,6 +45,8 @@
   // (privacy_shared::engine::start_js), never written twice.
   const startState = __VP_START__;
   const configured = Object.prototype.hasOwnProperty.call(SITES, site) ? SITES[site] : null;
+  // The page's mount points of the preferences.
+  const PREFERENCES = "[data-virtio-privacy=preferences]";
 
   // Google's own snippet: gtag() pushes its arguments object, which is what Consent Mode reads.
   window.dataLayer = window.dataLayer || [];
@@ -194,7 +196,7 @@
   // most likely), until it is dismissed or a later use of the widget has all it needs.
   const failed = () => {
     const toast = notice("load-error", "alert", texts.loadFailed);
-    if (!toast || toast.querySelector("button")) return;
+    if (toast.querySelector("button")) return;
     const dismiss = document.createElement("button");
     dismiss.type = "button";
     dismiss.className = "vp-button";
@@ -383,7 +385,6 @@
   // denied while the page waits for one.
   consentMode("default", stored.consentMode, stored.choices === null);
   const firstLayers = configured ? configured.layers[language] : {};
-  const PREFERENCES = "[data-virtio-privacy=preferences]";
   const visit = domReady.then(() => {
     // The views' mount points, and a page of views only (which never starts the consent widget:
     // it reads no cookie, shows no banner and records nothing, not even a GPC signal).
@@ -411,7 +412,7 @@
       if (wait < 2147483647) setTimeout(begin, Math.max(0, wait));
       return null;
     }
-    if (stored.choices === null && firstLayers.banner) {
+    if (firstLayers.banner) {
       // A first visit: the first layer now, the bundle once the page is idle or the visitor turns
       // to the banner.
       showLayer("banner");

@@ -86,18 +86,6 @@ struct Samples {
     inp: Vec<f64>,
 }
 
-impl Samples {
-    fn append(&mut self, other: Self) {
-        self.fcp.extend(other.fcp);
-        self.visible.extend(other.visible);
-        self.before.extend(other.before);
-        self.total.extend(other.total);
-        self.longest.extend(other.longest);
-        self.cls.extend(other.cls);
-        self.inp.extend(other.inp);
-    }
-}
-
 fn median(values: &[f64]) -> f64 {
     let mut sorted = values.to_vec();
     sorted.sort_by(f64::total_cmp);
@@ -108,20 +96,15 @@ fn median(values: &[f64]) -> f64 {
     }
 }
 
-/// The demo page itself (`www/index.html`) with `replacement` in the widget's place.
-fn demo_page_with(replacement: &str) -> String {
+/// The demo page itself (`www/index.html`) with `replacement(tag)` in the place of its line with
+/// the widget's one tag.
+fn demo_page_with(replacement: impl FnOnce(&str) -> String) -> String {
     let demo = std::fs::read_to_string(workspace_root().join("www/index.html")).unwrap();
-    demo.replace(&demo_tag(), replacement)
-}
-
-/// The demo page's line with the widget's one tag.
-fn demo_tag() -> String {
-    std::fs::read_to_string(workspace_root().join("www/index.html"))
-        .unwrap()
+    let tag = demo
         .lines()
         .find(|line| line.contains("/widget/v1/loader.js"))
-        .expect("the demo page embeds the widget")
-        .to_owned()
+        .expect("the demo page embeds the widget");
+    demo.replace(tag, &replacement(tag))
 }
 
 /// The widget's first layer in its shadow root, for [`visibility_mark`].
@@ -257,13 +240,17 @@ fn bench_pages(npm: Option<&std::path::Path>) -> tempfile::TempDir {
     }
     let dir = tempfile::tempdir().unwrap();
     copy(&workspace_root().join("www"), dir.path());
-    std::fs::write(dir.path().join("bench/none.html"), demo_page_with("")).unwrap();
+    std::fs::write(
+        dir.path().join("bench/none.html"),
+        demo_page_with(|_| String::new()),
+    )
+    .unwrap();
     let marks = dir.path().join("bench/marks");
     std::fs::create_dir_all(&marks).unwrap();
     std::fs::write(marks.join("widget.js"), visibility_mark(WIDGET_BANNER)).unwrap();
     std::fs::write(
         dir.path().join("bench/widget.html"),
-        demo_page_with(&(mark_tag("widget") + &demo_tag())),
+        demo_page_with(|tag| mark_tag("widget") + tag),
     )
     .unwrap();
     for competitor in COMPETITORS.iter().filter(|_| npm.is_some()) {
@@ -286,7 +273,7 @@ fn bench_pages(npm: Option<&std::path::Path>) -> tempfile::TempDir {
         std::fs::write(
             dir.path()
                 .join(format!("bench/{}.html", competitor.package)),
-            demo_page_with(&(mark_tag(competitor.package) + competitor.tags)),
+            demo_page_with(|_| mark_tag(competitor.package) + competitor.tags),
         )
         .unwrap();
     }
@@ -314,90 +301,88 @@ enum Accept {
     Page(&'static str),
 }
 
+/// Measures one visit of `path` (in a fresh browser profile) into `samples`.
 async fn measure(
+    samples: &mut Samples,
     server: &TestServer,
     path: &str,
     visit: Visit,
     accept: Accept,
     own_files: &[&str],
-) -> Samples {
-    let mut samples = Samples::default();
-    {
-        let browser = Browser::start(1280, 900).await;
-        if visit == Visit::Returning {
-            // The stored choice, set on the host page's origin through a page without the widget,
-            // so nothing of the widget is in the cache.
-            browser
-                .client
-                .goto(&server.page("/bench/plain.html"))
-                .await
-                .expect("the plain page loads");
-            browser
-                .client
-                .execute(
-                    "document.cookie = 'vp_consent=' + arguments[0] + '; Path=/; Max-Age=31536000; SameSite=Lax';",
-                    vec![stored_choice().into()],
-                )
-                .await
-                .expect("the cookie is set");
-        }
+) {
+    let browser = Browser::start(1280, 900).await;
+    if visit == Visit::Returning {
+        // The stored choice, set on the host page's origin through a page without the widget,
+        // so nothing of the widget is in the cache.
         browser
             .client
-            .goto(&server.page(path))
+            .goto(&server.page("/bench/plain.html"))
             .await
-            .expect("the page loads");
-        let result = browser
+            .expect("the plain page loads");
+        browser
             .client
-            .execute_async(
-                MEASURE,
-                vec![visit.mode().into(), serde_json::json!(own_files)],
+            .execute(
+                "document.cookie = 'vp_consent=' + arguments[0] + '; Path=/; Max-Age=31536000; SameSite=Lax';",
+                vec![stored_choice().into()],
             )
             .await
-            .expect("the measurement runs");
-        let number = |key: &str| result[key].as_f64().unwrap_or(f64::NAN);
-        assert!(
-            visit != Visit::Returning || result["wasm"] == false,
-            "a returning visit fetched the WebAssembly: {result}"
-        );
-        samples.fcp.push(number("fcp"));
-        samples.visible.push(number("visible"));
-        samples.before.push(number("before"));
-        samples.total.push(number("total"));
-        samples.longest.push(number("longest"));
-        samples.cls.push(number("cls"));
-        // The click on "accept all", once the banner showed.
-        let clicked = match accept {
-            _ if !number("visible").is_finite() => false,
-            Accept::None => false,
-            Accept::Widget => {
-                browser.run(WATCH_EVENTS).await;
-                browser.click("[data-vp=accept-all]").await;
-                true
-            }
-            Accept::Page(css) => {
-                browser.run(WATCH_EVENTS).await;
-                browser
-                    .client
-                    .find(fantoccini::Locator::Css(css))
-                    .await
-                    .expect("the banner's accept button")
-                    .click()
-                    .await
-                    .expect("the click");
-                true
-            }
-        };
-        if clicked {
-            let longest = browser
-                .client
-                .execute_async(LONGEST_EVENT, vec![])
-                .await
-                .expect("the event timings");
-            samples.inp.push(longest.as_f64().unwrap_or(f64::NAN));
-        }
-        browser.close().await;
+            .expect("the cookie is set");
     }
-    samples
+    browser
+        .client
+        .goto(&server.page(path))
+        .await
+        .expect("the page loads");
+    let result = browser
+        .client
+        .execute_async(
+            MEASURE,
+            vec![visit.mode().into(), serde_json::json!(own_files)],
+        )
+        .await
+        .expect("the measurement runs");
+    let number = |key: &str| result[key].as_f64().unwrap_or(f64::NAN);
+    assert!(
+        visit != Visit::Returning || result["wasm"] == false,
+        "a returning visit fetched the WebAssembly: {result}"
+    );
+    samples.fcp.push(number("fcp"));
+    samples.visible.push(number("visible"));
+    samples.before.push(number("before"));
+    samples.total.push(number("total"));
+    samples.longest.push(number("longest"));
+    samples.cls.push(number("cls"));
+    // The click on "accept all", once the banner showed.
+    let clicked = match accept {
+        _ if !number("visible").is_finite() => false,
+        Accept::None => false,
+        Accept::Widget => {
+            browser.run(WATCH_EVENTS).await;
+            browser.click("[data-vp=accept-all]").await;
+            true
+        }
+        Accept::Page(css) => {
+            browser.run(WATCH_EVENTS).await;
+            browser
+                .client
+                .find(fantoccini::Locator::Css(css))
+                .await
+                .expect("the banner's accept button")
+                .click()
+                .await
+                .expect("the click");
+            true
+        }
+    };
+    if clicked {
+        let longest = browser
+            .client
+            .execute_async(LONGEST_EVENT, vec![])
+            .await
+            .expect("the event timings");
+        samples.inp.push(longest.as_f64().unwrap_or(f64::NAN));
+    }
+    browser.close().await;
 }
 
 /// A current `vp_consent` value for the demo site with every purpose accepted, made a minute ago.
@@ -439,48 +424,45 @@ async fn main() {
     // The pages take turns, one run each, so that whatever else the machine does at a moment
     // weighs on all of them alike.
     for _ in 0..runs {
-        plain.append(
-            measure(
-                &server,
-                "/bench/none.html",
-                Visit::Plain,
-                Accept::None,
-                WIDGET_FILES,
-            )
-            .await,
-        );
-        widget.append(
-            measure(
-                &server,
-                "/bench/widget.html",
-                Visit::Banner,
-                Accept::Widget,
-                WIDGET_FILES,
-            )
-            .await,
-        );
-        returning.append(
-            measure(
-                &server,
-                "/bench/widget.html",
-                Visit::Returning,
-                Accept::None,
-                WIDGET_FILES,
-            )
-            .await,
-        );
+        measure(
+            &mut plain,
+            &server,
+            "/bench/none.html",
+            Visit::Plain,
+            Accept::None,
+            WIDGET_FILES,
+        )
+        .await;
+        measure(
+            &mut widget,
+            &server,
+            "/bench/widget.html",
+            Visit::Banner,
+            Accept::Widget,
+            WIDGET_FILES,
+        )
+        .await;
+        measure(
+            &mut returning,
+            &server,
+            "/bench/widget.html",
+            Visit::Returning,
+            Accept::None,
+            WIDGET_FILES,
+        )
+        .await;
         for (competitor, (_, samples)) in COMPETITORS.iter().zip(&mut competitors) {
             let own = format!("/bench/{}/", competitor.package);
-            samples.append(
-                measure(
-                    &server,
-                    &format!("/bench/{}.html", competitor.package),
-                    Visit::Banner,
-                    Accept::Page(competitor.accept),
-                    &[own.as_str()],
-                )
-                .await,
-            );
+            let page = format!("/bench/{}.html", competitor.package);
+            measure(
+                samples,
+                &server,
+                &page,
+                Visit::Banner,
+                Accept::Page(competitor.accept),
+                &[own.as_str()],
+            )
+            .await;
         }
     }
 

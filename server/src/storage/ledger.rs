@@ -156,48 +156,47 @@ pub fn verify_chain(
     }
 }
 
-/// For tests: an "accept all" from the demo site's banner, in Dutch, under the current policy.
 #[cfg(test)]
-pub(crate) fn sample_event(
-    event_id: Uuid,
-    subject: privacy_shared::SubjectId,
-    idempotency_key: Uuid,
-    at: time::OffsetDateTime,
-) -> NewConsentEvent {
-    use privacy_shared::consent::uniform_choices;
-    use privacy_shared::{ConsentDecision, ConsentKind, ConsentSource, Language};
-    privacy_shared::site::install_repo_catalogue_for_tests();
-    let site = "virtio-nl".parse().expect("the demo site");
-    NewConsentEvent {
-        event: ConsentEvent {
-            event_id,
-            recorded_at: at,
-            subject,
-            customer: None,
-            decision: ConsentDecision {
-                site,
-                kind: ConsentKind::AcceptAll,
-                source: ConsentSource::Banner,
-                choices: uniform_choices(site, true),
-                policy_version: "2024-11-26".into(),
-                language: Language::Nl,
-                notice_hash: "ab".repeat(32),
-                gpc: false,
-                withdrawn: Default::default(),
-            },
-            expires_at: at + time::Duration::days(365),
-        },
-        idempotency_key,
-        user_agent_family: "chrome".into(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use privacy_shared::consent::uniform_choices;
-    use privacy_shared::{ConsentKind, CustomerNumber, SubjectId};
+    use privacy_shared::{
+        ConsentDecision, ConsentKind, ConsentSource, CustomerNumber, Language, SubjectId,
+    };
     use time::OffsetDateTime;
+
+    /// An "accept all" from the demo site's banner, in Dutch, under the current policy.
+    pub(crate) fn sample_event(
+        event_id: Uuid,
+        subject: SubjectId,
+        idempotency_key: Uuid,
+        at: OffsetDateTime,
+    ) -> NewConsentEvent {
+        privacy_shared::site::install_repo_catalogue_for_tests();
+        let site = "virtio-nl".parse().expect("the demo site");
+        NewConsentEvent {
+            event: ConsentEvent {
+                event_id,
+                recorded_at: at,
+                subject,
+                customer: None,
+                decision: ConsentDecision {
+                    site,
+                    kind: ConsentKind::AcceptAll,
+                    source: ConsentSource::Banner,
+                    choices: uniform_choices(site, true),
+                    policy_version: "2024-11-26".into(),
+                    language: Language::Nl,
+                    notice_hash: "ab".repeat(32),
+                    gpc: false,
+                    withdrawn: Default::default(),
+                },
+                expires_at: at + time::Duration::days(365),
+            },
+            idempotency_key,
+            user_agent_family: "chrome".into(),
+        }
+    }
 
     fn event() -> NewConsentEvent {
         let at = OffsetDateTime::from_unix_timestamp(1_764_000_000).unwrap();

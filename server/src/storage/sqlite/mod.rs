@@ -726,7 +726,7 @@ mod tests {
         let path = dir.path().join("p.db");
         let storage = SqliteStorage::open(&path).unwrap();
         for n in 0..600u128 {
-            let event = super::super::ledger::sample_event(
+            let event = super::super::ledger::tests::sample_event(
                 Uuid::now_v7(),
                 SubjectId::from_random_bytes(Uuid::new_v4().into_bytes()),
                 Uuid::from_u128(n),
