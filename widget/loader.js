@@ -4,8 +4,9 @@
 // that is all a page needs, so the content-hashed bundle (the engine in WebAssembly) loads only
 // when it is needed: a choice is made, the preferences are opened or have a mount point on the
 // page, events wait in the outbox, the customer's identity is set or the choice expires. The
-// preferences, the policy viewer and the rights center are a second bundle (views, yew), fetched
-// only when one is opened or has a mount point. The loader shows the first layer (the banner, or
+// preferences are a small module of the loader's (preferences.js) that shows markup the server
+// renders and asks the bundle's engine what to show; the policy viewer and the rights center are a
+// second bundle (views, yew), fetched only when one is opened or has a mount point. The loader shows the first layer (the banner, or
 // the settings button of a returning visit) from HTML rendered by the widget's own components;
 // once the bundle runs, its engine says which one to show. On a first visit the bundle loads when
 // the page is idle or the visitor first turns to the banner, carrying out a click made in the
@@ -40,6 +41,8 @@
   // Per language: the notice hash of the current policy, which a choice made here is recorded
   // against (the server's at the moment it rendered this loader, as the first layer is).
   const NOTICES = __VP_NOTICES__;
+  // The path of the preferences' markup, from the server's endpoint table (`{site}` in it).
+  const PREFERENCES_PATH = __VP_PREFERENCES_PATH__;
   // What the engine does on start with a stored cookie, `(cookie, site, now) => { choices,
   // granted, consentMode, expiresAt }`: generated from the Rust rules
   // (privacy_shared::engine::start_js), never written twice.
@@ -151,9 +154,8 @@
   sheet.replaceSync(__VP_CSS_TEXT__);
   // The customer's identity token from VirtioPrivacy.setIdentity, kept here for both bundles.
   let identity = null;
-  // The main bundle's exports once it started, and the views bundle's watchers of its state.
+  // The main bundle's exports once it started.
   let main = null;
-  const watchers = [];
   const host = {
     release,
     consentMode,
@@ -161,10 +163,7 @@
     identity: () => identity,
     layer: (name) => showLayer(name),
     status: (text) => { if (status) status.textContent = text; },
-    changed: () => { for (const watcher of watchers) watcher(); },
-    watch: (then) => { watchers.push(then); },
-    snapshot: () => (main ? main.snapshot() : null),
-    decide: (choices) => using(load, (glue) => glue.decide(choices)),
+    changed: () => shownPreferences?.refresh(),
   };
 
   // A site the privacy server does not know cannot be honoured: say so, and start nothing.
@@ -174,6 +173,13 @@
       "(data-site on the script tag; [sites." + site + "] in its settings)"));
   definition.catch(() => {});
 
+  // The site's theme variables on a widget host, through the CSSOM (which the strict CSP allows),
+  // as the bundles set them.
+  const theme = (element) => {
+    for (const [variable, value] of Object.entries((configured && configured.definition.theme) || {})) {
+      element.style.setProperty(variable, value);
+    }
+  };
   // The widget's shadow root on its host element at the end of <body>, made when `create` and
   // missing (the bundles render into the same one).
   const widgetShadow = (create) => {
@@ -181,11 +187,7 @@
     if (existing || !create) return existing ? existing.shadowRoot : null;
     const element = document.createElement("div");
     element.id = "virtio-privacy";
-    // The site's theme variables, through the CSSOM (which the strict CSP allows), as the
-    // bundle sets them.
-    for (const [variable, value] of Object.entries((configured && configured.definition.theme) || {})) {
-      element.style.setProperty(variable, value);
-    }
+    theme(element);
     const shadow = element.attachShadow({ mode: "open" });
     shadow.adoptedStyleSheets = [sheet];
     document.body.append(element);
@@ -224,11 +226,10 @@
   };
   const removeNotice = (hook) => widgetShadow(false)?.querySelector(`[data-vp="${hook}"]`)?.remove();
 
-  // A bundle's loader: the first call imports its glue, compiles its WebAssembly and, once
-  // `before()` (when given) has settled, calls `begin(glue, definition)`; later calls get the
-  // same. A failed attempt is reported and forgotten, so the next use tries again, with a fresh
-  // module URL (a page keeps a failed import).
-  const bundleLoader = (name, moduleFile, wasmFile, begin, before) => {
+  // A bundle's loader: the first call imports its glue, compiles its WebAssembly and calls
+  // `begin(glue, definition)`; later calls get the same. A failed attempt is reported and
+  // forgotten, so the next use tries again, with a fresh module URL (a page keeps a failed import).
+  const bundleLoader = (name, moduleFile, wasmFile, begin) => {
     let attempts = 0;
     let loading = null;
     return () => {
@@ -238,7 +239,6 @@
       loading = definition.then((declared) => Promise.all([import(url), declared, domReady]))
         .then(async ([glue, declared]) => {
           await glue.default({ module_or_path: asset(wasmFile) });
-          if (before) await before();
           begin(glue, declared);
           return glue;
         });
@@ -286,22 +286,41 @@
     return loading;
   };
 
-  // The views bundle (the preferences, the policy viewer and the rights center), fetched the first
-  // time a page opens one of them or has a mount point for one. The preferences show and change
-  // the main bundle's choice: where they open, or are in the page, both bundles are fetched at
-  // once, and they are shown only once the main bundle runs, so they never show a choice that is
-  // not the engine's.
+  // The views bundle (the policy viewer and the rights center), fetched the first time a page
+  // opens one of them or has a mount point for one.
   const loadViews = bundleLoader("views", "__VP_VIEWS_MODULE__", "__VP_VIEWS_WASM__",
-    (glue, declared) => glue.start(site, lang, apiBase, declared, host),
-    () => (!viewsOnly && document.querySelector(PREFERENCES) ? load() : null));
-  // Opens a view. Should its bundles still be on their way after a moment (a slow network, a
-  // first use), a notice says they are coming, until the view opens or the loading fails. The
-  // notice is a live region from the click on, empty and out of sight until it has something to
-  // say, so that screen readers announce its words (many miss those of a region inserted with
-  // them). (A site the server does not know loads nothing, and shows nothing.)
+    (glue, declared) => glue.start(site, lang, apiBase, declared, host));
+  // The preferences (preferences.js), imported with the main bundle the first time they are
+  // shown; a failed attempt is forgotten, so the next use tries again with a fresh URL.
+  let preferencesModule = null;
+  let shownPreferences = null;
+  let preferencesAttempts = 0;
+  const loadPreferences = () => {
+    const url = asset("__VP_PREFERENCES_MODULE__") + (preferencesAttempts++ > 0 ? "?attempt=" + preferencesAttempts : "");
+    preferencesModule = preferencesModule || Promise.all([load(), import(url)]).then(([glue, module]) => {
+      const markup = apiBase + PREFERENCES_PATH.replace("{site}", encodeURIComponent(site)) + "?lang=" + language;
+      shownPreferences = module.preferences({ markup, glue, sheet, widgetShadow, theme, openView });
+      return shownPreferences;
+    });
+    preferencesModule.catch(() => { preferencesModule = null; });
+    return preferencesModule;
+  };
+  // Says that a view could not be opened (a bundle that failed was reported by its loader).
+  const openFailed = (view) => (error) => {
+    if (!configured) return;
+    console.error("Virtio Privacy could not open its " + view + ":", error);
+    failed();
+  };
+  // Opens a view: the preferences (their markup fetched the first time), or the views bundle's
+  // policy or rights center. Should it still be on its way after a
+  // moment (a slow network, a first use), a notice says it is coming, until the view opens or
+  // fails to. The notice is a live region from the click on, empty and out of sight until it has
+  // something to say, so that screen readers announce its words (many miss those of a region
+  // inserted with them). (A site the server does not know loads nothing, and shows nothing.)
   const openView = (view) => {
-    const engine = view === "preferences" ? load() : null;
-    const ready = Promise.all([loadViews(), engine]).then(([glue]) => glue);
+    const ready = view === "preferences"
+      ? loadPreferences().then((shown) => shown.open())
+      : loadViews().then((glue) => glue.open(view));
     const region = configured ? notice("loading", "status", "", "vp-status") : null;
     const waiting = region && setTimeout(() => {
       region.className = "vp-toast vp-toast-busy";
@@ -312,7 +331,7 @@
       removeNotice("loading");
     };
     ready.then(settled, settled);
-    using(() => ready, (glue) => glue.open(view));
+    ready.then(recovered, openFailed(view));
   };
 
   // The first layer on screen: its name (`banner`, `gpc`, `settings`), the element holding it and
@@ -390,8 +409,12 @@
     // it reads no cookie, shows no banner and records nothing, not even a GPC signal).
     if (configured && viewsOnly) return loadViews();
     if (!configured) return definition;
-    if (document.querySelector("[data-virtio-privacy=policy], [data-virtio-privacy=rights], " + PREFERENCES)) {
+    if (document.querySelector("[data-virtio-privacy=policy], [data-virtio-privacy=rights]")) {
       loadViews().catch(() => {});
+    }
+    if (document.querySelector(PREFERENCES)) {
+      loadPreferences().then((shown) => shown.mount(document.querySelectorAll(PREFERENCES)))
+        .catch(openFailed("preferences"));
     }
     if (stored.choices !== null) release(stored.granted);
     placeholders();

@@ -8,10 +8,13 @@
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse};
 use anyhow::Context as _;
+use privacy_shared::api::{Endpoint, endpoints};
 use privacy_shared::policy;
 use privacy_shared::site::Site;
+use privacy_shared::wire::PreferencesView;
 use privacy_shared::{Language, SiteId};
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
 use std::io::Write as _;
 use std::path::Path;
 
@@ -109,13 +112,15 @@ impl Loader {
 /// the loader shows without the bundle per language (`__VP_TEXTS__`), the outbox's storage key
 /// (`__VP_OUTBOX__`, whose entries mean the bundle must load to send them) and per language the
 /// notice hash of the current policy (`__VP_NOTICES__`), which the bundle records choices against:
-/// the same hash `GET /api/v1/sites/{site}/config` gives, without a request.
-const PLACEHOLDERS: [&str; 5] = [
+/// the same hash `GET /api/v1/sites/{site}/config` gives, without a request; and the path the
+/// preferences' markup is fetched from (`__VP_PREFERENCES_PATH__`), from the endpoint table.
+const PLACEHOLDERS: [&str; 6] = [
     "__VP_SITES__",
     "__VP_START__",
     "__VP_TEXTS__",
     "__VP_OUTBOX__",
     "__VP_NOTICES__",
+    "__VP_PREFERENCES_PATH__",
 ];
 
 /// Fills the template's [`PLACEHOLDERS`] for `sites`.
@@ -140,6 +145,10 @@ pub fn render(template: &str, sites: &[&'static Site]) -> anyhow::Result<String>
             &serde_json::to_string(privacy_widget::OUTBOX_KEY)?,
         )
         .replace("__VP_NOTICES__", &json(&notices()?)?)
+        .replace(
+            "__VP_PREFERENCES_PATH__",
+            &serde_json::to_string(<endpoints::PreferencesView as Endpoint>::PATH)?,
+        )
         .replace("__VP_START__", &privacy_shared::engine::start_js(sites)))
 }
 
@@ -196,6 +205,37 @@ fn rendered(sites: &[&'static Site]) -> anyhow::Result<(Json, Json)> {
     Ok((entries, texts))
 }
 
+/// The preferences of every configured site in every language, rendered at start by the widget's
+/// component for `GET /api/v1/sites/{site}/preferences`, which the main bundle fetches the first
+/// time it shows them.
+#[derive(Debug, Default)]
+pub struct PreferencesViews(HashMap<(SiteId, Language), PreferencesView>);
+
+impl PreferencesViews {
+    pub fn render(sites: &[&'static Site]) -> anyhow::Result<Self> {
+        let ids = sites
+            .iter()
+            .map(|site| site.id.parse())
+            .collect::<Result<Vec<SiteId>, _>>()?;
+        off_runtime(move || {
+            let views = ids
+                .iter()
+                .flat_map(|&site| LANGUAGES.into_iter().map(move |language| (site, language)))
+                .map(|(site, language)| {
+                    let view = privacy_widget::ssr::preferences(site, language);
+                    ((site, language), view)
+                })
+                .collect();
+            Self(views)
+        })
+    }
+
+    /// The preferences of `site` in `language`; `None` for a site the server was not started with.
+    pub fn get(&self, site: SiteId, language: Language) -> Option<&PreferencesView> {
+        self.0.get(&(site, language))
+    }
+}
+
 /// Runs a server-side render on a thread of its own: the renderer runs its own executor, which
 /// must not nest inside the server's runtime.
 fn off_runtime<T: Send + 'static>(
@@ -218,7 +258,7 @@ mod tests {
             .map(SiteId::site)
             .collect();
         let rendered = render(
-            "const S = __VP_SITES__; const R = __VP_START__; __VP_TEXTS__ __VP_OUTBOX__ \
+            "const S = __VP_SITES__; const R = __VP_START__; __VP_TEXTS__ __VP_OUTBOX__ __VP_PREFERENCES_PATH__ \
              const N = __VP_NOTICES__;",
             &sites,
         )
@@ -278,6 +318,7 @@ mod tests {
                 policy::notice_hash(policy::CURRENT_VERSION, language)
             );
         }
+        assert!(rendered.contains("\"/api/v1/sites/{site}/preferences\""));
         assert!(render("no placeholders", &sites).is_err());
     }
 }

@@ -49,6 +49,21 @@ pub struct SiteConfig {
     pub theme: BTreeMap<String, String>,
 }
 
+/// `GET /api/v1/sites/{site}/preferences?lang=`: the preferences of a site as the widget's
+/// component renders them, for the main bundle to show without a UI framework of its own. Every
+/// toggle is off but the locked ones; the bundle sets them to the stored choice and fills in the
+/// proof of it (`data-vp-slot="proof"`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PreferencesView {
+    /// The modal dialog (`data-vp="preferences"`).
+    pub dialog: String,
+    /// The same in the page, for a mount point (`data-vp="inline-preferences"`).
+    pub inline: String,
+    /// The rules of both, which the widget's stylesheet does not carry.
+    pub css: String,
+}
+
 /// One published policy version (`GET /api/v1/policy/versions`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

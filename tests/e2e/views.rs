@@ -451,12 +451,12 @@ async fn the_views_are_a_bundle_of_their_own_fetched_only_when_one_opens() {
     browser.client.refresh().await.unwrap();
     browser.widget_element("[data-vp=settings]").await;
     assert_eq!(browser.run(WASM_BUNDLES).await, serde_json::json!([]));
-    // The preferences are a view too, and change the consent widget's choice: both bundles.
+    // The preferences change the consent widget's choice: its bundle alone, not the views'.
     browser.click("[data-vp=settings]").await;
     browser.widget_element("[data-vp=preferences]").await;
     assert_eq!(
         browser.run(WASM_BUNDLES).await,
-        serde_json::json!(["views", "widget"])
+        serde_json::json!(["widget"])
     );
     browser.press(crate::helpers::keys::ESCAPE).await;
     browser.wait_for_dialog_closed().await;
@@ -484,14 +484,15 @@ async fn the_views_are_a_bundle_of_their_own_fetched_only_when_one_opens() {
     browser.close().await;
 }
 
-/// The preferences need both bundles: they are fetched side by side, and the dialog opens only
-/// once the consent widget's bundle runs. With that bundle blocked the views still arrive, no
-/// dialog shows a choice that is not the engine's, the failure is said, and the next click opens
-/// the choice as stored.
+/// The preferences need the consent widget's bundle and their own small module, never the views
+/// bundle: the dialog opens only once the engine runs, so it never shows a choice that is not the
+/// engine's. With that bundle blocked the failure is said and no dialog shows; the next click
+/// opens the choice as stored, and a choice made in it is recorded, all without the views bundle.
 #[tokio::test]
-async fn the_preferences_fetch_both_bundles_and_open_only_with_the_engines_choice() {
-    const VIEWS_FETCHED: &str = "return performance.getEntriesByType('resource')
-        .some(e => /\\/views-[0-9a-f]+\\.wasm$/.test(e.name) && e.responseEnd > 0);";
+async fn the_preferences_open_with_the_engines_choice_and_never_fetch_the_views_bundle() {
+    const FETCHED: &str = "return performance.getEntriesByType('resource')
+        .filter(e => e.responseEnd > 0).map(e => new URL(e.name).pathname.split('/').pop())
+        .map(name => name.replace(/-[0-9a-f]{16}\\./, '.')).sort();";
     let server = TestServer::start().await;
     let browser = visit_answered(&server, "/").await;
     // Once the outbox is empty, the next page needs no bundle until the preferences open.
@@ -504,7 +505,6 @@ async fn the_preferences_fetch_both_bundles_and_open_only_with_the_engines_choic
     browser.drop_main_bundle().await;
     browser.click("[data-vp=settings]").await;
     browser.widget_element("[data-vp=load-error]").await;
-    browser.wait_for_script(VIEWS_FETCHED, |v| v == true).await;
     assert!(
         browser
             .try_widget_element("[data-vp=preferences]")
@@ -521,7 +521,23 @@ async fn the_preferences_fetch_both_bundles_and_open_only_with_the_engines_choic
         serde_json::json!(["necessary"]),
         "rejected all, as stored"
     );
-    assert_eq!(server.count_events(), 1);
+    browser.click("[data-vp-toggle=analytics]").await;
+    browser.click("[data-vp=save]").await;
+    server.wait_for_events(2).await;
+    let fetched = browser.run(FETCHED).await;
+    let names: Vec<&str> = fetched
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|name| name.as_str())
+        .collect();
+    for part in ["widget.wasm", "widget.js", "preferences.js"] {
+        assert!(names.contains(&part), "{part} was not fetched: {names:?}");
+    }
+    assert!(
+        !names.iter().any(|name| name.starts_with("views.")),
+        "the preferences fetched the views bundle: {names:?}"
+    );
     browser.close().await;
 }
 

@@ -4,30 +4,21 @@
 use std::cell::RefCell;
 use yew::Callback;
 
-/// What `VirtioPrivacy.open(view)` opens, in a dialog.
+/// What `VirtioPrivacy.open(view)` opens in the views bundle's dialog (the preferences are the
+/// main bundle's, `crate::preferences`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum View {
-    Preferences,
     Policy,
     Rights,
 }
 
 impl View {
-    /// `"policy"`, `"rights"`; anything else is the preferences.
-    pub fn parse(name: &str) -> Self {
+    /// `"policy"` or `"rights"`.
+    pub fn parse(name: &str) -> Option<Self> {
         match name {
-            "policy" => Self::Policy,
-            "rights" => Self::Rights,
-            _ => Self::Preferences,
-        }
-    }
-
-    /// The name `parse` reads.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Preferences => "preferences",
-            Self::Policy => "policy",
-            Self::Rights => "rights",
+            "policy" => Some(Self::Policy),
+            "rights" => Some(Self::Rights),
+            _ => None,
         }
     }
 }

@@ -47,24 +47,10 @@ extern "C" {
     #[wasm_bindgen(method)]
     fn status(this: &Host, text: &str);
 
-    /// The main bundle's word that the consent state changed, passed on to the views bundle's
-    /// [`Host::watch`]ers.
+    /// The main bundle's word that the consent state changed (the engine stepped, or a receipt
+    /// arrived): the loader sets the preferences shown to it.
     #[wasm_bindgen(method)]
     fn changed(this: &Host);
-
-    /// The views bundle's: `then` is called after every change of the consent state.
-    #[wasm_bindgen(method)]
-    fn watch(this: &Host, then: &js_sys::Function);
-
-    /// The current choice, as its cookie value (`ConsentCookie::encode`), from the main bundle;
-    /// `null` when there is none or the main bundle has not started.
-    #[wasm_bindgen(method)]
-    fn snapshot(this: &Host) -> Option<String>;
-
-    /// Hands the visitor's choices in the preferences (JSON, `{ "analytics": true, … }`) to the
-    /// main bundle, which the loader starts first if it must.
-    #[wasm_bindgen(method)]
-    fn decide(this: &Host, choices: &str);
 }
 
 thread_local! {
@@ -117,43 +103,28 @@ pub fn status(text: &str) {
     with_host(|host| host.status(text));
 }
 
-/// Tells the views bundle that the consent state changed, through the loader.
+/// Tells the loader that the consent state changed.
 pub fn changed() {
     with_host(Host::changed);
 }
 
-/// Calls `then` after every change of the consent state in the main bundle (from the views
-/// bundle, once).
-pub fn watch(then: fn()) {
-    let then = Closure::<dyn Fn()>::new(then);
-    with_host(|host| host.watch(then.as_ref().unchecked_ref()));
-    // The views bundle watches for as long as the page lives.
-    then.forget();
-}
-
-/// The current choice, from the main bundle (see [`Host::snapshot`]).
-pub fn snapshot() -> Option<privacy_shared::cookie::ConsentCookie> {
-    HOST.with(|h| h.borrow().as_ref().and_then(Host::snapshot))
-        .and_then(|value| privacy_shared::cookie::ConsentCookie::parse(&value).ok())
-}
-
-/// Hands the visitor's choices in the preferences to the main bundle.
-pub fn decide(choices: &ConsentChoices) {
-    if let Ok(json) = serde_json::to_string(choices) {
-        with_host(|host| host.decide(&json));
-    }
-}
-
 /// Gives `shadow` the widget's stylesheet, the one the loader constructed, and after it this
-/// bundle's own rules if it has any.
+/// bundle's own rules if it has any, keeping what it adopted already (the widget's shadow root
+/// holds the dialogs of both bundles).
 pub fn adopt_stylesheet(shadow: &web_sys::ShadowRoot) {
     with_host(|host| {
+        let adopted = js_sys::Reflect::get(shadow, &"adoptedStyleSheets".into())
+            .ok()
+            .filter(js_sys::Array::is_array)
+            .map(|sheets| js_sys::Array::from(&sheets))
+            .unwrap_or_default();
         let sheets = js_sys::Array::of1(&host.sheet());
-        OWN_SHEET.with(|own| {
-            if let Some(own) = own.borrow().as_ref() {
-                sheets.push(own);
+        let own = OWN_SHEET.with(|own| own.borrow().clone());
+        for sheet in adopted.iter().chain(own.map(JsValue::from)) {
+            if !sheets.includes(&sheet, 0) {
+                sheets.push(&sheet);
             }
-        });
+        }
         let _ = js_sys::Reflect::set(shadow, &"adoptedStyleSheets".into(), &sheets);
     });
 }

@@ -2,8 +2,9 @@
 //! (the banner, the banner that says a Global Privacy Control signal was honoured, or the settings
 //! button) and the status line of the visitor's latest choice. The markup is the loader's, rendered
 //! by the server from the widget's components ([`crate::ssr`]); the loader swaps it when the layer
-//! changes ([`crate::enforce::Host`]). The dialogs (the preferences, the policy, the rights
-//! center) are the views bundle's.
+//! changes ([`crate::enforce::Host`]). The preferences are the loader's too (`preferences.js`, from
+//! markup the server renders); what they show of the engine's state is [`preferences_state`]. The
+//! policy and the rights center are the views bundle's.
 
 use privacy_shared::api::ApiError;
 use privacy_shared::engine::Engine;
@@ -91,7 +92,7 @@ pub fn connect() {
     });
 }
 
-/// Tells the loader which layer to show, and the views bundle that the state changed.
+/// Tells the loader which layer to show, and that the state changed (for the preferences).
 pub fn render() {
     if let Some(layer) = store::read(Layer::of) {
         enforce::show_layer(layer.as_str());
@@ -113,4 +114,69 @@ fn set_status(state: SaveState) {
 pub fn choose(choices: ConsentChoices, source: ConsentSource) {
     store::dispatch(privacy_shared::engine::Action::Decide { choices, source });
     set_status(SaveState::Saving);
+}
+
+/// What the preferences show of the engine's state, as JSON for the loader's `preferences.js`:
+/// the current choice (`choice`, its cookie value, which the toggles are set to again whenever it
+/// changes; `choices`, each purpose on or off) and its proof in the engine's language (`proof`:
+/// when it was given and, once the server recorded it, the receipt with its JSON to download).
+pub fn preferences_state() -> String {
+    #[derive(serde::Serialize)]
+    struct Shown {
+        choice: Option<String>,
+        choices: Option<ConsentChoices>,
+        proof: Option<Proof>,
+    }
+    #[derive(serde::Serialize)]
+    struct Proof {
+        given: String,
+        /// The receipt's line; `None` while the server has not recorded the choice.
+        receipt: Option<String>,
+        pending: &'static str,
+        download: &'static str,
+        file: String,
+        json: String,
+    }
+    let current = store::read(|e| e.current().cloned().map(|c| (c, e.language()))).flatten();
+    let shown = match current {
+        None => Shown {
+            choice: None,
+            choices: None,
+            proof: None,
+        },
+        Some((consent, language)) => {
+            let t = crate::i18n::texts(language);
+            // The receipt proves this choice when it is of this browser and of these very choices.
+            let receipt = outbox::latest_receipt().filter(|(r, _)| {
+                r.event.subject == consent.subject && r.event.decision.choices == consent.choices
+            });
+            let given = crate::browser::local_date_time(consent.given_at, language);
+            let proof = Proof {
+                given: format!("{} {given}.", t.current_choice),
+                receipt: receipt.as_ref().map(|(r, _)| {
+                    format!(
+                        "{}: {} {}, {} {}.",
+                        t.proof,
+                        t.proof_event,
+                        r.event.event_id,
+                        t.proof_notice,
+                        r.event.decision.notice_hash
+                    )
+                }),
+                pending: t.proof_pending,
+                download: t.proof_download,
+                file: receipt
+                    .as_ref()
+                    .map(|(r, _)| format!("virtio-privacy-receipt-{}.json", r.event.event_id))
+                    .unwrap_or_default(),
+                json: receipt.map(|(_, json)| json).unwrap_or_default(),
+            };
+            Shown {
+                choice: Some(consent.encode()),
+                choices: Some(consent.choices),
+                proof: Some(proof),
+            }
+        }
+    };
+    serde_json::to_string(&shown).unwrap_or_else(|_| "{}".into())
 }

@@ -6,9 +6,10 @@
 //!
 //! This crate is the library of two bundles, each a crate of its own that only exports:
 //! `widget/main` (the consent widget: engine, outbox, enforcement; no UI framework, it tells the
-//! loader which first layer to show, [`layer`]) and `widget/views` (yew: the preferences, the
-//! policy viewer and the rights center, [`views`]), fetched only when a page opens one of them or
-//! has a mount point for one.
+//! loader which first layer to show, [`layer`], and what the preferences show, which the loader's
+//! `preferences.js` makes live from markup the server renders) and `widget/views` (yew: the policy
+//! viewer and the rights center, [`views`]), fetched only when a page opens one of them or has a
+//! mount point for one.
 //!
 //! Architecture invariant: the widget never talks to a database; it knows the server only through
 //! the shared API client.

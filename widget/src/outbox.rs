@@ -96,11 +96,11 @@ pub fn refused() -> Vec<Refused> {
     load(REFUSED_KEY).unwrap_or_default()
 }
 
-/// The receipt of the latest event the server recorded from this browser.
-pub fn latest_receipt() -> Option<ConsentReceipt> {
-    storage()
-        .and_then(|s| s.get_item(RECEIPT_KEY).ok().flatten())
-        .and_then(|json| serde_json::from_str(&json).ok())
+/// The receipt of the latest event the server recorded from this browser, with the JSON it is
+/// kept as.
+pub fn latest_receipt() -> Option<(ConsentReceipt, String)> {
+    let json = storage().and_then(|s| s.get_item(RECEIPT_KEY).ok().flatten())?;
+    Some((serde_json::from_str(&json).ok()?, json))
 }
 
 /// Queues an event behind the ones already waiting.

@@ -1,12 +1,14 @@
 //! What the loader shows and says before (or without) the bundle, rendered natively from the same
 //! components and texts the bundle uses: the first layer ([`Banner`]), the settings button of a
 //! returning visit ([`SettingsButton`]) and the iframe placeholders' words. The server renders them
-//! at start for every configured site and language into the loader (`server/src/loader.rs`).
+//! at start for every configured site and language into the loader (`server/src/loader.rs`), and
+//! the [`Preferences`] the main bundle shows (`GET /api/v1/sites/{site}/preferences`).
 
 use privacy_shared::{Language, PurposeId, SiteId};
 use yew::ServerRenderer;
 
 use crate::components::banner::{Banner, BannerProps};
+use crate::components::preferences::{Preferences, PreferencesProps};
 use crate::components::settings_button::{SettingsButton, SettingsButtonProps};
 
 /// The banner of `site` in `language`; with `gpc`, the banner that says the browser's Global
@@ -22,6 +24,24 @@ pub fn first_layer(site: SiteId, language: Language, gpc: bool) -> String {
     })
     .hydratable(false);
     futures_executor::block_on(renderer.render())
+}
+
+/// The preferences of `site` in `language`, in a dialog and in the page, with their rules.
+pub fn preferences(site: SiteId, language: Language) -> privacy_shared::wire::PreferencesView {
+    let render = |inline| {
+        let renderer = ServerRenderer::<Preferences>::with_props(move || PreferencesProps {
+            site,
+            language,
+            inline,
+        })
+        .hydratable(false);
+        futures_executor::block_on(renderer.render())
+    };
+    privacy_shared::wire::PreferencesView {
+        dialog: render(false),
+        inline: render(true),
+        css: include_str!("../dialog.css").to_owned(),
+    }
 }
 
 /// The loader's words in `language`: the settings button that reopens the choice on a returning
@@ -73,5 +93,34 @@ mod tests {
         assert!(first_layer(site, Language::En, false).contains("Reject all"));
         assert!(!dutch.contains("data-vp=\"gpc-honoured\""));
         assert!(first_layer(site, Language::Nl, true).contains("data-vp=\"gpc-honoured\""));
+    }
+
+    #[test]
+    fn the_preferences_have_a_locked_necessary_toggle_and_every_other_one_off_in_each_language() {
+        privacy_shared::site::install_repo_catalogue_for_tests();
+        let site: SiteId = "virtio-nl".parse().unwrap();
+        for (language, save) in [
+            (Language::Nl, "Keuzes opslaan"),
+            (Language::En, "Save choices"),
+        ] {
+            let view = preferences(site, language);
+            for html in [&view.dialog, &view.inline] {
+                assert!(html.contains(save), "{html}");
+                assert!(html.contains("data-vp-slot=\"proof\""), "{html}");
+                for purpose in site.site().purposes {
+                    let toggle = format!("data-vp-toggle=\"{purpose}\"");
+                    let at = html.find(&toggle).unwrap_or_else(|| panic!("{toggle}"));
+                    let tag =
+                        &html[html[..at].rfind('<').unwrap()..at + html[at..].find('>').unwrap()];
+                    assert_eq!(tag.contains("checked"), purpose.is_locked(), "{tag}");
+                    assert_eq!(tag.contains("disabled"), purpose.is_locked(), "{tag}");
+                }
+            }
+            assert!(view.dialog.contains("data-vp=\"preferences\""));
+            assert!(view.dialog.contains("data-vp=\"open-policy\""));
+            assert!(view.inline.contains("data-vp=\"inline-preferences\""));
+            assert!(!view.inline.contains("data-vp=\"open-policy\""));
+            assert!(view.css.contains(".vp-switch"));
+        }
     }
 }

@@ -1,21 +1,16 @@
-//! The views bundle (`widget/views`): the preferences, the policy viewer and the rights center,
-//! fetched only when a page opens one or has a mount point for one, so that the consent widget
-//! every page loads (`widget/main`, no UI framework) does not carry them. Its dialogs render in the
-//! widget's shadow root beside the loader's first layer. What the preferences show and decide is
-//! the main bundle's engine, reached through the loader ([`enforce::snapshot`],
-//! [`enforce::decide`], [`enforce::watch`]); the customer's identity comes from the loader too,
-//! which keeps the token for both bundles.
+//! The views bundle (`widget/views`): the policy viewer and the rights center, fetched only when a
+//! page opens one or has a mount point for one, so that the consent widget every page loads
+//! (`widget/main`, no UI framework) does not carry them. Its dialogs render in the widget's shadow
+//! root beside the loader's first layer (and the main bundle's preferences). The customer's
+//! identity comes from the loader, which keeps the token for both bundles.
 
-use privacy_shared::cookie::ConsentCookie;
-use privacy_shared::{ConsentReceipt, Language, SiteId};
-use std::cell::{Cell, RefCell};
-use std::rc::Rc;
+use privacy_shared::{Language, SiteId};
+use std::cell::RefCell;
 use wasm_bindgen::JsError;
 use yew::prelude::*;
 
 use crate::components::modal::Modal;
 use crate::components::policy_viewer::{PolicyViewer, PolicyViewerProps};
-use crate::components::preferences::{Preferences, PreferencesProps};
 use crate::components::rights_center::{RightsCenter, RightsCenterProps};
 use crate::control::View;
 use crate::i18n::texts;
@@ -24,15 +19,12 @@ use crate::{browser, enforce};
 thread_local! {
     /// What the dialog is rendered with, from [`start`].
     static PROPS: RefCell<Option<ViewsProps>> = const { RefCell::new(None) };
-    /// The components that show the consent state, told of each change ([`use_watched`]).
-    static WATCHERS: RefCell<Vec<(usize, Callback<()>)>> = const { RefCell::new(Vec::new()) };
-    static NEXT_WATCHER: Cell<usize> = const { Cell::new(0) };
 }
 
-/// Starts the views bundle on the page: renders the preferences, the policy viewer and the rights
-/// center into the page's mount points (`data-virtio-privacy="preferences"`, `="policy"`,
-/// `="rights"`), each in a shadow root of its own, and makes [`open`] work. The arguments are the
-/// main bundle's (`widget/main`). Nothing is added to the page until a dialog opens.
+/// Starts the views bundle on the page: renders the policy viewer and the rights center into the
+/// page's mount points (`data-virtio-privacy="policy"`, `="rights"`), each in a shadow root of its
+/// own, and makes [`open`] work. The arguments are the main bundle's (`widget/main`). Nothing is
+/// added to the page until a dialog opens.
 pub fn start(
     site: &str,
     lang: &str,
@@ -43,14 +35,11 @@ pub fn start(
     let site = crate::install_site(site, definition)?;
     let language = browser::language(lang);
     enforce::install_host(host);
-    enforce::add_stylesheet(include_str!("../views.css"))
-        .map_err(|_| JsError::new("the views' stylesheet could not be constructed"))?;
-    enforce::watch(changed);
-    for mount in browser::mount_points("preferences") {
-        let mount = browser::shadow_mount(&mount, site)?;
-        let props = InlinePreferencesProps { site, language };
-        yew::Renderer::<InlinePreferences>::with_root_and_props(mount, props).render();
-    }
+    enforce::add_stylesheet(concat!(
+        include_str!("../dialog.css"),
+        include_str!("../views.css")
+    ))
+    .map_err(|_| JsError::new("the views' stylesheet could not be constructed"))?;
     for mount in browser::mount_points("policy") {
         let mount = browser::shadow_mount(&mount, site)?;
         let props = PolicyViewerProps {
@@ -88,48 +77,9 @@ pub fn open(view: View) -> Result<(), JsError> {
         return Err(JsError::new("the views bundle was not started"));
     };
     props.initial = Some(view);
-    let mount = browser::views_mount(props.site)?;
+    let mount = browser::dialog_mount(props.site, "vp-views")?;
     yew::Renderer::<Views>::with_root_and_props(mount, props).render();
     Ok(())
-}
-
-/// Tells the components that show the consent state that it changed.
-fn changed() {
-    let watchers: Vec<Callback<()>> =
-        WATCHERS.with(|w| w.borrow().iter().map(|(_, c)| c.clone()).collect());
-    for watcher in watchers {
-        watcher.emit(());
-    }
-}
-
-/// `read()` now and again after every change of the consent state.
-#[hook]
-fn use_watched<T: Clone + PartialEq + 'static>(read: fn() -> T) -> T {
-    let snapshot = use_state(read);
-    {
-        let snapshot = snapshot.clone();
-        use_effect_with((), move |()| {
-            let id = NEXT_WATCHER.with(|n| n.replace(n.get() + 1));
-            let watcher = Callback::from(move |()| snapshot.set(read()));
-            WATCHERS.with(|w| w.borrow_mut().push((id, watcher)));
-            move || WATCHERS.with(|w| w.borrow_mut().retain(|(i, _)| *i != id))
-        });
-    }
-    (*snapshot).clone()
-}
-
-/// The current choice, from the main bundle's engine, re-rendering the component after every
-/// change.
-#[hook]
-pub fn use_consent() -> Option<ConsentCookie> {
-    use_watched(enforce::snapshot)
-}
-
-/// The receipt of the latest event the server recorded from this browser, re-rendering the
-/// component when another arrives.
-#[hook]
-pub fn use_receipt() -> Option<Rc<ConsentReceipt>> {
-    use_watched(|| crate::outbox::latest_receipt().map(Rc::new))
 }
 
 /// The customer's identity token, read again whenever the page gives a new one.
@@ -159,7 +109,7 @@ pub struct ViewsProps {
     pub initial: Option<View>,
 }
 
-/// The views bundle's dialog: the preferences, the policy or the rights center, or nothing.
+/// The views bundle's dialog: the policy or the rights center, or nothing.
 #[component]
 pub fn Views(props: &ViewsProps) -> Html {
     let open = use_state(|| props.initial);
@@ -185,30 +135,12 @@ pub fn Views(props: &ViewsProps) -> Html {
             browser::return_focus(opener.borrow_mut().take());
         })
     };
-    let consent = use_consent();
     let t = texts(props.language);
     let language = props.language;
-    // A choice closes the dialog; the main bundle has applied it by then.
-    let ondecide = {
-        let close = close.clone();
-        Callback::from(move |choices| {
-            enforce::decide(&choices);
-            close.emit(());
-        })
-    };
-    // The preferences' link to the policy takes the dialog's place.
-    let onpolicy = {
-        let open = open.clone();
-        Callback::from(move |()| open.set(Some(View::Policy)))
-    };
     html! {
         <div lang={language.as_str()}>
             {
                 match *open {
-                    Some(View::Preferences) => html! {
-                        <Preferences site={props.site} {language} {consent} {ondecide}
-                            onclose={close} onpolicy={Some(onpolicy)} />
-                    },
                     Some(View::Policy) => html! {
                         <Modal title={t.policy_title} hook="policy-dialog" close_label={t.close} onclose={close}>
                             <PolicyViewer api_base={props.api_base.clone()} {language} />
@@ -224,28 +156,4 @@ pub fn Views(props: &ViewsProps) -> Html {
             }
         </div>
     }
-}
-
-#[derive(Properties, PartialEq)]
-pub struct InlinePreferencesProps {
-    pub site: SiteId,
-    pub language: Language,
-}
-
-/// The preferences in the page (`data-virtio-privacy="preferences"`), such as on a cookie settings
-/// page: the same toggles, kept in step with choices made elsewhere on the page.
-#[component]
-pub fn InlinePreferences(props: &InlinePreferencesProps) -> Html {
-    let consent = use_consent();
-    let ondecide = Callback::from(|choices| enforce::decide(&choices));
-    let props = PreferencesProps {
-        site: props.site,
-        language: props.language,
-        consent,
-        ondecide,
-        onclose: Callback::noop(),
-        onpolicy: None,
-        inline: true,
-    };
-    html! { <Preferences ..props /> }
 }

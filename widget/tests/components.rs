@@ -1,12 +1,11 @@
 //! Component tests in headless Chromium: the widget's components rendered into the real DOM.
 #![cfg(target_arch = "wasm32")]
 
+use privacy_shared::PurposeId;
 use privacy_shared::cookie::ConsentCookie;
 use privacy_shared::engine::{Action, Engine};
-use privacy_shared::{ConsentChoices, PurposeId};
 use privacy_shared::{Language, SiteId, SubjectId, consent::uniform_choices, policy};
 use privacy_widget::components::banner::{Banner, BannerProps};
-use privacy_widget::components::preferences::{Preferences, PreferencesProps};
 use privacy_widget::layer::{Layer, SaveState};
 use privacy_widget::store;
 use std::cell::RefCell;
@@ -173,108 +172,6 @@ fn start_engine(stored: Option<ConsentCookie>) {
         privacy_shared::api::ApiClient::new(String::new()),
     );
     store::dispatch(Action::Start { stored });
-}
-
-fn click(root: &Element, css: &str) {
-    root.query_selector(css)
-        .unwrap()
-        .unwrap_or_else(|| panic!("no `{css}`"))
-        .unchecked_into::<HtmlElement>()
-        .click();
-}
-
-fn toggle(root: &Element, purpose: &str) -> web_sys::HtmlInputElement {
-    root.query_selector(&format!("[data-vp-toggle={purpose}]"))
-        .unwrap()
-        .unwrap_or_else(|| panic!("no toggle for {purpose}"))
-        .unchecked_into()
-}
-
-/// What a rendered dialog reported: its choices and how often it asked to close.
-type Reports = (Rc<RefCell<Vec<ConsentChoices>>>, Rc<RefCell<u32>>);
-
-fn render_preferences(stored: Option<ConsentCookie>) -> (Element, Reports) {
-    let root = fresh_root();
-    let decisions = Rc::new(RefCell::new(Vec::new()));
-    let closes = Rc::new(RefCell::new(0));
-    let (seen, closed) = (decisions.clone(), closes.clone());
-    let props = PreferencesProps {
-        site: site(),
-        language: Language::En,
-        consent: stored,
-        ondecide: Callback::from(move |c| seen.borrow_mut().push(c)),
-        onclose: Callback::from(move |()| *closed.borrow_mut() += 1),
-        onpolicy: None,
-        inline: false,
-    };
-    yew::Renderer::<Preferences>::with_root_and_props(root.clone(), props).render();
-    (root, (decisions, closes))
-}
-
-#[wasm_bindgen_test]
-async fn no_toggle_starts_on_and_necessary_is_shown_locked() {
-    let (root, _) = render_preferences(None);
-    yew::scheduler::flush().await;
-    let dialog = root
-        .query_selector("[data-vp=preferences]")
-        .unwrap()
-        .unwrap();
-    assert_eq!(dialog.get_attribute("role").as_deref(), Some("dialog"));
-    assert_eq!(dialog.get_attribute("aria-modal").as_deref(), Some("true"));
-    for purpose in site().site().purposes {
-        let input = toggle(&root, purpose.as_str());
-        assert_eq!(input.get_attribute("role").as_deref(), Some("switch"));
-        if purpose.is_locked() {
-            assert!(
-                input.checked() && input.disabled(),
-                "{purpose} is locked on"
-            );
-        } else {
-            assert!(!input.checked(), "{purpose} starts off");
-            let about = root
-                .query_selector(&format!("#vp-about-{purpose}"))
-                .unwrap()
-                .unwrap()
-                .text_content()
-                .unwrap();
-            assert!(
-                about.contains(purpose.description().en),
-                "{purpose}: {about}"
-            );
-            assert!(about.contains("Processors:"), "{purpose}: {about}");
-        }
-    }
-}
-
-#[wasm_bindgen_test]
-async fn saving_reports_exactly_the_switched_on_purposes_and_closing_reports_nothing() {
-    let (root, (decisions, closes)) = render_preferences(None);
-    yew::scheduler::flush().await;
-    click(&root, "[data-vp-toggle=analytics]");
-    yew::scheduler::flush().await;
-    click(&root, "[data-vp=close]");
-    assert_eq!((decisions.borrow().len(), *closes.borrow()), (0, 1));
-    click(&root, "[data-vp=save]");
-    let saved = decisions.borrow()[0].clone();
-    assert_eq!(saved.get(&PurposeId::Analytics), Some(&true));
-    assert_eq!(saved.get(&PurposeId::Advertising), Some(&false));
-    assert_eq!(saved.get(&PurposeId::Necessary), Some(&true));
-}
-
-#[wasm_bindgen_test]
-async fn a_stored_choice_sets_the_toggles_as_they_were() {
-    let mut choices = uniform_choices(site(), false);
-    choices.insert(PurposeId::Advertising, true);
-    let stored = ConsentCookie {
-        subject: SubjectId::from_random_bytes([9; 16]),
-        policy_version: policy::CURRENT_VERSION.into(),
-        given_at: (js_sys::Date::now() / 1000.0) as i64,
-        choices,
-    };
-    let (root, _) = render_preferences(Some(stored));
-    yew::scheduler::flush().await;
-    assert!(toggle(&root, "advertising").checked());
-    assert!(!toggle(&root, "analytics").checked());
 }
 
 #[wasm_bindgen_test]

@@ -75,12 +75,22 @@ pub fn bundles(root: &Path) -> Result<Vec<Asset>> {
     // local names shortened, never inlined (the server's placeholders must stay one each).
     let css = compact_css(&std::fs::read_to_string(root.join("widget/style.css"))?);
     let css = serde_json::to_string(&css)?.replace('<', "\\u003c");
+    // The preferences, a module the loader imports the first time they are shown.
+    let preferences = minify(&std::fs::read(root.join("widget/preferences.js"))?, true)?;
+    let preferences = write_hashed(
+        &widget_assets,
+        "preferences",
+        "js",
+        &preferences,
+        &mut assets,
+    )?;
     let loader = std::fs::read(root.join("widget/loader.js"))?;
     let loader = String::from_utf8(minify(&loader, false)?)?
         .replace("__VP_MODULE__", &module)
         .replace("__VP_WASM__", &wasm)
         .replace("__VP_VIEWS_MODULE__", &views_module)
         .replace("__VP_VIEWS_WASM__", &views_wasm)
+        .replace("__VP_PREFERENCES_MODULE__", &preferences)
         .replace("__VP_CSS_TEXT__", &css);
     write_asset(
         &dist.join("widget/v1/loader.template.js"),

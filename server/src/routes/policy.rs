@@ -119,6 +119,25 @@ pub struct ConfigQuery {
     lang: Option<String>,
 }
 
+/// `GET /api/v1/sites/{site}/preferences?lang=`: the site's preferences as the widget's component
+/// renders them (Dutch by default), cacheable like the loader.
+pub async fn preferences(
+    request: HttpRequest,
+    path: web::Path<String>,
+    views: web::Data<crate::loader::PreferencesViews>,
+) -> Result<HttpResponse, ApiError> {
+    let params: ConfigQuery = query(&request)?;
+    let language = language(params.lang.as_deref())?;
+    let view = path
+        .parse()
+        .ok()
+        .and_then(|site| views.get(site, language))
+        .ok_or_else(|| ApiError::detail(ProblemKind::NotFound, "no site with this id"))?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
+        .json(view))
+}
+
 /// `GET /api/v1/sites/{site}/config?lang=`: the purposes the site shows, in the language asked,
 /// with the current policy version and its notice hash.
 pub async fn site_config(

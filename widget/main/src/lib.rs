@@ -100,7 +100,8 @@ pub fn decide_banner(hook: &str) {
     }
 }
 
-/// The choices made in the preferences of the views bundle (JSON, `{ "analytics": true, … }`).
+/// The choices made in the preferences (JSON, `{ "analytics": true, … }`), which the loader's
+/// `preferences.js` shows.
 #[wasm_bindgen]
 pub fn decide(choices: &str) -> Result<(), JsError> {
     let choices: ConsentChoices = serde_json::from_str(choices)?;
@@ -108,11 +109,10 @@ pub fn decide(choices: &str) -> Result<(), JsError> {
     Ok(())
 }
 
-/// The current choice as its cookie value, for the views bundle's preferences; `None` without
-/// one.
+/// What the preferences show of the consent state (JSON, [`layer::preferences_state`]).
 #[wasm_bindgen]
-pub fn snapshot() -> Option<String> {
-    store::read(|e| e.current().map(|c| c.encode())).flatten()
+pub fn preferences() -> String {
+    layer::preferences_state()
 }
 
 /// The button of an iframe placeholder: consent to `purpose` on top of the current choice.

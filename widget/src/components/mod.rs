@@ -1,12 +1,13 @@
-//! The widget's components, one per file. The banner and the settings button also render natively
-//! (feature `ssr`), for what the loader shows before (or without) the bundle.
+//! The widget's components, one per file. The banner, the settings button and the preferences
+//! also render natively (feature `ssr`): the server renders what the loader shows before (or
+//! without) the bundle, and the preferences the main bundle shows without a UI framework.
 
 pub mod banner;
+pub mod dialog;
 #[cfg(target_arch = "wasm32")]
 pub mod modal;
 #[cfg(target_arch = "wasm32")]
 pub mod policy_viewer;
-#[cfg(target_arch = "wasm32")]
 pub mod preferences;
 #[cfg(target_arch = "wasm32")]
 pub mod rights_center;

@@ -1,8 +1,8 @@
-//! The views bundle of the widget (`views-<hash>.wasm`): the preferences, the policy viewer and the
-//! rights center, which the loader fetches only when a page opens one (`VirtioPrivacy.open()`, a
-//! button of the first layer, a link in the preferences) or has a mount point for one. The code is
+//! The views bundle of the widget (`views-<hash>.wasm`): the policy viewer and the rights center,
+//! which the loader fetches only when a page opens one (`VirtioPrivacy.open("policy")`, a link of
+//! the first layer or the preferences) or has a mount point for one. The code is
 //! [`privacy_widget::views`]; this crate only exports, so that it links nothing of the main
-//! bundle's engine or outbox (the preferences reach the engine through the loader).
+//! bundle's engine or outbox.
 #![cfg(target_arch = "wasm32")]
 
 use privacy_widget::control::View;
@@ -10,8 +10,8 @@ use privacy_widget::enforce;
 use wasm_bindgen::prelude::*;
 
 /// Starts the views bundle: the same arguments as the main bundle's `start`, without a queued
-/// click. Renders the page's mount points of the preferences, the policy and the rights center and
-/// makes [`open`] work.
+/// click. Renders the page's mount points of the policy and the rights center and makes [`open`]
+/// work.
 #[wasm_bindgen]
 pub fn start(
     site: &str,
@@ -23,8 +23,9 @@ pub fn start(
     privacy_widget::views::start(site, lang, api_base, definition, host)
 }
 
-/// Opens `"preferences"`, `"policy"` or `"rights"` in a dialog.
+/// Opens `"policy"` or `"rights"` in a dialog.
 #[wasm_bindgen]
 pub fn open(view: &str) -> Result<(), JsError> {
-    privacy_widget::views::open(View::parse(view))
+    let view = View::parse(view).ok_or_else(|| JsError::new(&format!("no such view: {view}")))?;
+    privacy_widget::views::open(view)
 }

@@ -1,0 +1,196 @@
+// Virtio Privacy preferences: the second layer, made live by the loader without a UI framework.
+// The markup is the widget's own `Preferences` component, which the server renders per site and
+// language (GET /api/v1/sites/{site}/preferences, fetched the first time they are shown, with its
+// stylesheet); what they show of the choice and its proof comes from the main bundle's engine
+// (`preferences()`), and a choice goes back to it (`decide()`). Opening them thus costs the consent
+// widget's own bundle and a few kilobytes, never the views bundle. `cargo xtask build` minifies
+// this module and names it by content; the loader imports it when the preferences are first shown.
+const FOCUSABLE = "button:not([disabled]), input:not([disabled]), select:not([disabled]), " +
+  "textarea:not([disabled]), a[href], [tabindex]:not([tabindex='-1'])";
+
+// The focused element, looking into shadow roots; none when it is the page's body.
+const deepActiveElement = () => {
+  let active = document.activeElement;
+  while (active && active.shadowRoot && active.shadowRoot.activeElement) active = active.shadowRoot.activeElement;
+  return active === document.body ? null : active;
+};
+
+// `env`: the URL of the site's preferences in the page's language (`markup`), the main bundle's
+// exports (`glue`), the loader's stylesheet (`sheet`), the widget's shadow root (`widgetShadow(create)`),
+// the site's theme for a new shadow host (`theme(element)`) and the loader's `openView(name)`.
+export const preferences = (env) => {
+  const { glue } = env;
+  // Every shown copy (the dialog's mount, each mount point's root) with the choice its toggles
+  // were last set to.
+  const shown = new Map();
+  // The open dialog's mount and the element that had the focus before it opened.
+  let dialog = null;
+  let markup = null;
+  const fetchMarkup = () => {
+    markup = markup || fetch(env.markup)
+      .then((response) => {
+        if (!response.ok) throw new Error("the preferences answered " + response.status);
+        return response.json();
+      })
+      .then((view) => {
+        view.sheet = new CSSStyleSheet();
+        view.sheet.replaceSync(view.css);
+        return view;
+      });
+    // A failed fetch is tried again at the next use.
+    markup.catch(() => { markup = null; });
+    return markup;
+  };
+  const adopt = (shadow, view) => {
+    const sheets = [env.sheet, ...shadow.adoptedStyleSheets, view.sheet];
+    shadow.adoptedStyleSheets = sheets.filter((sheet, at) => sheets.indexOf(sheet) === at);
+  };
+
+  // Sets every shown copy to the engine's state: the toggles to the current choice whenever it
+  // changed since they were set (switching one is kept until then), and the proof of it.
+  const refresh = () => {
+    const state = JSON.parse(glue.preferences());
+    for (const [root, setTo] of shown) {
+      if (setTo !== state.choice) {
+        for (const toggle of root.querySelectorAll("[data-vp-toggle]")) {
+          toggle.checked = toggle.disabled || (state.choices || {})[toggle.dataset.vpToggle] === true;
+        }
+        shown.set(root, state.choice);
+      }
+      proof(root.querySelector("[data-vp-slot=proof]"), state.proof);
+    }
+  };
+  // The date of the current choice and, once the server recorded it, its receipt with a download
+  // of it (the server's JSON, indented for a person to read); nothing without a choice.
+  const proof = (slot, words) => {
+    if (!slot) return;
+    const old = slot.querySelector("[data-vp=receipt-download]");
+    if (old) URL.revokeObjectURL(old.href);
+    slot.replaceChildren();
+    if (!words) return;
+    const line = (text, hook) => {
+      const paragraph = document.createElement("p");
+      paragraph.className = "vp-meta";
+      if (hook) paragraph.dataset.vp = hook;
+      paragraph.textContent = text;
+      return paragraph;
+    };
+    const block = document.createElement("div");
+    block.className = "vp-proof";
+    block.dataset.vp = "proof";
+    block.append(line(words.given));
+    if (words.receipt) {
+      const link = document.createElement("a");
+      link.className = "vp-link";
+      link.dataset.vp = "receipt-download";
+      link.download = words.file;
+      link.textContent = words.download;
+      const json = JSON.stringify(JSON.parse(words.json), null, 2);
+      link.href = URL.createObjectURL(new Blob([json], { type: "application/json" }));
+      const download = line("");
+      download.append(link);
+      block.append(line(words.receipt, "receipt"), download);
+    } else {
+      block.append(line(words.pending, "receipt-pending"));
+    }
+    slot.append(block);
+  };
+
+  const focusable = (root) => [...root.querySelectorAll(FOCUSABLE)];
+  // Into an opened dialog: its first control after the close button, else the close button.
+  const focusFirst = (root) => {
+    const items = focusable(root);
+    (items[1] || items[0])?.focus();
+  };
+  // Closes the dialog and gives the focus back to its opener; when the opener went away, to the
+  // widget's element with the same hook (the first layer, shown anew), else the settings button.
+  const close = () => {
+    if (!dialog) return;
+    const { mount, opener } = dialog;
+    dialog = null;
+    shown.delete(mount);
+    mount.replaceChildren();
+    const shadow = env.widgetShadow(false);
+    const hook = opener?.dataset?.vp;
+    const again = hook && /^[a-z0-9-]+$/.test(hook) && shadow?.querySelector(`[data-vp=${hook}]`);
+    (opener?.isConnected ? opener : again || shadow?.querySelector("[data-vp=settings]"))?.focus();
+  };
+  // A choice in a copy: applied by the engine at once; the dialog closes on it.
+  const clicked = (root, event) => {
+    const hook = event.target instanceof Element && event.target.closest("button[data-vp]")?.dataset.vp;
+    const toggles = [...root.querySelectorAll("[data-vp-toggle]")];
+    const all = (on) => toggles.map((toggle) => [toggle.dataset.vpToggle, toggle.disabled || on]);
+    const choices = hook === "save" ? toggles.map((toggle) => [toggle.dataset.vpToggle, toggle.checked])
+      : hook === "preferences-accept-all" ? all(true)
+        : hook === "preferences-reject-all" ? all(false) : null;
+    if (hook === "close") close();
+    if (hook === "open-policy") {
+      close();
+      env.openView("policy");
+    }
+    if (!choices) return;
+    glue.decide(JSON.stringify(Object.fromEntries(choices)));
+    if (root === dialog?.mount) close();
+  };
+  // In the dialog Escape closes it, recording nothing, and Tab and Shift+Tab wrap around inside.
+  const keyed = (root, event) => {
+    if (event.key === "Escape") {
+      event.preventDefault();
+      close();
+    }
+    if (event.key !== "Tab") return;
+    const items = focusable(root);
+    const active = root.getRootNode().activeElement;
+    const inside = root.contains(active);
+    if (event.shiftKey && (active === items[0] || !inside)) {
+      event.preventDefault();
+      items[items.length - 1]?.focus();
+    } else if (!event.shiftKey && (active === items[items.length - 1] || !inside)) {
+      event.preventDefault();
+      items[0]?.focus();
+    }
+  };
+  const show = (root, html) => {
+    root.innerHTML = html;
+    shown.set(root, undefined);
+    refresh();
+  };
+
+  return {
+    refresh,
+    // Opens the dialog (or moves the focus into it when it is open); settles once it shows.
+    open: async () => {
+      const opener = deepActiveElement();
+      const view = await fetchMarkup();
+      if (dialog) return focusFirst(dialog.mount);
+      const shadow = env.widgetShadow(true);
+      adopt(shadow, view);
+      let mount = shadow.querySelector(".vp-preferences");
+      if (!mount) {
+        mount = document.createElement("div");
+        mount.className = "vp-preferences";
+        mount.addEventListener("click", (event) => clicked(mount, event));
+        mount.addEventListener("keydown", (event) => keyed(mount, event));
+        shadow.append(mount);
+      }
+      dialog = { mount, opener };
+      show(mount, view.dialog);
+      focusFirst(mount);
+    },
+    // Shows the preferences in each of the page's mount points, in a shadow root of its own.
+    mount: async (hosts) => {
+      const view = await fetchMarkup();
+      for (const host of hosts) {
+        if (host.shadowRoot) continue;
+        env.theme(host);
+        const shadow = host.attachShadow({ mode: "open" });
+        adopt(shadow, view);
+        const root = document.createElement("div");
+        root.className = "vp-root";
+        root.addEventListener("click", (event) => clicked(root, event));
+        shadow.append(root);
+        show(root, view.inline);
+      }
+    },
+  };
+};
