@@ -43,23 +43,64 @@ async fn the_site_config_lists_the_sites_purposes_in_the_language_asked() {
 #[tokio::test]
 async fn unknown_sites_and_languages_are_problems() {
     let app = spawn_app().await;
-    let unknown = reqwest::get(format!("{}/api/v1/sites/evil/config", app.address))
+    for endpoint in ["config", "preferences"] {
+        let unknown = reqwest::get(format!("{}/api/v1/sites/evil/{endpoint}", app.address))
+            .await
+            .unwrap();
+        assert_eq!(
+            expect_problem(unknown, 404).await.kind(),
+            Some(ProblemKind::NotFound),
+            "{endpoint}"
+        );
+        let bad_lang = reqwest::get(format!(
+            "{}/api/v1/sites/virtio-nl/{endpoint}?lang=de",
+            app.address
+        ))
         .await
         .unwrap();
-    assert_eq!(
-        expect_problem(unknown, 404).await.kind(),
-        Some(ProblemKind::NotFound)
-    );
-    let bad_lang = reqwest::get(format!(
-        "{}/api/v1/sites/virtio-nl/config?lang=de",
-        app.address
-    ))
-    .await
-    .unwrap();
-    assert_eq!(
-        expect_problem(bad_lang, 400).await.kind(),
-        Some(ProblemKind::InvalidQuery)
-    );
+        assert_eq!(
+            expect_problem(bad_lang, 400).await.kind(),
+            Some(ProblemKind::InvalidQuery),
+            "{endpoint}"
+        );
+    }
+}
+
+/// The preferences the main bundle shows come from the server, rendered by the widget's
+/// component for each configured site and language, cacheable, with their rules.
+#[tokio::test]
+async fn the_preferences_of_each_site_are_served_in_the_language_asked() {
+    let app = spawn_app().await;
+    for (site, language, words, purpose) in [
+        ("virtio-nl", "en", "Save choices", "analytics"),
+        ("virtio-nl", "nl", "Keuzes opslaan", "advertising"),
+        ("interface", "nl", "Keuzes opslaan", "crash_reports"),
+    ] {
+        let url = format!(
+            "{}/api/v1/sites/{site}/preferences?lang={language}",
+            app.address
+        );
+        let response = reqwest::get(&url).await.unwrap();
+        assert_eq!(response.status(), 200, "{url}");
+        assert_eq!(
+            response.headers()["cache-control"].to_str().unwrap(),
+            "public, max-age=300"
+        );
+        let view: privacy_shared::wire::PreferencesView = response.json().await.unwrap();
+        for html in [&view.dialog, &view.inline] {
+            assert!(html.contains(words), "{url}: {html}");
+            assert!(
+                html.contains(&format!("data-vp-toggle=\"{purpose}\"")),
+                "{url}: {html}"
+            );
+            assert!(
+                html.contains(&format!("lang=\"{language}\"")),
+                "{url}: {html}"
+            );
+        }
+        assert!(view.dialog.contains("role=\"dialog\""));
+        assert!(view.css.contains(".vp-dialog"));
+    }
 }
 
 #[tokio::test]
