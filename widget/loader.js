@@ -290,16 +290,18 @@
   // opens one of them or has a mount point for one.
   const loadViews = bundleLoader("views", "__VP_VIEWS_MODULE__", "__VP_VIEWS_WASM__",
     (glue, declared) => glue.start(site, lang, apiBase, declared, host));
-  // The preferences (preferences.js), imported with the main bundle the first time they are
-  // shown; a failed attempt is forgotten, so the next use tries again with a fresh URL.
+  // The preferences (preferences.js), imported the first time they are shown; it fetches their
+  // markup while the main bundle, which it needs too, loads. A failed import is forgotten, so the
+  // next use tries again with a fresh URL.
   let preferencesModule = null;
   let shownPreferences = null;
   let preferencesAttempts = 0;
   const loadPreferences = () => {
+    if (preferencesModule) return preferencesModule;
     const url = asset("__VP_PREFERENCES_MODULE__") + (preferencesAttempts++ > 0 ? "?attempt=" + preferencesAttempts : "");
-    preferencesModule = preferencesModule || Promise.all([load(), import(url)]).then(([glue, module]) => {
-      const markup = apiBase + PREFERENCES_PATH.replace("{site}", encodeURIComponent(site)) + "?lang=" + language;
-      shownPreferences = module.preferences({ markup, glue, sheet, widgetShadow, theme, openView });
+    const markup = apiBase + PREFERENCES_PATH.replace("{site}", encodeURIComponent(site)) + "?lang=" + language;
+    preferencesModule = import(url).then((module) => {
+      shownPreferences = module.preferences({ markup, engine: load, sheet, widgetShadow, theme, openView });
       return shownPreferences;
     });
     preferencesModule.catch(() => { preferencesModule = null; });
@@ -319,7 +321,7 @@
   // inserted with them). (A site the server does not know loads nothing, and shows nothing.)
   const openView = (view) => {
     const ready = view === "preferences"
-      ? loadPreferences().then((shown) => shown.open())
+      ? (using(load, () => {}), loadPreferences().then((shown) => shown.open()))
       : loadViews().then((glue) => glue.open(view));
     const region = configured ? notice("loading", "status", "", "vp-status") : null;
     const waiting = region && setTimeout(() => {

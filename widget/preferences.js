@@ -15,11 +15,13 @@ const deepActiveElement = () => {
   return active === document.body ? null : active;
 };
 
-// `env`: the URL of the site's preferences in the page's language (`markup`), the main bundle's
-// exports (`glue`), the loader's stylesheet (`sheet`), the widget's shadow root (`widgetShadow(create)`),
+// `env`: the URL of the site's preferences in the page's language (`markup`), the loader's
+// `engine()` (the main bundle's exports, once it runs), the loader's stylesheet (`sheet`), the widget's shadow root (`widgetShadow(create)`),
 // the site's theme for a new shadow host (`theme(element)`) and the loader's `openView(name)`.
 export const preferences = (env) => {
-  const { glue } = env;
+  // The main bundle's exports, once it runs.
+  let glue = null;
+  const engine = () => env.engine().then((exports) => { glue = exports; });
   // Every shown copy (the dialog's mount, each mount point's root) with the choice its toggles
   // were last set to.
   const shown = new Map();
@@ -41,6 +43,8 @@ export const preferences = (env) => {
     markup.catch(() => { markup = null; });
     return markup;
   };
+  // Both start at once: the markup need not wait for the bundle.
+  fetchMarkup().catch(() => {});
   const adopt = (shadow, view) => {
     const sheets = [env.sheet, ...shadow.adoptedStyleSheets, view.sheet];
     shadow.adoptedStyleSheets = sheets.filter((sheet, at) => sheets.indexOf(sheet) === at);
@@ -49,6 +53,7 @@ export const preferences = (env) => {
   // Sets every shown copy to the engine's state: the toggles to the current choice whenever it
   // changed since they were set (switching one is kept until then), and the proof of it.
   const refresh = () => {
+    if (!glue) return;
     const state = JSON.parse(glue.preferences());
     for (const [root, setTo] of shown) {
       if (setTo !== state.choice) {
@@ -161,7 +166,7 @@ export const preferences = (env) => {
     // Opens the dialog (or moves the focus into it when it is open); settles once it shows.
     open: async () => {
       const opener = deepActiveElement();
-      const view = await fetchMarkup();
+      const [view] = await Promise.all([fetchMarkup(), engine()]);
       if (dialog) return focusFirst(dialog.mount);
       const shadow = env.widgetShadow(true);
       adopt(shadow, view);
@@ -179,7 +184,7 @@ export const preferences = (env) => {
     },
     // Shows the preferences in each of the page's mount points, in a shadow root of its own.
     mount: async (hosts) => {
-      const view = await fetchMarkup();
+      const [view] = await Promise.all([fetchMarkup(), engine()]);
       for (const host of hosts) {
         if (host.shadowRoot) continue;
         env.theme(host);

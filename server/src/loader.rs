@@ -11,7 +11,6 @@ use anyhow::Context as _;
 use privacy_shared::api::{Endpoint, endpoints};
 use privacy_shared::policy;
 use privacy_shared::site::Site;
-use privacy_shared::wire::PreferencesView;
 use privacy_shared::{Language, SiteId};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -23,12 +22,7 @@ pub const TEMPLATE: &str = "widget/v1/loader.template.js";
 
 /// The rendered loader, with its compressed forms.
 #[derive(Debug)]
-pub struct Loader {
-    plain: Vec<u8>,
-    brotli: Vec<u8>,
-    gzip: Vec<u8>,
-    etag: String,
-}
+pub struct Loader(Compressed);
 
 impl Loader {
     /// Renders the loader of the template in `dist` for `sites`; `None` when the bundles were
@@ -40,11 +34,37 @@ impl Loader {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
         };
-        Ok(Some(Self::new(render(&template, sites)?)?))
+        Ok(Some(Self(Compressed::new(
+            render(&template, sites)?.into_bytes(),
+        )?)))
     }
 
-    fn new(source: String) -> anyhow::Result<Self> {
-        let plain = source.into_bytes();
+    /// The loader as JavaScript.
+    pub fn source(&self) -> &[u8] {
+        &self.0.plain
+    }
+
+    /// Answers a GET or HEAD of the loader, readable by every origin (group sites load it).
+    pub fn respond(&self, request: &HttpRequest) -> HttpResponse {
+        self.0
+            .respond(request, "text/javascript; charset=utf-8", |response| {
+                crate::routes::static_files::open_to_every_origin(response)
+            })
+    }
+}
+
+/// A body rendered at start with its compressed forms (brotli and gzip at their best: made once)
+/// and its ETag.
+#[derive(Debug)]
+pub struct Compressed {
+    plain: Vec<u8>,
+    brotli: Vec<u8>,
+    gzip: Vec<u8>,
+    etag: String,
+}
+
+impl Compressed {
+    pub fn new(plain: Vec<u8>) -> anyhow::Result<Self> {
         let mut brotli = Vec::new();
         let params = brotli::enc::BrotliEncoderParams {
             quality: 11,
@@ -63,14 +83,14 @@ impl Loader {
         })
     }
 
-    /// The loader as JavaScript.
-    pub fn source(&self) -> &[u8] {
-        &self.plain
-    }
-
-    /// Answers a GET or HEAD of the loader: compressed where the client accepts it, revalidated
-    /// after five minutes with its ETag, readable by every origin (group sites load it).
-    pub fn respond(&self, request: &HttpRequest) -> HttpResponse {
+    /// Answers a GET or HEAD with the body as `content_type`: compressed where the client accepts
+    /// it, revalidated after five minutes with its ETag; `headers` adds the caller's own.
+    pub fn respond(
+        &self,
+        request: &HttpRequest,
+        content_type: &str,
+        headers: impl FnOnce(&mut actix_web::HttpResponseBuilder),
+    ) -> HttpResponse {
         let fresh = request
             .headers()
             .get(header::IF_NONE_MATCH)
@@ -82,11 +102,11 @@ impl Loader {
             HttpResponse::Ok()
         };
         response
-            .content_type("text/javascript; charset=utf-8")
+            .content_type(content_type)
             .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
             .insert_header((header::VARY, "Accept-Encoding"))
             .insert_header((header::ETAG, self.etag.clone()));
-        crate::routes::static_files::open_to_every_origin(&mut response);
+        headers(&mut response);
         if fresh {
             return response.finish();
         }
@@ -209,7 +229,7 @@ fn rendered(sites: &[&'static Site]) -> anyhow::Result<(Json, Json)> {
 /// component for `GET /api/v1/sites/{site}/preferences`, which the main bundle fetches the first
 /// time it shows them.
 #[derive(Debug, Default)]
-pub struct PreferencesViews(HashMap<(SiteId, Language), PreferencesView>);
+pub struct PreferencesViews(HashMap<(SiteId, Language), Compressed>);
 
 impl PreferencesViews {
     pub fn render(sites: &[&'static Site]) -> anyhow::Result<Self> {
@@ -218,20 +238,23 @@ impl PreferencesViews {
             .map(|site| site.id.parse())
             .collect::<Result<Vec<SiteId>, _>>()?;
         off_runtime(move || {
-            let views = ids
-                .iter()
+            ids.iter()
                 .flat_map(|&site| LANGUAGES.into_iter().map(move |language| (site, language)))
                 .map(|(site, language)| {
                     let view = privacy_widget::ssr::preferences(site, language);
-                    ((site, language), view)
+                    Ok((
+                        (site, language),
+                        Compressed::new(serde_json::to_vec(&view)?)?,
+                    ))
                 })
-                .collect();
-            Self(views)
-        })
+                .collect::<anyhow::Result<_>>()
+                .map(Self)
+        })?
     }
 
-    /// The preferences of `site` in `language`; `None` for a site the server was not started with.
-    pub fn get(&self, site: SiteId, language: Language) -> Option<&PreferencesView> {
+    /// The preferences of `site` in `language` (`PreferencesView` as JSON); `None` for a site
+    /// the server was not started with.
+    pub fn get(&self, site: SiteId, language: Language) -> Option<&Compressed> {
         self.0.get(&(site, language))
     }
 }

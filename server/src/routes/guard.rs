@@ -69,7 +69,8 @@ pub async fn cors(
             );
             headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, value);
         }
-        headers.insert(header::VARY, header::HeaderValue::from_static("Origin"));
+        // Beside the response's own (`Accept-Encoding` on a compressed one), never in its place.
+        headers.append(header::VARY, header::HeaderValue::from_static("Origin"));
     }
     Ok(response)
 }

@@ -120,7 +120,7 @@ pub struct ConfigQuery {
 }
 
 /// `GET /api/v1/sites/{site}/preferences?lang=`: the site's preferences as the widget's component
-/// renders them (Dutch by default), cacheable like the loader.
+/// renders them (Dutch by default), compressed and cacheable like the loader.
 pub async fn preferences(
     request: HttpRequest,
     path: web::Path<String>,
@@ -133,9 +133,7 @@ pub async fn preferences(
         .ok()
         .and_then(|site| views.get(site, language))
         .ok_or_else(|| ApiError::detail(ProblemKind::NotFound, "no site with this id"))?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
-        .json(view))
+    Ok(view.respond(&request, "application/json", |_| ()))
 }
 
 /// `GET /api/v1/sites/{site}/config?lang=`: the purposes the site shows, in the language asked,

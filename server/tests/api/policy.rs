@@ -66,8 +66,8 @@ async fn unknown_sites_and_languages_are_problems() {
     }
 }
 
-/// The preferences the main bundle shows come from the server, rendered by the widget's
-/// component for each configured site and language, cacheable, with their rules.
+/// The preferences the widget shows come from the server, rendered by the widget's component for
+/// each configured site and language, compressed and cacheable, with their rules.
 #[tokio::test]
 async fn the_preferences_of_each_site_are_served_in_the_language_asked() {
     let app = spawn_app().await;
@@ -100,6 +100,22 @@ async fn the_preferences_of_each_site_are_served_in_the_language_asked() {
         }
         assert!(view.dialog.contains("role=\"dialog\""));
         assert!(view.css.contains(".vp-dialog"));
+        // Compressed, as the loader is: brotli where the browser takes it.
+        let compressed = app
+            .http
+            .get(&url)
+            .header("Accept-Encoding", "gzip, deflate, br")
+            .header("Origin", "https://www.virtio.nl")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(compressed.headers()["content-encoding"], "br");
+        let vary: Vec<_> = compressed.headers().get_all("vary").iter().collect();
+        // A group site's call varies by its origin too, and keeps varying by the encoding.
+        for by in ["Accept-Encoding", "Origin"] {
+            assert!(vary.iter().any(|v| *v == by), "{by}: {vary:?}");
+        }
+        assert!(compressed.headers().contains_key("etag"));
     }
 }
 
