@@ -20,6 +20,9 @@ use std::path::Path;
 /// Where `cargo xtask build` writes the loader's template, under the dist folder.
 pub const TEMPLATE: &str = "widget/v1/loader.template.js";
 
+/// Where `cargo xtask build` writes the dialog's rules, compacted, under the dist folder.
+pub const DIALOG_CSS: &str = "widget/v1/dialog.css";
+
 /// The rendered loader, with its compressed forms.
 #[derive(Debug)]
 pub struct Loader(Compressed);
@@ -232,7 +235,16 @@ fn rendered(sites: &[&'static Site]) -> anyhow::Result<(Json, Json)> {
 pub struct PreferencesViews(HashMap<(SiteId, Language), Compressed>);
 
 impl PreferencesViews {
-    pub fn render(sites: &[&'static Site]) -> anyhow::Result<Self> {
+    /// Renders them for `sites`, with the rules `cargo xtask build` compacted into `dist` (as
+    /// written when the widget is not built).
+    pub fn render(dist: &Path, sites: &[&'static Site]) -> anyhow::Result<Self> {
+        let css = match std::fs::read_to_string(dist.join(DIALOG_CSS)) {
+            Ok(css) => css,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                privacy_widget::ssr::DIALOG_CSS.to_owned()
+            }
+            Err(e) => return Err(e).with_context(|| format!("reading {DIALOG_CSS}")),
+        };
         let ids = sites
             .iter()
             .map(|site| site.id.parse())
@@ -241,7 +253,7 @@ impl PreferencesViews {
             ids.iter()
                 .flat_map(|&site| LANGUAGES.into_iter().map(move |language| (site, language)))
                 .map(|(site, language)| {
-                    let view = privacy_widget::ssr::preferences(site, language);
+                    let view = privacy_widget::ssr::preferences(site, language, &css);
                     Ok((
                         (site, language),
                         Compressed::new(serde_json::to_vec(&view)?)?,

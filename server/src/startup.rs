@@ -56,7 +56,7 @@ impl Application {
         if loader.is_none() {
             tracing::warn!("the widget is not built: run `cargo xtask build`");
         }
-        let preferences = PreferencesViews::render(&sites)?;
+        let preferences = PreferencesViews::render(&settings.dist_dir, &sites)?;
         let listener = TcpListener::bind(settings.bind)?;
         let port = listener.local_addr()?.port();
         let links = crate::requests::Links::new(settings.public_origin(port)?);

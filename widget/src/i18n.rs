@@ -1,9 +1,13 @@
-//! Every string the widget shows, one table per language.
+//! Every string the widget shows, one table per language, in three parts so that each bundle
+//! carries only its own: [`Texts`], what the server renders (the first layer, the preferences,
+//! the loader's words); [`StatusTexts`], what the main bundle says itself; [`ViewTexts`], the
+//! views bundle's.
 
 use privacy_shared::api::ApiError;
 use privacy_shared::{Language, ProblemKind};
 
-/// The widget's texts in one language.
+/// The texts the server renders in one language: the first layer, the preferences and the
+/// loader's words.
 pub struct Texts {
     pub banner_title: &'static str,
     /// Before the list of purposes.
@@ -28,12 +32,128 @@ pub struct Texts {
     pub placeholder: &'static str,
     pub placeholder_button: &'static str,
     pub read_policy: &'static str,
+    /// A part of the widget (a bundle) could not be loaded; shown by the loader.
+    pub load_failed: &'static str,
+    /// A view that was opened is still on its way (its bundles load); shown by the loader.
+    pub loading_view: &'static str,
+    pub dismiss: &'static str,
+}
+
+pub static NL: Texts = Texts {
+    banner_title: "Jouw privacy",
+    banner_intro: "Virtio ICT B.V. vraagt je toestemming voor:",
+    banner_necessary: "Noodzakelijke cookies staan altijd aan; zonder je toestemming plaatsen we geen andere.",
+    banner_withdraw: "Je kunt je keuze op elk moment wijzigen of intrekken via de knop Cookie-instellingen.",
+    accept_all: "Alles accepteren",
+    reject_all: "Alles weigeren",
+    settings_link: "Cookie-instellingen",
+    open_preferences: "Instellingen",
+    preferences_title: "Privacyvoorkeuren",
+    preferences_intro: "Kies per doel of je toestemming geeft. Alles staat uit tot je het zelf aanzet; je kunt je keuze altijd weer wijzigen.",
+    save_choices: "Keuzes opslaan",
+    close: "Sluiten zonder te kiezen",
+    processors: "Verwerkers",
+    retention: "Bewaartermijn",
+    cookie_names: "Cookies en opslag",
+    no_cookies: "geen: niets in je browser",
+    always_on: "Altijd aan",
+    gpc_honoured: "Je browser vraagt met Global Privacy Control om je gegevens niet te delen. Dat respecteren we: optionele doelen staan uit.",
+    placeholder: "Deze inhoud wordt pas geladen als je toestemming geeft voor:",
+    placeholder_button: "Toestaan en laden",
+    read_policy: "Lees de privacyverklaring",
+    load_failed: "Dit onderdeel van de privacy-instellingen kon niet worden geladen. Controleer je verbinding en probeer het opnieuw.",
+    loading_view: "De privacy-instellingen worden geladen…",
+    dismiss: "Sluiten",
+};
+
+pub static EN: Texts = Texts {
+    banner_title: "Your privacy",
+    banner_intro: "Virtio ICT B.V. asks your consent for:",
+    banner_necessary: "Necessary cookies are always on; without your consent we place no others.",
+    banner_withdraw: "You can change or withdraw your choice at any time with the Cookie settings button.",
+    accept_all: "Accept all",
+    reject_all: "Reject all",
+    settings_link: "Cookie settings",
+    open_preferences: "Settings",
+    preferences_title: "Privacy preferences",
+    preferences_intro: "Choose per purpose whether you consent. Everything is off until you switch it on; you can always change your choice again.",
+    save_choices: "Save choices",
+    close: "Close without choosing",
+    processors: "Processors",
+    retention: "Retention",
+    cookie_names: "Cookies and storage",
+    no_cookies: "none: nothing in your browser",
+    always_on: "Always on",
+    gpc_honoured: "Your browser asks through Global Privacy Control not to share your data. We honour it: optional purposes are off.",
+    placeholder: "This content loads only once you consent to:",
+    placeholder_button: "Allow and load",
+    read_policy: "Read the privacy statement",
+    load_failed: "This part of the privacy settings could not be loaded. Check your connection and try again.",
+    loading_view: "Loading the privacy settings…",
+    dismiss: "Close",
+};
+
+pub fn texts(language: Language) -> &'static Texts {
+    match language {
+        Language::Nl => &NL,
+        Language::En => &EN,
+    }
+}
+
+/// What the main bundle says itself, in one language: the status line of a choice and the proof
+/// of the current one, apart from [`Texts`] (which the server renders) so that it carries little.
+pub struct StatusTexts {
     pub current_choice: &'static str,
     pub proof: &'static str,
     pub proof_event: &'static str,
     pub proof_notice: &'static str,
     pub proof_pending: &'static str,
     pub proof_download: &'static str,
+    pub saving: &'static str,
+    pub saved: &'static str,
+    pub offline: &'static str,
+    pub refused: &'static str,
+    pub server_fault: &'static str,
+}
+
+pub static STATUS_NL: StatusTexts = StatusTexts {
+    current_choice: "Je huidige keuze is van",
+    proof: "Bewijs van je keuze",
+    proof_event: "vastgelegd als gebeurtenis",
+    proof_notice: "vingerafdruk van de tekst die je zag",
+    proof_pending: "De server heeft je keuze nog niet vastgelegd; we blijven het proberen.",
+    proof_download: "Ontvangstbewijs downloaden (JSON)",
+    saving: "Je keuze wordt opgeslagen…",
+    saved: "Je keuze is opgeslagen.",
+    offline: "Je keuze geldt al, maar de server is niet bereikbaar: ze is nog niet vastgelegd.",
+    refused: "De server heeft je keuze geweigerd:",
+    server_fault: "De server kon je keuze niet vastleggen. Je keuze geldt wel in deze browser.",
+};
+
+pub static STATUS_EN: StatusTexts = StatusTexts {
+    current_choice: "Your current choice is from",
+    proof: "Proof of your choice",
+    proof_event: "recorded as event",
+    proof_notice: "fingerprint of the text you were shown",
+    proof_pending: "The server has not recorded your choice yet; we keep trying.",
+    proof_download: "Download the receipt (JSON)",
+    saving: "Saving your choice…",
+    saved: "Your choice has been saved.",
+    offline: "Your choice already applies, but the server cannot be reached: it is not recorded yet.",
+    refused: "The server refused your choice:",
+    server_fault: "The server could not record your choice. It does apply in this browser.",
+};
+
+pub fn status_texts(language: Language) -> &'static StatusTexts {
+    match language {
+        Language::Nl => &STATUS_NL,
+        Language::En => &STATUS_EN,
+    }
+}
+
+/// The texts of the views bundle (the policy viewer and the rights center) in one language, apart
+/// from [`Texts`] so that the main bundle does not carry them.
+pub struct ViewTexts {
     pub policy_title: &'static str,
     pub loading: &'static str,
     pub version: &'static str,
@@ -70,46 +190,9 @@ pub struct Texts {
     pub code_wrong: &'static str,
     pub code_expired: &'static str,
     pub code_locked: &'static str,
-    pub saving: &'static str,
-    pub saved: &'static str,
-    pub offline: &'static str,
-    pub refused: &'static str,
-    pub server_fault: &'static str,
-    /// A part of the widget (a bundle) could not be loaded; shown by the loader.
-    pub load_failed: &'static str,
-    /// A view that was opened is still on its way (its bundles load); shown by the loader.
-    pub loading_view: &'static str,
-    pub dismiss: &'static str,
 }
 
-pub static NL: Texts = Texts {
-    banner_title: "Jouw privacy",
-    banner_intro: "Virtio ICT B.V. vraagt je toestemming voor:",
-    banner_necessary: "Noodzakelijke cookies staan altijd aan; zonder je toestemming plaatsen we geen andere.",
-    banner_withdraw: "Je kunt je keuze op elk moment wijzigen of intrekken via de knop Cookie-instellingen.",
-    accept_all: "Alles accepteren",
-    reject_all: "Alles weigeren",
-    settings_link: "Cookie-instellingen",
-    open_preferences: "Instellingen",
-    preferences_title: "Privacyvoorkeuren",
-    preferences_intro: "Kies per doel of je toestemming geeft. Alles staat uit tot je het zelf aanzet; je kunt je keuze altijd weer wijzigen.",
-    save_choices: "Keuzes opslaan",
-    close: "Sluiten zonder te kiezen",
-    processors: "Verwerkers",
-    retention: "Bewaartermijn",
-    cookie_names: "Cookies en opslag",
-    no_cookies: "geen: niets in je browser",
-    always_on: "Altijd aan",
-    gpc_honoured: "Je browser vraagt met Global Privacy Control om je gegevens niet te delen. Dat respecteren we: optionele doelen staan uit.",
-    placeholder: "Deze inhoud wordt pas geladen als je toestemming geeft voor:",
-    placeholder_button: "Toestaan en laden",
-    read_policy: "Lees de privacyverklaring",
-    current_choice: "Je huidige keuze is van",
-    proof: "Bewijs van je keuze",
-    proof_event: "vastgelegd als gebeurtenis",
-    proof_notice: "vingerafdruk van de tekst die je zag",
-    proof_pending: "De server heeft je keuze nog niet vastgelegd; we blijven het proberen.",
-    proof_download: "Ontvangstbewijs downloaden (JSON)",
+pub static VIEW_NL: ViewTexts = ViewTexts {
     policy_title: "Privacyverklaring",
     loading: "Laden…",
     version: "Versie",
@@ -146,44 +229,9 @@ pub static NL: Texts = Texts {
     code_wrong: "Deze code klopt niet. Je kunt het nog {left} keer proberen.",
     code_expired: "Deze code is verlopen. Dien het verzoek opnieuw in.",
     code_locked: "Er is te vaak een verkeerde code ingevuld. Dien het verzoek opnieuw in.",
-    saving: "Je keuze wordt opgeslagen…",
-    saved: "Je keuze is opgeslagen.",
-    offline: "Je keuze geldt al, maar de server is niet bereikbaar: ze is nog niet vastgelegd.",
-    refused: "De server heeft je keuze geweigerd:",
-    server_fault: "De server kon je keuze niet vastleggen. Je keuze geldt wel in deze browser.",
-    load_failed: "Dit onderdeel van de privacy-instellingen kon niet worden geladen. Controleer je verbinding en probeer het opnieuw.",
-    loading_view: "De privacy-instellingen worden geladen…",
-    dismiss: "Sluiten",
 };
 
-pub static EN: Texts = Texts {
-    banner_title: "Your privacy",
-    banner_intro: "Virtio ICT B.V. asks your consent for:",
-    banner_necessary: "Necessary cookies are always on; without your consent we place no others.",
-    banner_withdraw: "You can change or withdraw your choice at any time with the Cookie settings button.",
-    accept_all: "Accept all",
-    reject_all: "Reject all",
-    settings_link: "Cookie settings",
-    open_preferences: "Settings",
-    preferences_title: "Privacy preferences",
-    preferences_intro: "Choose per purpose whether you consent. Everything is off until you switch it on; you can always change your choice again.",
-    save_choices: "Save choices",
-    close: "Close without choosing",
-    processors: "Processors",
-    retention: "Retention",
-    cookie_names: "Cookies and storage",
-    no_cookies: "none: nothing in your browser",
-    always_on: "Always on",
-    gpc_honoured: "Your browser asks through Global Privacy Control not to share your data. We honour it: optional purposes are off.",
-    placeholder: "This content loads only once you consent to:",
-    placeholder_button: "Allow and load",
-    read_policy: "Read the privacy statement",
-    current_choice: "Your current choice is from",
-    proof: "Proof of your choice",
-    proof_event: "recorded as event",
-    proof_notice: "fingerprint of the text you were shown",
-    proof_pending: "The server has not recorded your choice yet; we keep trying.",
-    proof_download: "Download the receipt (JSON)",
+pub static VIEW_EN: ViewTexts = ViewTexts {
     policy_title: "Privacy statement",
     loading: "Loading…",
     version: "Version",
@@ -220,26 +268,18 @@ pub static EN: Texts = Texts {
     code_wrong: "This code is wrong. You can try {left} more times.",
     code_expired: "This code has expired. File the request again.",
     code_locked: "A wrong code was entered too often. File the request again.",
-    saving: "Saving your choice…",
-    saved: "Your choice has been saved.",
-    offline: "Your choice already applies, but the server cannot be reached: it is not recorded yet.",
-    refused: "The server refused your choice:",
-    server_fault: "The server could not record your choice. It does apply in this browser.",
-    load_failed: "This part of the privacy settings could not be loaded. Check your connection and try again.",
-    loading_view: "Loading the privacy settings…",
-    dismiss: "Close",
 };
 
-pub fn texts(language: Language) -> &'static Texts {
+pub fn view_texts(language: Language) -> &'static ViewTexts {
     match language {
-        Language::Nl => &NL,
-        Language::En => &EN,
+        Language::Nl => &VIEW_NL,
+        Language::En => &VIEW_EN,
     }
 }
 
 /// A failed call, explained in the person's language.
 pub fn explain(error: &ApiError, language: Language) -> String {
-    let t = texts(language);
+    let t = status_texts(language);
     match error {
         ApiError::Network(_) => t.offline.to_owned(),
         ApiError::Problem(problem) if problem.status < 500 => {

@@ -11,7 +11,7 @@ use privacy_shared::engine::Engine;
 use privacy_shared::{ConsentChoices, ConsentSource, Language};
 use std::cell::RefCell;
 
-use crate::i18n::{explain, texts};
+use crate::i18n::{explain, status_texts};
 use crate::{enforce, outbox, store};
 
 /// The first layer the engine's state calls for.
@@ -68,7 +68,7 @@ impl SaveState {
 
     /// What the status line says, in `language`.
     pub fn text(&self, language: Language) -> String {
-        let t = texts(language);
+        let t = status_texts(language);
         match self {
             Self::Idle => String::new(),
             Self::Saving => t.saving.to_owned(),
@@ -145,7 +145,7 @@ pub fn preferences_state() -> String {
             proof: None,
         },
         Some((consent, language)) => {
-            let t = crate::i18n::texts(language);
+            let t = status_texts(language);
             // The receipt proves this choice when it is of this browser and of these very choices.
             let receipt = outbox::latest_receipt().filter(|(r, _)| {
                 r.event.subject == consent.subject && r.event.decision.choices == consent.choices

@@ -26,8 +26,15 @@ pub fn first_layer(site: SiteId, language: Language, gpc: bool) -> String {
     futures_executor::block_on(renderer.render())
 }
 
-/// The preferences of `site` in `language`, in a dialog and in the page, with their rules.
-pub fn preferences(site: SiteId, language: Language) -> privacy_shared::wire::PreferencesView {
+/// The rules of the dialog and the preferences, as written; `cargo xtask build` compacts them.
+pub const DIALOG_CSS: &str = include_str!("../dialog.css");
+
+/// The preferences of `site` in `language`, in a dialog and in the page, with their rules (`css`).
+pub fn preferences(
+    site: SiteId,
+    language: Language,
+    css: &str,
+) -> privacy_shared::wire::PreferencesView {
     let render = |inline| {
         let renderer = ServerRenderer::<Preferences>::with_props(move || PreferencesProps {
             site,
@@ -40,7 +47,7 @@ pub fn preferences(site: SiteId, language: Language) -> privacy_shared::wire::Pr
     privacy_shared::wire::PreferencesView {
         dialog: render(false),
         inline: render(true),
-        css: include_str!("../dialog.css").to_owned(),
+        css: css.to_owned(),
     }
 }
 
@@ -103,7 +110,7 @@ mod tests {
             (Language::Nl, "Keuzes opslaan"),
             (Language::En, "Save choices"),
         ] {
-            let view = preferences(site, language);
+            let view = preferences(site, language, DIALOG_CSS);
             for html in [&view.dialog, &view.inline] {
                 assert!(html.contains(save), "{html}");
                 assert!(html.contains("data-vp-slot=\"proof\""), "{html}");

@@ -13,7 +13,7 @@ use crate::components::modal::Modal;
 use crate::components::policy_viewer::{PolicyViewer, PolicyViewerProps};
 use crate::components::rights_center::{RightsCenter, RightsCenterProps};
 use crate::control::View;
-use crate::i18n::texts;
+use crate::i18n::{texts, view_texts};
 use crate::{browser, enforce};
 
 thread_local! {
@@ -136,18 +136,19 @@ pub fn Views(props: &ViewsProps) -> Html {
         })
     };
     let t = texts(props.language);
+    let v = view_texts(props.language);
     let language = props.language;
     html! {
         <div lang={language.as_str()}>
             {
                 match *open {
                     Some(View::Policy) => html! {
-                        <Modal title={t.policy_title} hook="policy-dialog" close_label={t.close} onclose={close}>
+                        <Modal title={v.policy_title} hook="policy-dialog" close_label={t.close} onclose={close}>
                             <PolicyViewer api_base={props.api_base.clone()} {language} />
                         </Modal>
                     },
                     Some(View::Rights) => html! {
-                        <Modal title={t.rights_center_title} hook="rights-dialog" close_label={t.close} onclose={close}>
+                        <Modal title={v.rights_center_title} hook="rights-dialog" close_label={t.close} onclose={close}>
                             <RightsCenter api_base={props.api_base.clone()} site={props.site} {language} />
                         </Modal>
                     },

@@ -75,6 +75,10 @@ pub fn bundles(root: &Path) -> Result<Vec<Asset>> {
     // local names shortened, never inlined (the server's placeholders must stay one each).
     let css = compact_css(&std::fs::read_to_string(root.join("widget/style.css"))?);
     let css = serde_json::to_string(&css)?.replace('<', "\\u003c");
+    // The rules of the dialog and the preferences, compacted: the server sends them with the
+    // preferences' markup (server/src/loader.rs).
+    let dialog_css = compact_css(&std::fs::read_to_string(root.join("widget/dialog.css"))?);
+    write_asset(&dist.join(DIALOG_CSS), dialog_css.as_bytes(), &mut assets)?;
     // The preferences, a module the loader imports the first time they are shown.
     let preferences = minify(&std::fs::read(root.join("widget/preferences.js"))?, true)?;
     let preferences = write_hashed(
@@ -214,6 +218,10 @@ fn sibling(path: &Path, ext: &str) -> PathBuf {
     name.push(ext);
     PathBuf::from(name)
 }
+
+/// Where `cargo xtask build` writes the dialog's rules, compacted, under the dist folder (the
+/// server reads them there, `privacy_server::loader::DIALOG_CSS`).
+const DIALOG_CSS: &str = "widget/v1/dialog.css";
 
 /// `css` without its comments, indentation and line breaks: what the loader carries on every page.
 fn compact_css(css: &str) -> String {

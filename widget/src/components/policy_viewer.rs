@@ -10,7 +10,7 @@ use privacy_shared::rights::RightsRequestKind;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
-use crate::i18n::{explain, texts};
+use crate::i18n::{explain, view_texts};
 
 pub use privacy_shared::rights::{
     COMPLAINT_AUTHORITY_NAME as AUTHORITY_NAME, COMPLAINT_AUTHORITY_URL as AUTHORITY_URL,
@@ -71,7 +71,7 @@ pub fn PolicyViewer(props: &PolicyViewerProps) -> Html {
             });
         });
     }
-    let t = texts(*language);
+    let t = view_texts(*language);
     let switch = |to: Language| {
         let language = language.clone();
         Callback::from(move |_: MouseEvent| language.set(to))

@@ -14,7 +14,7 @@ use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use crate::browser;
-use crate::i18n::{explain, texts};
+use crate::i18n::{explain, view_texts};
 
 #[derive(Properties, PartialEq)]
 pub struct RightsCenterProps {
@@ -33,7 +33,7 @@ enum Step {
 
 /// Why a field is refused, in the person's language.
 fn field_message(error: &ValidationError, language: Language) -> String {
-    let t = texts(language);
+    let t = view_texts(language);
     match error {
         ValidationError::Empty => t.field_empty.to_owned(),
         ValidationError::TooLong { max } => t.field_too_long.replace("{max}", &max.to_string()),
@@ -45,7 +45,7 @@ fn field_message(error: &ValidationError, language: Language) -> String {
 
 /// A refused code, in the person's language.
 fn code_problem(error: &ApiError, language: Language) -> String {
-    let t = texts(language);
+    let t = view_texts(language);
     match error {
         ApiError::Problem(p) if p.kind() == Some(ProblemKind::VerificationLocked) => {
             t.code_locked.to_owned()
@@ -96,7 +96,7 @@ fn input_value(event: &InputEvent) -> String {
 #[component]
 pub fn RightsCenter(props: &RightsCenterProps) -> Html {
     let language = props.language;
-    let t = texts(language);
+    let t = view_texts(language);
     let step = use_state(|| Step::Form);
     let kind = use_state(|| RightsRequestKind::Access);
     let email = use_state(String::new);
@@ -507,7 +507,7 @@ struct HistoryProps {
 /// reasons of a refusal with the way to complain.
 #[component]
 fn RequestHistory(props: &HistoryProps) -> Html {
-    let t = texts(props.language);
+    let t = view_texts(props.language);
     let language = props.language;
     let views = use_state(Vec::<(saved::Saved, RequestView)>::new);
     // Per request: its files once fetched, or why they could not be.
