@@ -5,9 +5,10 @@
 // when it is needed: a choice is made, the preferences are opened or have a mount point on the
 // page, events wait in the outbox, the customer's identity is set or the choice expires. The
 // preferences are a small module of the loader's (preferences.js) that shows markup the server
-// renders and asks the bundle's engine what to show; the policy viewer and the rights center are a
-// second bundle (views, yew), fetched only when one is opened or has a mount point. The loader shows the first layer (the banner, or
-// the settings button of a returning visit) from HTML rendered by the widget's own components;
+// renders and asks the bundle's engine what to show; the policy viewer and the rights center are
+// a second bundle (views, yew), fetched only when one is opened or has a mount point. The loader
+// shows the first layer (the banner, or the settings button of a returning visit) from HTML
+// rendered by the widget's own components;
 // once the bundle runs, its engine says which one to show. On a first visit the bundle loads when
 // the page is idle or the visitor first turns to the banner, carrying out a click made in the
 // meantime. `cargo xtask build` fills in the hashed names; the privacy server fills in its
@@ -290,13 +291,14 @@
   // opens one of them or has a mount point for one.
   const loadViews = bundleLoader("views", "__VP_VIEWS_MODULE__", "__VP_VIEWS_WASM__",
     (glue, declared) => glue.start(site, lang, apiBase, declared, host));
-  // The preferences (preferences.js), imported the first time they are shown; it fetches their
-  // markup while the main bundle, which it needs too, loads. A failed import is forgotten, so the
-  // next use tries again with a fresh URL.
+  // The preferences (preferences.js), imported the first time they are shown, while the main
+  // bundle, which they need too, loads; the module fetches their markup meanwhile. A failed import
+  // is forgotten, so the next use tries again with a fresh URL.
   let preferencesModule = null;
   let shownPreferences = null;
   let preferencesAttempts = 0;
   const loadPreferences = () => {
+    using(load, () => {});
     if (preferencesModule) return preferencesModule;
     const url = asset("__VP_PREFERENCES_MODULE__") + (preferencesAttempts++ > 0 ? "?attempt=" + preferencesAttempts : "");
     const markup = apiBase + PREFERENCES_PATH.replace("{site}", encodeURIComponent(site)) + "?lang=" + language;
@@ -313,15 +315,15 @@
     console.error("Virtio Privacy could not open its " + view + ":", error);
     failed();
   };
-  // Opens a view: the preferences (their markup fetched the first time), or the views bundle's
-  // policy or rights center. Should it still be on its way after a
-  // moment (a slow network, a first use), a notice says it is coming, until the view opens or
-  // fails to. The notice is a live region from the click on, empty and out of sight until it has
-  // something to say, so that screen readers announce its words (many miss those of a region
-  // inserted with them). (A site the server does not know loads nothing, and shows nothing.)
+  // Opens a view: the preferences, or the views bundle's policy or rights center. Should it still
+  // be on its way after a moment (a slow network, a first use), a notice says it is coming, until
+  // the view opens or fails to. The notice is a live region from the click on, empty and out of
+  // sight until it has something to say, so that screen readers announce its words (many miss
+  // those of a region inserted with them). (A site the server does not know loads nothing, and
+  // shows nothing.)
   const openView = (view) => {
     const ready = view === "preferences"
-      ? (using(load, () => {}), loadPreferences().then((shown) => shown.open()))
+      ? loadPreferences().then((shown) => shown.open())
       : loadViews().then((glue) => glue.open(view));
     const region = configured ? notice("loading", "status", "", "vp-status") : null;
     const waiting = region && setTimeout(() => {
