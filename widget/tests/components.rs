@@ -165,6 +165,86 @@ fn the_status_line_speaks_only_of_the_visitors_own_choices() {
     assert_eq!(SaveState::Idle.text(Language::Nl), "");
 }
 
+/// What the preferences show as the proof of the current choice: its date, and the receipt only
+/// when it is of this very choice (this browser's subject, these choices); any other receipt
+/// leaves the proof pending.
+#[wasm_bindgen_test]
+fn the_proof_names_only_the_receipt_of_the_current_choice() {
+    let storage = web_sys::window().unwrap().local_storage().unwrap().unwrap();
+    storage.remove_item("vp_receipt").unwrap();
+    let state = || -> serde_json::Value {
+        serde_json::from_str(&privacy_widget::layer::preferences_state()).unwrap()
+    };
+    start_engine(None);
+    assert_eq!(
+        state(),
+        serde_json::json!({ "choice": null, "choices": null, "proof": null })
+    );
+
+    let mut choices = uniform_choices(site(), false);
+    choices.insert(PurposeId::Analytics, true);
+    let stored = ConsentCookie {
+        subject: SubjectId::from_random_bytes([7; 16]),
+        policy_version: policy::CURRENT_VERSION.into(),
+        given_at: (js_sys::Date::now() / 1000.0) as i64,
+        choices,
+    };
+    start_engine(Some(stored.clone()));
+    let event = "01a22d2e-38c7-71d6-9220-806cbab4edce";
+    let receipt = |subject: &SubjectId, choices: &privacy_shared::ConsentChoices| {
+        let json = serde_json::json!({
+            "event_id": event, "recorded_at": "2026-11-30T12:00:00Z", "subject": subject,
+            "customer": null, "site": "virtio-nl", "kind": "custom", "source": "preferences",
+            "choices": choices, "policy_version": policy::CURRENT_VERSION, "language": "nl",
+            "notice_hash": "ab".repeat(32), "gpc": false, "withdrawn": [],
+            "expires_at": "2027-11-30T12:00:00Z", "prev_hash": "00".repeat(32), "hash": "cd".repeat(32),
+        });
+        // What the server answers, as the outbox keeps it.
+        serde_json::from_value::<privacy_shared::ConsentReceipt>(json.clone()).unwrap();
+        json.to_string()
+    };
+    let stranger = SubjectId::from_random_bytes([8; 16]);
+    for (subject, choices, proves) in [
+        (&stored.subject, &stored.choices, true),
+        (&stranger, &stored.choices, false),
+        (&stored.subject, &uniform_choices(site(), true), false),
+    ] {
+        let kept = receipt(subject, choices);
+        storage.set_item("vp_receipt", &kept).unwrap();
+        let state = state();
+        assert_eq!(state["choice"], serde_json::json!(stored.encode()));
+        assert_eq!(state["choices"]["analytics"], true);
+        let proof = &state["proof"];
+        assert!(
+            proof["given"]
+                .as_str()
+                .unwrap()
+                .starts_with("Je huidige keuze is van"),
+            "{proof}"
+        );
+        if proves {
+            let line = proof["receipt"].as_str().unwrap();
+            assert!(
+                line.contains(event) && line.contains(&"ab".repeat(32)),
+                "{line}"
+            );
+            assert_eq!(
+                proof["file"],
+                format!("virtio-privacy-receipt-{event}.json")
+            );
+            assert_eq!(proof["json"], kept);
+        } else {
+            assert!(proof["receipt"].is_null(), "{proof}");
+            assert_eq!(proof["json"], "");
+        }
+        assert!(
+            proof["pending"].as_str().unwrap().contains("nog niet"),
+            "{proof}"
+        );
+    }
+    storage.remove_item("vp_receipt").unwrap();
+}
+
 /// The page's engine, started from `stored` as the widget's `start` does.
 fn start_engine(stored: Option<ConsentCookie>) {
     store::install(
