@@ -298,7 +298,8 @@
   let shownPreferences = null;
   let preferencesAttempts = 0;
   const loadPreferences = () => {
-    using(load, () => {});
+    // (A bundle that fails is reported by its loader; only an opened view takes a report away.)
+    load().catch(() => {});
     if (preferencesModule) return preferencesModule;
     const url = asset("__VP_PREFERENCES_MODULE__") + (preferencesAttempts++ > 0 ? "?attempt=" + preferencesAttempts : "");
     const markup = apiBase + PREFERENCES_PATH.replace("{site}", encodeURIComponent(site)) + "?lang=" + language;

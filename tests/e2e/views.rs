@@ -538,6 +538,34 @@ async fn the_preferences_open_with_the_engines_choice_and_never_fetch_the_views_
         !names.iter().any(|name| name.starts_with("views.")),
         "the preferences fetched the views bundle: {names:?}"
     );
+
+    // Their markup lost on the way (a dropped network): the failure is said, no dialog opens,
+    // and the next click opens them and takes the notice away.
+    browser.client.refresh().await.unwrap();
+    browser.widget_element("[data-vp=settings]").await;
+    browser.block_requests(&["*/preferences?*"]).await;
+    browser.click("[data-vp=settings]").await;
+    browser.widget_element("[data-vp=load-error]").await;
+    assert!(
+        browser
+            .try_widget_element("[data-vp=preferences]")
+            .await
+            .is_none(),
+        "the preferences opened without their markup"
+    );
+    browser.block_requests(&[]).await;
+    browser.click("[data-vp=settings]").await;
+    browser.widget_element("[data-vp=preferences]").await;
+    assert_eq!(
+        browser.checked_toggles().await,
+        serde_json::json!(["necessary", "analytics"])
+    );
+    browser
+        .wait_for_script(
+            "return !document.querySelector('#virtio-privacy').shadowRoot.querySelector('[data-vp=load-error]');",
+            |v| v == true,
+        )
+        .await;
     browser.close().await;
 }
 
