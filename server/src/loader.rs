@@ -229,8 +229,8 @@ fn rendered(sites: &[&'static Site]) -> anyhow::Result<(Json, Json)> {
 }
 
 /// The preferences of every configured site in every language, rendered at start by the widget's
-/// component for `GET /api/v1/sites/{site}/preferences`, which the main bundle fetches the first
-/// time it shows them.
+/// component for `GET /api/v1/sites/{site}/preferences`, which the loader's `preferences.js`
+/// fetches the first time it shows them.
 #[derive(Debug, Default)]
 pub struct PreferencesViews(HashMap<(SiteId, Language), Compressed>);
 

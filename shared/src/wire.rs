@@ -50,8 +50,8 @@ pub struct SiteConfig {
 }
 
 /// `GET /api/v1/sites/{site}/preferences?lang=`: the preferences of a site as the widget's
-/// component renders them, for the main bundle to show without a UI framework of its own. Every
-/// toggle is off but the locked ones; the bundle sets them to the stored choice and fills in the
+/// component renders them, for the loader's `preferences.js` to show without a UI framework. Every
+/// toggle is off but the locked ones; the module sets them to the stored choice and fills in the
 /// proof of it (`data-vp-slot="proof"`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

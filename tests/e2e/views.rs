@@ -503,19 +503,7 @@ async fn the_preferences_open_with_the_engines_choice_and_never_fetch_the_views_
     browser.widget_element("[data-vp=settings]").await;
 
     browser.drop_main_bundle().await;
-    browser.click("[data-vp=settings]").await;
-    browser.widget_element("[data-vp=load-error]").await;
-    assert!(
-        browser
-            .try_widget_element("[data-vp=preferences]")
-            .await
-            .is_none(),
-        "the preferences opened without the engine"
-    );
-
-    browser.block_requests(&[]).await;
-    browser.click("[data-vp=settings]").await;
-    browser.widget_element("[data-vp=preferences]").await;
+    fail_then_open_preferences(&browser, "the preferences opened without the engine").await;
     assert_eq!(
         browser.checked_toggles().await,
         serde_json::json!(["necessary"]),
@@ -544,18 +532,7 @@ async fn the_preferences_open_with_the_engines_choice_and_never_fetch_the_views_
     browser.client.refresh().await.unwrap();
     browser.widget_element("[data-vp=settings]").await;
     browser.block_requests(&["*/preferences?*"]).await;
-    browser.click("[data-vp=settings]").await;
-    browser.widget_element("[data-vp=load-error]").await;
-    assert!(
-        browser
-            .try_widget_element("[data-vp=preferences]")
-            .await
-            .is_none(),
-        "the preferences opened without their markup"
-    );
-    browser.block_requests(&[]).await;
-    browser.click("[data-vp=settings]").await;
-    browser.widget_element("[data-vp=preferences]").await;
+    fail_then_open_preferences(&browser, "the preferences opened without their markup").await;
     assert_eq!(
         browser.checked_toggles().await,
         serde_json::json!(["necessary", "analytics"])
@@ -567,6 +544,23 @@ async fn the_preferences_open_with_the_engines_choice_and_never_fetch_the_views_
         )
         .await;
     browser.close().await;
+}
+
+/// With a part of the preferences blocked, a click on the settings button says the failure and
+/// opens no dialog (else `opened`); with the network back, the next click opens them.
+async fn fail_then_open_preferences(browser: &crate::helpers::Browser, opened: &str) {
+    browser.click("[data-vp=settings]").await;
+    browser.widget_element("[data-vp=load-error]").await;
+    assert!(
+        browser
+            .try_widget_element("[data-vp=preferences]")
+            .await
+            .is_none(),
+        "{opened}"
+    );
+    browser.block_requests(&[]).await;
+    browser.click("[data-vp=settings]").await;
+    browser.widget_element("[data-vp=preferences]").await;
 }
 
 #[tokio::test]

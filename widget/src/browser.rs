@@ -55,74 +55,15 @@ fn widget_mount(site: SiteId, class: &str) -> Result<Element, JsError> {
     Ok(mount)
 }
 
-/// The element of the widget's shadow root with class `class` that a bundle renders its dialog
-/// into (the main bundle the preferences, `vp-preferences`; the views bundle the policy and the
-/// rights center, `vp-views`): beside the loader's first layer, never inside it.
-pub fn dialog_mount(site: SiteId, class: &str) -> Result<Element, JsError> {
-    let mount = widget_mount(site, class)?;
-    // The widget's shadow root adopts the bundle's own rules too.
+/// The element the views bundle renders its dialog (the preferences, the policy, the rights center)
+/// into: beside the loader's first layer, never inside it.
+pub fn views_mount(site: SiteId) -> Result<Element, JsError> {
+    let mount = widget_mount(site, "vp-views")?;
+    // The widget's shadow root adopts the views bundle's own rules too.
     if let Ok(shadow) = mount.get_root_node().dyn_into::<web_sys::ShadowRoot>() {
         crate::enforce::adopt_stylesheet(&shadow);
     }
     Ok(mount)
-}
-
-const FOCUSABLE: &str = "button:not([disabled]), input:not([disabled]), select:not([disabled]), \
-     textarea:not([disabled]), a[href], [tabindex]:not([tabindex='-1'])";
-
-/// What can take the focus in `dialog`, in order.
-fn focusable(dialog: &Element) -> Vec<web_sys::HtmlElement> {
-    let Ok(list) = dialog.query_selector_all(FOCUSABLE) else {
-        return Vec::new();
-    };
-    (0..list.length())
-        .filter_map(|i| list.item(i)?.dyn_into::<web_sys::HtmlElement>().ok())
-        .collect()
-}
-
-/// Moves the focus into a dialog that opened: to its first control after the close button, else
-/// the close button.
-pub fn focus_first(dialog: &Element) {
-    let items = focusable(dialog);
-    if let Some(first) = items.get(1).or(items.first()) {
-        let _ = first.focus();
-    }
-}
-
-/// A key pressed in a modal dialog: Tab and Shift+Tab wrap around inside it, so the focus stays
-/// in; returns whether it was Escape, which asks to close.
-pub fn dialog_key(dialog: &Element, event: &web_sys::KeyboardEvent) -> bool {
-    match event.key().as_str() {
-        "Escape" => {
-            event.prevent_default();
-            true
-        }
-        "Tab" => {
-            let items = focusable(dialog);
-            let (Some(first), Some(last)) = (items.first(), items.last()) else {
-                return false;
-            };
-            // The focused element inside the widget's shadow root (the document only sees the
-            // host).
-            let active = dialog
-                .get_root_node()
-                .dyn_into::<web_sys::ShadowRoot>()
-                .ok()
-                .and_then(|root| root.active_element())
-                .or_else(|| document()?.active_element());
-            let at = |item: &web_sys::HtmlElement| active.as_ref() == Some(item.unchecked_ref());
-            let inside = active.as_ref().is_some_and(|a| dialog.contains(Some(a)));
-            if event.shift_key() && (at(first) || !inside) {
-                event.prevent_default();
-                let _ = last.focus();
-            } else if !event.shift_key() && (at(last) || !inside) {
-                event.prevent_default();
-                let _ = first.focus();
-            }
-            false
-        }
-        _ => false,
-    }
 }
 
 /// The focused element, looking into shadow roots; none when only the page's body or a shadow

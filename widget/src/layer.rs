@@ -150,26 +150,29 @@ pub fn preferences_state() -> String {
             let receipt = outbox::latest_receipt().filter(|(r, _)| {
                 r.event.subject == consent.subject && r.event.decision.choices == consent.choices
             });
+            let (receipt, file, json) = match receipt {
+                Some((r, json)) => {
+                    let event = r.event.event_id;
+                    let line = format!(
+                        "{}: {} {event}, {} {}.",
+                        t.proof, t.proof_event, t.proof_notice, r.event.decision.notice_hash
+                    );
+                    (
+                        Some(line),
+                        format!("virtio-privacy-receipt-{event}.json"),
+                        json,
+                    )
+                }
+                None => (None, String::new(), String::new()),
+            };
             let given = crate::browser::local_date_time(consent.given_at, language);
             let proof = Proof {
                 given: format!("{} {given}.", t.current_choice),
-                receipt: receipt.as_ref().map(|(r, _)| {
-                    format!(
-                        "{}: {} {}, {} {}.",
-                        t.proof,
-                        t.proof_event,
-                        r.event.event_id,
-                        t.proof_notice,
-                        r.event.decision.notice_hash
-                    )
-                }),
+                receipt,
                 pending: t.proof_pending,
                 download: t.proof_download,
-                file: receipt
-                    .as_ref()
-                    .map(|(r, _)| format!("virtio-privacy-receipt-{}.json", r.event.event_id))
-                    .unwrap_or_default(),
-                json: receipt.map(|(_, json)| json).unwrap_or_default(),
+                file,
+                json,
             };
             Shown {
                 choice: Some(consent.encode()),

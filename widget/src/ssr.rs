@@ -2,7 +2,7 @@
 //! components and texts the bundle uses: the first layer ([`Banner`]), the settings button of a
 //! returning visit ([`SettingsButton`]) and the iframe placeholders' words. The server renders them
 //! at start for every configured site and language into the loader (`server/src/loader.rs`), and
-//! the [`Preferences`] the main bundle shows (`GET /api/v1/sites/{site}/preferences`).
+//! the [`Preferences`] the loader's `preferences.js` shows (`GET /api/v1/sites/{site}/preferences`).
 
 use privacy_shared::{Language, PurposeId, SiteId};
 use yew::ServerRenderer;

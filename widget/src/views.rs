@@ -1,7 +1,7 @@
 //! The views bundle (`widget/views`): the policy viewer and the rights center, fetched only when a
 //! page opens one or has a mount point for one, so that the consent widget every page loads
 //! (`widget/main`, no UI framework) does not carry them. Its dialogs render in the widget's shadow
-//! root beside the loader's first layer (and the main bundle's preferences). The customer's
+//! root beside the loader's first layer (and the preferences). The customer's
 //! identity comes from the loader, which keeps the token for both bundles.
 
 use privacy_shared::{Language, SiteId};
@@ -77,7 +77,7 @@ pub fn open(view: View) -> Result<(), JsError> {
         return Err(JsError::new("the views bundle was not started"));
     };
     props.initial = Some(view);
-    let mount = browser::dialog_mount(props.site, "vp-views")?;
+    let mount = browser::views_mount(props.site)?;
     yew::Renderer::<Views>::with_root_and_props(mount, props).render();
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! The markup of a modal dialog after the WAI-ARIA dialog pattern: `role="dialog"`, `aria-modal`,
 //! labelled by its title, with a close button. It holds no behaviour, so it also renders natively
-//! (the preferences, which the server renders for the main bundle); the views bundle's [`Modal`]
-//! and the main bundle's preferences (`crate::preferences`) move and keep the focus in it.
+//! (the preferences, which the server renders for the loader's `preferences.js`); the views
+//! bundle's [`Modal`] and `preferences.js` move and keep the focus in it.
 //!
 //! [`Modal`]: crate::components::modal::Modal
 

@@ -1,6 +1,6 @@
 //! The widget's components, one per file. The banner, the settings button and the preferences
 //! also render natively (feature `ssr`): the server renders what the loader shows before (or
-//! without) the bundle, and the preferences the main bundle shows without a UI framework.
+//! without) the bundle, and the preferences the loader's `preferences.js` shows.
 
 pub mod banner;
 pub mod dialog;

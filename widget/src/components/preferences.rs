@@ -1,7 +1,7 @@
 //! The second layer's markup: every purpose of the site with its description, processors, cookies
 //! and retention, a toggle each (off, `necessary` locked on), and save, accept-all and reject-all;
-//! in a [`Dialog`] or in the page. The server renders it (`ssr::preferences`) and the main bundle
-//! makes it work (`crate::preferences`): it sets the toggles to the stored choice, fills in the
+//! in a [`Dialog`] or in the page. The server renders it (`ssr::preferences`) and the loader's
+//! `preferences.js` makes it work: it sets the toggles to the stored choice, fills in the
 //! proof of that choice (`data-vp-slot="proof"`) and carries out the buttons by their hooks.
 
 use privacy_shared::{Language, SiteId};
