@@ -4,9 +4,10 @@
 // that is all a page needs, so the content-hashed bundle (the engine in WebAssembly) loads only
 // when it is needed: a choice is made, the preferences are opened or have a mount point on the
 // page, events wait in the outbox, the customer's identity is set or the choice expires. The
-// preferences are a small module of the loader's (preferences.js) that shows markup the server
-// renders and asks the bundle's engine what to show; the policy viewer and the rights center are
-// a second bundle (views, yew), fetched only when one is opened or has a mount point. The loader
+// preferences and the policy viewer are small modules of the loader's (dialogs.js, policy.js) that
+// show markup the server renders; the preferences ask the bundle's engine what to show, the policy
+// needs no bundle. The rights center is a second bundle (views, yew), fetched only when it is
+// opened or has a mount point. The loader
 // shows the first layer (the banner, or the settings button of a returning visit) from HTML
 // rendered by the widget's own components;
 // once the bundle runs, its engine says which one to show. On a first visit the bundle loads when
@@ -42,15 +43,19 @@
   // Per language: the notice hash of the current policy, which a choice made here is recorded
   // against (the server's at the moment it rendered this loader, as the first layer is).
   const NOTICES = __VP_NOTICES__;
-  // The path of the preferences' markup, from the server's endpoint table (`{site}` in it).
+  // The paths of the markup of the preferences (`{site}` in it) and of the policy, from the
+  // server's endpoint table.
   const PREFERENCES_PATH = __VP_PREFERENCES_PATH__;
+  const POLICY_PATH = __VP_POLICY_PATH__;
   // What the engine does on start with a stored cookie, `(cookie, site, now) => { choices,
   // granted, consentMode, expiresAt }`: generated from the Rust rules
   // (privacy_shared::engine::start_js), never written twice.
   const startState = __VP_START__;
   const configured = Object.prototype.hasOwnProperty.call(SITES, site) ? SITES[site] : null;
-  // The page's mount points of the preferences.
+  // The page's mount points of the preferences, the policy and the rights center.
   const PREFERENCES = "[data-virtio-privacy=preferences]";
+  const POLICY = "[data-virtio-privacy=policy]";
+  const RIGHTS = "[data-virtio-privacy=rights]";
 
   // Google's own snippet: gtag() pushes its arguments object, which is what Consent Mode reads.
   window.dataLayer = window.dataLayer || [];
@@ -227,30 +232,43 @@
   };
   const removeNotice = (hook) => widgetShadow(false)?.querySelector(`[data-vp="${hook}"]`)?.remove();
 
+  // A promise made at the first call and kept, unless it fails: the next call makes it anew.
+  const kept = (make) => {
+    let made = null;
+    return () => {
+      if (!made) {
+        made = make();
+        made.catch(() => { made = null; });
+      }
+      return made;
+    };
+  };
+  // Imports a module of the widget's assets; after a failure with a fresh URL (a page keeps a
+  // failed import).
+  const importer = (file) => {
+    let attempts = 0;
+    return () => import(asset(file) + (attempts++ > 0 ? "?attempt=" + attempts : ""));
+  };
   // A bundle's loader: the first call imports its glue, compiles its WebAssembly and calls
   // `begin(glue, definition)`; later calls get the same. A failed attempt is reported and
-  // forgotten, so the next use tries again, with a fresh module URL (a page keeps a failed import).
+  // forgotten, so the next use tries again.
   const bundleLoader = (name, moduleFile, wasmFile, begin) => {
-    let attempts = 0;
-    let loading = null;
-    return () => {
-      if (loading) return loading;
-      const url = asset(moduleFile) + (attempts++ > 0 ? "?attempt=" + attempts : "");
+    const glueModule = importer(moduleFile);
+    return kept(() => {
       // Nothing is fetched for a site the server does not know.
-      loading = definition.then((declared) => Promise.all([import(url), declared, domReady]))
+      const loading = definition.then((declared) => Promise.all([glueModule(), declared, domReady]))
         .then(async ([glue, declared]) => {
           await glue.default({ module_or_path: asset(wasmFile) });
           begin(glue, declared);
           return glue;
         });
       loading.catch((error) => {
-        loading = null;
         console.error("Virtio Privacy could not load its " + name + ":", error);
         // A site the server does not know is the page's mistake, said in the console only.
         if (configured) failed();
       });
       return loading;
-    };
+    });
   };
   // Uses a bundle (or bundles); a failure was reported by its loader, and a use that has all it
   // needs takes the report away.
@@ -287,45 +305,46 @@
     return loading;
   };
 
-  // The views bundle (the policy viewer and the rights center), fetched the first time a page
-  // opens one of them or has a mount point for one.
+  // The views bundle (the rights center), fetched the first time a page opens it or has a mount
+  // point for it.
   const loadViews = bundleLoader("views", "__VP_VIEWS_MODULE__", "__VP_VIEWS_WASM__",
     (glue, declared) => glue.start(site, lang, apiBase, declared, host));
-  // The preferences (preferences.js), imported the first time they are shown, while the main
-  // bundle, which they need too, loads; the module fetches their markup meanwhile. A failed import
-  // is forgotten, so the next use tries again with a fresh URL.
-  let preferencesModule = null;
+  // The preferences, while the main bundle, which they need too, loads; the module fetches their
+  // markup meanwhile.
   let shownPreferences = null;
-  let preferencesAttempts = 0;
+  const dialogsModule = importer("__VP_DIALOGS_MODULE__");
+  const preferencesView = kept(() => dialogsModule().then((module) => {
+    const markup = apiBase + PREFERENCES_PATH.replace("{site}", encodeURIComponent(site)) + "?lang=" + language;
+    shownPreferences = module.preferences({ markup, engine: load, sheet, widgetShadow, theme, openView });
+    return shownPreferences;
+  }));
   const loadPreferences = () => {
     // (A bundle that fails is reported by its loader; only an opened view takes a report away.)
     load().catch(() => {});
-    if (preferencesModule) return preferencesModule;
-    const url = asset("__VP_PREFERENCES_MODULE__") + (preferencesAttempts++ > 0 ? "?attempt=" + preferencesAttempts : "");
-    const markup = apiBase + PREFERENCES_PATH.replace("{site}", encodeURIComponent(site)) + "?lang=" + language;
-    preferencesModule = import(url).then((module) => {
-      shownPreferences = module.preferences({ markup, engine: load, sheet, widgetShadow, theme, openView });
-      return shownPreferences;
-    });
-    preferencesModule.catch(() => { preferencesModule = null; });
-    return preferencesModule;
+    return preferencesView();
   };
+  // The policy, which needs no bundle.
+  const policyModule = importer("__VP_POLICY_MODULE__");
+  const loadPolicy = kept(() => policyModule().then((module) => module.policy({
+    markup: (to) => apiBase + POLICY_PATH + "?lang=" + to,
+    language, sheet, widgetShadow, theme, failed, recovered,
+  })));
   // Says that a view could not be opened (a bundle that failed was reported by its loader).
   const openFailed = (view) => (error) => {
     if (!configured) return;
     console.error("Virtio Privacy could not open its " + view + ":", error);
     failed();
   };
-  // Opens a view: the preferences, or the views bundle's policy or rights center. Should it still
+  // Opens a view: the preferences, the policy or the views bundle's rights center. Should it still
   // be on its way after a moment (a slow network, a first use), a notice says it is coming, until
   // the view opens or fails to. The notice is a live region from the click on, empty and out of
   // sight until it has something to say, so that screen readers announce its words (many miss
   // those of a region inserted with them). (A site the server does not know loads nothing, and
   // shows nothing.)
   const openView = (view) => {
-    const ready = view === "preferences"
-      ? loadPreferences().then((shown) => shown.open())
-      : loadViews().then((glue) => glue.open(view));
+    const ready = view === "preferences" ? loadPreferences().then((shown) => shown.open())
+      : view === "policy" ? loadPolicy().then((shown) => shown.open())
+        : loadViews().then((glue) => glue.open(view));
     const region = configured ? notice("loading", "status", "", "vp-status") : null;
     const waiting = region && setTimeout(() => {
       region.className = "vp-toast vp-toast-busy";
@@ -411,12 +430,17 @@
   const firstLayers = configured ? configured.layers[language] : {};
   const visit = domReady.then(() => {
     // The views' mount points, and a page of views only (which never starts the consent widget:
-    // it reads no cookie, shows no banner and records nothing, not even a GPC signal).
-    if (configured && viewsOnly) return loadViews();
-    if (!configured) return definition;
-    if (document.querySelector("[data-virtio-privacy=policy], [data-virtio-privacy=rights]")) {
-      loadViews().catch(() => {});
+    // it reads no cookie, shows no banner and records nothing, not even a GPC signal; it has the
+    // rights center's bundle ready unless it shows only the policy).
+    const policyShown = configured && document.querySelector(POLICY)
+      ? loadPolicy().then((shown) => shown.mount(document.querySelectorAll(POLICY)))
+      : null;
+    policyShown?.catch(openFailed("policy"));
+    if (configured && viewsOnly) {
+      return document.querySelector(RIGHTS) || !policyShown ? loadViews() : policyShown;
     }
+    if (!configured) return definition;
+    if (document.querySelector(RIGHTS)) loadViews().catch(() => {});
     if (document.querySelector(PREFERENCES)) {
       loadPreferences().then((shown) => shown.mount(document.querySelectorAll(PREFERENCES)))
         .catch(openFailed("preferences"));

@@ -22,6 +22,8 @@ pub const TEMPLATE: &str = "widget/v1/loader.template.js";
 
 /// Where `cargo xtask build` writes the dialog's rules, compacted, under the dist folder.
 pub const DIALOG_CSS: &str = "widget/v1/dialog.css";
+/// Where `cargo xtask build` writes the policy viewer's rules, compacted, under the dist folder.
+pub const POLICY_CSS: &str = "widget/v1/policy.css";
 
 /// The rendered loader, with its compressed forms.
 #[derive(Debug)]
@@ -135,15 +137,17 @@ impl Compressed {
 /// the loader shows without the bundle per language (`__VP_TEXTS__`), the outbox's storage key
 /// (`__VP_OUTBOX__`, whose entries mean the bundle must load to send them) and per language the
 /// notice hash of the current policy (`__VP_NOTICES__`), which the bundle records choices against:
-/// the same hash `GET /api/v1/sites/{site}/config` gives, without a request; and the path the
-/// preferences' markup is fetched from (`__VP_PREFERENCES_PATH__`), from the endpoint table.
-const PLACEHOLDERS: [&str; 6] = [
+/// the same hash `GET /api/v1/sites/{site}/config` gives, without a request; and the paths the
+/// markup of the preferences and of the policy is fetched from (`__VP_PREFERENCES_PATH__`,
+/// `__VP_POLICY_PATH__`), from the endpoint table.
+const PLACEHOLDERS: [&str; 7] = [
     "__VP_SITES__",
     "__VP_START__",
     "__VP_TEXTS__",
     "__VP_OUTBOX__",
     "__VP_NOTICES__",
     "__VP_PREFERENCES_PATH__",
+    "__VP_POLICY_PATH__",
 ];
 
 /// Fills the template's [`PLACEHOLDERS`] for `sites`.
@@ -171,6 +175,10 @@ pub fn render(template: &str, sites: &[&'static Site]) -> anyhow::Result<String>
         .replace(
             "__VP_PREFERENCES_PATH__",
             &serde_json::to_string(<endpoints::PreferencesView as Endpoint>::PATH)?,
+        )
+        .replace(
+            "__VP_POLICY_PATH__",
+            &serde_json::to_string(<endpoints::PolicyView as Endpoint>::PATH)?,
         )
         .replace("__VP_START__", &privacy_shared::engine::start_js(sites)))
 }
@@ -228,46 +236,79 @@ fn rendered(sites: &[&'static Site]) -> anyhow::Result<(Json, Json)> {
     Ok((entries, texts))
 }
 
-/// The preferences of every configured site in every language, rendered at start by the widget's
-/// component for `GET /api/v1/sites/{site}/preferences`, which the loader's `preferences.js`
-/// fetches the first time it shows them.
+/// The views the loader's `dialogs.js` shows, rendered at start by the widget's components: the
+/// preferences of every configured site in every language (`GET /api/v1/sites/{site}/preferences`)
+/// and the current policy in every language (`GET /api/v1/policy/view`). The module fetches one
+/// the first time it shows it.
 #[derive(Debug, Default)]
-pub struct PreferencesViews(HashMap<(SiteId, Language), Compressed>);
+pub struct RenderedViews {
+    preferences: HashMap<(SiteId, Language), Compressed>,
+    policy: HashMap<Language, Compressed>,
+}
 
-impl PreferencesViews {
+impl RenderedViews {
     /// Renders them for `sites`, with the rules `cargo xtask build` compacted into `dist` (as
     /// written when the widget is not built).
     pub fn render(dist: &Path, sites: &[&'static Site]) -> anyhow::Result<Self> {
-        let css = match std::fs::read_to_string(dist.join(DIALOG_CSS)) {
-            Ok(css) => css,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                privacy_widget::ssr::DIALOG_CSS.to_owned()
-            }
-            Err(e) => return Err(e).with_context(|| format!("reading {DIALOG_CSS}")),
-        };
+        let dialog_css = rules(dist, DIALOG_CSS, privacy_widget::ssr::DIALOG_CSS)?;
+        let policy_css =
+            dialog_css.clone() + &rules(dist, POLICY_CSS, privacy_widget::ssr::POLICY_CSS)?;
         let ids = sites
             .iter()
             .map(|site| site.id.parse())
             .collect::<Result<Vec<SiteId>, _>>()?;
         off_runtime(move || {
-            ids.iter()
+            let preferences = ids
+                .iter()
                 .flat_map(|&site| LANGUAGES.into_iter().map(move |language| (site, language)))
                 .map(|(site, language)| {
-                    let view = privacy_widget::ssr::preferences(site, language, &css);
+                    let view = privacy_widget::ssr::preferences(site, language, &dialog_css);
                     Ok((
                         (site, language),
                         Compressed::new(serde_json::to_vec(&view)?)?,
                     ))
                 })
-                .collect::<anyhow::Result<_>>()
-                .map(Self)
+                .collect::<anyhow::Result<_>>()?;
+            let policy = LANGUAGES
+                .into_iter()
+                .map(|language| {
+                    let document = policy::document(policy::CURRENT_VERSION, language)
+                        .ok_or_else(|| {
+                            anyhow::anyhow!("the current policy has no {} text", language.as_str())
+                        })?
+                        .map_err(|e| {
+                            anyhow::anyhow!("the current policy ({}): {e}", language.as_str())
+                        })?;
+                    let view = privacy_widget::ssr::policy(&document, language, &policy_css);
+                    Ok((language, Compressed::new(serde_json::to_vec(&view)?)?))
+                })
+                .collect::<anyhow::Result<_>>()?;
+            Ok(Self {
+                preferences,
+                policy,
+            })
         })?
     }
 
-    /// The preferences of `site` in `language` (`PreferencesView` as JSON); `None` for a site
-    /// the server was not started with.
-    pub fn get(&self, site: SiteId, language: Language) -> Option<&Compressed> {
-        self.0.get(&(site, language))
+    /// The preferences of `site` in `language` (`RenderedView` as JSON); `None` for a site the
+    /// server was not started with.
+    pub fn preferences(&self, site: SiteId, language: Language) -> Option<&Compressed> {
+        self.preferences.get(&(site, language))
+    }
+
+    /// The current policy in `language` (`RenderedView` as JSON).
+    pub fn policy(&self, language: Language) -> Option<&Compressed> {
+        self.policy.get(&language)
+    }
+}
+
+/// The rules `cargo xtask build` compacted into `dist` at `path`, or `written` (as in the source)
+/// when the widget is not built.
+fn rules(dist: &Path, path: &str, written: &str) -> anyhow::Result<String> {
+    match std::fs::read_to_string(dist.join(path)) {
+        Ok(css) => Ok(css),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(written.to_owned()),
+        Err(e) => Err(e).with_context(|| format!("reading {path}")),
     }
 }
 
@@ -294,7 +335,7 @@ mod tests {
             .collect();
         let rendered = render(
             "const S = __VP_SITES__; const R = __VP_START__; __VP_TEXTS__ __VP_OUTBOX__ __VP_PREFERENCES_PATH__ \
-             const N = __VP_NOTICES__;",
+             __VP_POLICY_PATH__ const N = __VP_NOTICES__;",
             &sites,
         )
         .unwrap();
@@ -354,6 +395,7 @@ mod tests {
             );
         }
         assert!(rendered.contains("\"/api/v1/sites/{site}/preferences\""));
+        assert!(rendered.contains("\"/api/v1/policy/view\""));
         assert!(render("no placeholders", &sites).is_err());
     }
 }

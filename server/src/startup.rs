@@ -11,7 +11,7 @@ use std::sync::Arc;
 use crate::client::TrustedProxies;
 use crate::identity::{Signer, Verifier};
 use crate::limits::RateLimiter;
-use crate::loader::{Loader, PreferencesViews};
+use crate::loader::{Loader, RenderedViews};
 use crate::metrics::{Metrics, MetricsAccess};
 use crate::routes::{self, AllowedOrigins, IdentityKey, PolicyCatalog, StaticRoots};
 use crate::settings::Settings;
@@ -56,14 +56,14 @@ impl Application {
         if loader.is_none() {
             tracing::warn!("the widget is not built: run `cargo xtask build`");
         }
-        let preferences = PreferencesViews::render(&settings.dist_dir, &sites)?;
+        let views = RenderedViews::render(&settings.dist_dir, &sites)?;
         let listener = TcpListener::bind(settings.bind)?;
         let port = listener.local_addr()?.port();
         let links = crate::requests::Links::new(settings.public_origin(port)?);
         let shared = Shared {
             storage: web::Data::new(storage),
             catalog: web::Data::new(PolicyCatalog::load()?),
-            preferences: web::Data::new(preferences),
+            views: web::Data::new(views),
             identity: web::Data::new(identity_key(&settings)?),
             limiter: web::Data::new(RateLimiter::new(settings.rate_limits)),
             proxies: web::Data::new(settings.proxies.clone()),
@@ -154,7 +154,7 @@ fn spawn_daily_retention(storage: Arc<dyn Storage>, periods: crate::storage::Ret
 struct Shared {
     storage: web::Data<Arc<dyn Storage>>,
     catalog: web::Data<PolicyCatalog>,
-    preferences: web::Data<PreferencesViews>,
+    views: web::Data<RenderedViews>,
     identity: web::Data<IdentityKey>,
     limiter: web::Data<RateLimiter>,
     proxies: web::Data<TrustedProxies>,
@@ -180,7 +180,7 @@ fn run(listener: TcpListener, shared: Shared, workers: Option<usize>) -> std::io
             )
             .app_data(shared.storage.clone())
             .app_data(shared.catalog.clone())
-            .app_data(shared.preferences.clone())
+            .app_data(shared.views.clone())
             .app_data(shared.identity.clone())
             .app_data(shared.limiter.clone())
             .app_data(shared.proxies.clone())

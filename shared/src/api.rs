@@ -95,7 +95,9 @@ endpoints! {
     /// Purposes, texts, policy version and notice hash for a site (`?lang=`).
     SiteConfig: Get "/api/v1/sites/{site}/config" ["lang": "`nl` or `en`; the browser's language by default"], () => crate::wire::SiteConfig;
     /// The site's preferences as HTML, in a dialog and in a page, with their rules (`?lang=`).
-    PreferencesView: Get "/api/v1/sites/{site}/preferences" ["lang": "`nl` or `en`; Dutch by default"], () => crate::wire::PreferencesView;
+    PreferencesView: Get "/api/v1/sites/{site}/preferences" ["lang": "`nl` or `en`; Dutch by default"], () => crate::wire::RenderedView;
+    /// The current policy as HTML, in a dialog and in a page, with its rules (`?lang=`).
+    PolicyView: Get "/api/v1/policy/view" ["lang": "`nl` or `en`; Dutch by default"], () => crate::wire::RenderedView;
     /// The structured policy (`?lang=&version=`; the current version by default).
     Policy: Get "/api/v1/policy" ["lang": "`nl` or `en`", "version": "a published version; the current one by default"], () => crate::policy::PolicyDocument;
     /// Every published version with its notice hashes.

@@ -49,16 +49,17 @@ pub struct SiteConfig {
     pub theme: BTreeMap<String, String>,
 }
 
-/// `GET /api/v1/sites/{site}/preferences?lang=`: the preferences of a site as the widget's
-/// component renders them, for the loader's `preferences.js` to show without a UI framework. Every
-/// toggle is off but the locked ones; the module sets them to the stored choice and fills in the
-/// proof of it (`data-vp-slot="proof"`).
+/// A view as the widget's component renders it on the server, for the loader's `dialogs.js` to
+/// show without a UI framework: `GET /api/v1/sites/{site}/preferences?lang=` (every toggle off but
+/// the locked ones; the module sets them to the stored choice and fills in the proof of it,
+/// `data-vp-slot="proof"`) and `GET /api/v1/policy/view?lang=` (the current policy).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct PreferencesView {
-    /// The modal dialog (`data-vp="preferences"`).
+pub struct RenderedView {
+    /// The modal dialog (`data-vp="preferences"`, `data-vp="policy-dialog"`).
     pub dialog: String,
-    /// The same in the page, for a mount point (`data-vp="inline-preferences"`).
+    /// The same in the page, for a mount point (`data-vp="inline-preferences"`,
+    /// `data-vp="policy"`).
     pub inline: String,
     /// The rules of both, which the widget's stylesheet does not carry.
     pub css: String,

@@ -399,18 +399,25 @@ async fn the_policy_and_the_rights_center_open_in_dialogs_and_focus_returns_to_t
     browser.close().await;
 }
 
-/// The WebAssembly files the page fetched, by bundle: `widget` (the consent widget) and `views`
-/// (the policy viewer and the rights center), in the order they were fetched.
-/// The WebAssembly bundles the page fetched, by name, in alphabetical order.
+/// Whether the open dialog wears the site's theme as the settings button does: its background, and
+/// the font (the widget's own, not the browser's default).
+const THEMED: &str = "const root = document.querySelector('#virtio-privacy').shadowRoot;
+    const dialog = getComputedStyle(root.querySelector('[role=dialog]'));
+    const settings = getComputedStyle(root.querySelector('[data-vp=settings]'));
+    return [dialog.backgroundColor === settings.backgroundColor,
+            dialog.fontFamily === settings.fontFamily];";
+
+/// The WebAssembly bundles the page fetched, by name (`widget`, the consent widget; `views`, the
+/// rights center), in alphabetical order.
 const WASM_BUNDLES: &str = "return performance.getEntriesByType('resource')
     .map(e => e.name.split('/').pop()).filter(n => n.endsWith('.wasm')).map(n => n.split('-')[0])
     .sort();";
 
-/// The preferences, the policy viewer and the rights center are a bundle of their own: a visitor
-/// who only answers the banner never fetches it; opening the policy fetches it; the preferences
-/// fetch it after the consent widget's bundle, whose choice they show; a returning visitor with a
-/// current choice reads the policy without the consent widget's bundle at all, and the dialog
-/// gives the focus back when it closes.
+/// The rights center is a bundle of its own, and the policy needs no bundle at all: a visitor who
+/// answers the banner and reads the policy fetches only the consent widget's bundle; the
+/// preferences need that bundle alone; a returning visitor with a current choice reads the policy
+/// without any WebAssembly, and opens the rights center with its bundle alone; each dialog gives
+/// the focus back when it closes.
 #[tokio::test]
 async fn the_views_are_a_bundle_of_their_own_fetched_only_when_one_opens() {
     let server = TestServer::start().await;
@@ -427,10 +434,11 @@ async fn the_views_are_a_bundle_of_their_own_fetched_only_when_one_opens() {
         .await;
     assert_eq!(
         browser.run(WASM_BUNDLES).await,
-        serde_json::json!(["views", "widget"])
+        serde_json::json!(["widget"]),
+        "the policy needs no bundle"
     );
-    // The views bundle's dialog wears the site's theme as the main bundle's settings button does:
-    // its background, and the accent (the button's border) on the pressed language button.
+    // The policy's dialog wears the site's theme as the settings button does: its background, and
+    // the accent (the button's border) on the pressed language button.
     let colours = browser
         .run(
             "const root = document.querySelector('#virtio-privacy').shadowRoot;
@@ -446,17 +454,33 @@ async fn the_views_are_a_bundle_of_their_own_fetched_only_when_one_opens() {
     let found = violations(&browser, &axe_source()).await;
     assert_eq!(found, serde_json::json!([]), "{found:#}");
 
+    browser.press(crate::helpers::keys::ESCAPE).await;
+    browser.wait_for_dialog_closed().await;
+
     // A returning visit: the stored choice applies without WebAssembly; the settings button
-    // is there; the policy opens from the JavaScript API with the views bundle alone.
+    // is there; the policy opens from the JavaScript API, still without any.
     browser.client.refresh().await.unwrap();
     browser.widget_element("[data-vp=settings]").await;
+    browser.run("VirtioPrivacy.open('policy');").await;
+    browser
+        .widget_element("[data-vp=policy-dialog] [data-vp=policy-toc]")
+        .await;
     assert_eq!(browser.run(WASM_BUNDLES).await, serde_json::json!([]));
+    assert_eq!(browser.run(THEMED).await, serde_json::json!([true, true]));
+    browser.press(crate::helpers::keys::ESCAPE).await;
+    browser.wait_for_dialog_closed().await;
+    assert_eq!(browser.focused().await.0, "settings");
     // The preferences change the consent widget's choice: its bundle alone, not the views'.
     browser.click("[data-vp=settings]").await;
     browser.widget_element("[data-vp=preferences]").await;
     assert_eq!(
         browser.run(WASM_BUNDLES).await,
         serde_json::json!(["widget"])
+    );
+    assert_eq!(
+        browser.run(THEMED).await,
+        serde_json::json!([true, true]),
+        "the preferences wear the site's theme and font"
     );
     browser.press(crate::helpers::keys::ESCAPE).await;
     browser.wait_for_dialog_closed().await;
@@ -519,7 +543,7 @@ async fn the_preferences_open_with_the_engines_choice_and_never_fetch_the_views_
         .iter()
         .filter_map(|name| name.as_str())
         .collect();
-    for part in ["widget.wasm", "widget.js", "preferences.js"] {
+    for part in ["widget.wasm", "widget.js", "dialogs.js"] {
         assert!(names.contains(&part), "{part} was not fetched: {names:?}");
     }
     assert!(

@@ -4,19 +4,17 @@
 use std::cell::RefCell;
 use yew::Callback;
 
-/// What `VirtioPrivacy.open(view)` opens in the views bundle's dialog (the preferences are the
-/// main bundle's, `crate::preferences`).
+/// What `VirtioPrivacy.open(view)` opens in the views bundle's dialog (the preferences and the
+/// policy are the loader's `dialogs.js`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum View {
-    Policy,
     Rights,
 }
 
 impl View {
-    /// `"policy"` or `"rights"`.
+    /// `"rights"`.
     pub fn parse(name: &str) -> Option<Self> {
         match name {
-            "policy" => Some(Self::Policy),
             "rights" => Some(Self::Rights),
             _ => None,
         }

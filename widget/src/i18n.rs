@@ -1,13 +1,13 @@
 //! Every string the widget shows, one table per language, in three parts so that each bundle
 //! carries only its own: [`Texts`], what the server renders (the first layer, the preferences,
-//! the loader's words); [`StatusTexts`], what the main bundle says itself; [`ViewTexts`], the
-//! views bundle's.
+//! the policy viewer, the loader's words); [`StatusTexts`], what the main bundle says itself;
+//! [`ViewTexts`], the views bundle's (the rights center).
 
 use privacy_shared::api::ApiError;
 use privacy_shared::{Language, ProblemKind};
 
-/// The texts the server renders in one language: the first layer, the preferences and the
-/// loader's words.
+/// The texts the server renders in one language: the first layer, the preferences, the policy
+/// viewer and the loader's words.
 pub struct Texts {
     pub banner_title: &'static str,
     /// Before the list of purposes.
@@ -37,6 +37,16 @@ pub struct Texts {
     /// A view that was opened is still on its way (its bundles load); shown by the loader.
     pub loading_view: &'static str,
     pub dismiss: &'static str,
+    /// The policy viewer's (rendered by the server too, `ssr::policy`).
+    pub policy_title: &'static str,
+    pub version: &'static str,
+    pub effective: &'static str,
+    pub translation_note: &'static str,
+    pub contents: &'static str,
+    pub rights_title: &'static str,
+    pub rights_intro: &'static str,
+    /// The name of the policy viewer's language switch.
+    pub language: &'static str,
 }
 
 pub static NL: Texts = Texts {
@@ -64,6 +74,14 @@ pub static NL: Texts = Texts {
     load_failed: "Dit onderdeel van de privacy-instellingen kon niet worden geladen. Controleer je verbinding en probeer het opnieuw.",
     loading_view: "De privacy-instellingen worden geladen…",
     dismiss: "Sluiten",
+    policy_title: "Privacyverklaring",
+    version: "Versie",
+    effective: "geldig vanaf",
+    translation_note: "Dit is een vertaling; de Nederlandse tekst is bindend.",
+    contents: "Inhoud",
+    rights_title: "Je rechten gebruiken",
+    rights_intro: "Je kunt deze rechten uitoefenen via het formulier voor privacyverzoeken. We antwoorden binnen een maand; je hoeft geen reden op te geven.",
+    language: "Taal",
 };
 
 pub static EN: Texts = Texts {
@@ -91,6 +109,14 @@ pub static EN: Texts = Texts {
     load_failed: "This part of the privacy settings could not be loaded. Check your connection and try again.",
     loading_view: "Loading the privacy settings…",
     dismiss: "Close",
+    policy_title: "Privacy statement",
+    version: "Version",
+    effective: "effective",
+    translation_note: "This is a translation; the Dutch text is binding.",
+    contents: "Contents",
+    rights_title: "Using your rights",
+    rights_intro: "You can exercise these rights with the privacy request form. We answer within one month; you need not give a reason.",
+    language: "Language",
 };
 
 pub fn texts(language: Language) -> &'static Texts {
@@ -151,19 +177,12 @@ pub fn status_texts(language: Language) -> &'static StatusTexts {
     }
 }
 
-/// The texts of the views bundle (the policy viewer and the rights center) in one language, apart
-/// from [`Texts`] so that the main bundle does not carry them.
+/// The texts of the views bundle (the rights center) in one language, apart from [`Texts`] so that
+/// the main bundle does not carry them.
 pub struct ViewTexts {
-    pub policy_title: &'static str,
-    pub loading: &'static str,
-    pub version: &'static str,
-    pub effective: &'static str,
-    pub translation_note: &'static str,
-    pub contents: &'static str,
-    pub rights_title: &'static str,
-    pub rights_intro: &'static str,
+    /// Before the authority's name, in the rights center and the policy viewer (which the server
+    /// renders with it).
     pub complaint: &'static str,
-    pub language: &'static str,
     pub rights_center_title: &'static str,
     pub rights_center_intro: &'static str,
     pub rights_kind: &'static str,
@@ -193,16 +212,7 @@ pub struct ViewTexts {
 }
 
 pub static VIEW_NL: ViewTexts = ViewTexts {
-    policy_title: "Privacyverklaring",
-    loading: "Laden…",
-    version: "Versie",
-    effective: "geldig vanaf",
-    translation_note: "Dit is een vertaling; de Nederlandse tekst is bindend.",
-    contents: "Inhoud",
-    rights_title: "Je rechten gebruiken",
-    rights_intro: "Je kunt deze rechten uitoefenen via het formulier voor privacyverzoeken. We antwoorden binnen een maand; je hoeft geen reden op te geven.",
     complaint: "Ben je het niet eens met hoe we met je gegevens omgaan? Dan kun je een klacht indienen bij de ",
-    language: "Taal",
     rights_center_title: "Privacyverzoek indienen",
     rights_center_intro: "Kies welk recht je wilt gebruiken. Je hoeft geen reden op te geven en geen kopie van je identiteitsbewijs te sturen.",
     rights_kind: "Wat wil je?",
@@ -232,16 +242,7 @@ pub static VIEW_NL: ViewTexts = ViewTexts {
 };
 
 pub static VIEW_EN: ViewTexts = ViewTexts {
-    policy_title: "Privacy statement",
-    loading: "Loading…",
-    version: "Version",
-    effective: "effective",
-    translation_note: "This is a translation; the Dutch text is binding.",
-    contents: "Contents",
-    rights_title: "Using your rights",
-    rights_intro: "You can exercise these rights with the privacy request form. We answer within one month; you need not give a reason.",
     complaint: "Do you disagree with how we handle your data? Then you can lodge a complaint with the ",
-    language: "Language",
     rights_center_title: "File a privacy request",
     rights_center_intro: "Choose which right you want to use. You need not give a reason or send a copy of your ID.",
     rights_kind: "What would you like?",

@@ -2,12 +2,16 @@
 //! components and texts the bundle uses: the first layer ([`Banner`]), the settings button of a
 //! returning visit ([`SettingsButton`]) and the iframe placeholders' words. The server renders them
 //! at start for every configured site and language into the loader (`server/src/loader.rs`), and
-//! the [`Preferences`] the loader's `preferences.js` shows (`GET /api/v1/sites/{site}/preferences`).
+//! the [`Preferences`] and the [`PolicyViewer`] the loader's `dialogs.js` shows
+//! (`GET /api/v1/sites/{site}/preferences`, `GET /api/v1/policy/view`).
 
+use privacy_shared::policy::PolicyDocument;
 use privacy_shared::{Language, PurposeId, SiteId};
 use yew::ServerRenderer;
 
 use crate::components::banner::{Banner, BannerProps};
+use crate::components::dialog::{Dialog, DialogProps};
+use crate::components::policy_viewer::{PolicyViewer, PolicyViewerProps};
 use crate::components::preferences::{Preferences, PreferencesProps};
 use crate::components::settings_button::{SettingsButton, SettingsButtonProps};
 
@@ -28,13 +32,15 @@ pub fn first_layer(site: SiteId, language: Language, gpc: bool) -> String {
 
 /// The rules of the dialog and the preferences, as written; `cargo xtask build` compacts them.
 pub const DIALOG_CSS: &str = include_str!("../dialog.css");
+/// The policy viewer's rules, as written; `cargo xtask build` compacts them.
+pub const POLICY_CSS: &str = include_str!("../policy.css");
 
 /// The preferences of `site` in `language`, in a dialog and in the page, with their rules (`css`).
 pub fn preferences(
     site: SiteId,
     language: Language,
     css: &str,
-) -> privacy_shared::wire::PreferencesView {
+) -> privacy_shared::wire::RenderedView {
     let render = |inline| {
         let renderer = ServerRenderer::<Preferences>::with_props(move || PreferencesProps {
             site,
@@ -44,9 +50,53 @@ pub fn preferences(
         .hydratable(false);
         futures_executor::block_on(renderer.render())
     };
-    privacy_shared::wire::PreferencesView {
+    privacy_shared::wire::RenderedView {
         dialog: render(false),
         inline: render(true),
+        css: css.to_owned(),
+    }
+}
+
+/// The policy viewer of `policy` in its language, in a dialog (titled in `language`, the page's)
+/// and in the page, with their rules (`css`).
+pub fn policy(
+    policy: &PolicyDocument,
+    language: Language,
+    css: &str,
+) -> privacy_shared::wire::RenderedView {
+    let viewer = |policy: PolicyDocument| {
+        let language = policy.language;
+        yew::html! { <PolicyViewer {policy} {language} /> }
+    };
+    let inline = ServerRenderer::<PolicyViewer>::with_props({
+        let policy = policy.clone();
+        move || PolicyViewerProps {
+            language: policy.language,
+            policy,
+        }
+    })
+    .hydratable(false);
+    let t = crate::i18n::texts(language);
+    let dialog = ServerRenderer::<Dialog>::with_props({
+        let policy = policy.clone();
+        move || DialogProps {
+            title: t.policy_title.into(),
+            hook: "policy-dialog".into(),
+            close_label: t.close.into(),
+            onclose: yew::Callback::noop(),
+            node: yew::NodeRef::default(),
+            onkeydown: yew::Callback::noop(),
+            children: viewer(policy),
+        }
+    })
+    .hydratable(false);
+    privacy_shared::wire::RenderedView {
+        dialog: format!(
+            "<div lang=\"{}\">{}</div>",
+            language.as_str(),
+            futures_executor::block_on(dialog.render())
+        ),
+        inline: futures_executor::block_on(inline.render()),
         css: css.to_owned(),
     }
 }

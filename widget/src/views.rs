@@ -1,8 +1,9 @@
-//! The views bundle (`widget/views`): the policy viewer and the rights center, fetched only when a
-//! page opens one or has a mount point for one, so that the consent widget every page loads
-//! (`widget/main`, no UI framework) does not carry them. Its dialogs render in the widget's shadow
-//! root beside the loader's first layer (and the preferences). The customer's
-//! identity comes from the loader, which keeps the token for both bundles.
+//! The views bundle (`widget/views`): the rights center, fetched only when a page opens it or has
+//! a mount point for it, so that the consent widget every page loads (`widget/main`, no UI
+//! framework) does not carry it. Its dialog renders in the widget's shadow root beside the
+//! loader's first layer (and the preferences and the policy, which the server renders and the
+//! loader's `dialogs.js` shows). The customer's identity comes from the loader, which keeps the
+//! token for both bundles.
 
 use privacy_shared::{Language, SiteId};
 use std::cell::RefCell;
@@ -10,7 +11,6 @@ use wasm_bindgen::JsError;
 use yew::prelude::*;
 
 use crate::components::modal::Modal;
-use crate::components::policy_viewer::{PolicyViewer, PolicyViewerProps};
 use crate::components::rights_center::{RightsCenter, RightsCenterProps};
 use crate::control::View;
 use crate::i18n::{texts, view_texts};
@@ -21,9 +21,8 @@ thread_local! {
     static PROPS: RefCell<Option<ViewsProps>> = const { RefCell::new(None) };
 }
 
-/// Starts the views bundle on the page: renders the policy viewer and the rights center into the
-/// page's mount points (`data-virtio-privacy="policy"`, `="rights"`), each in a shadow root of its
-/// own, and makes [`open`] work. The arguments are the main bundle's (`widget/main`). Nothing is
+/// Starts the views bundle on the page: renders the rights center into the page's mount points
+/// (`data-virtio-privacy="rights"`), each in a shadow root of its own, and makes [`open`] work. The arguments are the main bundle's (`widget/main`). Nothing is
 /// added to the page until a dialog opens.
 pub fn start(
     site: &str,
@@ -40,14 +39,6 @@ pub fn start(
         include_str!("../views.css")
     ))
     .map_err(|_| JsError::new("the views' stylesheet could not be constructed"))?;
-    for mount in browser::mount_points("policy") {
-        let mount = browser::shadow_mount(&mount, site)?;
-        let props = PolicyViewerProps {
-            api_base: api_base.into(),
-            language,
-        };
-        yew::Renderer::<PolicyViewer>::with_root_and_props(mount, props).render();
-    }
     for mount in browser::mount_points("rights") {
         let mount = browser::shadow_mount(&mount, site)?;
         let props = RightsCenterProps {
@@ -109,7 +100,7 @@ pub struct ViewsProps {
     pub initial: Option<View>,
 }
 
-/// The views bundle's dialog: the policy or the rights center, or nothing.
+/// The views bundle's dialog: the rights center, or nothing.
 #[component]
 pub fn Views(props: &ViewsProps) -> Html {
     let open = use_state(|| props.initial);
@@ -142,11 +133,6 @@ pub fn Views(props: &ViewsProps) -> Html {
         <div lang={language.as_str()}>
             {
                 match *open {
-                    Some(View::Policy) => html! {
-                        <Modal title={v.policy_title} hook="policy-dialog" close_label={t.close} onclose={close}>
-                            <PolicyViewer api_base={props.api_base.clone()} {language} />
-                        </Modal>
-                    },
                     Some(View::Rights) => html! {
                         <Modal title={v.rights_center_title} hook="rights-dialog" close_label={t.close} onclose={close}>
                             <RightsCenter api_base={props.api_base.clone()} site={props.site} {language} />

@@ -75,26 +75,31 @@ pub fn bundles(root: &Path) -> Result<Vec<Asset>> {
     // local names shortened, never inlined (the server's placeholders must stay one each).
     let css = compact_css(&std::fs::read_to_string(root.join("widget/style.css"))?);
     let css = serde_json::to_string(&css)?.replace('<', "\\u003c");
-    // The rules of the dialog and the preferences, compacted: the server sends them with the
-    // preferences' markup (server/src/loader.rs).
-    let dialog_css = compact_css(&std::fs::read_to_string(root.join("widget/dialog.css"))?);
-    write_asset(&dist.join(DIALOG_CSS), dialog_css.as_bytes(), &mut assets)?;
-    // The preferences, a module the loader imports the first time they are shown.
-    let preferences = minify(&std::fs::read(root.join("widget/preferences.js"))?, true)?;
-    let preferences = write_hashed(
-        &widget_assets,
-        "preferences",
-        "js",
-        &preferences,
-        &mut assets,
-    )?;
+    // The rules of the dialog and the preferences, and of the policy viewer, compacted: the
+    // server sends them with their markup (server/src/loader.rs).
+    for (source, target) in [
+        ("widget/dialog.css", DIALOG_CSS),
+        ("widget/policy.css", POLICY_CSS),
+    ] {
+        let rules = compact_css(&std::fs::read_to_string(root.join(source))?);
+        write_asset(&dist.join(target), rules.as_bytes(), &mut assets)?;
+    }
+    // The preferences, and the policy with what it shares with them: modules the loader imports
+    // the first time one is shown.
+    let dialogs = minify(&std::fs::read(root.join("widget/dialogs.js"))?, true)?;
+    let dialogs = write_hashed(&widget_assets, "dialogs", "js", &dialogs, &mut assets)?;
+    let policy = std::fs::read_to_string(root.join("widget/policy.js"))?
+        .replace("__VP_DIALOGS_MODULE__", &dialogs);
+    let policy = minify(policy.as_bytes(), true)?;
+    let policy = write_hashed(&widget_assets, "policy", "js", &policy, &mut assets)?;
     let loader = std::fs::read(root.join("widget/loader.js"))?;
     let loader = String::from_utf8(minify(&loader, false)?)?
         .replace("__VP_MODULE__", &module)
         .replace("__VP_WASM__", &wasm)
         .replace("__VP_VIEWS_MODULE__", &views_module)
         .replace("__VP_VIEWS_WASM__", &views_wasm)
-        .replace("__VP_PREFERENCES_MODULE__", &preferences)
+        .replace("__VP_DIALOGS_MODULE__", &dialogs)
+        .replace("__VP_POLICY_MODULE__", &policy)
         .replace("__VP_CSS_TEXT__", &css);
     write_asset(
         &dist.join("widget/v1/loader.template.js"),
@@ -222,6 +227,8 @@ fn sibling(path: &Path, ext: &str) -> PathBuf {
 /// Where `cargo xtask build` writes the dialog's rules, compacted, under the dist folder (the
 /// server reads them there, `privacy_server::loader::DIALOG_CSS`).
 const DIALOG_CSS: &str = "widget/v1/dialog.css";
+/// Where it writes the policy viewer's (`privacy_server::loader::POLICY_CSS`).
+const POLICY_CSS: &str = "widget/v1/policy.css";
 
 /// `css` without its comments, indentation and line breaks: what the loader carries on every page.
 fn compact_css(css: &str) -> String {

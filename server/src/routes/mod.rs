@@ -27,6 +27,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .add::<endpoints::Health, _, _>(health::health)
         .add::<endpoints::SiteConfig, _, _>(policy::site_config)
         .add::<endpoints::PreferencesView, _, _>(policy::preferences)
+        .add::<endpoints::PolicyView, _, _>(policy::view)
         .add::<endpoints::Policy, _, _>(policy::document)
         .add::<endpoints::PolicyVersions, _, _>(policy::versions)
         .add::<endpoints::RecordConsent, _, _>(consents::record)

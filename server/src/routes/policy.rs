@@ -124,15 +124,29 @@ pub struct ConfigQuery {
 pub async fn preferences(
     request: HttpRequest,
     path: web::Path<String>,
-    views: web::Data<crate::loader::PreferencesViews>,
+    views: web::Data<crate::loader::RenderedViews>,
 ) -> Result<HttpResponse, ApiError> {
     let params: ConfigQuery = query(&request)?;
     let language = language(params.lang.as_deref())?;
     let view = path
         .parse()
         .ok()
-        .and_then(|site| views.get(site, language))
+        .and_then(|site| views.preferences(site, language))
         .ok_or_else(|| ApiError::detail(ProblemKind::NotFound, "no site with this id"))?;
+    Ok(view.respond(&request, "application/json", |_| ()))
+}
+
+/// `GET /api/v1/policy/view?lang=`: the current policy as the widget's viewer renders it (Dutch by
+/// default), compressed and cacheable like the loader.
+pub async fn view(
+    request: HttpRequest,
+    views: web::Data<crate::loader::RenderedViews>,
+) -> Result<HttpResponse, ApiError> {
+    let params: ConfigQuery = query(&request)?;
+    let language = language(params.lang.as_deref())?;
+    let view = views
+        .policy(language)
+        .ok_or_else(|| ApiError::new(ProblemKind::Internal))?;
     Ok(view.respond(&request, "application/json", |_| ()))
 }
 

@@ -86,7 +86,7 @@ async fn the_preferences_of_each_site_are_served_in_the_language_asked() {
             response.headers()["cache-control"].to_str().unwrap(),
             "public, max-age=300"
         );
-        let view: privacy_shared::wire::PreferencesView = response.json().await.unwrap();
+        let view: privacy_shared::wire::RenderedView = response.json().await.unwrap();
         for html in [&view.dialog, &view.inline] {
             assert!(html.contains(words), "{url}: {html}");
             assert!(
@@ -117,6 +117,71 @@ async fn the_preferences_of_each_site_are_served_in_the_language_asked() {
         }
         assert!(compressed.headers().contains_key("etag"));
     }
+}
+
+/// The policy viewer comes from the server too, rendered by the widget's component from the same
+/// document `GET /api/v1/policy` gives: every section with its anchor, the version, the language
+/// switch and the authority, in a dialog titled in the page's language and in the page;
+/// compressed and cacheable; a bad `lang` is a problem.
+#[tokio::test]
+async fn the_policy_viewer_is_served_rendered_in_the_language_asked() {
+    let app = spawn_app().await;
+    for (language, title) in [
+        (Language::Nl, "Privacyverklaring"),
+        (Language::En, "Privacy statement"),
+    ] {
+        let document = app.api.policy(None, language).await.unwrap();
+        let url = format!(
+            "{}/api/v1/policy/view?lang={}",
+            app.address,
+            language.as_str()
+        );
+        let compressed = app
+            .http
+            .get(&url)
+            .header("Accept-Encoding", "gzip, deflate, br")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(compressed.status(), 200, "{url}");
+        assert_eq!(compressed.headers()["content-encoding"], "br");
+        assert!(compressed.headers().contains_key("etag"));
+        let response = reqwest::get(&url).await.unwrap();
+        let view: privacy_shared::wire::RenderedView = response.json().await.unwrap();
+        for html in [&view.dialog, &view.inline] {
+            for section in &document.sections {
+                let anchor = format!("id=\"vp-policy-{}\"", section.anchor);
+                assert!(html.contains(&anchor), "{url}: {anchor}");
+            }
+            for hook in [
+                "policy-version",
+                "policy-toc",
+                "policy-nl",
+                "policy-en",
+                "authority",
+            ] {
+                assert!(
+                    html.contains(&format!("data-vp=\"{hook}\"")),
+                    "{url}: {hook}"
+                );
+            }
+            assert!(html.contains(&document.version), "{url}");
+            assert!(
+                html.contains(&format!("lang=\"{}\"", language.as_str())),
+                "{url}"
+            );
+        }
+        assert!(view.dialog.contains("data-vp=\"policy-dialog\""));
+        assert!(view.dialog.contains(title), "{url}");
+        assert!(view.css.contains(".vp-dialog") && view.css.contains(".vp-toc"));
+    }
+    let bad_lang = reqwest::get(format!("{}/api/v1/policy/view?lang=de", app.address))
+        .await
+        .unwrap();
+    assert_eq!(
+        expect_problem(bad_lang, 400).await.kind(),
+        Some(ProblemKind::InvalidQuery)
+    );
 }
 
 #[tokio::test]

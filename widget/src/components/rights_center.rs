@@ -592,8 +592,8 @@ fn RequestHistory(props: &HistoryProps) -> Html {
                         if view.complaint_authority.is_some() {
                             <p>
                                 { t.complaint }
-                                <a href={crate::components::policy_viewer::AUTHORITY_URL} rel="noopener" target="_blank">
-                                    { crate::components::policy_viewer::AUTHORITY_NAME }
+                                <a href={privacy_shared::rights::COMPLAINT_AUTHORITY_URL} rel="noopener" target="_blank">
+                                    { privacy_shared::rights::COMPLAINT_AUTHORITY_NAME }
                                 </a>
                                 { "." }
                             </p>
