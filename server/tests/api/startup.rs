@@ -76,7 +76,7 @@ async fn the_loader_is_rendered_at_start_for_the_configured_sites() {
     std::fs::create_dir_all(template.parent().unwrap()).unwrap();
     std::fs::write(
         &template,
-        "const SITES = __VP_SITES__;\nconst start = __VP_START__;\nconst TEXTS = __VP_TEXTS__;\nconst OUTBOX = __VP_OUTBOX__;\nconst NOTICES = __VP_NOTICES__;\nconst PREFERENCES_PATH = __VP_PREFERENCES_PATH__;\n",
+        "const SITES = __VP_SITES__;\nconst start = __VP_START__;\nconst TEXTS = __VP_TEXTS__;\nconst OUTBOX = __VP_OUTBOX__;\nconst NOTICES = __VP_NOTICES__;\nconst PREFERENCES_PATH = __VP_PREFERENCES_PATH__;\nconst POLICY_PATH = __VP_POLICY_PATH__;\n",
     )
     .unwrap();
     let app = crate::helpers::spawn_app_with(|s| s.dist_dir = dist.path().to_owned()).await;
