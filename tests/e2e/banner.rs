@@ -508,8 +508,8 @@ async fn a_bundle_that_cannot_be_loaded_is_reported_and_tried_again_on_the_next_
         .await;
     assert_eq!(layout, serde_json::json!([true, true]));
     browser.client.set_window_size(1280, 900).await.unwrap();
-    // The policy cannot be loaded either: still one notice.
-    browser.run("VirtioPrivacy.open('policy');").await;
+    // The rights center cannot be loaded either: still one notice.
+    browser.run("VirtioPrivacy.open('rights');").await;
     browser
         .wait_for_script(
             "return performance.getEntriesByType('resource').filter(e => e.name.includes('/views-')).length;",
