@@ -83,6 +83,104 @@ async fn the_policy_viewer_shows_the_whole_policy_with_contents_versions_and_a_l
     browser.close().await;
 }
 
+/// The policy at 320 px, by keyboard, in both languages: in the dialog nothing scrolls sideways,
+/// the focus starts on the language switch, Enter on "English" brings the English text with the
+/// focus kept there, Enter on a contents link moves the focus to its section, axe finds nothing in
+/// either language, and Escape gives the focus back; the privacy page's inline policy fits too.
+#[tokio::test]
+async fn the_policy_reads_at_320_pixels_by_keyboard_in_both_languages() {
+    use crate::helpers::keys::{ENTER, ESCAPE, TAB};
+    const FITS: &str = "const root = document.querySelector('#virtio-privacy').shadowRoot;
+        const dialog = root.querySelector('[data-vp=policy-dialog]').getBoundingClientRect();
+        return [document.documentElement.scrollWidth <= window.innerWidth,
+                dialog.left >= 0 && dialog.right <= window.innerWidth,
+                [...root.querySelectorAll('[data-vp=policy-dialog] button, [data-vp=policy-toc] a')]
+                    .every(e => { const r = e.getBoundingClientRect();
+                                  return r.left >= dialog.left && r.right <= dialog.right; })];";
+    let server = TestServer::start().await;
+    let browser = crate::helpers::Browser::start(320, 640).await;
+    browser.client.goto(&server.page("/")).await.unwrap();
+    browser.click("[data-vp=reject-all]").await;
+    browser.widget_element("[data-vp=settings]").await;
+    browser.run("VirtioPrivacy.open('policy');").await;
+    browser
+        .widget_element("[data-vp=policy-dialog] [data-vp=policy-toc]")
+        .await;
+    assert_eq!(browser.focused().await.0, "policy-nl");
+    assert_eq!(
+        browser.run(FITS).await,
+        serde_json::json!([true, true, true])
+    );
+    let found = violations(&browser, &axe_source()).await;
+    assert_eq!(found, serde_json::json!([]), "{found:#}");
+
+    browser.press(TAB).await;
+    assert_eq!(browser.focused().await.0, "policy-en");
+    browser.press(ENTER).await;
+    browser
+        .wait_for_script(
+            "return document.querySelector('#virtio-privacy').shadowRoot
+                 .querySelector('[data-vp=policy-dialog] [data-vp=policy]')?.lang;",
+            |v| v == "en",
+        )
+        .await;
+    assert_eq!(browser.focused().await.0, "policy-en");
+    let pressed = browser
+        .run(
+            "return document.querySelector('#virtio-privacy').shadowRoot
+                  .querySelector('[data-vp=policy-en]').getAttribute('aria-pressed');",
+        )
+        .await;
+    assert_eq!(pressed, "true");
+    assert_eq!(
+        browser.run(FITS).await,
+        serde_json::json!([true, true, true])
+    );
+    let found = violations(&browser, &axe_source()).await;
+    assert_eq!(found, serde_json::json!([]), "{found:#}");
+
+    // To the first contents link (after the title and the version there is nothing to focus).
+    browser.press(TAB).await;
+    let first = browser
+        .run("const root = document.querySelector('#virtio-privacy').shadowRoot;
+              const link = root.activeElement;
+              return link && link.closest('[data-vp=policy-toc]') ? link.getAttribute('href') : null;")
+        .await;
+    let anchor = first
+        .as_str()
+        .expect("Tab reaches the contents")
+        .trim_start_matches('#')
+        .to_owned();
+    browser.press(ENTER).await;
+    let focused = browser
+        .run("return document.querySelector('#virtio-privacy').shadowRoot.activeElement?.id;")
+        .await;
+    assert_eq!(focused, format!("vp-policy-{anchor}").as_str());
+    browser.press(ESCAPE).await;
+    browser.wait_for_dialog_closed().await;
+    assert_eq!(browser.focused().await.0, "settings");
+
+    // The privacy page's policy, in the page, fits as well.
+    browser
+        .client
+        .goto(&server.page("/privacy.html"))
+        .await
+        .unwrap();
+    browser.element_in(POLICY, "[data-vp=policy-toc]").await;
+    let fits = browser
+        .run(
+            "const root = document.querySelector('[data-virtio-privacy=policy]').shadowRoot;
+              const article = root.querySelector('[data-vp=policy]').getBoundingClientRect();
+              return document.documentElement.scrollWidth <= window.innerWidth
+                  && article.right <= window.innerWidth;",
+        )
+        .await;
+    assert_eq!(fits, true);
+    let found = violations(&browser, &axe_source()).await;
+    assert_eq!(found, serde_json::json!([]), "{found:#}");
+    browser.close().await;
+}
+
 #[tokio::test]
 async fn a_visitor_files_a_request_confirms_it_with_the_code_and_sees_number_and_due_date() {
     let server = TestServer::start().await;
