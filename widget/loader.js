@@ -313,7 +313,8 @@
   // markup meanwhile.
   let shownPreferences = null;
   const dialogsModule = importer("__VP_DIALOGS_MODULE__");
-  const preferencesView = kept(() => dialogsModule().then((module) => {
+  // (Nothing is fetched for a site the server does not know.)
+  const preferencesView = kept(() => definition.then(dialogsModule).then((module) => {
     const markup = apiBase + PREFERENCES_PATH.replace("{site}", encodeURIComponent(site)) + "?lang=" + language;
     shownPreferences = module.preferences({ markup, engine: load, sheet, widgetShadow, theme, openView });
     return shownPreferences;
@@ -325,7 +326,7 @@
   };
   // The policy, which needs no bundle.
   const policyModule = importer("__VP_POLICY_MODULE__");
-  const loadPolicy = kept(() => policyModule().then((module) => module.policy({
+  const loadPolicy = kept(() => definition.then(policyModule).then((module) => module.policy({
     markup: (to) => apiBase + POLICY_PATH + "?lang=" + to,
     language, sheet, widgetShadow, theme, failed, recovered,
   })));
@@ -340,7 +341,7 @@
   // the view opens or fails to. The notice is a live region from the click on, empty and out of
   // sight until it has something to say, so that screen readers announce its words (many miss
   // those of a region inserted with them). (A site the server does not know loads nothing, and
-  // shows nothing.)
+  // shows nothing.) Settles with whether the view opened.
   const openView = (view) => {
     const ready = view === "preferences" ? loadPreferences().then((shown) => shown.open())
       : view === "policy" ? loadPolicy().then((shown) => shown.open())
@@ -355,7 +356,13 @@
       removeNotice("loading");
     };
     ready.then(settled, settled);
-    ready.then(recovered, openFailed(view));
+    return ready.then(() => {
+      recovered();
+      return true;
+    }, (error) => {
+      openFailed(view)(error);
+      return false;
+    });
   };
 
   // The first layer on screen: its name (`banner`, `gpc`, `settings`), the element holding it and
@@ -485,8 +492,8 @@
     consent: () => applying().choices,
     has: (purpose) => applying().granted.includes(String(purpose)),
     open: (view) => {
-      if (view === "policy" || view === "rights") openView(view);
-      else if (!viewsOnly) openView("preferences");
+      if (view === "policy" || view === "rights") return openView(view);
+      return viewsOnly ? Promise.resolve(false) : openView("preferences");
     },
     setIdentity: (token) => {
       identity = String(token);
