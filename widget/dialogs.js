@@ -54,14 +54,14 @@ const focusFirst = (root) => {
 // `clicked(mount, event)` acts on its buttons; Escape closes it, recording nothing, and Tab and
 // Shift+Tab wrap around inside. Closing gives the focus back to the opener; when the opener went
 // away, to the widget's element with the same hook (the first layer, shown anew), else the
-// settings button. `closed(mount)` hears of it.
+// settings button. `closed(mount)`, when given, hears of it.
 export const modal = (env, className, clicked, closed) => {
   let current = null;
   const close = () => {
     if (!current) return;
     const { mount, opener } = current;
     current = null;
-    closed(mount);
+    closed?.(mount);
     mount.replaceChildren();
     const shadow = env.widgetShadow(false);
     const hook = opener?.dataset?.vp;
@@ -97,8 +97,7 @@ export const modal = (env, className, clicked, closed) => {
       let mount = shadow.querySelector("." + className);
       if (!mount) {
         mount = document.createElement("div");
-        // (`vp-root` carries the theme's variables and the font.)
-        mount.className = "vp-root " + className;
+        mount.className = className;
         mount.addEventListener("click", (event) => clicked(mount, event));
         mount.addEventListener("keydown", (event) => keyed(mount, event));
         shadow.append(mount);

@@ -7,10 +7,9 @@
 // preferences and the policy viewer are small modules of the loader's (dialogs.js, policy.js) that
 // show markup the server renders; the preferences ask the bundle's engine what to show, the policy
 // needs no bundle. The rights center is a second bundle (views, yew), fetched only when it is
-// opened or has a mount point. The loader
-// shows the first layer (the banner, or the settings button of a returning visit) from HTML
-// rendered by the widget's own components;
-// once the bundle runs, its engine says which one to show. On a first visit the bundle loads when
+// opened or has a mount point. The loader shows the first layer (the banner, or the settings
+// button of a returning visit) from HTML rendered by the widget's own components; once the
+// bundle runs, its engine says which one to show. On a first visit the bundle loads when
 // the page is idle or the visitor first turns to the banner, carrying out a click made in the
 // meantime. `cargo xtask build` fills in the hashed names; the privacy server fills in its
 // configured sites, the words and the rules at start (server/src/loader.rs).

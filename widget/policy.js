@@ -57,7 +57,7 @@ export const policy = (env) => {
     if (hook === "close") dialog.close();
     if (hook === "policy-nl" || hook === "policy-en") translate(root, hook.slice("policy-".length));
   };
-  const dialog = modal(env, "vp-policy-view", clicked, () => {});
+  const dialog = modal(env, "vp-policy-view", clicked);
 
   return {
     // Opens the dialog (or moves the focus into it when it is open); settles once it shows.

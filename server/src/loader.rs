@@ -9,6 +9,7 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse};
 use anyhow::Context as _;
 use privacy_shared::api::{Endpoint, endpoints};
+use privacy_shared::dist::{DIALOG_CSS, POLICY_CSS};
 use privacy_shared::policy;
 use privacy_shared::site::Site;
 use privacy_shared::{Language, SiteId};
@@ -18,12 +19,7 @@ use std::io::Write as _;
 use std::path::Path;
 
 /// Where `cargo xtask build` writes the loader's template, under the dist folder.
-pub const TEMPLATE: &str = "widget/v1/loader.template.js";
-
-/// Where `cargo xtask build` writes the dialog's rules, compacted, under the dist folder.
-pub const DIALOG_CSS: &str = "widget/v1/dialog.css";
-/// Where `cargo xtask build` writes the policy viewer's rules, compacted, under the dist folder.
-pub const POLICY_CSS: &str = "widget/v1/policy.css";
+pub const TEMPLATE: &str = privacy_shared::dist::LOADER_TEMPLATE;
 
 /// The rendered loader, with its compressed forms.
 #[derive(Debug)]
@@ -247,9 +243,13 @@ pub struct RenderedViews {
 }
 
 impl RenderedViews {
-    /// Renders them for `sites`, with the rules `cargo xtask build` compacted into `dist` (as
-    /// written when the widget is not built).
-    pub fn render(dist: &Path, sites: &[&'static Site]) -> anyhow::Result<Self> {
+    /// Renders them for `sites` and the current policy of `catalog`, with the rules `cargo xtask
+    /// build` compacted into `dist` (as written when the widget is not built).
+    pub fn render(
+        dist: &Path,
+        sites: &[&'static Site],
+        catalog: &crate::routes::PolicyCatalog,
+    ) -> anyhow::Result<Self> {
         let dialog_css = rules(dist, DIALOG_CSS, privacy_widget::ssr::DIALOG_CSS)?;
         let policy_css =
             dialog_css.clone() + &rules(dist, POLICY_CSS, privacy_widget::ssr::POLICY_CSS)?;
@@ -257,6 +257,15 @@ impl RenderedViews {
             .iter()
             .map(|site| site.id.parse())
             .collect::<Result<Vec<SiteId>, _>>()?;
+        let documents = LANGUAGES
+            .into_iter()
+            .map(|language| {
+                let document = catalog.current(language).ok_or_else(|| {
+                    anyhow::anyhow!("the current policy has no {} text", language.as_str())
+                })?;
+                Ok((language, document.clone()))
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
         off_runtime(move || {
             let preferences = ids
                 .iter()
@@ -269,18 +278,11 @@ impl RenderedViews {
                     ))
                 })
                 .collect::<anyhow::Result<_>>()?;
-            let policy = LANGUAGES
-                .into_iter()
-                .map(|language| {
-                    let document = policy::document(policy::CURRENT_VERSION, language)
-                        .ok_or_else(|| {
-                            anyhow::anyhow!("the current policy has no {} text", language.as_str())
-                        })?
-                        .map_err(|e| {
-                            anyhow::anyhow!("the current policy ({}): {e}", language.as_str())
-                        })?;
-                    let view = privacy_widget::ssr::policy(&document, language, &policy_css);
-                    Ok((language, Compressed::new(serde_json::to_vec(&view)?)?))
+            let policy = documents
+                .iter()
+                .map(|(language, document)| {
+                    let view = privacy_widget::ssr::policy(document, *language, &policy_css);
+                    Ok((*language, Compressed::new(serde_json::to_vec(&view)?)?))
                 })
                 .collect::<anyhow::Result<_>>()?;
             Ok(Self {

@@ -56,13 +56,14 @@ impl Application {
         if loader.is_none() {
             tracing::warn!("the widget is not built: run `cargo xtask build`");
         }
-        let views = RenderedViews::render(&settings.dist_dir, &sites)?;
+        let catalog = PolicyCatalog::load()?;
+        let views = RenderedViews::render(&settings.dist_dir, &sites, &catalog)?;
         let listener = TcpListener::bind(settings.bind)?;
         let port = listener.local_addr()?.port();
         let links = crate::requests::Links::new(settings.public_origin(port)?);
         let shared = Shared {
             storage: web::Data::new(storage),
-            catalog: web::Data::new(PolicyCatalog::load()?),
+            catalog: web::Data::new(catalog),
             views: web::Data::new(views),
             identity: web::Data::new(identity_key(&settings)?),
             limiter: web::Data::new(RateLimiter::new(settings.rate_limits)),

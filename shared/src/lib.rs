@@ -9,6 +9,7 @@
 pub mod api;
 pub mod consent;
 pub mod cookie;
+pub mod dist;
 pub mod engine;
 pub mod facts;
 pub mod identity;

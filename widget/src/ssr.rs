@@ -64,16 +64,9 @@ pub fn policy(
     language: Language,
     css: &str,
 ) -> privacy_shared::wire::RenderedView {
-    let viewer = |policy: PolicyDocument| {
-        let language = policy.language;
-        yew::html! { <PolicyViewer {policy} {language} /> }
-    };
     let inline = ServerRenderer::<PolicyViewer>::with_props({
         let policy = policy.clone();
-        move || PolicyViewerProps {
-            language: policy.language,
-            policy,
-        }
+        move || PolicyViewerProps { policy }
     })
     .hydratable(false);
     let t = crate::i18n::texts(language);
@@ -86,7 +79,7 @@ pub fn policy(
             onclose: yew::Callback::noop(),
             node: yew::NodeRef::default(),
             onkeydown: yew::Callback::noop(),
-            children: viewer(policy),
+            children: yew::html! { <PolicyViewer {policy} /> },
         }
     })
     .hydratable(false);

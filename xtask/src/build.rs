@@ -4,6 +4,7 @@
 //! the server renders `/widget/v1/loader.js` from it for the sites it is configured with.
 
 use anyhow::{Context as _, Result};
+use privacy_shared::dist::{DIALOG_CSS, POLICY_CSS};
 use sha2::{Digest, Sha256};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -102,7 +103,7 @@ pub fn bundles(root: &Path) -> Result<Vec<Asset>> {
         .replace("__VP_POLICY_MODULE__", &policy)
         .replace("__VP_CSS_TEXT__", &css);
     write_asset(
-        &dist.join("widget/v1/loader.template.js"),
+        &dist.join(privacy_shared::dist::LOADER_TEMPLATE),
         loader.as_bytes(),
         &mut assets,
     )?;
@@ -223,12 +224,6 @@ fn sibling(path: &Path, ext: &str) -> PathBuf {
     name.push(ext);
     PathBuf::from(name)
 }
-
-/// Where `cargo xtask build` writes the dialog's rules, compacted, under the dist folder (the
-/// server reads them there, `privacy_server::loader::DIALOG_CSS`).
-const DIALOG_CSS: &str = "widget/v1/dialog.css";
-/// Where it writes the policy viewer's (`privacy_server::loader::POLICY_CSS`).
-const POLICY_CSS: &str = "widget/v1/policy.css";
 
 /// `css` without its comments, indentation and line breaks: what the loader carries on every page.
 fn compact_css(css: &str) -> String {

@@ -181,8 +181,7 @@ fn widget_weight(root: &Path) -> Result<String> {
         (
             "privacy_widget_views",
             "views",
-            "What the views bundle is made of (the policy viewer and the rights center, fetched only \
-             when one opens)",
+            "What the views bundle is made of (the rights center, fetched only when it opens)",
         ),
     ] {
         let named = root.join(format!("target/wasm-bindgen/{krate}/{krate}_bg.wasm"));

@@ -36,6 +36,12 @@ impl PolicyCatalog {
     fn get(&self, version: &str, language: Language) -> Option<&(PolicyDocument, String)> {
         self.documents.get(&(version.to_owned(), language))
     }
+
+    /// The current policy in `language`.
+    pub fn current(&self, language: Language) -> Option<&PolicyDocument> {
+        self.get(policy::CURRENT_VERSION, language)
+            .map(|(document, _)| document)
+    }
 }
 
 #[derive(serde::Deserialize)]

@@ -17,8 +17,8 @@ pub use privacy_shared::rights::{
 
 #[derive(Properties, PartialEq)]
 pub struct PolicyViewerProps {
+    /// Shown in its own language.
     pub policy: PolicyDocument,
-    pub language: Language,
 }
 
 fn paragraph(runs: &Paragraph) -> Html {
@@ -36,7 +36,7 @@ fn paragraph(runs: &Paragraph) -> Html {
 
 #[component]
 pub fn PolicyViewer(props: &PolicyViewerProps) -> Html {
-    let (policy, language) = (&props.policy, props.language);
+    let (policy, language) = (&props.policy, props.policy.language);
     let t = texts(language);
     let chapters = policy.sections.iter().filter(|s| s.level == 2);
     let switch = |to: Language, name: &'static str| {
