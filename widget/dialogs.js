@@ -7,6 +7,8 @@
 // choice and its proof comes from the main bundle's engine (`preferences()`), and a choice goes
 // back to it (`decide()`). Opening them thus never costs the views bundle. `cargo xtask build`
 // minifies this module and names it by content; the loader imports it when they are first shown.
+// Where the focus goes when a dialog closes with no opener to go back to (as in browser.rs).
+const FIRST_LAYER = "[data-vp=settings], [data-vp=banner] button";
 const FOCUSABLE = "button:not([disabled]), input:not([disabled]), select:not([disabled]), " +
   "textarea:not([disabled]), a[href], [tabindex]:not([tabindex='-1'])";
 
@@ -53,8 +55,9 @@ const focusFirst = (root) => {
 // A modal dialog in the widget's shadow root (`env.widgetShadow`), in a mount of `className`:
 // `clicked(mount, event)` acts on its buttons; Escape closes it, recording nothing, and Tab and
 // Shift+Tab wrap around inside. Closing gives the focus back to the opener; when the opener went
-// away, to the widget's element with the same hook (the first layer, shown anew), else the
-// settings button. `closed(mount)`, when given, hears of it.
+// away, to the widget's element with the same hook (the first layer, shown anew); when there was
+// none (a script opened it while nothing had the focus) or neither is there, to the first layer:
+// the settings button, or the banner's first button. `closed(mount)`, when given, hears of it.
 export const modal = (env, className, clicked, closed) => {
   let current = null;
   const close = () => {
@@ -66,7 +69,7 @@ export const modal = (env, className, clicked, closed) => {
     const shadow = env.widgetShadow(false);
     const hook = opener?.dataset?.vp;
     const again = hook && /^[a-z0-9-]+$/.test(hook) && shadow?.querySelector(`[data-vp=${hook}]`);
-    (opener?.isConnected ? opener : again || shadow?.querySelector("[data-vp=settings]"))?.focus();
+    (opener?.isConnected ? opener : again || shadow?.querySelector(FIRST_LAYER))?.focus();
   };
   const keyed = (mount, event) => {
     if (event.key === "Escape") {

@@ -490,9 +490,15 @@
     ready: null,
     consent: () => applying().choices,
     has: (purpose) => applying().granted.includes(String(purpose)),
+    // `open()` or `open("preferences")`, `open("policy")`, `open("rights")`; any other name is a
+    // mistake of the page's, said in the console, and opens nothing.
     open: (view) => {
       if (view === "policy" || view === "rights") return openView(view);
-      return viewsOnly ? Promise.resolve(false) : openView("preferences");
+      if (view === undefined || view === "preferences") {
+        return viewsOnly ? Promise.resolve(false) : openView("preferences");
+      }
+      console.error("Virtio Privacy: open() takes \"preferences\", \"policy\" or \"rights\", not", view);
+      return Promise.resolve(false);
     },
     setIdentity: (token) => {
       identity = String(token);

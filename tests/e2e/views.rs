@@ -811,3 +811,57 @@ async fn each_views_dialog_gives_the_focus_back_to_the_page_button_that_opened_i
     }
     browser.close().await;
 }
+
+/// A script of the page opens each view while nothing has the focus, on a first visit: closing it
+/// puts the focus on the banner, where the visitor still has to answer, not on the page's body
+/// (which would send a keyboard user back to the top of the page). A view's name the widget does
+/// not know opens nothing and says so in the console, where the page's developer looks.
+#[tokio::test]
+async fn a_view_a_script_opened_gives_the_focus_to_the_banner_and_an_unknown_one_opens_nothing() {
+    let (_server, browser) = crate::helpers::first_visit(1280, 900).await;
+    for (view, inside) in [
+        ("preferences", "[data-vp=preferences] [data-vp=save]"),
+        ("policy", "[data-vp=policy-dialog] [data-vp=policy-toc]"),
+        ("rights", "[data-vp=rights-dialog] [data-vp=rights-form]"),
+    ] {
+        let opened = browser
+            .run(&format!(
+                "document.activeElement?.blur(); return VirtioPrivacy.open('{view}');"
+            ))
+            .await;
+        assert_eq!(opened, true, "open('{view}') settles with true");
+        browser.widget_element(inside).await;
+        browser.press(crate::helpers::keys::ESCAPE).await;
+        browser.wait_for_dialog_closed().await;
+        let on_banner = browser
+            .run(
+                "const active = document.querySelector('#virtio-privacy').shadowRoot.activeElement;
+                 return active ? active.matches('[data-vp=banner] button') : false;",
+            )
+            .await;
+        assert_eq!(
+            on_banner, true,
+            "closing the {view} dialog put the focus on the banner"
+        );
+    }
+    let unknown = browser
+        .run(
+            "const said = [];
+             const error = console.error;
+             console.error = (...args) => { said.push(args.map(String).join(' ')); error(...args); };
+             return VirtioPrivacy.open('cookies').then((opened) => {
+               console.error = error;
+               return [opened, said,
+                       !!document.querySelector('#virtio-privacy').shadowRoot.querySelector('[role=dialog]')];
+             });",
+        )
+        .await;
+    assert_eq!(unknown[0], false, "open('cookies') settles with false");
+    assert_eq!(unknown[2], false, "and opens no dialog");
+    let said = unknown[1][0].as_str().unwrap_or_default();
+    assert!(
+        said.contains("\"preferences\", \"policy\" or \"rights\", not cookies"),
+        "the console names the views: {said}"
+    );
+    browser.close().await;
+}

@@ -80,9 +80,14 @@ pub fn deep_active_element() -> Option<web_sys::HtmlElement> {
     active.dyn_into().ok()
 }
 
+/// Where the focus goes when a dialog closes with no opener to go back to: the first layer, that
+/// is the settings button or the banner's first button (as in `dialogs.js`).
+const FIRST_LAYER: &str = "[data-vp=settings], [data-vp=banner] button";
+
 /// Gives the focus back to `opener` when a dialog closes. When the opener went away, to the
-/// widget's element with the same `data-vp` hook (the loader's first layer, shown anew), else to
-/// the settings button (the banner or the dialog it was in closed).
+/// widget's element with the same `data-vp` hook (the loader's first layer, shown anew); when there
+/// was none (a script opened the dialog while nothing had the focus) or neither is there, to the
+/// first layer ([`FIRST_LAYER`]).
 pub fn return_focus(opener: Option<web_sys::HtmlElement>) {
     let in_widget = |css: &str| -> Option<web_sys::HtmlElement> {
         document()?
@@ -101,7 +106,7 @@ pub fn return_focus(opener: Option<web_sys::HtmlElement>) {
             hook.filter(|h| h.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
                 .and_then(|h| in_widget(&format!("[data-vp={h}]")))
         })
-        .or_else(|| in_widget("[data-vp=settings]"));
+        .or_else(|| in_widget(FIRST_LAYER));
     if let Some(target) = target {
         let _ = target.focus();
     }
