@@ -23,8 +23,10 @@ commands:
   build   build the widget and admin bundles into dist/
   serve   build, then serve everything at http://127.0.0.1:8080 (SQLite at ./data/privacy.db)
   test    formatting, lints, architecture checks, native, WebAssembly and browser tests
-  bench   measure the widget's time to banner and bytes in headless Chromium, and the server's
-          consent writes against a bare actix-web handler; writes BENCHMARKS.md
+  bench [server]
+          measure the widget's time to banner and bytes in headless Chromium, and the server's
+          consent writes against a bare actix-web handler; writes BENCHMARKS.md (`server`: only
+          the server's part, printed)
   fuzz [EXAMPLES]
           a long contract pass: schemathesis against the server's OpenAPI document, EXAMPLES
           per operation (default 500)
@@ -47,6 +49,10 @@ fn run() -> Result<()> {
         Some("build") => build::bundles(&root).map(|_| ()),
         Some("serve") => serve(&root),
         Some("test") => test::all(&root),
+        Some("bench") if args.get(1).map(String::as_str) == Some("server") => {
+            print!("{}", bench::server(&root)?);
+            Ok(())
+        }
         Some("bench") => bench(&root),
         Some("chaos") => chaos(&root, args.get(1).map(String::as_str)),
         Some("fuzz") => {

@@ -10,8 +10,13 @@ use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
-/// How many connections carry the load.
-pub const CONNECTIONS: usize = 32;
+/// How many connections carry the load. Each sends its next request when it is due or, if the
+/// answer to its last one came later, then: so the generator keeps the rate only while the
+/// server answers within `CONNECTIONS` intervals (12.8 ms at 10,000/s). With 32 connections
+/// (3.2 ms), a server answering in 4 ms made the generator itself fall behind, and the backlog
+/// counted as latency (p99 182 ms against 21 ms with 128, the same server). A real 10,000 writes
+/// a second come from thousands of browsers, each on its own connection.
+pub const CONNECTIONS: usize = 128;
 
 /// What a run at a fixed rate measured.
 #[derive(Debug)]
