@@ -1,5 +1,5 @@
 //! `cargo xtask build`: compiles the widget's two bundles (`widget/main`, `widget/views`) and the
-//! admin console to WebAssembly, generates their bindings, shrinks them with `wasm-opt -Oz`, and writes content-hashed, precompressed assets to
+//! admin console to WebAssembly, generates their bindings, shrinks them with `wasm-opt -Oz` (without the producers section), and writes content-hashed, precompressed assets to
 //! `dist/`. The widget's loader template `dist/widget/v1/loader.template.js` names the hashed files;
 //! the server renders `/widget/v1/loader.js` from it for the sites it is configured with.
 
@@ -165,7 +165,8 @@ fn bindgen_and_optimise(
     let optimised = out.join(format!("{crate_name}_bg.opt.wasm"));
     run_command(
         Command::new(wasm_opt)
-            .arg("-Oz")
+            // (The producers section names the compilers: bytes no browser reads.)
+            .args(["-Oz", "--strip-producers"])
             .args(WASM_FEATURES)
             .arg(&bound)
             .arg("-o")
