@@ -341,10 +341,13 @@
   // sight until it has something to say, so that screen readers announce its words (many miss
   // those of a region inserted with them). (A site the server does not know loads nothing, and
   // shows nothing.) Settles with whether the view opened.
+  const VIEWS = {
+    preferences: () => loadPreferences().then((shown) => shown.open()),
+    policy: () => loadPolicy().then((shown) => shown.open()),
+    rights: () => loadViews().then((glue) => glue.open("rights")),
+  };
   const openView = (view) => {
-    const ready = view === "preferences" ? loadPreferences().then((shown) => shown.open())
-      : view === "policy" ? loadPolicy().then((shown) => shown.open())
-        : loadViews().then((glue) => glue.open(view));
+    const ready = VIEWS[view]();
     const region = configured ? notice("loading", "status", "", "vp-status") : null;
     const waiting = region && setTimeout(() => {
       region.className = "vp-toast vp-toast-busy";
@@ -490,15 +493,14 @@
     ready: null,
     consent: () => applying().choices,
     has: (purpose) => applying().granted.includes(String(purpose)),
-    // `open()` or `open("preferences")`, `open("policy")`, `open("rights")`; any other name is a
-    // mistake of the page's, said in the console, and opens nothing.
-    open: (view) => {
-      if (view === "policy" || view === "rights") return openView(view);
-      if (view === undefined || view === "preferences") {
-        return viewsOnly ? Promise.resolve(false) : openView("preferences");
+    // `open()` is `open("preferences")`; a name not in VIEWS is a mistake of the page's, said in
+    // the console, and opens nothing.
+    open: (view = "preferences") => {
+      if (!Object.prototype.hasOwnProperty.call(VIEWS, view)) {
+        console.error("Virtio Privacy: open() takes \"preferences\", \"policy\" or \"rights\", not", view);
+        return Promise.resolve(false);
       }
-      console.error("Virtio Privacy: open() takes \"preferences\", \"policy\" or \"rights\", not", view);
-      return Promise.resolve(false);
+      return view === "preferences" && viewsOnly ? Promise.resolve(false) : openView(view);
     },
     setIdentity: (token) => {
       identity = String(token);

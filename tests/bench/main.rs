@@ -27,14 +27,13 @@ const wait = (ready) => new Promise((resolve) => {
 });
 const mark = (name) => performance.getEntriesByName(name)[0];
 (async () => {
-  // The moment the page heard `virtio-privacy:ready` (marked by the page's first script, since
-  // this one runs only once the page has loaded).
-  const applied = 'bench-choice-applied';
-  await wait(() => mark('first-contentful-paint') && (mode !== 'banner' || mark('bench-banner-visible'))
-    && (mode !== 'returning' || mark(applied)));
+  // The moment a visit is timed to, marked by the page's first script (this one runs only once the
+  // page has loaded): the banner visible, the page hearing `virtio-privacy:ready`, else the paint.
+  const moment = { banner: 'bench-banner-visible', returning: 'bench-choice-applied' }[mode]
+    ?? 'first-contentful-paint';
+  await wait(() => mark('first-contentful-paint') && mark(moment));
   const fcp = mark('first-contentful-paint')?.startTime ?? null;
-  const visible = mode === 'banner' ? mark('bench-banner-visible')?.startTime ?? null
-    : mode === 'returning' ? mark(applied)?.startTime ?? null : fcp;
+  const visible = mark(moment)?.startTime ?? null;
   await new Promise((resolve) => setTimeout(resolve, 1500));
   const widget = performance.getEntriesByType('resource')
     .filter((e) => ownFiles.some((part) => e.name.includes(part)));
