@@ -246,9 +246,9 @@ pub fn server(root: &Path) -> Result<String> {
          instance's ledger writer takes a batch in a few round trips whatever its size (the\n\
          idempotency lookups pipelined, the new rows in one `INSERT … SELECT FROM UNNEST`), and\n\
          a second instance adds its own writer to the same chain, taking turns on its lock.\n\n\
-         At a fixed rate (`xtask/src/rate.rs`: {connections} keep-alive connections, requests due at\n\
-         even intervals for 10 s, latency counted from the moment a request was due), on the ledger\n\
-         `wrk` filled:\n\n\
+         At a fixed rate (`xtask/src/rate.rs`: requests due at even intervals for 10 s, each sent on\n\
+         whichever of {connections} keep-alive connections is free, all driven by one thread's event\n\
+         loop; latency counted from the moment a request was due), on the ledger `wrk` filled:\n\n\
          | rate | sent | answered 2xx | failed | p50 | p99 | max |\n|---|---|---|---|---|---|---|\n\
          | {} /s | {} | {} | {} | {:.2} ms | {:.2} ms | {:.2} ms |\n\n\
          After both runs the ledger verified with {stored} events for {answered} answered writes:\n\

@@ -1,22 +1,27 @@
 //! A fixed-rate load generator for `cargo xtask bench` (PRODUCT.md §7 asks for the p99 at 10,000
 //! consent writes per second): `wrk` drives a server to saturation, which says nothing about the
-//! latency at a given load. Requests are scheduled at even intervals over keep-alive connections,
-//! each a new valid event, and a request's latency counts from the moment it was due, not from
-//! when it was sent, so a stalled server is not hidden by requests that waited to go out
-//! (coordinated omission). Loopback only, bounded in count and time.
+//! latency at a given load. Requests are due at even intervals; each goes out on a keep-alive
+//! connection that is free at that moment, and its latency counts from the moment it was due, not
+//! from when it was sent, so a stalled server is not hidden by requests that waited to go out
+//! (coordinated omission). One thread drives every connection from one event loop (`mio`, epoll),
+//! as `wrk` does: the generator shares the two cores with the server, and a thread per connection
+//! cost it half a core at 10,000/s. Loopback only, bounded in count and time.
 
 use anyhow::{Context as _, Result, bail};
-use std::io::{BufRead as _, BufReader, Read as _, Write as _};
-use std::net::{SocketAddr, TcpStream};
+use mio::net::TcpStream;
+use mio::{Events, Interest, Poll, Token};
+use std::io::{ErrorKind, Read as _, Write as _};
+use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-/// How many connections carry the load. Each sends its next request when it is due or, if the
-/// answer to its last one came later, then: so the generator keeps the rate only while the
-/// server answers within `CONNECTIONS` intervals (12.8 ms at 10,000/s). With 32 connections
-/// (3.2 ms), a server answering in 4 ms made the generator itself fall behind, and the backlog
-/// counted as latency (p99 182 ms against 21 ms with 128, the same server). A real 10,000 writes
-/// a second come from thousands of browsers, each on its own connection.
+/// How many connections carry the load: a request that falls due while all of them wait for an
+/// answer waits too, and that wait counts as latency. 128 is ten times what a server answering in
+/// 1 ms needs at 10,000/s, as real traffic at that rate comes from thousands of browsers, each on
+/// its own connection.
 pub const CONNECTIONS: usize = 128;
+
+/// How long the generator waits for the last answers after the last request was due.
+const GRACE: Duration = Duration::from_secs(10);
 
 /// What a run at a fixed rate measured.
 #[derive(Debug)]
@@ -30,28 +35,38 @@ pub struct Fixed {
     pub max_ms: f64,
 }
 
-/// Reads one HTTP/1.1 response with a `Content-Length` body; its status.
-fn read_response(reader: &mut BufReader<TcpStream>) -> Option<u16> {
-    let mut line = String::new();
-    reader.read_line(&mut line).ok()?;
-    let status = line.get(9..12)?.parse().ok()?;
+/// One keep-alive connection: the moment its request in flight was due, and the bytes of its
+/// answer read so far.
+struct Connection {
+    stream: TcpStream,
+    due: Option<Instant>,
+    inbox: Vec<u8>,
+}
+
+/// The status and length of the first whole HTTP/1.1 response in `bytes` (one with a
+/// `Content-Length` body); `None` while it is incomplete.
+fn whole_response(bytes: &[u8]) -> Result<Option<(u16, usize)>> {
+    let Some(end) = bytes.windows(4).position(|w| w == b"\r\n\r\n") else {
+        return Ok(None);
+    };
+    let head = std::str::from_utf8(&bytes[..end]).context("a response head that is not text")?;
+    let status = head
+        .get(9..12)
+        .and_then(|s| s.parse().ok())
+        .with_context(|| format!("a response without a status: {head}"))?;
     let mut length = 0;
-    loop {
-        line.clear();
-        reader.read_line(&mut line).ok()?;
-        let header = line.trim_end();
-        if header.is_empty() {
-            break;
-        }
-        if let Some((name, value)) = header.split_once(':')
+    for line in head.split("\r\n").skip(1) {
+        if let Some((name, value)) = line.split_once(':')
             && name.eq_ignore_ascii_case("content-length")
         {
-            length = value.trim().parse().ok()?;
+            length = value
+                .trim()
+                .parse()
+                .context("a Content-Length that is not a number")?;
         }
     }
-    let mut body = vec![0; length];
-    reader.read_exact(&mut body).ok()?;
-    Some(status)
+    let size = end + 4 + length;
+    Ok((bytes.len() >= size).then_some((status, size)))
 }
 
 /// Sends `rate` consent writes a second for `duration` to the server at `address`, each made by
@@ -60,55 +75,101 @@ pub fn run(
     address: SocketAddr,
     rate: u64,
     duration: Duration,
-    body: impl Fn(&str, &str) -> String + Clone + Send + 'static,
+    body: impl Fn(&str, &str) -> String,
 ) -> Result<Fixed> {
     let total = rate * duration.as_secs();
     let interval = Duration::from_secs(1).as_nanos() as u64 / rate;
+    let mut poll = Poll::new()?;
+    let mut connections = Vec::with_capacity(CONNECTIONS);
+    for index in 0..CONNECTIONS {
+        let stream = std::net::TcpStream::connect(address).context("connecting")?;
+        stream.set_nodelay(true)?;
+        stream.set_nonblocking(true)?;
+        let mut stream = TcpStream::from_std(stream);
+        poll.registry()
+            .register(&mut stream, Token(index), Interest::READABLE)?;
+        connections.push(Connection {
+            stream,
+            due: None,
+            inbox: Vec::new(),
+        });
+    }
+    let mut free: Vec<usize> = (0..CONNECTIONS).collect();
     let start = Instant::now() + Duration::from_millis(100);
-    let workers: Vec<_> = (0..CONNECTIONS)
-        .map(|worker| {
-            let body = body.clone();
-            std::thread::spawn(move || -> Result<(Vec<f64>, u64)> {
-                let stream = TcpStream::connect(address).context("connecting")?;
-                stream.set_nodelay(true)?;
-                stream.set_read_timeout(Some(Duration::from_secs(10)))?;
-                let mut writer = stream.try_clone()?;
-                let mut reader = BufReader::new(stream);
-                let mut latencies = Vec::new();
-                let mut failed = 0;
-                let mut random = crate::chaos::Random(0x9e37_79b9_7f4a_7c15 ^ (worker as u64 + 1));
-                for i in (worker as u64..total).step_by(CONNECTIONS) {
-                    let due = start + Duration::from_nanos(i * interval);
-                    if let Some(wait) = due.checked_duration_since(Instant::now()) {
-                        std::thread::sleep(wait);
-                    }
-                    let text = body(&random.key(), &random.uuid());
-                    let request = format!(
-                        "POST /api/v1/consents HTTP/1.1\r\nHost: {address}\r\n\
-                         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{text}",
-                        text.len()
-                    );
-                    writer.write_all(request.as_bytes())?;
-                    match read_response(&mut reader) {
-                        Some(status) if (200..300).contains(&status) => {
-                            latencies.push(due.elapsed().as_secs_f64() * 1000.0);
-                        }
-                        Some(_) => failed += 1,
-                        None => bail!("the server closed a connection"),
-                    }
+    let due = |request: u64| start + Duration::from_nanos(request * interval);
+    let deadline = due(total) + GRACE;
+    let mut random = crate::chaos::Random(0x9e37_79b9_7f4a_7c15);
+    let mut events = Events::with_capacity(CONNECTIONS);
+    let mut buffer = vec![0; 64 * 1024];
+    let mut latencies = Vec::with_capacity(total as usize);
+    let (mut next, mut failed) = (0, 0);
+    while (latencies.len() as u64) + failed < total {
+        let now = Instant::now();
+        if now > deadline {
+            bail!(
+                "{} of {total} requests unanswered {GRACE:?} after the last was due",
+                total - latencies.len() as u64 - failed
+            );
+        }
+        // Every request that is due goes out, as long as a connection is free.
+        while next < total && due(next) <= now {
+            let Some(index) = free.pop() else { break };
+            let text = body(&random.key(), &random.uuid());
+            let request = format!(
+                "POST /api/v1/consents HTTP/1.1\r\nHost: {address}\r\n\
+                 Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{text}",
+                text.len()
+            );
+            let connection = &mut connections[index];
+            // A connection is free only once its last answer was read whole, so its send buffer
+            // is empty and a request of a few hundred bytes goes out in one write.
+            let written = connection.stream.write(request.as_bytes())?;
+            if written < request.len() {
+                bail!(
+                    "a request went out in part ({written} of {} bytes)",
+                    request.len()
+                );
+            }
+            connection.due = Some(due(next));
+            next += 1;
+        }
+        // Wake for the next answer, or when the next request falls due if a connection is free
+        // for it (mio rounds a wait up to whole milliseconds; the lateness counts as latency).
+        let wait = if next < total && !free.is_empty() {
+            due(next).saturating_duration_since(now)
+        } else {
+            deadline.saturating_duration_since(now)
+        };
+        match poll.poll(&mut events, Some(wait)) {
+            Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+            result => result?,
+        }
+        for event in &events {
+            let index = event.token().0;
+            let connection = &mut connections[index];
+            loop {
+                match connection.stream.read(&mut buffer) {
+                    Ok(0) => bail!("the server closed a connection"),
+                    Ok(read) => connection.inbox.extend_from_slice(&buffer[..read]),
+                    Err(e) if e.kind() == ErrorKind::WouldBlock => break,
+                    Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                    Err(e) => return Err(e).context("reading an answer"),
                 }
-                Ok((latencies, failed))
-            })
-        })
-        .collect();
-    let mut latencies = Vec::new();
-    let mut failed = 0;
-    for worker in workers {
-        let (answered, refused) = worker
-            .join()
-            .map_err(|_| anyhow::anyhow!("a load thread panicked"))??;
-        latencies.extend(answered);
-        failed += refused;
+            }
+            while let Some((status, size)) = whole_response(&connection.inbox)? {
+                connection.inbox.drain(..size);
+                let due = connection
+                    .due
+                    .take()
+                    .context("the server answered a request that was not sent")?;
+                if (200..300).contains(&status) {
+                    latencies.push(due.elapsed().as_secs_f64() * 1000.0);
+                } else {
+                    failed += 1;
+                }
+                free.push(index);
+            }
+        }
     }
     latencies.sort_by(f64::total_cmp);
     let at = |q: f64| {
