@@ -188,3 +188,98 @@ pub fn run(
         max_ms: latencies.last().copied().unwrap_or(f64::NAN),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ANSWER: &[u8] =
+        b"HTTP/1.1 201 Created\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}";
+
+    #[test]
+    fn an_answer_is_whole_only_with_its_head_and_its_body() {
+        for cut in 0..ANSWER.len() {
+            assert_eq!(
+                whole_response(&ANSWER[..cut]).unwrap(),
+                None,
+                "cut at {cut}"
+            );
+        }
+        assert_eq!(whole_response(ANSWER).unwrap(), Some((201, ANSWER.len())));
+        // Two answers read at once: the first is taken, the second stays for the next turn.
+        let two = [
+            ANSWER,
+            b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n",
+        ]
+        .concat();
+        assert_eq!(whole_response(&two).unwrap(), Some((201, ANSWER.len())));
+        assert_eq!(
+            whole_response(&two[ANSWER.len()..]).unwrap(),
+            Some((503, two.len() - ANSWER.len()))
+        );
+        assert!(whole_response(b"garbage\r\n\r\n").is_err());
+    }
+
+    /// A peer that answers every request on every connection with `status` (each answer after
+    /// the whole request arrived), and counts the requests.
+    fn peer(status: &'static str) -> (SocketAddr, std::sync::Arc<std::sync::atomic::AtomicU64>) {
+        use std::io::{BufRead as _, BufReader};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = listener.local_addr().unwrap();
+        let count = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let counted = count.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(stream) = stream else { return };
+                let counted = counted.clone();
+                std::thread::spawn(move || {
+                    let mut writer = stream.try_clone().unwrap();
+                    let mut reader = BufReader::new(stream);
+                    loop {
+                        let mut length = 0;
+                        let mut line = String::new();
+                        loop {
+                            line.clear();
+                            if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                                return;
+                            }
+                            if line == "\r\n" {
+                                break;
+                            }
+                            if let Some(value) =
+                                line.to_ascii_lowercase().strip_prefix("content-length:")
+                            {
+                                length = value.trim().parse().unwrap();
+                            }
+                        }
+                        let mut body = vec![0; length];
+                        reader.read_exact(&mut body).unwrap();
+                        counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        let answer = format!("HTTP/1.1 {status}\r\nContent-Length: 2\r\n\r\n{{}}");
+                        writer.write_all(answer.as_bytes()).unwrap();
+                    }
+                });
+            }
+        });
+        (address, count)
+    }
+
+    #[test]
+    fn every_request_due_is_sent_once_and_its_answer_counted() {
+        let (address, count) = peer("201 Created");
+        let fixed = run(address, 500, Duration::from_secs(1), |key, subject| {
+            format!(r#"{{"idempotency_key":"{key}","subject":"{subject}"}}"#)
+        })
+        .unwrap();
+        assert_eq!((fixed.sent, fixed.answered, fixed.failed), (500, 500, 0));
+        assert_eq!(count.load(std::sync::atomic::Ordering::SeqCst), 500);
+        assert!(fixed.p50_ms <= fixed.p99_ms && fixed.p99_ms <= fixed.max_ms);
+    }
+
+    #[test]
+    fn an_answer_that_is_not_a_success_counts_as_failed() {
+        let (address, _) = peer("429 Too Many Requests");
+        let fixed = run(address, 200, Duration::from_secs(1), |_, _| "{}".to_owned()).unwrap();
+        assert_eq!((fixed.sent, fixed.answered, fixed.failed), (200, 0, 200));
+    }
+}
