@@ -7,8 +7,10 @@
 // choice and its proof comes from the main bundle's engine (`preferences()`), and a choice goes
 // back to it (`decide()`). Opening them thus never costs the views bundle. `cargo xtask build`
 // minifies this module and names it by content; the loader imports it when they are first shown.
-// Where the focus goes when a dialog closes with no opener to go back to (as in browser.rs).
-const FIRST_LAYER = "[data-vp=settings], [data-vp=banner] button";
+// Where the focus goes when a dialog closes with no opener to go back to: the first layer
+// (privacy_shared::dist::FIRST_LAYER, which the widget's browser.rs reads too; filled in by
+// `cargo xtask build`).
+const FIRST_LAYER = __VP_FIRST_LAYER__;
 const FOCUSABLE = "button:not([disabled]), input:not([disabled]), select:not([disabled]), " +
   "textarea:not([disabled]), a[href], [tabindex]:not([tabindex='-1'])";
 

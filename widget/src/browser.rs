@@ -2,6 +2,7 @@
 //! the consent cookie, randomness, the clock and the page's language.
 
 use privacy_shared::cookie::{self, ConsentCookie};
+use privacy_shared::dist::FIRST_LAYER;
 use privacy_shared::{Language, SiteId, SubjectId};
 use wasm_bindgen::{JsCast, JsError, JsValue};
 use web_sys::{Document, Element, HtmlDocument, ShadowRootInit, ShadowRootMode};
@@ -80,14 +81,10 @@ pub fn deep_active_element() -> Option<web_sys::HtmlElement> {
     active.dyn_into().ok()
 }
 
-/// Where the focus goes when a dialog closes with no opener to go back to: the first layer, that
-/// is the settings button or the banner's first button (as in `dialogs.js`).
-const FIRST_LAYER: &str = "[data-vp=settings], [data-vp=banner] button";
-
 /// Gives the focus back to `opener` when a dialog closes. When the opener went away, to the
 /// widget's element with the same `data-vp` hook (the loader's first layer, shown anew); when there
 /// was none (a script opened the dialog while nothing had the focus) or neither is there, to the
-/// first layer ([`FIRST_LAYER`]).
+/// first layer ([`FIRST_LAYER`], as `dialogs.js` does).
 pub fn return_focus(opener: Option<web_sys::HtmlElement>) {
     let in_widget = |css: &str| -> Option<web_sys::HtmlElement> {
         document()?

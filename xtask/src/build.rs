@@ -4,7 +4,7 @@
 //! the server renders `/widget/v1/loader.js` from it for the sites it is configured with.
 
 use anyhow::{Context as _, Result};
-use privacy_shared::dist::{DIALOG_CSS, POLICY_CSS};
+use privacy_shared::dist::{DIALOG_CSS, FIRST_LAYER, POLICY_CSS};
 use sha2::{Digest, Sha256};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -87,7 +87,9 @@ pub fn bundles(root: &Path) -> Result<Vec<Asset>> {
     }
     // The preferences, and the policy with what it shares with them: modules the loader imports
     // the first time one is shown.
-    let dialogs = minify(&std::fs::read(root.join("widget/dialogs.js"))?, true)?;
+    let dialogs = std::fs::read_to_string(root.join("widget/dialogs.js"))?
+        .replace("__VP_FIRST_LAYER__", &serde_json::to_string(FIRST_LAYER)?);
+    let dialogs = minify(dialogs.as_bytes(), true)?;
     let dialogs = write_hashed(&widget_assets, "dialogs", "js", &dialogs, &mut assets)?;
     let policy = std::fs::read_to_string(root.join("widget/policy.js"))?
         .replace("__VP_DIALOGS_MODULE__", &dialogs);

@@ -210,10 +210,11 @@ pub fn post_json_with(
 ) -> Option<(u16, String)> {
     let mut stream = TcpStream::connect_timeout(&address, Duration::from_secs(2)).ok()?;
     stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-    let request = format!(
-        "POST {path} HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\n{headers}\
-         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
+    let request = json_request(
+        address,
+        path,
+        body,
+        &format!("{headers}Connection: close\r\n"),
     );
     stream.write_all(request.as_bytes()).ok()?;
     let mut response = Vec::new();
@@ -221,6 +222,16 @@ pub fn post_json_with(
     let response = String::from_utf8_lossy(&response).into_owned();
     let status = response.get(9..12)?.parse().ok()?;
     Some((status, response))
+}
+
+/// A POST of a JSON `body` to `path` as HTTP/1.1 puts it on the wire, with more header lines
+/// (each ending in `\r\n`).
+pub fn json_request(address: SocketAddr, path: &str, body: &str, headers: &str) -> String {
+    format!(
+        "POST {path} HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\n{headers}\
+         Content-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
 }
 
 /// A writer thread panicked while it held the shared list.

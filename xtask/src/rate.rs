@@ -43,17 +43,13 @@ struct Connection {
     inbox: Vec<u8>,
 }
 
-/// The status and length of the first whole HTTP/1.1 response in `bytes` (one with a
-/// `Content-Length` body); `None` while it is incomplete.
-fn whole_response(bytes: &[u8]) -> Result<Option<(u16, usize)>> {
+/// The head and the length of the first whole HTTP/1.1 message in `bytes` (its body as long as
+/// its `Content-Length` says); `None` while it is incomplete.
+fn whole_message(bytes: &[u8]) -> Result<Option<(&str, usize)>> {
     let Some(end) = bytes.windows(4).position(|w| w == b"\r\n\r\n") else {
         return Ok(None);
     };
-    let head = std::str::from_utf8(&bytes[..end]).context("a response head that is not text")?;
-    let status = head
-        .get(9..12)
-        .and_then(|s| s.parse().ok())
-        .with_context(|| format!("a response without a status: {head}"))?;
+    let head = std::str::from_utf8(&bytes[..end]).context("a message head that is not text")?;
     let mut length = 0;
     for line in head.split("\r\n").skip(1) {
         if let Some((name, value)) = line.split_once(':')
@@ -66,7 +62,20 @@ fn whole_response(bytes: &[u8]) -> Result<Option<(u16, usize)>> {
         }
     }
     let size = end + 4 + length;
-    Ok((bytes.len() >= size).then_some((status, size)))
+    Ok((bytes.len() >= size).then_some((head, size)))
+}
+
+/// The status and length of the first whole HTTP/1.1 response in `bytes`; `None` while it is
+/// incomplete.
+fn whole_response(bytes: &[u8]) -> Result<Option<(u16, usize)>> {
+    let Some((head, size)) = whole_message(bytes)? else {
+        return Ok(None);
+    };
+    let status = head
+        .get(9..12)
+        .and_then(|s| s.parse().ok())
+        .with_context(|| format!("a response without a status: {head}"))?;
+    Ok(Some((status, size)))
 }
 
 /// Sends `rate` consent writes a second for `duration` to the server at `address`, each made by
@@ -115,11 +124,7 @@ pub fn run(
         while next < total && due(next) <= now {
             let Some(index) = free.pop() else { break };
             let text = body(&random.key(), &random.uuid());
-            let request = format!(
-                "POST /api/v1/consents HTTP/1.1\r\nHost: {address}\r\n\
-                 Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{text}",
-                text.len()
-            );
+            let request = crate::chaos::json_request(address, "/api/v1/consents", &text, "");
             let connection = &mut connections[index];
             // A connection is free only once its last answer was read whole, so its send buffer
             // is empty and a request of a few hundred bytes goes out in one write.
@@ -220,45 +225,29 @@ mod tests {
         assert!(whole_response(b"garbage\r\n\r\n").is_err());
     }
 
-    /// A peer that answers every request on every connection with `status` (each answer after
+    /// A peer that answers every request on every connection with `status` (each answer once
     /// the whole request arrived), and counts the requests.
     fn peer(status: &'static str) -> (SocketAddr, std::sync::Arc<std::sync::atomic::AtomicU64>) {
-        use std::io::{BufRead as _, BufReader};
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let address = listener.local_addr().unwrap();
         let count = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
         let counted = count.clone();
+        let answer = format!("HTTP/1.1 {status}\r\nContent-Length: 2\r\n\r\n{{}}");
+        let serve = move |mut stream: std::net::TcpStream| {
+            let (mut inbox, mut buffer) = (Vec::new(), [0; 4096]);
+            while let Ok(read @ 1..) = stream.read(&mut buffer) {
+                inbox.extend_from_slice(&buffer[..read]);
+                while let Some((_, size)) = whole_message(&inbox).unwrap() {
+                    inbox.drain(..size);
+                    counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    stream.write_all(answer.as_bytes()).unwrap();
+                }
+            }
+        };
         std::thread::spawn(move || {
-            for stream in listener.incoming() {
-                let Ok(stream) = stream else { return };
-                let counted = counted.clone();
-                std::thread::spawn(move || {
-                    let mut writer = stream.try_clone().unwrap();
-                    let mut reader = BufReader::new(stream);
-                    loop {
-                        let mut length = 0;
-                        let mut line = String::new();
-                        loop {
-                            line.clear();
-                            if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                                return;
-                            }
-                            if line == "\r\n" {
-                                break;
-                            }
-                            if let Some(value) =
-                                line.to_ascii_lowercase().strip_prefix("content-length:")
-                            {
-                                length = value.trim().parse().unwrap();
-                            }
-                        }
-                        let mut body = vec![0; length];
-                        reader.read_exact(&mut body).unwrap();
-                        counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                        let answer = format!("HTTP/1.1 {status}\r\nContent-Length: 2\r\n\r\n{{}}");
-                        writer.write_all(answer.as_bytes()).unwrap();
-                    }
-                });
+            for stream in listener.incoming().map_while(Result::ok) {
+                let serve = serve.clone();
+                std::thread::spawn(move || serve(stream));
             }
         });
         (address, count)
