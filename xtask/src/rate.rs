@@ -10,6 +10,7 @@
 use anyhow::{Context as _, Result, bail};
 use mio::net::TcpStream;
 use mio::{Events, Interest, Poll, Token};
+use std::collections::VecDeque;
 use std::io::{ErrorKind, Read as _, Write as _};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -41,6 +42,23 @@ struct Connection {
     stream: TcpStream,
     due: Option<Instant>,
     inbox: Vec<u8>,
+}
+
+impl Connection {
+    /// A new connection to `address`, watched by `poll` under `index`.
+    fn open(poll: &Poll, address: SocketAddr, index: usize) -> Result<Self> {
+        let stream = std::net::TcpStream::connect(address).context("connecting")?;
+        stream.set_nodelay(true)?;
+        stream.set_nonblocking(true)?;
+        let mut stream = TcpStream::from_std(stream);
+        poll.registry()
+            .register(&mut stream, Token(index), Interest::READABLE)?;
+        Ok(Self {
+            stream,
+            due: None,
+            inbox: Vec::new(),
+        })
+    }
 }
 
 /// The head and the length of the first whole HTTP/1.1 message in `bytes` (its body as long as
@@ -89,21 +107,12 @@ pub fn run(
     let total = rate * duration.as_secs();
     let interval = Duration::from_secs(1).as_nanos() as u64 / rate;
     let mut poll = Poll::new()?;
-    let mut connections = Vec::with_capacity(CONNECTIONS);
-    for index in 0..CONNECTIONS {
-        let stream = std::net::TcpStream::connect(address).context("connecting")?;
-        stream.set_nodelay(true)?;
-        stream.set_nonblocking(true)?;
-        let mut stream = TcpStream::from_std(stream);
-        poll.registry()
-            .register(&mut stream, Token(index), Interest::READABLE)?;
-        connections.push(Connection {
-            stream,
-            due: None,
-            inbox: Vec::new(),
-        });
-    }
-    let mut free: Vec<usize> = (0..CONNECTIONS).collect();
+    let mut connections = (0..CONNECTIONS)
+        .map(|index| Connection::open(&poll, address, index))
+        .collect::<Result<Vec<_>>>()?;
+    // Taken in turn, oldest free first: a connection left idle for long is closed by the server
+    // (actix-web's keep-alive is 5 s), as it would be for a browser.
+    let mut free: VecDeque<usize> = (0..CONNECTIONS).collect();
     let start = Instant::now() + Duration::from_millis(100);
     let due = |request: u64| start + Duration::from_nanos(request * interval);
     let deadline = due(total) + GRACE;
@@ -122,7 +131,7 @@ pub fn run(
         }
         // Every request that is due goes out, as long as a connection is free.
         while next < total && due(next) <= now {
-            let Some(index) = free.pop() else { break };
+            let Some(index) = free.pop_front() else { break };
             let text = body(&random.key(), &random.uuid());
             let request = crate::chaos::json_request(address, "/api/v1/consents", &text, "");
             let connection = &mut connections[index];
@@ -152,15 +161,16 @@ pub fn run(
         for event in &events {
             let index = event.token().0;
             let connection = &mut connections[index];
-            loop {
+            let closed = loop {
                 match connection.stream.read(&mut buffer) {
-                    Ok(0) => bail!("the server closed a connection"),
+                    Ok(0) => break true,
                     Ok(read) => connection.inbox.extend_from_slice(&buffer[..read]),
-                    Err(e) if e.kind() == ErrorKind::WouldBlock => break,
+                    Err(e) if e.kind() == ErrorKind::WouldBlock => break false,
                     Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                    Err(e) if e.kind() == ErrorKind::ConnectionReset => break true,
                     Err(e) => return Err(e).context("reading an answer"),
                 }
-            }
+            };
             while let Some((status, size)) = whole_response(&connection.inbox)? {
                 connection.inbox.drain(..size);
                 let due = connection
@@ -172,7 +182,19 @@ pub fn run(
                 } else {
                     failed += 1;
                 }
-                free.push(index);
+                free.push_back(index);
+            }
+            if closed {
+                // A request in flight on it was lost: a failure. An idle one is opened again,
+                // as a browser would, and the load goes on.
+                if connection.due.is_some() {
+                    failed += 1;
+                } else {
+                    free.retain(|&f| f != index);
+                }
+                poll.registry().deregister(&mut connection.stream)?;
+                *connection = Connection::open(&poll, address, index)?;
+                free.push_back(index);
             }
         }
     }
@@ -225,22 +247,44 @@ mod tests {
         assert!(whole_response(b"garbage\r\n\r\n").is_err());
     }
 
-    /// A peer that answers every request on every connection with `status` (each answer once
-    /// the whole request arrived), and counts the requests.
-    fn peer(status: &'static str) -> (SocketAddr, std::sync::Arc<std::sync::atomic::AtomicU64>) {
+    /// How the test peer ends a connection.
+    #[derive(Clone, Copy)]
+    enum Close {
+        /// Never: it answers every request.
+        Never,
+        /// After answering this many requests on it, as a server with a keep-alive limit does.
+        AfterAnswers(u64),
+        /// On reading every request whose number (counted over all connections, from 1) is a
+        /// multiple of this, without answering it, as a server that dies mid-request does.
+        UnansweredEvery(u64),
+    }
+
+    /// A peer that answers requests with `status` (each answer once the whole request arrived)
+    /// and ends connections as `close` says; it counts the requests it read.
+    fn peer(
+        status: &'static str,
+        close: Close,
+    ) -> (SocketAddr, std::sync::Arc<std::sync::atomic::AtomicU64>) {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let address = listener.local_addr().unwrap();
         let count = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
         let counted = count.clone();
         let answer = format!("HTTP/1.1 {status}\r\nContent-Length: 2\r\n\r\n{{}}");
         let serve = move |mut stream: std::net::TcpStream| {
-            let (mut inbox, mut buffer) = (Vec::new(), [0; 4096]);
+            let (mut inbox, mut buffer, mut answered) = (Vec::new(), [0; 4096], 0);
             while let Ok(read @ 1..) = stream.read(&mut buffer) {
                 inbox.extend_from_slice(&buffer[..read]);
                 while let Some((_, size)) = whole_message(&inbox).unwrap() {
                     inbox.drain(..size);
-                    counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    let number = counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+                    if matches!(close, Close::UnansweredEvery(n) if number % n == 0) {
+                        return;
+                    }
                     stream.write_all(answer.as_bytes()).unwrap();
+                    answered += 1;
+                    if matches!(close, Close::AfterAnswers(n) if answered == n) {
+                        return;
+                    }
                 }
             }
         };
@@ -255,7 +299,7 @@ mod tests {
 
     #[test]
     fn every_request_due_is_sent_once_and_its_answer_counted() {
-        let (address, count) = peer("201 Created");
+        let (address, count) = peer("201 Created", Close::Never);
         let fixed = run(address, 500, Duration::from_secs(1), |key, subject| {
             format!(r#"{{"idempotency_key":"{key}","subject":"{subject}"}}"#)
         })
@@ -267,8 +311,26 @@ mod tests {
 
     #[test]
     fn an_answer_that_is_not_a_success_counts_as_failed() {
-        let (address, _) = peer("429 Too Many Requests");
+        let (address, _) = peer("429 Too Many Requests", Close::Never);
         let fixed = run(address, 200, Duration::from_secs(1), |_, _| "{}".to_owned()).unwrap();
         assert_eq!((fixed.sent, fixed.answered, fixed.failed), (200, 0, 200));
+    }
+
+    #[test]
+    fn a_connection_the_server_closes_when_idle_is_opened_again() {
+        // Each connection answers 3 requests and is closed: 500 requests need new connections
+        // once the first 128 have carried 384, and none of them is lost.
+        let (address, count) = peer("201 Created", Close::AfterAnswers(3));
+        let fixed = run(address, 500, Duration::from_secs(1), |_, _| "{}".to_owned()).unwrap();
+        assert_eq!((fixed.sent, fixed.answered, fixed.failed), (500, 500, 0));
+        assert_eq!(count.load(std::sync::atomic::Ordering::SeqCst), 500);
+    }
+
+    #[test]
+    fn a_request_lost_with_its_connection_counts_as_failed() {
+        let (address, count) = peer("201 Created", Close::UnansweredEvery(10));
+        let fixed = run(address, 500, Duration::from_secs(1), |_, _| "{}".to_owned()).unwrap();
+        assert_eq!((fixed.sent, fixed.answered, fixed.failed), (500, 450, 50));
+        assert_eq!(count.load(std::sync::atomic::Ordering::SeqCst), 500);
     }
 }
