@@ -277,7 +277,7 @@ mod tests {
                 while let Some((_, size)) = whole_message(&inbox).unwrap() {
                     inbox.drain(..size);
                     let number = counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
-                    if matches!(close, Close::UnansweredEvery(n) if number % n == 0) {
+                    if matches!(close, Close::UnansweredEvery(n) if number.is_multiple_of(n)) {
                         return;
                     }
                     stream.write_all(answer.as_bytes()).unwrap();
