@@ -185,16 +185,15 @@ pub fn run(
                 free.push_back(index);
             }
             if closed {
-                // A request in flight on it was lost: a failure. An idle one is opened again,
-                // as a browser would, and the load goes on.
-                if connection.due.is_some() {
+                // Opened again under the same index, as a browser would. An idle connection is
+                // in `free` already; a request in flight on it was lost: a failure, after which
+                // the connection is free.
+                if connection.due.take().is_some() {
                     failed += 1;
-                } else {
-                    free.retain(|&f| f != index);
+                    free.push_back(index);
                 }
                 poll.registry().deregister(&mut connection.stream)?;
                 *connection = Connection::open(&poll, address, index)?;
-                free.push_back(index);
             }
         }
     }
@@ -297,22 +296,28 @@ mod tests {
         (address, count)
     }
 
-    #[test]
-    fn every_request_due_is_sent_once_and_its_answer_counted() {
-        let (address, count) = peer("201 Created", Close::Never);
-        let fixed = run(address, 500, Duration::from_secs(1), |key, subject| {
+    /// `rate` requests due within one second against a peer that answers with `status` and ends
+    /// connections as `close` says: what the run measured, and how many requests the peer read.
+    fn one_second(rate: u64, status: &'static str, close: Close) -> (Fixed, u64) {
+        let (address, count) = peer(status, close);
+        let fixed = run(address, rate, Duration::from_secs(1), |key, subject| {
             format!(r#"{{"idempotency_key":"{key}","subject":"{subject}"}}"#)
         })
         .unwrap();
+        (fixed, count.load(std::sync::atomic::Ordering::SeqCst))
+    }
+
+    #[test]
+    fn every_request_due_is_sent_once_and_its_answer_counted() {
+        let (fixed, read) = one_second(500, "201 Created", Close::Never);
         assert_eq!((fixed.sent, fixed.answered, fixed.failed), (500, 500, 0));
-        assert_eq!(count.load(std::sync::atomic::Ordering::SeqCst), 500);
+        assert_eq!(read, 500);
         assert!(fixed.p50_ms <= fixed.p99_ms && fixed.p99_ms <= fixed.max_ms);
     }
 
     #[test]
     fn an_answer_that_is_not_a_success_counts_as_failed() {
-        let (address, _) = peer("429 Too Many Requests", Close::Never);
-        let fixed = run(address, 200, Duration::from_secs(1), |_, _| "{}".to_owned()).unwrap();
+        let (fixed, _) = one_second(200, "429 Too Many Requests", Close::Never);
         assert_eq!((fixed.sent, fixed.answered, fixed.failed), (200, 0, 200));
     }
 
@@ -320,17 +325,15 @@ mod tests {
     fn a_connection_the_server_closes_when_idle_is_opened_again() {
         // Each connection answers 3 requests and is closed: 500 requests need new connections
         // once the first 128 have carried 384, and none of them is lost.
-        let (address, count) = peer("201 Created", Close::AfterAnswers(3));
-        let fixed = run(address, 500, Duration::from_secs(1), |_, _| "{}".to_owned()).unwrap();
+        let (fixed, read) = one_second(500, "201 Created", Close::AfterAnswers(3));
         assert_eq!((fixed.sent, fixed.answered, fixed.failed), (500, 500, 0));
-        assert_eq!(count.load(std::sync::atomic::Ordering::SeqCst), 500);
+        assert_eq!(read, 500);
     }
 
     #[test]
     fn a_request_lost_with_its_connection_counts_as_failed() {
-        let (address, count) = peer("201 Created", Close::UnansweredEvery(10));
-        let fixed = run(address, 500, Duration::from_secs(1), |_, _| "{}".to_owned()).unwrap();
+        let (fixed, read) = one_second(500, "201 Created", Close::UnansweredEvery(10));
         assert_eq!((fixed.sent, fixed.answered, fixed.failed), (500, 450, 50));
-        assert_eq!(count.load(std::sync::atomic::Ordering::SeqCst), 500);
+        assert_eq!(read, 500);
     }
 }
