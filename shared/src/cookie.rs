@@ -121,19 +121,17 @@ impl ConsentCookie {
     }
 
     /// Whether this stored choice still answers for `site` at `now` (Unix seconds), so the banner
-    /// must not ask again: same policy version, younger than 12 months, not from the future
-    /// (beyond [`FUTURE_TOLERANCE_SECONDS`]), and a state for every purpose the site shows.
-    /// A choice that is not current counts as no choice at all. The loader applies the same rules
-    /// through [`crate::engine::start_js`].
+    /// must not ask again: given on a policy version whose purposes and recipients the version in
+    /// force has not added to for this site ([`policy::still_answers`]), younger than 12 months,
+    /// not from the future (beyond [`FUTURE_TOLERANCE_SECONDS`]), and a state for every purpose
+    /// the site shows. A choice that is not current counts as no choice at all. The loader applies
+    /// the same rules through [`crate::engine::start_js`].
     pub fn is_current_for(&self, site: SiteId, now: i64) -> bool {
-        self.policy_version == policy::CURRENT_VERSION
+        let shown = site.site().purposes;
+        policy::still_answers(&self.policy_version, shown)
             && now.saturating_sub(self.given_at) < MAX_AGE_SECONDS
             && self.given_at <= now.saturating_add(FUTURE_TOLERANCE_SECONDS)
-            && site
-                .site()
-                .purposes
-                .iter()
-                .all(|p| self.choices.contains_key(p))
+            && shown.iter().all(|p| self.choices.contains_key(p))
     }
 
     /// A cookie that keeps only the subject id: no purpose has a state, so it is never current.

@@ -468,6 +468,16 @@ pub fn start_js(sites: &[&crate::site::Site]) -> String {
             format!("{:?}:[{}]", site.id, positions.join(","))
         })
         .collect();
+    let versions: Vec<String> = sites
+        .iter()
+        .map(|site| {
+            format!(
+                "{:?}:{:?}",
+                site.id,
+                policy::answering_versions(site.purposes)
+            )
+        })
+        .collect();
     let names: Vec<String> = PurposeId::ALL
         .iter()
         .map(|p| format!("{:?}", p.as_str()))
@@ -488,6 +498,7 @@ pub fn start_js(sites: &[&crate::site::Site]) -> String {
   const signals = [{signals}];
   const locked = [{locked}];
   const shown = {{{shown}}}[site] || [];
+  const versions = {{{versions}}}[site] || [];
   const decide = (states, given) => {{
     const allows = (i) => locked.includes(i) || (states !== null && shown.includes(i) && states[i] === "1");
     const consentMode = {{}};
@@ -507,7 +518,7 @@ pub fn start_js(sites: &[&crate::site::Site]) -> String {
   const parts = pair.slice(pair.indexOf("=") + 1).trim().split(".");
   if (parts.length !== 5) return none;
   const [format, subject, version, givenAt, states] = parts;
-  if (format !== {format:?} || version !== {version:?}) return none;
+  if (format !== {format:?} || !versions.includes(version)) return none;
   if (!/^[0-9a-fA-F]{{8}}-[0-9a-fA-F]{{4}}-4[0-9a-fA-F]{{3}}-[0-9a-fA-F]{{4}}-[0-9a-fA-F]{{12}}$/.test(subject)) return none;
   if (!/^[+-]?[0-9]{{1,19}}$/.test(givenAt)) return none;
   if (states.length !== names.length || !/^[01-]*$/.test(states) || locked.some((i) => states[i] === "0")) return none;
@@ -521,7 +532,7 @@ pub fn start_js(sites: &[&crate::site::Site]) -> String {
         shown = shown.join(","),
         name = cookie::NAME,
         format = cookie::FORMAT,
-        version = policy::CURRENT_VERSION,
+        versions = versions.join(","),
         max_age = cookie::MAX_AGE_SECONDS,
         future = cookie::FUTURE_TOLERANCE_SECONDS,
     )

@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::Language;
+use crate::{Language, PurposeId};
 
 /// The id of the policy version in force: the customer's privacy policy of 26 November 2024.
 pub const CURRENT_VERSION: &str = "2024-11-26";
@@ -24,6 +24,80 @@ static SOURCES: &[(&str, Language, &str)] = &[
         include_str!("../content/2024-11-26.en.md"),
     ),
 ];
+
+/// What one published version asks consent for: every purpose it lists, each with who receives
+/// its data besides Virtio ICT B.V. (ids of [`crate::facts::RECIPIENTS`]). A choice given on one
+/// version still answers on a later one unless the later one adds a purpose or a recipient
+/// (PRODUCT.md §5.1); a new wording alone asks nobody again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Asked {
+    pub version: &'static str,
+    pub purposes: &'static [(PurposeId, &'static [&'static str])],
+}
+
+/// What each published version asked consent for, newest first: the first is
+/// [`CURRENT_VERSION`], and every version in [`SOURCES`] has its entry. Publishing a version
+/// means adding its texts there and what it asks for here.
+pub static ASKED: &[Asked] = &[Asked {
+    version: "2024-11-26",
+    purposes: &[
+        (PurposeId::Necessary, &[]),
+        (PurposeId::Analytics, &["google_analytics"]),
+        (PurposeId::Advertising, &["google_ads", "meta"]),
+        (PurposeId::Recaptcha, &["google_recaptcha"]),
+        (PurposeId::Feedback, &["research_agencies"]),
+        (PurposeId::Offers, &["group_companies"]),
+        (PurposeId::Newsletter, &[]),
+        (PurposeId::CrashReports, &[]),
+    ],
+}];
+
+impl Asked {
+    /// What the version in force asks for.
+    pub fn current() -> &'static Asked {
+        &ASKED[0]
+    }
+
+    /// The recipients of `purpose` in this version, or `None` if it does not list the purpose.
+    pub fn recipients(&self, purpose: PurposeId) -> Option<&'static [&'static str]> {
+        self.purposes
+            .iter()
+            .find(|(p, _)| *p == purpose)
+            .map(|(_, recipients)| *recipients)
+    }
+
+    /// Whether a choice given on this version still answers on `later` for a site that shows
+    /// `shown`: `later` adds none of them as a new purpose and gives none of them a new recipient.
+    /// What `later` no longer lists, or what the site does not show, does not matter.
+    pub fn still_answers_on(&self, later: &Asked, shown: &[PurposeId]) -> bool {
+        shown.iter().all(
+            |&purpose| match (self.recipients(purpose), later.recipients(purpose)) {
+                (_, None) => true,
+                (None, Some(_)) => false,
+                (Some(then), Some(now)) => now.iter().all(|r| then.contains(r)),
+            },
+        )
+    }
+}
+
+/// Whether a choice given on `version` still answers now for a site that shows `shown`: the
+/// version was published and nothing it asked for has grown since.
+pub fn still_answers(version: &str, shown: &[PurposeId]) -> bool {
+    ASKED
+        .iter()
+        .find(|asked| asked.version == version)
+        .is_some_and(|asked| asked.still_answers_on(Asked::current(), shown))
+}
+
+/// Every published version a choice given on still answers now for a site that shows `shown`,
+/// newest first: [`still_answers`] as a list, for the loader.
+pub fn answering_versions(shown: &[PurposeId]) -> Vec<&'static str> {
+    ASKED
+        .iter()
+        .map(|asked| asked.version)
+        .filter(|version| still_answers(version, shown))
+        .collect()
+}
 
 /// The binding language: other languages are translations of it.
 pub const BINDING_LANGUAGE: Language = Language::Nl;
@@ -288,6 +362,141 @@ fn parse_inlines(mut rest: &str) -> Paragraph {
         _ => false,
     });
     inlines
+}
+
+// Natively only: proptest is a native dev-dependency.
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod asked {
+    use super::*;
+    use proptest::prelude::*;
+    use std::collections::BTreeMap;
+
+    #[test]
+    fn every_published_version_says_what_it_asked_for() {
+        let asked: Vec<&str> = ASKED.iter().map(|a| a.version).collect();
+        assert_eq!(
+            asked,
+            versions(),
+            "one entry per published version, newest first"
+        );
+        assert_eq!(Asked::current().version, CURRENT_VERSION);
+        for version in ASKED {
+            let mut purposes: Vec<PurposeId> = version.purposes.iter().map(|(p, _)| *p).collect();
+            purposes.sort();
+            purposes.dedup();
+            assert_eq!(
+                purposes.len(),
+                version.purposes.len(),
+                "{}",
+                version.version
+            );
+            for id in version.purposes.iter().flat_map(|(_, r)| r.iter()) {
+                assert!(crate::facts::Recipient::by_id(id).is_some(), "{id}");
+            }
+        }
+        for purpose in PurposeId::ALL {
+            assert!(Asked::current().recipients(purpose).is_some(), "{purpose}");
+        }
+    }
+
+    #[test]
+    fn a_choice_answers_on_the_version_in_force_and_never_on_one_never_published() {
+        for shown in [&PurposeId::ALL[..], &[PurposeId::Necessary]] {
+            assert!(still_answers(CURRENT_VERSION, shown));
+            assert_eq!(answering_versions(shown)[0], CURRENT_VERSION);
+            for unknown in ["2023-01-01", "", "2024-11-26 ", "2024-11-27"] {
+                assert!(!still_answers(unknown, shown), "`{unknown}`");
+            }
+        }
+    }
+
+    /// A version as data: per purpose it lists, the indexes of its recipients among `POOL`.
+    type Listed = BTreeMap<PurposeId, Vec<usize>>;
+
+    const POOL: [&str; 4] = ["google_analytics", "google_ads", "meta", "group_companies"];
+
+    fn listed() -> impl Strategy<Value = Listed> {
+        proptest::collection::btree_map(
+            proptest::sample::select(PurposeId::ALL.to_vec()),
+            proptest::sample::subsequence((0..POOL.len()).collect::<Vec<_>>(), 0..=POOL.len()),
+            0..=PurposeId::ALL.len(),
+        )
+    }
+
+    fn shown() -> impl Strategy<Value = Vec<PurposeId>> {
+        proptest::sample::subsequence(PurposeId::ALL.to_vec(), 0..=PurposeId::ALL.len())
+    }
+
+    fn version(listed: &Listed) -> Asked {
+        let purposes: Vec<(PurposeId, &'static [&'static str])> = listed
+            .iter()
+            .map(|(p, r)| {
+                let names: Vec<&'static str> = r.iter().map(|&i| POOL[i]).collect();
+                (*p, &*Vec::leak(names))
+            })
+            .collect();
+        Asked {
+            version: "test",
+            purposes: Vec::leak(purposes),
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn a_choice_answers_on_its_own_version(then in listed(), shown in shown()) {
+            prop_assert!(version(&then).still_answers_on(&version(&then), &shown));
+        }
+
+        /// A later version that adds a shown purpose, or a recipient to one, asks again; one that
+        /// adds only what the site does not show, or takes anything away, does not.
+        #[test]
+        fn only_a_new_purpose_or_recipient_the_site_shows_asks_again(
+            then in listed(),
+            later in listed(),
+            shown in shown(),
+        ) {
+            let grown = shown.iter().any(|p| match (then.get(p), later.get(p)) {
+                (_, None) => false,
+                (None, Some(_)) => true,
+                (Some(was), Some(is)) => is.iter().any(|r| !was.contains(r)),
+            });
+            prop_assert_eq!(
+                version(&then).still_answers_on(&version(&later), &shown),
+                !grown
+            );
+        }
+
+        #[test]
+        fn what_answers_on_a_version_answers_on_any_that_took_something_away(
+            then in listed(),
+            later in listed(),
+            drop in proptest::collection::vec(any::<bool>(), 64),
+            shown in shown(),
+        ) {
+            let mut smaller = later.clone();
+            let mut bits = drop.into_iter();
+            smaller.retain(|_, recipients| {
+                recipients.retain(|_| !bits.next().unwrap_or(false));
+                !bits.next().unwrap_or(false)
+            });
+            if version(&then).still_answers_on(&version(&later), &shown) {
+                prop_assert!(version(&then).still_answers_on(&version(&smaller), &shown));
+            }
+        }
+
+        #[test]
+        fn answering_carries_over_from_version_to_version(
+            first in listed(),
+            second in listed(),
+            third in listed(),
+            shown in shown(),
+        ) {
+            let [a, b, c] = [&first, &second, &third].map(version);
+            if a.still_answers_on(&b, &shown) && b.still_answers_on(&c, &shown) {
+                prop_assert!(a.still_answers_on(&c, &shown));
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -123,16 +123,12 @@ impl PurposeId {
 
     /// Who receives the data for this purpose besides Virtio ICT B.V. itself: ids of
     /// [`crate::facts::RECIPIENTS`], the policy's one list of recipients (empty when only the
-    /// controller processes them).
+    /// controller processes them), as the version in force lists them
+    /// ([`crate::policy::ASKED`]).
     pub fn recipient_ids(self) -> &'static [&'static str] {
-        match self {
-            Self::Necessary | Self::Newsletter | Self::CrashReports => &[],
-            Self::Analytics => &["google_analytics"],
-            Self::Advertising => &["google_ads", "meta"],
-            Self::Recaptcha => &["google_recaptcha"],
-            Self::Feedback => &["research_agencies"],
-            Self::Offers => &["group_companies"],
-        }
+        crate::policy::Asked::current()
+            .recipients(self)
+            .unwrap_or_default()
     }
 
     /// Who processes the data for this purpose, each with its country and, outside the EEA, the
