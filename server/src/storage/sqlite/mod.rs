@@ -83,11 +83,11 @@ fn connect(path: &Path) -> Result<Connection, StorageError> {
     let conn = Connection::open(path)?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     // A page cache of 16 MiB per connection (SQLite's default is 2 MiB): the writer finds the
-    // ledger's index pages in memory instead of reading them again for every batch. A checkpoint
-    // every 250 WAL pages (SQLite's default is 1000): the commit that crosses the mark copies them
-    // into the database before its batch is answered, and a short copy keeps the latency of the
-    // writes waiting behind it short (p99 at 10,000 writes/s about 3 ms instead of 6-8 ms, for
-    // about 5% of the most writes a second; BENCHMARKS.md).
+    // ledger's index pages in memory instead of reading them again for every batch. The writer
+    // thread copies the write-ahead log into the database itself, after answering a batch
+    // (`writer::CHECKPOINT_PAGES`); a connection that writes outside it (a command run beside
+    // the server) checkpoints every 250 pages, inside its commit as SQLite does (its default is
+    // 1000; a short copy keeps the writes waiting behind it short, BENCHMARKS.md).
     conn.execute_batch(
         "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
          PRAGMA secure_delete = ON; PRAGMA cache_size = -16384; PRAGMA wal_autocheckpoint = 250;",
@@ -717,8 +717,9 @@ mod tests {
         writer.execute_batch("ROLLBACK").unwrap();
     }
 
-    /// The write-ahead log is copied into the database every 250 pages, so it stays small under
-    /// a steady stream of writes (each event also changes a random page of the subject index).
+    /// The writer copies the write-ahead log into the database once it holds
+    /// `writer::CHECKPOINT_PAGES`, so it stays small under a steady stream of writes (each event
+    /// also changes a random page of the subject index).
     #[tokio::test]
     async fn the_write_ahead_log_stays_under_its_checkpoint_mark() {
         use crate::storage::Ledger as _;
@@ -735,12 +736,17 @@ mod tests {
             storage.record_consent(event).await.unwrap();
         }
         // One commit's pages may go past the mark before the checkpoint; a log four times as
-        // long, as SQLite's default would let it grow, may not.
+        // long may not.
         let page = 4096 + 24;
         let wal = std::fs::metadata(dir.path().join("p.db-wal"))
             .unwrap()
             .len();
-        assert!(wal <= 32 + 400 * page, "the WAL holds {} pages", wal / page);
+        let mark = 4 * u64::try_from(super::writer::CHECKPOINT_PAGES).unwrap();
+        assert!(
+            wal <= 32 + mark * page,
+            "the WAL holds {} pages",
+            wal / page
+        );
         assert_eq!(storage.verify_ledger().await.unwrap().events, 600);
     }
 
