@@ -127,8 +127,13 @@ impl ConsentCookie {
     /// the site shows. A choice that is not current counts as no choice at all. The loader applies
     /// the same rules through [`crate::engine::start_js`].
     pub fn is_current_for(&self, site: SiteId, now: i64) -> bool {
+        self.is_current_in(policy::ASKED, site, now)
+    }
+
+    /// [`Self::is_current_for`] against a policy history of `history` (newest first).
+    fn is_current_in(&self, history: &[policy::Asked], site: SiteId, now: i64) -> bool {
         let shown = site.site().purposes;
-        policy::still_answers(&self.policy_version, shown)
+        policy::still_answers_in(history, &self.policy_version, shown)
             && now.saturating_sub(self.given_at) < MAX_AGE_SECONDS
             && self.given_at <= now.saturating_add(FUTURE_TOLERANCE_SECONDS)
             && shown.iter().all(|p| self.choices.contains_key(p))
@@ -219,6 +224,73 @@ mod tests {
         assert!(
             !status_site_choice.is_current_for(site, 1_000),
             "virtio-nl shows more purposes"
+        );
+    }
+
+    /// A later version with a new wording, with fewer recipients, or with more only for what
+    /// the site does not show keeps a choice; one that adds a recipient or a purpose the site
+    /// shows asks again.
+    #[test]
+    fn a_choice_on_an_earlier_version_stands_until_a_later_one_asks_for_more_on_the_site() {
+        use crate::PurposeId::{Analytics, Offers};
+        use policy::Asked;
+        let site: SiteId = "virtio-nl".parse().unwrap();
+        assert!(site.shows(Analytics) && !site.shows(Offers));
+        let now = Asked::current().clone();
+        // `now` as it would be with `purpose` given `recipients`, or not listed (`None`).
+        let changed = |version, purpose: PurposeId, recipients: Option<&'static [&'static str]>| {
+            let mut purposes: Vec<_> = now
+                .purposes
+                .iter()
+                .filter(|(p, _)| *p != purpose)
+                .copied()
+                .collect();
+            purposes.extend(recipients.map(|r| (purpose, r)));
+            Asked {
+                version,
+                purposes: Vec::leak(purposes),
+            }
+        };
+        let given = cookie("virtio-nl", true, 1_000);
+        let current_under =
+            |newest: Asked| given.is_current_in(&[newest, now.clone()], site, 1_000);
+        let reworded = Asked {
+            version: "2099-01-01",
+            ..now.clone()
+        };
+        assert!(current_under(reworded), "a new wording");
+        assert!(
+            current_under(changed("2099-01-01", Analytics, Some(&[]))),
+            "a recipient fewer"
+        );
+        assert!(current_under(changed(
+            "2099-01-01",
+            Offers,
+            Some(&["group_companies", "meta"])
+        )));
+        assert!(!current_under(changed(
+            "2099-01-01",
+            Analytics,
+            Some(&["google_analytics", "meta"])
+        )));
+
+        let earlier = ConsentCookie {
+            policy_version: "2023-01-01".into(),
+            ..given.clone()
+        };
+        let current_after =
+            |older: Asked| earlier.is_current_in(&[now.clone(), older], site, 1_000);
+        assert!(current_after(Asked {
+            version: "2023-01-01",
+            ..now.clone()
+        }));
+        assert!(
+            !current_after(changed("2023-01-01", Analytics, None)),
+            "analytics is new"
+        );
+        assert!(
+            !earlier.is_current_in(std::slice::from_ref(&now), site, 1_000),
+            "never published"
         );
     }
 }

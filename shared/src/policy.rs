@@ -83,10 +83,18 @@ impl Asked {
 /// Whether a choice given on `version` still answers now for a site that shows `shown`: the
 /// version was published and nothing it asked for has grown since.
 pub fn still_answers(version: &str, shown: &[PurposeId]) -> bool {
-    ASKED
+    still_answers_in(ASKED, version, shown)
+}
+
+/// [`still_answers`] over `history` (newest first) instead of [`ASKED`].
+pub(crate) fn still_answers_in(history: &[Asked], version: &str, shown: &[PurposeId]) -> bool {
+    let Some(current) = history.first() else {
+        return false;
+    };
+    history
         .iter()
         .find(|asked| asked.version == version)
-        .is_some_and(|asked| asked.still_answers_on(Asked::current(), shown))
+        .is_some_and(|asked| asked.still_answers_on(current, shown))
 }
 
 /// Every published version a choice given on still answers now for a site that shows `shown`,
