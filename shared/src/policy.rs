@@ -102,8 +102,8 @@ pub(crate) fn still_answers_in(history: &[Asked], version: &str, shown: &[Purpos
 pub fn answering_versions(shown: &[PurposeId]) -> Vec<&'static str> {
     ASKED
         .iter()
+        .filter(|asked| asked.still_answers_on(Asked::current(), shown))
         .map(|asked| asked.version)
-        .filter(|version| still_answers(version, shown))
         .collect()
 }
 

@@ -83,14 +83,11 @@ fn connect(path: &Path) -> Result<Connection, StorageError> {
     let conn = Connection::open(path)?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     // A page cache of 16 MiB per connection (SQLite's default is 2 MiB): the writer finds the
-    // ledger's index pages in memory instead of reading them again for every batch. The writer
-    // thread copies the write-ahead log into the database itself, after answering a batch
-    // (`writer::CHECKPOINT_PAGES`); a connection that writes outside it (a command run beside
-    // the server) checkpoints every 250 pages, inside its commit as SQLite does (its default is
-    // 1000; a short copy keeps the writes waiting behind it short, BENCHMARKS.md).
+    // ledger's index pages in memory instead of reading them again for every batch. Checkpoints
+    // are the writer thread's, after it has answered a batch (`writer::CHECKPOINT_PAGES`).
     conn.execute_batch(
         "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
-         PRAGMA secure_delete = ON; PRAGMA cache_size = -16384; PRAGMA wal_autocheckpoint = 250;",
+         PRAGMA secure_delete = ON; PRAGMA cache_size = -16384;",
     )?;
     Ok(conn)
 }

@@ -20,7 +20,7 @@ const MAX_BATCH: usize = 1024;
 /// (a checkpoint). SQLite's own automatic checkpoint runs inside the commit that crosses its mark,
 /// so that batch's callers wait for the copy although their writes are already durable in the
 /// log; the writer runs it after answering them instead. Measured on two cores (BENCHMARKS.md,
-/// the eighth pass): the p99 under `wrk` lower in each of 12 alternating pairs, and at a fixed
+/// the eighth pass): the p99 under `wrk` lower in each of 15 alternating pairs, and at a fixed
 /// 10,000 writes/s more runs under 10 ms (7 of 15 against 5 of 21).
 pub const CHECKPOINT_PAGES: i32 = 100;
 
